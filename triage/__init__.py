@@ -1,0 +1,52 @@
+"""Back and hip pain triage: a teaching suite. Educational use only; it does not diagnose.
+
+Quick start::
+
+    from triage import assess
+    result = assess({"pain_sites": ["hip"], "duration_weeks": 2})
+    result.next_step   # NextStep.PRIMARY_CARE
+"""
+
+from .engine import Engine, assess, default_engine
+from .errors import CaseError, KnowledgeError, PresentationError, Problem, ProgressError, TriageError
+from .knowledge import knowledge
+from .model import (
+    DISCLAIMER,
+    Assessment,
+    Change,
+    Finding,
+    NextStep,
+    PainSite,
+    Presentation,
+    RuleHit,
+    Symptom,
+    Trauma,
+    Urgency,
+)
+from .presentations import load_presentation, parse_presentation
+
+__all__ = [
+    "DISCLAIMER",
+    "Assessment",
+    "CaseError",
+    "Change",
+    "Engine",
+    "Finding",
+    "KnowledgeError",
+    "NextStep",
+    "PainSite",
+    "Presentation",
+    "PresentationError",
+    "Problem",
+    "ProgressError",
+    "RuleHit",
+    "Symptom",
+    "TriageError",
+    "Trauma",
+    "Urgency",
+    "assess",
+    "default_engine",
+    "knowledge",
+    "load_presentation",
+    "parse_presentation",
+]
