@@ -155,14 +155,14 @@ class Engine:
         base = self.facts(p)
         for s in Symptom:
             if s in p.symptoms:
-                yield "symptoms", "remove", s, f"without the symptom {s.value}", _with(base, symptoms=base.symptoms - {s})
+                yield "symptoms", "remove", s, f"without the symptom {s}", _with(base, symptoms=base.symptoms - {s})
             else:
-                yield "symptoms", "add", s, f"with the symptom {s.value}", _with(base, symptoms=base.symptoms | {s})
+                yield "symptoms", "add", s, f"with the symptom {s}", _with(base, symptoms=base.symptoms | {s})
         for f in Finding:
             if f in p.findings:
-                yield "findings", "remove", f, f"without the finding {f.value}", _with(base, findings=base.findings - {f})
+                yield "findings", "remove", f, f"without the finding {f}", _with(base, findings=base.findings - {f})
             else:
-                yield "findings", "add", f, f"with the finding {f.value}", _with(base, findings=base.findings | {f})
+                yield "findings", "add", f, f"with the finding {f}", _with(base, findings=base.findings | {f})
         for t in Trauma:
             if t is not p.trauma:
                 yield "trauma", "set", t, f"with trauma {t.value}", _with(base, trauma=t)
@@ -171,7 +171,8 @@ class Engine:
         yield "prefers_non_surgical", "set", flip, text, _with(base, prefers_non_surgical=flip)
         weeks = self.kb.care_trial_weeks
         if base.care_trial_complete:
-            yield "conservative_care_weeks", "set", 0, "before any conservative care", _with(base, care_trial_complete=False)
+            before = _with(base, care_trial_complete=False)
+            yield "conservative_care_weeks", "set", 0, "before any conservative care", before
         else:
             yield (
                 "conservative_care_weeks",

@@ -184,7 +184,9 @@ class _Reader:
         return enum(value)
 
     def items(self, key: str | None = None) -> list[Any]:
-        data = self.doc.data if key is None else (self.doc.data or {}).get(key) if isinstance(self.doc.data, Mapping) else None
+        data = self.doc.data
+        if key is not None:
+            data = data.get(key) if isinstance(data, Mapping) else None
         if not isinstance(data, list):
             self.fail(key or "", "must be a list")
             return []
