@@ -184,7 +184,10 @@ class Presentation:
         """Build from a mapping in the input contract; unknown keys are rejected."""
         if not isinstance(data, Mapping):
             raise PresentationError(
-                Problem("", f"a presentation must be a mapping of fields, got {type(data).__name__}")
+                Problem(
+                    "presentation",
+                    f"must be a mapping of fields ({', '.join(PRESENTATION_FIELDS)}), got {type(data).__name__}",
+                )
             )
         problems = [
             Problem(str(key), f"unknown field; valid fields: {', '.join(PRESENTATION_FIELDS)}")

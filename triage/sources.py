@@ -7,6 +7,7 @@ is also composed into a node tree with ``yaml.SafeLoader`` (no object constructi
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,8 +59,35 @@ class Document:
         return best
 
 
+def _duplicate_keys(node: yaml.Node | None, where: str = "") -> list[tuple[str, int]]:
+    """Keys that appear twice in one mapping (YAML would silently keep only the last)."""
+    found: list[tuple[str, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value)
+            field = f"{where}.{name}" if where else name
+            if name in seen:
+                found.append((field, key.start_mark.line + 1))
+            seen.add(name)
+            found += _duplicate_keys(value, field)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found += _duplicate_keys(item, f"{where}[{i}]")
+    return found
+
+
 def parse_text(text: str, path: str | None, error: type[TriageError]) -> Document:
-    """Parse YAML/JSON ``text``; raise ``error`` naming the file and line on a syntax error."""
+    """Parse YAML/JSON ``text``; raise ``error`` naming the file and line on a syntax error.
+
+    Files named ``*.json`` are parsed as strict JSON; everything else as YAML. A key given
+    twice in one mapping is an error, since one of the two values would be lost.
+    """
+    if path and path.endswith(".json"):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise error(Problem(field="", message=f"not valid JSON: {exc.msg}", file=path, line=exc.lineno)) from None
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -70,6 +98,9 @@ def parse_text(text: str, path: str | None, error: type[TriageError]) -> Documen
         raise error(Problem(field="", message=f"not valid YAML/JSON: {reason}", file=path, line=line)) from None
     except yaml.YAMLError as exc:
         raise error(Problem(field="", message=f"not valid YAML/JSON: {exc}", file=path)) from None
+    dups = _duplicate_keys(root)
+    if dups:
+        raise error(Problem(field, "given twice; keep one", path, line) for field, line in dups)
     return Document(data=data, path=path, _root=root)
 
 
