@@ -50,6 +50,19 @@ class Facts:
 
 Predicate = Callable[[Facts], bool]
 
+# Which Facts field each predicate reads: decisions are memoised on the fields the outcome rules use.
+PREDICATE_FIELDS = {
+    "care_trial_complete": "care_trial_complete",
+    "prefers_non_surgical": "prefers_non_surgical",
+    "any_finding": "findings",
+    "no_finding": "findings",
+    "any_symptom": "symptoms",
+    "trauma": "trauma",
+    "min_age": "age",
+    "sites_span": "pain_sites",
+}
+MEMO_LIMIT = 1 << 16  # the reachable space is ~800k keys; classroom use touches a few hundred
+
 
 def _compile(name: str, value: Any) -> Predicate:
     if name == "care_trial_complete":
@@ -91,11 +104,16 @@ class Engine:
 
     def __init__(self, kb: Knowledge | None = None) -> None:
         self.kb = kb or knowledge()
-        compiled = []
+        outcome, notes = [], []
         for rule in self.kb.rules:
             tests = tuple(_compile(name, value) for name, value in rule.when.items())
-            compiled.append((rule, tests))
-        self._rules = tuple(compiled)
+            (notes if rule.kind == "note" else outcome).append((rule, tests))
+        self._rules = tuple(outcome)
+        self._notes = tuple(notes)
+        self._key_fields = tuple(
+            sorted({PREDICATE_FIELDS[name] for rule, _ in outcome for name in rule.when})
+        )
+        self._memo: dict[tuple[Any, ...], Decision] = {}
 
     def facts(self, p: Presentation) -> Facts:
         return Facts(
@@ -109,7 +127,19 @@ class Engine:
         )
 
     def decide(self, facts: Facts) -> Decision:
-        """Steps 1-3 of the module docstring: fire rules, pick urgency and next step."""
+        """Steps 1-3 of the module docstring: fire rules, pick urgency and next step.
+
+        Results are memoised on the facts the outcome rules read (notes are not evaluated here).
+        """
+        key = tuple(getattr(facts, name) for name in self._key_fields)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._decide(facts)
+            if len(self._memo) < MEMO_LIMIT:
+                self._memo[key] = found
+        return found
+
+    def _decide(self, facts: Facts) -> Decision:
         fired = tuple(rule for rule, tests in self._rules if all(t(facts) for t in tests))
         winner: Rule | None = None
         for rule in fired:
@@ -126,9 +156,10 @@ class Engine:
         """Assess one presentation and explain the result."""
         facts = self.facts(presentation)
         decision = self.decide(facts)
+        notes = tuple(rule for rule, tests in self._notes if all(t(facts) for t in tests))
         trace = []
         also: list[NextStep] = list(decision.winner.also_consider)
-        for rule in decision.fired:
+        for rule in (*decision.fired, *notes):
             if rule is decision.winner:
                 effect = "decides"
             elif rule.kind == "note":
@@ -147,7 +178,7 @@ class Engine:
             also_consider=also_consider,
             trace=tuple(trace),
             what_would_change=tuple(self.what_would_change(presentation, decision)),
-            notes=tuple(r.reason for r in decision.fired if r.kind == "note"),
+            notes=tuple(r.reason for r in notes),
         )
 
     def edits(self, p: Presentation) -> Iterator[tuple[str, str, Any, str, Facts]]:
