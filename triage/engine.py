@@ -114,6 +114,7 @@ class Engine:
             sorted({PREDICATE_FIELDS[name] for rule, _ in outcome for name in rule.when})
         )
         self._memo: dict[tuple[Any, ...], Decision] = {}
+        self._explained: dict[tuple[Any, ...], _Explained] = {}
 
     def facts(self, p: Presentation) -> Facts:
         return Facts(
@@ -155,49 +156,64 @@ class Engine:
     def assess(self, presentation: Presentation) -> Assessment:
         """Assess one presentation and explain the result."""
         facts = self.facts(presentation)
-        decision = self.decide(facts)
+        ex = self._explain(facts)
         notes = tuple(rule for rule, tests in self._notes if all(t(facts) for t in tests))
-        trace = []
+        note_hits = tuple(RuleHit(r.id, r.reason, r.guide_section, "note", r.sources) for r in notes)
+        return Assessment(
+            urgency=ex.decision.urgency,
+            next_step=ex.decision.next_step,
+            red_flags=ex.red_flags,
+            also_consider=ex.also_consider,
+            trace=ex.hits + note_hits,
+            what_would_change=ex.changes,
+            notes=tuple(r.reason for r in notes),
+        )
+
+    def _explain(self, facts: Facts) -> _Explained:
+        """Everything in an assessment except the notes; memoised like :meth:`decide`."""
+        key = tuple(getattr(facts, name) for name in self._key_fields)
+        found = self._explained.get(key)
+        if found is not None:
+            return found
+        decision = self.decide(facts)
+        hits = []
         also: list[NextStep] = list(decision.winner.also_consider)
-        for rule in (*decision.fired, *notes):
+        for rule in decision.fired:
             if rule is decision.winner:
                 effect = "decides"
-            elif rule.kind == "note":
-                effect = "note"
             elif rule.urgency != decision.urgency:
                 effect = "overridden"
             else:
                 effect = "adds" if rule.next_step != decision.next_step else "agrees"
                 also.extend([rule.next_step, *rule.also_consider])  # type: ignore[list-item]
-            trace.append(RuleHit(rule.id, rule.reason, rule.guide_section, effect, rule.sources))
-        also_consider = tuple(dict.fromkeys(s for s in also if s != decision.next_step))
-        return Assessment(
-            urgency=decision.urgency,
-            next_step=decision.next_step,
+            hits.append(RuleHit(rule.id, rule.reason, rule.guide_section, effect, rule.sources))
+        found = _Explained(
+            decision=decision,
+            hits=tuple(hits),
+            also_consider=tuple(dict.fromkeys(s for s in also if s != decision.next_step)),
             red_flags=tuple(r.red_flag for r in decision.fired if r.red_flag),
-            also_consider=also_consider,
-            trace=tuple(trace),
-            what_would_change=tuple(self.what_would_change(presentation, decision)),
-            notes=tuple(r.reason for r in notes),
+            changes=tuple(self._changes(facts, decision)),
         )
+        if len(self._explained) < MEMO_LIMIT:
+            self._explained[key] = found
+        return found
 
-    def edits(self, p: Presentation) -> Iterator[tuple[str, str, Any, str, Facts]]:
-        """Every single-item edit of ``p``: (field, action, value, description, edited facts)."""
-        base = self.facts(p)
+    def edits(self, base: Facts) -> Iterator[tuple[str, str, Any, str, Facts]]:
+        """Every single-item edit: (field, action, value, description, edited facts)."""
         for s in Symptom:
-            if s in p.symptoms:
+            if s in base.symptoms:
                 yield "symptoms", "remove", s, f"without the symptom {s}", _with(base, symptoms=base.symptoms - {s})
             else:
                 yield "symptoms", "add", s, f"with the symptom {s}", _with(base, symptoms=base.symptoms | {s})
         for f in Finding:
-            if f in p.findings:
+            if f in base.findings:
                 yield "findings", "remove", f, f"without the finding {f}", _with(base, findings=base.findings - {f})
             else:
                 yield "findings", "add", f, f"with the finding {f}", _with(base, findings=base.findings | {f})
         for t in Trauma:
-            if t is not p.trauma:
+            if t is not base.trauma:
                 yield "trauma", "set", t, f"with trauma {t.value}", _with(base, trauma=t)
-        flip = not p.prefers_non_surgical
+        flip = not base.prefers_non_surgical
         text = "if the person preferred to avoid surgery" if flip else "if the person were open to surgery"
         yield "prefers_non_surgical", "set", flip, text, _with(base, prefers_non_surgical=flip)
         weeks = self.kb.care_trial_weeks
@@ -213,15 +229,26 @@ class Engine:
                 _with(base, care_trial_complete=True),
             )
 
-    def what_would_change(self, p: Presentation, current: Decision | None = None) -> list[Change]:
-        """Single-item edits that change the urgency or the next step."""
-        now = current or self.decide(self.facts(p))
+    def _changes(self, facts: Facts, now: Decision) -> list[Change]:
         out = []
-        for field, action, value, text, facts in self.edits(p):
-            d = self.decide(facts)
+        for field, action, value, text, edited in self.edits(facts):
+            d = self.decide(edited)
             if (d.urgency, d.next_step) != (now.urgency, now.next_step):
                 out.append(Change(field, action, value, text, d.urgency, d.next_step))
         return out
+
+    def what_would_change(self, p: Presentation) -> list[Change]:
+        """Single-item edits of ``p`` that change the urgency or the next step."""
+        return list(self._explain(self.facts(p)).changes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Explained:
+    decision: Decision
+    hits: tuple[RuleHit, ...]
+    also_consider: tuple[NextStep, ...]
+    red_flags: tuple[str, ...]
+    changes: tuple[Change, ...]
 
 
 def _with(facts: Facts, **changes: Any) -> Facts:
