@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage assess|rules|providers|red-flags ...``.
+"""Command line: ``python -m triage assess|rules|providers|red-flags|validate|new-case|export-quiz``.
 
 Exit status: 0 on success, 2 on bad input (with a message naming the file, line and field),
 1 when ``validate`` finds problems in case files.
@@ -60,8 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Other modules (case studies, quiz export) add their sub-commands here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+def _case_commands(sub: argparse._SubParsersAction) -> None:
+    from .case_cli import register  # imported lazily: case loading needs jsonschema
+
+    register(sub)
+
+
+# Sub-commands contributed by other modules.
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
