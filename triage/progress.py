@@ -1,0 +1,113 @@
+"""A student's saved answers, kept in a small JSON file that survives kernel restarts.
+
+Writes are atomic (write a temporary file in the same folder, then ``os.replace``). A file that
+cannot be read is never overwritten: it is moved aside to ``<name>.corrupt-<timestamp>`` and the
+problem is reported, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, ProgressError
+
+VERSION = 1
+
+
+def default_path() -> Path:
+    """``$TRIAGE_PROGRESS_FILE`` if set, else ``~/.triage_progress/progress.json`` (one per user)."""
+    env = os.environ.get("TRIAGE_PROGRESS_FILE")
+    return Path(env) if env else Path.home() / ".triage_progress" / "progress.json"
+
+
+@dataclass
+class Answer:
+    chosen: list[str]
+    correct: bool
+
+
+@dataclass
+class ProgressStore:
+    """Answers per case and question, plus how many stages of each case were revealed."""
+
+    path: Path = field(default_factory=default_path)
+    answers: dict[str, dict[str, Answer]] = field(default_factory=dict)
+    revealed: dict[str, int] = field(default_factory=dict)
+    warning: str | None = None
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> ProgressStore:
+        """Load the file if it exists; a corrupt file is moved aside and reported in ``warning``."""
+        store = cls(Path(path) if path else default_path())
+        if not store.path.exists():
+            return store
+        try:
+            store._load()
+        except ProgressError as exc:
+            aside = store.path.with_name(f"{store.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            os.replace(store.path, aside)
+            store.answers, store.revealed = {}, {}
+            store.warning = f"{exc} - the unreadable file was kept as {aside}; starting a fresh record."
+        return store
+
+    def _load(self) -> None:
+        name = str(self.path)
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ProgressError(Problem("", f"saved progress is not valid JSON ({exc})", name)) from None
+        except OSError as exc:
+            raise ProgressError(Problem("", f"saved progress cannot be read ({exc.strerror})", name)) from None
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            raise ProgressError(Problem("version", f"expected a progress file of version {VERSION}", name))
+        try:
+            self.answers = {
+                case: {q: Answer([str(c) for c in a["chosen"]], bool(a["correct"])) for q, a in qs.items()}
+                for case, qs in data["answers"].items()
+            }
+            self.revealed = {str(k): int(v) for k, v in data["revealed"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProgressError(Problem("answers", f"unexpected structure ({exc!r})", name)) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "answers": {
+                case: {q: {"chosen": a.chosen, "correct": a.correct} for q, a in qs.items()}
+                for case, qs in self.answers.items()
+            },
+            "revealed": self.revealed,
+        }
+
+    def save(self) -> None:
+        """Write atomically: a crash mid-write leaves the previous file intact."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.to_dict(), fh, indent=1, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def record(self, case_id: str, question_id: str, chosen: list[str], correct: bool) -> None:
+        self.answers.setdefault(case_id, {})[question_id] = Answer(sorted(chosen), correct)
+        self.save()
+
+    def set_revealed(self, case_id: str, stages: int) -> None:
+        self.revealed[case_id] = stages
+        self.save()
+
+    def score(self, case_id: str) -> tuple[int, int]:
+        """(correct, answered) for one case."""
+        qs = self.answers.get(case_id, {})
+        return sum(a.correct for a in qs.values()), len(qs)

@@ -1,0 +1,28 @@
+"""Widget apps for the notebooks. Each is a class with ``.widget`` (and displays itself).
+
+=====================  ===================  ==========================================
+app                    notebook             key CSS classes (for browser tests)
+=====================  ===================  ==========================================
+``HipBackMap``         01_hip_and_back      triage-site-picker, triage-body-map
+``ProviderComparison`` 02_who_to_see        triage-pair, triage-comparison-table
+``PathwayApp``         02_who_to_see        triage-case-picker, triage-pathway
+``RuleTable``          02_who_to_see        triage-rule-table
+``RedFlagDrill``       03_red_flags         triage-answer-<urgency>, triage-feedback, triage-score
+``Explorer``           04_triage_explorer   triage-symptom-<id>, triage-result, triage-disposition
+``CasePlayer``         05_case_studies      triage-case-picker, triage-reveal, triage-check, triage-feedback
+``Presenter``          06_instructor        triage-next-stage, triage-show-answers, triage-stage-label
+=====================  ===================  ==========================================
+
+Every app shows the educational-use notice (class ``triage-notice``).
+"""
+
+from .case_player import CasePlayer
+from .drill import RedFlagDrill
+from .explorer import Explorer
+from .hip_back import HipBackMap
+from .pathway import PathwayApp
+from .presenter import Presenter
+from .providers import ProviderComparison, RuleTable
+
+__all__ = ["CasePlayer", "Explorer", "HipBackMap", "PathwayApp", "Presenter", "ProviderComparison",
+           "RedFlagDrill", "RuleTable"]
