@@ -30,7 +30,7 @@ lint: install ## ruff over the package, tests and benchmarks
 	$(BIN)/ruff check triage tests
 
 test: install lint ## every test: unit, property, exhaustive, CLI, notebooks
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests notebooks --nbval-lax
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
