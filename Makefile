@@ -9,8 +9,11 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8866
 # nbval and the unit tests run in parallel; override with `make test JOBS=1`.
 JOBS   ?= auto
+# Voila finds the offline "triage" template (share/jupyter/voila/templates/triage) here.
+export JUPYTER_PATH := $(CURDIR)/share/jupyter
+AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app lab test lint format clean
+.PHONY: install app present lab test lint browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +23,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the project with its test tools
 
-app: install ## serve the notebooks as Voila apps on http://127.0.0.1:8866
+app: install ## serve the notebooks as Voila apps on http://127.0.0.1:8866 (config: voila.json)
+	@echo "Apps: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(BIN)/voila --no-browser --Voila.ip=$(HOST) --port=$(PORT) notebooks/
+
+present: install ## instructor view on one case: make present CASE=hip-oa-grandfather
+	@test -n "$(CASE)" || { echo "usage: make present CASE=<case id>  (ids: .venv/bin/python -m triage validate lists files)"; exit 2; }
+	@$(BIN)/python -c "import sys; from triage.cases import load_cases; ids=[c.id for c in load_cases()]; \
+		sys.exit(0 if '$(CASE)' in ids else 'unknown case $(CASE); valid ids: ' + ', '.join(ids))"
+	@echo "Presenter: http://$(HOST):$(PORT)/  (opens in your browser; Ctrl+C to stop)"
+	TRIAGE_CASE=$(CASE) $(BIN)/voila --Voila.ip=$(HOST) --port=$(PORT) notebooks/06_instructor.ipynb
 
 lab: install ## open the notebooks in JupyterLab (students)
 	$(BIN)/jupyter lab notebooks/
@@ -29,7 +40,13 @@ lab: install ## open the notebooks in JupyterLab (students)
 lint: install ## ruff over the package, tests and benchmarks
 	$(BIN)/ruff check triage tests
 
-test: install lint ## every test: unit, property, exhaustive, CLI, notebooks
+$(AXE): tests/browser/package.json
+	cd tests/browser && npm install --no-audit --no-fund --silent
+	touch $(AXE)
+
+browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
+
+test: install lint browser-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests notebooks --nbval-lax
 
 clean:

@@ -1,0 +1,185 @@
+"""The apps in a real browser: Chromium + Playwright against a real Voila server.
+
+Controls are found by their accessible role and name, so these tests also check that the labels
+a screen reader would announce exist.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from urllib.parse import urlparse
+
+import pytest
+from browser_support import ARGS, axe_source, chromium_path
+from playwright.sync_api import Page, expect, sync_playwright
+from voila_server import NOTEBOOKS, ROOT, voila_server
+
+pytestmark = pytest.mark.browser
+APPS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+RENDER_TIMEOUT = 90_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with voila_server(tmp_path_factory.mktemp("voila")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    p = context.new_page()
+    p.set_default_timeout(RENDER_TIMEOUT)
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield p
+    context.close()
+
+
+def open_app(page: Page, server: str, name: str) -> None:
+    """Open a notebook as an app and wait until its widgets (if any) are on screen."""
+    page.goto(f"{server}/voila/render/{name}", wait_until="load")
+    expect(page.locator("#rendered_cells")).to_be_visible(timeout=RENDER_TIMEOUT)
+    if name != "00_start_here.ipynb":  # the only notebook without a widget app
+        expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
+
+
+def test_explorer_red_flag_gives_the_emergency_disposition(page, server):
+    open_app(page, server, "04_triage_explorer.ipynb")
+    disposition = page.locator(".triage-disposition")
+    expect(disposition).to_contain_text("Urgency: ROUTINE")
+    page.get_by_role("checkbox", name="New bowel or bladder incontinence").check()
+    expect(disposition).to_contain_text("Urgency: EMERGENCY")
+    expect(disposition).to_contain_text("Emergency department")
+
+
+def test_case_player_answer_shows_feedback(page, server):
+    open_app(page, server, "05_case_studies.ipynb")
+    question = page.locator(".triage-question").first
+    question.get_by_role("radio").first.check()
+    question.get_by_role("button", name="Check answer").click()
+    expect(question.locator(".triage-feedback")).to_contain_text(re.compile("Correct|Not quite"))
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")
+
+
+def test_presenter_reveals_the_next_stage(page, server):
+    open_app(page, server, "06_instructor.ipynb")
+    page.get_by_role("combobox", name="Case").select_option(label="Priya: the runner who sits all day")
+    label = page.locator(".triage-stage-label")
+    expect(label).to_contain_text("Stage 1 of 2")
+    expect(page.locator(".triage-presenter-body")).not_to_contain_text("Primary care assessment")
+    page.get_by_role("button", name=re.compile("^Next stage")).click()
+    expect(label).to_contain_text("Stage 2 of 2")
+    expect(page.locator(".triage-presenter-body")).to_contain_text("Primary care assessment")
+
+
+def test_keyboard_only_explorer(page, server):
+    """Tab reaches the red-flag checkbox and Space ticks it; the result follows."""
+    open_app(page, server, "04_triage_explorer.ipynb")
+    target = page.get_by_role("checkbox", name="Leg weakness progressive")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the 'Leg weakness progressive' checkbox")
+    page.keyboard.press("Space")
+    expect(page.locator(".triage-disposition")).to_contain_text("Urgency: EMERGENCY")
+
+
+def test_keyboard_only_drill(page, server):
+    """Tab reaches an answer button and Enter presses it."""
+    open_app(page, server, "03_red_flags.ipynb")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.textContent.trim()") == "Emergency":
+            break
+    else:
+        pytest.fail("Tab never reached the 'Emergency' answer button")
+    page.keyboard.press("Enter")
+    expect(page.locator(".triage-score")).to_contain_text("Score: 1 of 1")
+
+
+@pytest.fixture(scope="module", params=APPS)
+def app_page(request, browser, server):
+    """Each app loaded once; the requests it made are recorded. Tests below only read or Tab."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    p = context.new_page()
+    p.set_default_timeout(RENDER_TIMEOUT)
+    hosts: set[str] = set()
+    p.on("request", lambda req: hosts.add(urlparse(req.url).hostname or urlparse(req.url).scheme))
+    open_app(p, server, request.param)
+    p.wait_for_load_state("networkidle")
+    yield p, hosts
+    context.close()
+
+
+def test_no_request_leaves_the_local_server(app_page):
+    _, hosts = app_page
+    assert hosts <= {"127.0.0.1", "data", "blob"}, hosts
+
+
+def test_axe_finds_no_serious_or_critical_violations(app_page):
+    page, _ = app_page
+    page.add_script_tag(content=axe_source())
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], "\n".join(bad)
+
+
+CONTROLS = """[...document.querySelectorAll('#rendered_cells input:not([type=hidden]), #rendered_cells button,'
+    + '#rendered_cells select, #rendered_cells textarea, #rendered_cells a[href]')]
+    .filter(e => e.offsetParent !== null && !e.disabled)"""
+
+
+def test_every_control_is_reachable_with_tab(app_page):
+    page, _ = app_page
+    total = page.evaluate(f"() => {CONTROLS}.length")
+    page.locator("body").focus()
+    reached = set()
+    for _ in range(total * 2 + 10):
+        page.keyboard.press("Tab")
+        idx = page.evaluate(f"() => {CONTROLS}.indexOf(document.activeElement)")
+        if idx >= 0:
+            reached.add(idx)
+        if len(reached) == total:
+            break
+    assert len(reached) == total, f"{len(reached)} of {total} enabled controls reachable by Tab"
+
+
+@pytest.fixture(scope="module")
+def payload_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("payload")
+    cases = tmp / "cases"
+    cases.mkdir()
+    src = (ROOT / "case_studies" / "golfer-stiff-spine.yaml").read_text()
+    evil = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
+    src = src.replace("narrative: |\n", f"narrative: |\n  {evil}\n", 1)
+    (cases / "golfer-stiff-spine.yaml").write_text(src)
+    shutil.copy(ROOT / "case_studies" / "_template.yaml", cases)
+    with voila_server(tmp, env={"TRIAGE_CASES_DIR": str(cases)}) as url:
+        yield url
+
+
+def test_html_in_a_case_runs_no_script(page, payload_server):
+    open_app(page, payload_server, "05_case_studies.ipynb")
+    story = page.locator(".triage-story")
+    expect(story).to_contain_text("<script>window.__pwned = 1</script>")
+    page.wait_for_timeout(500)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert story.locator("img").count() == 0
