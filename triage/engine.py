@@ -115,6 +115,7 @@ class Engine:
         )
         self._memo: dict[tuple[Any, ...], Decision] = {}
         self._explained: dict[tuple[Any, ...], _Explained] = {}
+        self._assessed: dict[Facts, Assessment] = {}
 
     def facts(self, p: Presentation) -> Facts:
         return Facts(
@@ -154,8 +155,19 @@ class Engine:
         return Decision(winner.urgency, winner.next_step, fired, winner)
 
     def assess(self, presentation: Presentation) -> Assessment:
-        """Assess one presentation and explain the result."""
+        """Assess one presentation and explain the result.
+
+        Assessments are immutable, so one is built per distinct set of facts and reused.
+        """
         facts = self.facts(presentation)
+        found = self._assessed.get(facts)
+        if found is None:
+            found = self._assess(facts)
+            if len(self._assessed) < MEMO_LIMIT:
+                self._assessed[facts] = found
+        return found
+
+    def _assess(self, facts: Facts) -> Assessment:
         ex = self._explain(facts)
         notes = tuple(rule for rule, tests in self._notes if all(t(facts) for t in tests))
         note_hits = tuple(RuleHit(r.id, r.reason, r.guide_section, "note", r.sources) for r in notes)
