@@ -16,12 +16,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from .engine import assess
 from .errors import CaseError, PresentationError, Problem
 from .knowledge import knowledge
 from .model import NextStep, Presentation, Urgency
+from .schema import check_schema, iter_errors
 from .sources import Document, load_document
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "case.schema.json"
@@ -85,11 +84,11 @@ def cases_dir() -> Path:
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
+def case_schema() -> dict[str, Any]:
+    """The shipped JSON Schema for case files (checked to use only supported keywords)."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    check_schema(schema)
+    return schema
 
 
 def _path(parts: Iterable[Any]) -> str:
@@ -101,30 +100,22 @@ def _path(parts: Iterable[Any]) -> str:
 
 def _schema_problems(doc: Document) -> list[Problem]:
     problems = []
-    for err in sorted(_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
-        where = _path(err.absolute_path)
+    for err in iter_errors(doc.data, case_schema()):
+        where = _path(err.path)
         message = err.message
-        if err.validator == "additionalProperties":
-            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-            for name in extra:
-                f = f"{where}.{name}" if where else name
-                allowed = ", ".join(err.schema.get("properties", {}))
-                problems.append(Problem(f, f"unknown field; allowed here: {allowed}", doc.path, doc.line_of(f)))
+        if err.keyword == "additionalProperties":
+            message = f"unknown field; allowed here: {', '.join(err.expected)}"
+            problems.append(Problem(where, message, doc.path, doc.line_of(where)))
             continue
-        if err.validator == "required":
-            missing = err.message.split("'")[1] if "'" in err.message else err.message
-            f = f"{where}.{missing}" if where else missing
-            problems.append(Problem(f, "is required", doc.path, doc.line_of(where)))
+        if err.keyword == "required":
+            field = f"{where}.{err.value}" if where else str(err.value)
+            problems.append(Problem(field, "is required", doc.path, doc.line_of(where)))
             continue
-        if err.validator == "minItems":
-            message = f"needs at least {err.validator_value} entries, has {len(err.instance)}"
-        elif err.validator == "minLength":
-            message = f"is too short (at least {err.validator_value} characters)"
-        elif err.validator == "pattern":
+        if err.keyword == "pattern":
             form = "lower-case words joined by hyphens" if where == "id" else "letters, digits, - and _ only"
-            message = f"{err.instance!r} has the wrong form; use {form}"
-        elif err.validator == "enum":
-            message = f"{err.instance!r} is not allowed; valid values: {', '.join(map(str, err.validator_value))}"
+            message = f"{err.value!r} has the wrong form; use {form}"
+        elif err.keyword == "enum":
+            message = f"{err.value!r} is not allowed; valid values: {', '.join(map(str, err.expected))}"
         problems.append(Problem(where or "case", message, doc.path, doc.line_of(where)))
     return problems
 

@@ -90,7 +90,8 @@ def parse_text(text: str, path: str | None, error: type[TriageError]) -> Documen
             raise error(Problem(field="", message=f"not valid JSON: {exc.msg}", file=path, line=exc.lineno)) from None
     try:
         data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        # the node tree only (no objects are constructed); libyaml's composer when available
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
