@@ -13,7 +13,7 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab test lint browser-deps clean
+.PHONY: install app present lab test lint browser-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ lab: install ## open the notebooks in JupyterLab (students)
 	$(BIN)/jupyter lab notebooks/
 
 lint: install ## ruff over the package, tests and benchmarks
-	$(BIN)/ruff check triage tests
+	$(BIN)/ruff check triage tests benchmarks
 
 $(AXE): tests/browser/package.json
 	cd tests/browser && npm install --no-audit --no-fund --silent
@@ -48,6 +48,12 @@ browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEV
 
 test: install lint browser-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests notebooks --nbval-lax
+
+bench: install browser-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
+	cd benchmarks && ../$(BIN)/python bench_engine.py
+	cd benchmarks && ../$(BIN)/python bench_apps.py --runs 5 --sessions 10,20,30
+	cd benchmarks && ../$(BIN)/python bench_suite.py
+	cd benchmarks && ../$(BIN)/python report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import sys
 import tempfile
@@ -15,13 +16,13 @@ import time
 from pathlib import Path
 
 import psutil
-from common import HERE, ROOT, save, summary
+from common import HERE, RESULTS, ROOT, save, summary
 from playwright.async_api import async_playwright
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(ROOT / "tests"))
-from browser_support import ARGS, chromium_path  # noqa: E402
-from voila_server import voila_server  # noqa: E402
+from browser_support import ARGS, chromium_path
+from voila_server import voila_server
 
 # app -> selector of its main control (visible and enabled = interactive)
 MAIN = {
@@ -36,8 +37,10 @@ MAIN = {
 TIMEOUT = 120_000
 
 
-def tti_js(selector: str) -> str:
-    return f"""() => new Promise(resolve => {{
+def tti_js(selector: str, limit_ms: int = 90_000) -> str:
+    """Resolve with performance.now() once the selector is visible and enabled; reject after limit_ms."""
+    return f"""() => new Promise((resolve, reject) => {{
+        setTimeout(() => reject(new Error("not interactive after {limit_ms} ms")), {limit_ms});
         const ready = () => {{ const el = document.querySelector({selector!r});
             return el && el.offsetParent !== null && !el.disabled; }};
         if (ready()) return resolve(performance.now());
@@ -46,11 +49,11 @@ def tti_js(selector: str) -> str:
     }})"""
 
 
-CLICK_JS = """([clickSel, watchSel]) => new Promise(resolve => {
+CLICK_JS = """([clickSel, watchSel, expected]) => new Promise(resolve => {
     const watch = document.querySelector(watchSel);
-    const before = watch.textContent;
+    const done = () => watch.textContent.includes(expected);
     const obs = new MutationObserver(() => {
-        if (watch.textContent !== before) { obs.disconnect(); resolve(performance.now() - t0); }
+        if (done()) { obs.disconnect(); resolve(performance.now() - t0); }
     });
     obs.observe(watch, {subtree: true, childList: true, characterData: true});
     const t0 = performance.now();
@@ -98,8 +101,9 @@ def sequential(url: str, runs: int) -> dict:
                 if app in ("bare.ipynb", "04_triage_explorer.ipynb", "05_case_studies.ipynb") and not out[
                     "click_ms"].get(app):
                     out["click_ms"][app] = summary(clicks(page, app))
-                ctx.close()
+                page.close(run_before_unload=True)  # Voila shuts the kernel down, as for a closed tab
                 time.sleep(0.5)
+                ctx.close()
             out["tti_ms"][app] = summary(times)
             out["kernel_rss_mb"][app] = summary(rss) if rss else None
         browser.close()
@@ -113,17 +117,21 @@ def sequential(url: str, runs: int) -> dict:
 
 
 def clicks(page, app: str, n: int = 20) -> list[float]:
+    """Click-to-feedback times: from the click until the expected new text is on screen."""
     values = []
     for i in range(n):
         if app == "bare.ipynb":
-            values.append(page.evaluate(CLICK_JS, [".bench-button", ".bench-label"]))
+            values.append(page.evaluate(CLICK_JS, [".bench-button", ".bench-label", str(i + 1)]))
         elif app == "04_triage_explorer.ipynb":
-            values.append(page.evaluate(CLICK_JS, [".triage-symptom-fever input", ".triage-result"]))
+            expected = "Urgency: URGENT" if i % 2 == 0 else "Urgency: ROUTINE"
+            values.append(page.evaluate(CLICK_JS, [".triage-symptom-fever input", ".triage-result", expected]))
         else:
-            radios = page.locator(".triage-question").first.locator("input[type=radio]")
-            radios.nth(i % 2).check()
-            page.wait_for_timeout(150)
-            values.append(page.evaluate(CLICK_JS, [".triage-question .triage-check", ".triage-question .triage-feedback"]))
+            question = page.locator(".triage-question").first
+            question.locator("input[type=radio]").nth(i % 2).check()
+            page.wait_for_timeout(200)  # let the choice reach the kernel before timing the check button
+            first_is_right = "Correct." if i % 2 == 0 else "Not quite."
+            values.append(page.evaluate(
+                CLICK_JS, [".triage-question .triage-check", ".triage-question .triage-feedback", first_is_right]))
     return values
 
 
@@ -135,11 +143,37 @@ async def one_session(browser, url: str, app: str) -> tuple[float | None, str | 
         await page.goto(f"{url}/voila/render/{app}")
         tti = await page.evaluate(tti_js(MAIN[app]))
         return tti, None
-    except Exception as exc:  # noqa: BLE001 - counted as an error in the results
+    except Exception as exc:
         return None, repr(exc)[:200]
     finally:
         await asyncio.sleep(1)
+        await page.close(run_before_unload=True)  # lets Voila shut the kernel down, as a closed tab does
+        await asyncio.sleep(0.5)
         await ctx.close()
+
+
+def rss_mb(procs) -> float:
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
+async def sample_memory(pid: int, peak: dict[str, float], stop: asyncio.Event) -> None:
+    """Track peak RSS of the server (+ kernels) and of everything incl. Chromium until ``stop``."""
+    while not stop.is_set():
+        try:
+            server = psutil.Process(pid)
+            s = rss_mb([server, *server.children(recursive=True)])
+        except psutil.Error:
+            s = 0.0
+        chrome = rss_mb([p for p in psutil.process_iter(["name"]) if "chrom" in (p.info["name"] or "")])
+        peak["server_mb"] = max(peak["server_mb"], s)
+        peak["total_mb"] = max(peak["total_mb"], s + chrome)
+        await asyncio.sleep(0.5)
 
 
 async def concurrency(url: str, sessions: list[int], app: str = "04_triage_explorer.ipynb") -> dict:
@@ -149,23 +183,12 @@ async def concurrency(url: str, sessions: list[int], app: str = "04_triage_explo
         browser = await pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
         for n in sessions:
             peak = {"server_mb": 0.0, "total_mb": 0.0}
-            done = False
-
-            async def sample():
-                while not done:
-                    server = psutil.Process(pid)
-                    procs = [server, *server.children(recursive=True)]
-                    s = sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
-                    chrome = sum(p.memory_info().rss for p in psutil.process_iter() if "chrom" in p.name()) / 2**20
-                    peak["server_mb"] = max(peak["server_mb"], s)
-                    peak["total_mb"] = max(peak["total_mb"], s + chrome)
-                    await asyncio.sleep(0.5)
-
-            sampler = asyncio.create_task(sample())
+            stop = asyncio.Event()
+            sampler = asyncio.create_task(sample_memory(pid, peak, stop))
             t0 = time.perf_counter()
             results = await asyncio.gather(*(one_session(browser, url, app) for _ in range(n)))
             wall = time.perf_counter() - t0
-            done = True
+            stop.set()
             await sampler
             ttis = [t for t, e in results if t is not None]
             errors = [e for _, e in results if e]
@@ -176,11 +199,35 @@ async def concurrency(url: str, sessions: list[int], app: str = "04_triage_explo
     return out
 
 
+def http_concurrency(url: str, sessions: list[int], app: str = "04_triage_explorer.ipynb") -> dict:
+    """Server side alone: N simultaneous GETs of the rendered app (kernel start + execution), no browser."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from voila_server import fetch
+
+    def one(_: int) -> float:
+        t0 = time.perf_counter()
+        status, _body = fetch(f"{url}/voila/render/{app}", timeout=300)
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}")
+        return (time.perf_counter() - t0) * 1000
+
+    out = {}
+    for n in sessions:
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            times = list(pool.map(one, range(n)))
+        out[str(n)] = summary(times)
+        time.sleep(3)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sessions", default="10,20,30")
+    ap.add_argument("--http-only", action="store_true", help="only the server-side concurrency figures")
     args = ap.parse_args()
+    sessions = [int(x) for x in args.sessions.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "apps"
         folder.mkdir()
@@ -188,9 +235,17 @@ def main() -> None:
             shutil.copy(nb, folder)
         shutil.copy(HERE / "bare.ipynb", folder)
         with voila_server(Path(tmp), notebooks=folder) as url:
+            if args.http_only:
+                figures = http_concurrency(url, sessions)
+                results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+                apps = results.get("apps", {})
+                apps["http_concurrency_explorer"] = figures
+                save("apps", apps)
+                print(json.dumps(figures, indent=1))
+                return
             seq = sequential(url, args.runs)
-            seq["concurrency_explorer"] = asyncio.run(
-                concurrency(url, [int(x) for x in args.sessions.split(",")]))
+            seq["concurrency_explorer"] = asyncio.run(concurrency(url, sessions))
+            seq["http_concurrency_explorer"] = http_concurrency(url, sessions)
     seq["runs"] = args.runs
     save("apps", seq)
     for key in ("tti_ratio_to_bare", "rss_ratio_to_bare", "click_ratio_to_bare"):

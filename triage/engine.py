@@ -134,12 +134,7 @@ class Engine:
         Results are memoised on the facts the outcome rules read (notes are not evaluated here).
         """
         key = tuple(getattr(facts, name) for name in self._key_fields)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._decide(facts)
-            if len(self._memo) < MEMO_LIMIT:
-                self._memo[key] = found
-        return found
+        return _remember(self._memo, key, lambda: self._decide(facts))
 
     def _decide(self, facts: Facts) -> Decision:
         fired = tuple(rule for rule, tests in self._rules if all(t(facts) for t in tests))
@@ -160,12 +155,7 @@ class Engine:
         Assessments are immutable, so one is built per distinct set of facts and reused.
         """
         facts = self.facts(presentation)
-        found = self._assessed.get(facts)
-        if found is None:
-            found = self._assess(facts)
-            if len(self._assessed) < MEMO_LIMIT:
-                self._assessed[facts] = found
-        return found
+        return _remember(self._assessed, facts, lambda: self._assess(facts))
 
     def _assess(self, facts: Facts) -> Assessment:
         ex = self._explain(facts)
@@ -184,9 +174,9 @@ class Engine:
     def _explain(self, facts: Facts) -> _Explained:
         """Everything in an assessment except the notes; memoised like :meth:`decide`."""
         key = tuple(getattr(facts, name) for name in self._key_fields)
-        found = self._explained.get(key)
-        if found is not None:
-            return found
+        return _remember(self._explained, key, lambda: self._build_explanation(facts))
+
+    def _build_explanation(self, facts: Facts) -> _Explained:
         decision = self.decide(facts)
         hits = []
         also: list[NextStep] = list(decision.winner.also_consider)
@@ -199,16 +189,13 @@ class Engine:
                 effect = "adds" if rule.next_step != decision.next_step else "agrees"
                 also.extend([rule.next_step, *rule.also_consider])  # type: ignore[list-item]
             hits.append(RuleHit(rule.id, rule.reason, rule.guide_section, effect, rule.sources))
-        found = _Explained(
+        return _Explained(
             decision=decision,
             hits=tuple(hits),
             also_consider=tuple(dict.fromkeys(s for s in also if s != decision.next_step)),
             red_flags=tuple(r.red_flag for r in decision.fired if r.red_flag),
             changes=tuple(self._changes(facts, decision)),
         )
-        if len(self._explained) < MEMO_LIMIT:
-            self._explained[key] = found
-        return found
 
     def edits(self, base: Facts) -> Iterator[tuple[str, str, Any, str, Facts]]:
         """Every single-item edit: (field, action, value, description, edited facts)."""
@@ -261,6 +248,16 @@ class _Explained:
     also_consider: tuple[NextStep, ...]
     red_flags: tuple[str, ...]
     changes: tuple[Change, ...]
+
+
+def _remember(cache: dict[Any, Any], key: Any, compute: Callable[[], Any]) -> Any:
+    """``cache[key]``, computing and storing it first (up to MEMO_LIMIT entries)."""
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        if len(cache) < MEMO_LIMIT:
+            cache[key] = found
+    return found
 
 
 def _with(facts: Facts, **changes: Any) -> Facts:

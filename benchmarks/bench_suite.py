@@ -1,0 +1,29 @@
+"""Wall time of the nbval suite and of the whole `make test` (section "suite" of results.json)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from common import ROOT, save
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    return time.perf_counter() - t0, proc.returncode
+
+
+def main() -> None:
+    nbval_s, nbval_rc = timed([sys.executable, "-m", "pytest", "-q", "-n", "auto", "--dist", "loadscope",
+                               "notebooks", "--nbval-lax", "-p", "no:cacheprovider"])
+    make_s, make_rc = timed(["make", "test"])
+    data = {"nbval_s": nbval_s, "nbval_ok": nbval_rc == 0, "nbval_target_s": 60,
+            "make_test_s": make_s, "make_test_ok": make_rc == 0, "make_test_target_s": 300}
+    save("suite", data)
+    print(data)
+
+
+if __name__ == "__main__":
+    main()

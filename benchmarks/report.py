@@ -1,0 +1,60 @@
+"""Write benchmarks/RESULTS.md from benchmarks/results.json."""
+
+from __future__ import annotations
+
+import json
+
+from common import HERE, RESULTS
+
+
+def main() -> None:
+    r = json.loads(RESULTS.read_text())
+    m = r.get("machine", {})
+    lines = ["# Benchmark results", "",
+             f"Machine: {m.get('cores')} cores, {m.get('cpu')}, Python {m.get('python')}, {m.get('chromium')}.",
+             "Written by `make bench` (`benchmarks/*.py`); raw numbers in `results.json`.", ""]
+    if "engine" in r:
+        e = r["engine"]
+        lines += ["## Engine (one core)", "", "| measure | value | target |", "|---|---|---|"]
+        for k, v in e.items():
+            if k.endswith("_per_s") or "per_s" in k:
+                if k == "target_per_s":
+                    continue
+                lines.append(f"| {k} | {v:,.0f}/s | >= 100,000/s |")
+        lines.append(f"| exhaustive safety check (786,432 presentations) | {e['exhaustive_check_s']:.1f} s | - |")
+        lines.append("")
+    if "apps" in r:
+        a = r["apps"]
+        lines += [f"## Apps in Chromium (median of {a['runs']} runs; ratio to a bare one-widget notebook)", "",
+                  "| app | time to interactive | ratio (target <= 1.3) | kernel RSS | ratio (target <= 1.2) |",
+                  "|---|---|---|---|---|"]
+        for app, t in a["tti_ms"].items():
+            rss = a["kernel_rss_mb"].get(app)
+            lines.append(
+                f"| {app} | {t['median']:.0f} ms | {a['tti_ratio_to_bare'][app]:.2f} | "
+                f"{rss['median']:.0f} MB | {a['rss_ratio_to_bare'].get(app, float('nan')):.2f} |" if rss else
+                f"| {app} | {t['median']:.0f} ms | {a['tti_ratio_to_bare'][app]:.2f} | - | - |")
+        lines += ["", "| click to feedback | median | p95 | ratio to bare (target <= 1.2; < 100 ms) |",
+                  "|---|---|---|---|"]
+        for app, c in a["click_ms"].items():
+            lines.append(f"| {app} | {c['median']:.0f} ms | {c['p95']:.0f} ms | {a['click_ratio_to_bare'][app]:.2f} |")
+        lines += ["", "## Concurrency (explorer app, simultaneous sessions, one Voila server)", "",
+                  "| sessions | p95 time to interactive | errors | server + kernels peak | incl. Chromium |",
+                  "|---|---|---|---|---|"]
+        for n, c in a["concurrency_explorer"].items():
+            p95 = f"{c['tti_ms']['p95'] / 1000:.1f} s" if c["tti_ms"] else "-"
+            lines.append(f"| {n} | {p95} | {c['errors']} | {c['server_mb']:.0f} MB | {c['total_mb']:.0f} MB |")
+        lines.append("")
+    if "suite" in r:
+        s = r["suite"]
+        lines += ["## Test suite", "", "| measure | value | target |", "|---|---|---|",
+                  f"| nbval over notebooks/ | {s['nbval_s']:.0f} s | < 60 s |",
+                  f"| whole `make test` | {s['make_test_s']:.0f} s | < 300 s |", ""]
+    if "notes" in r:
+        lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
+    (HERE / "RESULTS.md").write_text("\n".join(lines))
+    print((HERE / "RESULTS.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
