@@ -44,6 +44,11 @@ def main() -> None:
         for n, c in a["concurrency_explorer"].items():
             p95 = f"{c['tti_ms']['p95'] / 1000:.1f} s" if c["tti_ms"] else "-"
             lines.append(f"| {n} | {p95} | {c['errors']} | {c['server_mb']:.0f} MB | {c['total_mb']:.0f} MB |")
+        http = a.get("http_concurrency_explorer")
+        if http:
+            lines += ["", "Server side alone (simultaneous HTTP renders of the explorer, no browser):", "",
+                      "| sessions | p95 render time |", "|---|---|"]
+            lines += [f"| {n} | {c['p95'] / 1000:.1f} s |" for n, c in http.items()]
         lines.append("")
     if "suite" in r:
         s = r["suite"]
