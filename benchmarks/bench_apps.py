@@ -226,6 +226,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sessions", default="10,20,30")
     ap.add_argument("--http-only", action="store_true", help="only the server-side concurrency figures")
+    ap.add_argument("--preheat", type=int, default=0, metavar="POOL",
+                    help="compare: preheated kernels (pool of POOL per notebook), explorer and bare only")
     args = ap.parse_args()
     sessions = [int(x) for x in args.sessions.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -234,6 +236,25 @@ def main() -> None:
         for nb in (ROOT / "notebooks").glob("*.ipynb"):
             shutil.copy(nb, folder)
         shutil.copy(HERE / "bare.ipynb", folder)
+        if args.preheat:
+            config = json.loads((ROOT / "voila.json").read_text())
+            config["VoilaConfiguration"]["preheat_kernel"] = True
+            config["VoilaKernelManager"] = {"kernel_pools_config": {"default": {"pool_size": args.preheat}}}
+            (Path(tmp) / "voila.json").write_text(json.dumps(config))
+            for nb in folder.glob("*.ipynb"):
+                if nb.name not in ("bare.ipynb", "04_triage_explorer.ipynb"):
+                    nb.unlink()
+            with voila_server(Path(tmp), notebooks=folder, cwd=Path(tmp)) as url:
+                time.sleep(20)  # let the pools fill
+                MAIN_BACKUP = dict(MAIN)
+                MAIN.clear()
+                MAIN.update({k: v for k, v in MAIN_BACKUP.items() if k in ("bare.ipynb", "04_triage_explorer.ipynb")})
+                figures = sequential(url, args.runs)
+                figures["http_concurrency_explorer"] = http_concurrency(url, sessions)
+            figures["pool_size"] = args.preheat
+            save("apps_preheated", figures)
+            print(json.dumps({k: figures[k] for k in ("tti_ms", "http_concurrency_explorer")}, indent=1))
+            return
         with voila_server(Path(tmp), notebooks=folder) as url:
             if args.http_only:
                 figures = http_concurrency(url, sessions)

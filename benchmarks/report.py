@@ -50,6 +50,14 @@ def main() -> None:
                       "| sessions | p95 render time |", "|---|---|"]
             lines += [f"| {n} | {c['p95'] / 1000:.1f} s |" for n, c in http.items()]
         lines.append("")
+    if "apps_preheated" in r:
+        pre = r["apps_preheated"]
+        lines += [f"## Preheated kernels (pool of {pre['pool_size']} per notebook), for the serving decision", "",
+                  "| measure | value |", "|---|---|"]
+        lines += [f"| time to interactive, {a} | {t['median']:.0f} ms |" for a, t in pre["tti_ms"].items()]
+        lines += [f"| {n} simultaneous renders of the explorer, p95 | {c['p95']:.0f} ms |"
+                  for n, c in pre["http_concurrency_explorer"].items()]
+        lines.append("")
     if "suite" in r:
         s = r["suite"]
         lines += ["## Test suite", "", "| measure | value | target |", "|---|---|---|",

@@ -47,3 +47,23 @@ def test_wrong_structure_is_moved_aside_and_reported(tmp_path):
 def test_default_path_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_PROGRESS_FILE", str(tmp_path / "x.json"))
     assert ProgressStore.open().path == tmp_path / "x.json"
+
+
+def test_two_tabs_do_not_undo_each_other(tmp_path):
+    path = tmp_path / "p.json"
+    first, second = ProgressStore.open(path), ProgressStore.open(path)  # two kernels, same student
+    first.record("c", "q1", ["a"], True)
+    second.record("c", "q2", ["b"], False)
+    again = ProgressStore.open(path)
+    assert set(again.answers["c"]) == {"q1", "q2"}
+
+
+def test_a_file_corrupted_while_open_is_kept_not_overwritten(tmp_path):
+    path = tmp_path / "p.json"
+    store = ProgressStore.open(path)
+    store.record("c", "q1", ["a"], True)
+    path.write_text("garbage")
+    store.record("c", "q2", ["a"], True)
+    kept = list(tmp_path.glob("p.json.corrupt-*"))
+    assert len(kept) == 1 and kept[0].read_text() == "garbage"
+    assert "not valid JSON" in store.warning

@@ -112,3 +112,12 @@ def test_switching_cases_with_the_picker():
     app.picker.value = "hip-oa-grandfather"
     assert "Kwame" in app.story.value
     assert len(app.views) == len(next(c for c in cases if c.id == "hip-oa-grandfather").questions)
+
+
+def test_answers_saved_in_another_tab_appear_when_the_case_is_shown_again(progress):
+    first, second = CasePlayer([make_case()], progress), CasePlayer([make_case()], progress)
+    first.views[0].choice.value = "a"
+    first.views[0].check.click()
+    second.show("t-case")
+    assert second.views[0].choice.value == "a"
+    assert "Score: 1 of 2 correct" in second.score.value

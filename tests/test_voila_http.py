@@ -137,3 +137,7 @@ def test_voila_json_sets_the_documented_options():
     assert config["template"] == "triage"
     assert config["strip_sources"] is True and config["show_tracebacks"] is False
     assert config["progressive_rendering"] is False
+    # preheated kernels run the notebook before anyone asks; the case player must read fresh progress
+    assert config["preheat_kernel"] is True
+    pools = json.loads((ROOT / "voila.json").read_text())["VoilaKernelManager"]
+    assert "05_case_studies.ipynb" in pools["preheat_denylist"]

@@ -31,8 +31,10 @@ def voila_executable() -> str:
 
 
 @contextmanager
-def voila_server(tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run ``voila notebooks/`` from the repository root (so ``voila.json`` applies); yield its URL."""
+def voila_server(
+    tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> Iterator[str]:
+    """Run ``voila notebooks/`` from ``cwd`` (the repository root, so its ``voila.json`` applies); yield its URL."""
     port = free_port()
     log = (tmp / f"voila-{port}.log").open("w")
     full_env = {
@@ -44,7 +46,7 @@ def voila_server(tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str] | N
     }
     proc = subprocess.Popen(
         [voila_executable(), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", str(notebooks)],
-        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

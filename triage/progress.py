@@ -45,16 +45,20 @@ class ProgressStore:
     def open(cls, path: str | Path | None = None) -> ProgressStore:
         """Load the file if it exists; a corrupt file is moved aside and reported in ``warning``."""
         store = cls(Path(path) if path else default_path())
-        if not store.path.exists():
-            return store
-        try:
-            store._load()
-        except ProgressError as exc:
-            aside = store.path.with_name(f"{store.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            os.replace(store.path, aside)
-            store.answers, store.revealed = {}, {}
-            store.warning = f"{exc} - the unreadable file was kept as {aside}; starting a fresh record."
+        store.reload()
         return store
+
+    def reload(self) -> None:
+        """Re-read the file (another tab or kernel may have written it since)."""
+        if not self.path.exists():
+            return
+        try:
+            self._load()
+        except ProgressError as exc:
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            os.replace(self.path, aside)
+            self.answers, self.revealed = {}, {}
+            self.warning = f"{exc} - the unreadable file was kept as {aside}; starting a fresh record."
 
     def _load(self) -> None:
         name = str(self.path)
@@ -100,10 +104,13 @@ class ProgressStore:
             raise
 
     def record(self, case_id: str, question_id: str, chosen: list[str], correct: bool) -> None:
+        """Save one answer on top of what is on disk now, so two open tabs do not undo each other."""
+        self.reload()
         self.answers.setdefault(case_id, {})[question_id] = Answer(sorted(chosen), correct)
         self.save()
 
     def set_revealed(self, case_id: str, stages: int) -> None:
+        self.reload()
         self.revealed[case_id] = stages
         self.save()
 

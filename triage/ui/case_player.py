@@ -132,6 +132,7 @@ class CasePlayer:
             self.story.value = ""
             return
         c = self.case
+        self.store.reload()  # pick up answers saved from another tab since this kernel started
         objectives = "".join(f"<li>{esc(o)}</li>" for o in c.learning_objectives)
         self.story.value = (
             f"<h3>{esc(c.title)}</h3><p><em>Level: {esc(c.level)}</em></p>"
