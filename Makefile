@@ -21,11 +21,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Preheated kernels per app and the wait before a used one is replaced (voila.json: 2 and 1 s).
+# A class that opens an app together: make app POOL=30 FILL_DELAY=20 (see benchmarks/RESULTS.md).
+POOL ?=
+FILL_DELAY ?=
+POOL_ARGS = $(if $(POOL),--pool_size=$(POOL)) $(if $(FILL_DELAY),--VoilaKernelManager.fill_delay=$(FILL_DELAY))
+
 install: $(STAMP) ## create .venv and install the project with its test tools
 
-app: install ## serve the notebooks as Voila apps on http://127.0.0.1:8866 (config: voila.json)
+app: install ## serve the notebooks as Voila apps on http://127.0.0.1:8866 (config: voila.json; for a class: POOL=30 FILL_DELAY=20)
 	@echo "Apps: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(BIN)/voila --no-browser --Voila.ip=$(HOST) --port=$(PORT) notebooks/
+	$(BIN)/voila --no-browser --Voila.ip=$(HOST) --port=$(PORT) $(POOL_ARGS) notebooks/
 
 present: install ## instructor view on one case: make present CASE=hip-oa-grandfather
 	@test -n "$(CASE)" || { echo "usage: make present CASE=<case id>  (ids: .venv/bin/python -m triage validate lists files)"; exit 2; }
@@ -52,6 +58,7 @@ test: install lint browser-deps ## every test: unit, property, exhaustive, CLI, 
 bench: install browser-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
 	cd benchmarks && ../$(BIN)/python bench_engine.py
 	cd benchmarks && ../$(BIN)/python bench_apps.py --runs 5 --sessions 10,20,30
+	cd benchmarks && ../$(BIN)/python bench_apps.py --class-pool 30 --fill-delay 20 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_suite.py
 	cd benchmarks && ../$(BIN)/python report.py
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from urllib.parse import urlparse
 
 import pytest
 from browser_support import ARGS, axe_source, chromium_path
 from playwright.sync_api import Page, expect, sync_playwright
-from voila_server import NOTEBOOKS, ROOT, voila_server
+from voila_server import NOTEBOOKS, ROOT, fetch, voila_server
 
 pytestmark = pytest.mark.browser
 APPS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -80,6 +81,18 @@ def test_presenter_reveals_the_next_stage(page, server):
     page.get_by_role("button", name=re.compile("^Next stage")).click()
     expect(label).to_contain_text("Stage 2 of 2")
     expect(page.locator(".triage-presenter-body")).to_contain_text("Primary care assessment")
+
+
+def test_closing_the_tab_shuts_its_kernel_down(page, server):
+    """Stock Voila's shutdown beacon fails XSRF (voila#1458); the triage template makes it work."""
+    open_app(page, server, "04_triage_explorer.ipynb")
+    kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    assert fetch(f"{server}/api/kernels/{kernel_id}")[0] == 200
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 20
+    while fetch(f"{server}/api/kernels/{kernel_id}")[0] == 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert fetch(f"{server}/api/kernels/{kernel_id}")[0] == 404, "the closed tab's kernel is still running"
 
 
 def test_keyboard_only_explorer(page, server):

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import shlex
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -141,3 +145,30 @@ def test_voila_json_sets_the_documented_options():
     assert config["preheat_kernel"] is True
     pools = json.loads((ROOT / "voila.json").read_text())["VoilaKernelManager"]
     assert "05_case_studies.ipynb" in pools["preheat_denylist"]
+    # kernels on Unix sockets: TCP ports picked for many kernels at once can collide (jupyter_client#487),
+    # which killed kernels and truncated pages in the class benchmark
+    assert json.loads((ROOT / "voila.json").read_text())["KernelManager"]["transport"] == "ipc"
+
+
+def test_make_app_pool_settings_reach_voila():
+    """`make app POOL=7 FILL_DELAY=20` must override voila.json (a kernel_pools_config there would not)."""
+    dry = subprocess.run(["make", "-n", "app", "POOL=7", "FILL_DELAY=20", f"BIN={Path(sys.executable).parent}"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    command = shlex.split(next(line for line in dry.splitlines() if "voila " in line))
+    args = command[command.index("notebooks/") - 2:command.index("notebooks/") + 1]
+    probe = (
+        "import json, sys\n"
+        "from voila.app import Voila\n"
+        "app = Voila()\n"
+        "app.initialize(sys.argv[1:])\n"
+        "km = app.config.VoilaKernelManager\n"
+        "print(json.dumps({'pool': app.voila_configuration.default_pool_size,\n"
+        "                  'pools_config': 'kernel_pools_config' in km,\n"
+        "                  'fill_delay': float(km.fill_delay), 'preheat': app.voila_configuration.preheat_kernel}))\n"
+    )
+    env = {**os.environ, "JUPYTER_PATH": str(ROOT / "share" / "jupyter")}
+    out = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"pool": 7, "pools_config": False, "fill_delay": 20.0, "preheat": True}

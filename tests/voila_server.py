@@ -32,7 +32,8 @@ def voila_executable() -> str:
 
 @contextmanager
 def voila_server(
-    tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str] | None = None, cwd: Path = ROOT
+    tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str] | None = None, cwd: Path = ROOT,
+    args: list[str] | None = None,
 ) -> Iterator[str]:
     """Run ``voila notebooks/`` from ``cwd`` (the repository root, so its ``voila.json`` applies); yield its URL."""
     port = free_port()
@@ -45,7 +46,7 @@ def voila_server(
         **(env or {}),
     }
     proc = subprocess.Popen(
-        [voila_executable(), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", str(notebooks)],
+        [voila_executable(), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", *(args or []), str(notebooks)],
         cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
