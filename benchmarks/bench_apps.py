@@ -186,16 +186,140 @@ async def concurrency(url: str, sessions: list[int], app: str = "04_triage_explo
             stop = asyncio.Event()
             sampler = asyncio.create_task(sample_memory(pid, peak, stop))
             t0 = time.perf_counter()
+            cpu0 = psutil.cpu_times()
             results = await asyncio.gather(*(one_session(browser, url, app) for _ in range(n)))
             wall = time.perf_counter() - t0
+            cpu1 = psutil.cpu_times()
+            busy = (cpu1.user + cpu1.system + cpu1.nice) - (cpu0.user + cpu0.system + cpu0.nice)
             stop.set()
             await sampler
             ttis = [t for t, e in results if t is not None]
             errors = [e for _, e in results if e]
             out[str(n)] = {"tti_ms": summary(ttis) if ttis else None, "errors": len(errors),
-                           "error_samples": errors[:3], "wall_s": wall, **peak}
+                           "error_samples": errors[:3], "wall_s": wall,
+                           "cpu_busy_s": busy, "cores": psutil.cpu_count(), **peak}
             await asyncio.sleep(5)  # let kernels shut down between rounds
         await browser.close()
+    return out
+
+
+async def asset_paths(url: str, app: str) -> list[str]:
+    """The same-origin static files one Chromium page load of ``app`` requests (what a wire client fetches)."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
+        page = await browser.new_page()
+        urls: list[str] = []
+        page.on("request", lambda r: urls.append(r.url))
+        await page.goto(f"{url}/voila/render/{app}")
+        await page.evaluate(tti_js(MAIN[app]))
+        await page.close(run_before_unload=True)
+        await browser.close()
+    return [u[len(url):] for u in urls if u.startswith(url) and "/voila/render/" not in u and "/api/" not in u]
+
+
+def tree_cpu_percent(pid: int, interval: float = 2.0) -> float:
+    """CPU use of the server and all its kernels over ``interval`` seconds (100 = one core)."""
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    for p in procs:
+        try:
+            p.cpu_percent(None)
+        except psutil.Error:
+            pass
+    time.sleep(interval)
+    total = 0.0
+    for p in procs:
+        try:
+            total += p.cpu_percent(None)
+        except psutil.Error:
+            pass
+    return total
+
+
+def wait_for_pool(log: Path, pid: int, pool: int, quiet_s: float, limit_s: float = 300) -> int:
+    """Block until the preheated pool is full again; return how many kernels it is short (normally 0).
+
+    The server log has one "Kernel started" line per kernel and one "Using pre-heated kernel" line per
+    page served from the pool; the pool is full when every used kernel has been replaced and the server
+    and kernels are idle (a new kernel still runs the notebook after it started). Should the count never
+    add up (a log line lost among the kernels' output), it is enough that no kernel has started for
+    ``quiet_s`` seconds.
+    """
+    t0 = last_change = time.perf_counter()
+    seen = -1
+    while time.perf_counter() - t0 < limit_s:
+        text = log.read_text(errors="replace")
+        started, used = text.count("Kernel started:"), text.count("Using pre-heated kernel")
+        if started != seen:
+            seen, last_change = started, time.perf_counter()
+        short = pool + used - started
+        if (short <= 0 or time.perf_counter() - last_change > quiet_s) and tree_cpu_percent(pid) < 10:
+            return max(short, 0)
+        time.sleep(1)
+    raise RuntimeError(f"the kernel pool did not refill to {pool} within {limit_s} s; see {log}")
+
+
+async def class_concurrency(sessions: list[int], pool: int, fill_delay: float, browsers: int = 1,
+                            rounds: int = 5, app: str = "04_triage_explorer.ipynb") -> dict:
+    """A class opening one app at once, served as ``make app POOL=pool FILL_DELAY=fill_delay`` serves it.
+
+    Each round starts ``n`` sessions together: ``browsers`` of them in real Chromium (their time to
+    interactive is the figure), the rest as protocol-level clients (``wire_client``) that make the
+    server do everything a browser makes it do. The other students' browsers run on their own machines
+    in a classroom, so they are not simulated here on the server's two cores.
+    """
+    import wire_client
+
+    out: dict = {"pool_size": pool, "fill_delay_s": fill_delay, "browsers_per_round": browsers,
+                 "rounds": rounds, "app": app}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "apps"
+        folder.mkdir()
+        shutil.copy(ROOT / "notebooks" / app, folder)
+        shutil.copy(ROOT / "voila.json", tmp)
+        extra = [f"--pool_size={pool}", f"--VoilaKernelManager.fill_delay={fill_delay}"]
+        with voila_server(Path(tmp), notebooks=folder, cwd=Path(tmp), args=extra) as url:
+            port = url.rsplit(":", 1)[1]
+            pid = server_pid(port)
+            log = Path(tmp) / f"voila-{port}.log"
+            t_fill = time.perf_counter()
+            wait_for_pool(log, pid, pool, quiet_s=fill_delay + 15)
+            out["pool_fill_s"] = time.perf_counter() - t_fill
+            shortfalls: list[int] = []
+            assets = await asset_paths(url, app)
+            out["assets_per_page"] = len(assets)
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
+                for n in sessions:
+                    ttis: list[float] = []
+                    ready: list[float] = []
+                    errors: list[str] = []
+                    peak = {"server_mb": 0.0, "total_mb": 0.0}
+                    busy = wall = 0.0
+                    for _ in range(rounds):
+                        shortfalls.append(wait_for_pool(log, pid, pool, quiet_s=fill_delay + 15))
+                        stop = asyncio.Event()
+                        sampler = asyncio.create_task(sample_memory(pid, peak, stop))
+                        t0, cpu0 = time.perf_counter(), psutil.cpu_times()
+                        real = [one_session(browser, url, app) for _ in range(min(browsers, n))]
+                        wire = wire_client.many(url, app, assets, n - len(real))
+                        *real_results, wire_results = await asyncio.gather(*real, wire)
+                        cpu1 = psutil.cpu_times()
+                        wall += time.perf_counter() - t0
+                        busy += (cpu1.user + cpu1.system + cpu1.nice) - (cpu0.user + cpu0.system + cpu0.nice)
+                        stop.set()
+                        await sampler
+                        ttis += [t for t, e in real_results if t is not None]
+                        errors += [e for _, e in real_results if e]
+                        ready += [r["ready"] for r in wire_results if isinstance(r, dict)]
+                        errors += [r for r in wire_results if isinstance(r, str)]
+                    out[str(n)] = {"browser_tti_ms": summary(ttis) if ttis else None,
+                                   "wire_ready_ms": summary(ready) if ready else None,
+                                   "errors": len(errors), "error_samples": errors[:3],
+                                   "cpu_busy_s_per_round": busy / rounds, "wall_s_per_round": wall / rounds,
+                                   **peak}
+                await browser.close()
+            out["pool_shortfall_before_rounds"] = shortfalls
+            shutil.copy(log, Path(tempfile.gettempdir()) / "bench-class-voila.log")  # for a look afterwards
     return out
 
 
@@ -226,10 +350,22 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sessions", default="10,20,30")
     ap.add_argument("--http-only", action="store_true", help="only the server-side concurrency figures")
+    ap.add_argument("--class-pool", type=int, default=0, metavar="POOL",
+                    help="only the class scenario: preheated pool POOL, real browsers + wire clients")
+    ap.add_argument("--label", default="class_concurrency", help="class scenario: results.json section")
+    ap.add_argument("--browsers", type=int, default=1, help="class scenario: real Chromium sessions per round")
+    ap.add_argument("--rounds", type=int, default=5, help="class scenario: rounds per session count")
+    ap.add_argument("--fill-delay", type=float, default=20.0, help="seconds before a used kernel is replaced")
     ap.add_argument("--preheat", type=int, default=0, metavar="POOL",
                     help="compare: preheated kernels (pool of POOL per notebook), explorer and bare only")
     args = ap.parse_args()
     sessions = [int(x) for x in args.sessions.split(",")]
+    if args.class_pool:
+        figures = asyncio.run(class_concurrency(sessions, args.class_pool, args.fill_delay, args.browsers,
+                                                args.rounds))
+        save(args.label, figures)
+        print(json.dumps(figures, indent=1))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "apps"
         folder.mkdir()

@@ -38,7 +38,8 @@ def main() -> None:
                   "|---|---|---|---|"]
         for app, c in a["click_ms"].items():
             lines.append(f"| {app} | {c['median']:.0f} ms | {c['p95']:.0f} ms | {a['click_ratio_to_bare'][app]:.2f} |")
-        lines += ["", "## Concurrency (explorer app, simultaneous sessions, one Voila server)", "",
+        lines += ["", "## Concurrency before preheating (explorer app, every session in Chromium on the server's "
+                  "2 cores)", "",
                   "| sessions | p95 time to interactive | errors | server + kernels peak | incl. Chromium |",
                   "|---|---|---|---|---|"]
         for n, c in a["concurrency_explorer"].items():
@@ -57,6 +58,45 @@ def main() -> None:
         lines += [f"| time to interactive, {a} | {t['median']:.0f} ms |" for a, t in pre["tti_ms"].items()]
         lines += [f"| {n} simultaneous renders of the explorer, p95 | {c['p95']:.0f} ms |"
                   for n, c in pre["http_concurrency_explorer"].items()]
+        lines.append("")
+    if "class_concurrency" in r:
+        c = r["class_concurrency"]
+        lines += [f"## A class opening the explorer at once (`make app POOL={c['pool_size']} "
+                  f"FILL_DELAY={c['fill_delay_s']:.0f}`)", "",
+                  f"Each round starts all sessions together: {c['browsers_per_round']} in real Chromium, the rest as "
+                  "protocol-level clients (`wire_client.py`: page, all "
+                  f"{c['assets_per_page']} static files, kernel websocket, widget state), "
+                  f"{c['rounds']} rounds per row. Target: p95 < 5 s, 0 errors.", "",
+                  "| sessions | Chromium time to interactive, p95 (median) | wire client ready, p95 | errors "
+                  "| machine CPU busy / wall per round | server + kernels peak |", "|---|---|---|---|---|---|"]
+        for n, v in c.items():
+            if not isinstance(v, dict):
+                continue
+            b, w = v["browser_tti_ms"], v["wire_ready_ms"]
+            lines.append(
+                f"| {n} | {b['p95'] / 1000:.1f} s ({b['median'] / 1000:.1f} s) | "
+                f"{w['p95'] / 1000:.1f} s | {v['errors']} | "
+                f"{v['cpu_busy_s_per_round']:.1f} s / {v['wall_s_per_round']:.1f} s | {v['server_mb']:.0f} MB |"
+                if b and w else f"| {n} | - | - | {v['errors']} | - | {v['server_mb']:.0f} MB |")
+        fd1 = r.get("class_concurrency_fill_delay_1", {})
+        for n, v in fd1.items():
+            if isinstance(v, dict) and v["browser_tti_ms"] and v["wire_ready_ms"]:
+                b, w = v["browser_tti_ms"], v["wire_ready_ms"]
+                lines.append(f"| {n}, FILL_DELAY=1 (Voila's default) | {b['p95'] / 1000:.1f} s "
+                             f"({b['median'] / 1000:.1f} s) | {w['p95'] / 1000:.1f} s "
+                             f"| {v['errors']} | {v['cpu_busy_s_per_round']:.1f} s / {v['wall_s_per_round']:.1f} s "
+                             f"| {v['server_mb']:.0f} MB |")
+        lines.append("")
+    if "class_concurrency_all_chromium" in r:
+        c = r["class_concurrency_all_chromium"]
+        lines += ["Same server, every session in Chromium on the server's own cores (the browsers compete with "
+                  "the server):", "", "| sessions | time to interactive, p95 (median) | errors "
+                  "| machine CPU busy / wall per round |", "|---|---|---|---|"]
+        for n, v in c.items():
+            if isinstance(v, dict) and v["browser_tti_ms"]:
+                b = v["browser_tti_ms"]
+                lines.append(f"| {n} | {b['p95'] / 1000:.1f} s ({b['median'] / 1000:.1f} s) | {v['errors']} | "
+                             f"{v['cpu_busy_s_per_round']:.1f} s / {v['wall_s_per_round']:.1f} s |")
         lines.append("")
     if "suite" in r:
         s = r["suite"]
