@@ -152,6 +152,12 @@ async def one_session(browser, url: str, app: str) -> tuple[float | None, str | 
         await ctx.close()
 
 
+def machine_cpu_s() -> float:
+    """CPU-seconds the whole machine has been busy (all cores, all processes) since boot."""
+    t = psutil.cpu_times()
+    return t.user + t.system + t.nice
+
+
 def rss_mb(procs) -> float:
     total = 0
     for p in procs:
@@ -186,11 +192,10 @@ async def concurrency(url: str, sessions: list[int], app: str = "04_triage_explo
             stop = asyncio.Event()
             sampler = asyncio.create_task(sample_memory(pid, peak, stop))
             t0 = time.perf_counter()
-            cpu0 = psutil.cpu_times()
+            cpu0 = machine_cpu_s()
             results = await asyncio.gather(*(one_session(browser, url, app) for _ in range(n)))
             wall = time.perf_counter() - t0
-            cpu1 = psutil.cpu_times()
-            busy = (cpu1.user + cpu1.system + cpu1.nice) - (cpu0.user + cpu0.system + cpu0.nice)
+            busy = machine_cpu_s() - cpu0
             stop.set()
             await sampler
             ttis = [t for t, e in results if t is not None]
@@ -299,13 +304,12 @@ async def class_concurrency(sessions: list[int], pool: int, fill_delay: float, b
                         shortfalls.append(wait_for_pool(log, pid, pool, quiet_s=fill_delay + 15))
                         stop = asyncio.Event()
                         sampler = asyncio.create_task(sample_memory(pid, peak, stop))
-                        t0, cpu0 = time.perf_counter(), psutil.cpu_times()
+                        t0, cpu0 = time.perf_counter(), machine_cpu_s()
                         real = [one_session(browser, url, app) for _ in range(min(browsers, n))]
                         wire = wire_client.many(url, app, assets, n - len(real))
                         *real_results, wire_results = await asyncio.gather(*real, wire)
-                        cpu1 = psutil.cpu_times()
                         wall += time.perf_counter() - t0
-                        busy += (cpu1.user + cpu1.system + cpu1.nice) - (cpu0.user + cpu0.system + cpu0.nice)
+                        busy += machine_cpu_s() - cpu0
                         stop.set()
                         await sampler
                         ttis += [t for t, e in real_results if t is not None]
