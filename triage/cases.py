@@ -30,11 +30,20 @@ TAGS = ("hip-back-overlap", "looks-alarming-not-urgent", "looks-mild-is-emergenc
 
 
 @dataclass(frozen=True)
+class Ref:
+    """What a piece of feedback rests on: a knowledge-base entry (``provider``, ``red_flag`` or ``rule``)."""
+
+    kind: str
+    id: str
+
+
+@dataclass(frozen=True)
 class Option:
     id: str
     text: str
     correct: bool
     feedback: str
+    refs: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,7 @@ class Question:
     kind: str  # "single" | "multi"
     prompt: str
     options: tuple[Option, ...]
+    after: str = ""  # id of the stage after which the question is asked
 
     @property
     def correct_ids(self) -> frozenset[str]:
@@ -57,6 +67,19 @@ class Question:
 class RevealStep:
     title: str
     text: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One part of a case's story, and what is known (and what the engine decides) once it is read."""
+
+    id: str
+    title: str
+    text: str
+    presentation: Presentation
+    expected_urgency: Urgency
+    expected_next_step: NextStep
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,18 @@ class Case:
     guide_sections: tuple[str, ...]
     source: str | None = None
     tags: tuple[str, ...] = field(default=())
+    stages: tuple[Stage, ...] = field(default=())
+
+    def stage_index(self, stage_id: str) -> int:
+        """Position of a stage (0 is the opening story)."""
+        for i, stage in enumerate(self.stages):
+            if stage.id == stage_id:
+                return i
+        raise KeyError(stage_id)
+
+    def questions_at(self, stage_index: int) -> tuple[Question, ...]:
+        """The questions asked once stages ``0..stage_index`` have been read (and not before)."""
+        return tuple(q for q in self.questions if self.stage_index(q.after) == stage_index)
 
 
 def cases_dir() -> Path:
@@ -175,6 +210,12 @@ def _semantic_problems(doc: Document) -> tuple[list[Problem], Case | None]:
         fail("tags", "looks-mild-is-emergency is for cases the engine rates emergency")
     if problems:
         return problems, None
+    steps = [("story", "The story", data["narrative"])]
+    steps += [(f"stage-{i + 2}", r["title"], r["text"]) for i, r in enumerate(data.get("reveal", []))]
+    stages = tuple(
+        Stage(sid, title, text, presentation, Urgency(exp["urgency"]), NextStep(exp["next_step"]))
+        for sid, title, text in steps
+    )
     case = Case(
         id=data["id"],
         title=data["title"],
@@ -189,6 +230,7 @@ def _semantic_problems(doc: Document) -> tuple[list[Problem], Case | None]:
             Question(
                 q["id"], q["kind"], q["prompt"],
                 tuple(Option(o["id"], o["text"], o["correct"], o["feedback"]) for o in q["options"]),
+                after=stages[-1].id,
             )
             for q in data["questions"]
         ),
@@ -196,6 +238,7 @@ def _semantic_problems(doc: Document) -> tuple[list[Problem], Case | None]:
         guide_sections=tuple(data["guide_sections"]),
         source=doc.path,
         tags=tuple(tags),
+        stages=stages,
     )
     return [], case
 

@@ -66,3 +66,27 @@ class KnowledgeError(TriageError):
 
 class ProgressError(TriageError):
     """A student's saved-progress file cannot be read or written."""
+
+
+class IdentityError(TriageError):
+    """A typed display name or class code cannot be used."""
+
+
+class StoreError(TriageError):
+    """The class store cannot be opened, read or written (the message names its location)."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store's location cannot be written (read-only, missing, no permission); apps carry on unsaved."""
+
+
+class StoreCorruptError(StoreError):
+    """The store's file is damaged or is not a triage class database; it is kept, never overwritten."""
+
+
+class PollClosedError(StoreError):
+    """An answer arrived for a poll that is closed or does not exist."""
+
+
+class AccessDeniedError(StoreError):
+    """The caller may not read or write these records (another student's, or the class without the instructor role)."""

@@ -1,0 +1,149 @@
+"""A class store held in this process: for tests, and as the unsaved fallback of an app."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+from ..errors import PollClosedError, Problem
+from ..identity import Learner
+from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
+
+
+class MemoryStore:
+    """Implements :class:`~triage.store.ClassStore` with dictionaries; nothing survives the process."""
+
+    def __init__(self, location: str = "memory (not saved)") -> None:
+        self._location = location
+        self._lock = threading.Lock()
+        self._names: dict[str, str] = {}
+        self._sessions: list[ClassSession] = [ClassSession(1, "Session 1", time.time())]
+        # (session, learner, case, question) -> answer
+        self._answers: dict[tuple[int, str, str, str], CaseAnswer] = {}
+        self._revealed: dict[tuple[str, str], int] = {}
+        self._drill: dict[str, list[DrillAttempt]] = {}
+        self._polls: dict[int, Poll] = {}
+        self._poll_answers: dict[int, dict[str, tuple[str, ...]]] = {}
+
+    @property
+    def location(self) -> str:
+        return self._location
+
+    def _session_id(self) -> int:
+        return self._sessions[-1].id
+
+    def _seen(self, learner: Learner) -> None:
+        self._names[learner.key] = learner.display_name
+
+    def record_answer(
+        self, learner: Learner, case_id: str, question_id: str, chosen: Sequence[str], correct: bool
+    ) -> None:
+        with self._lock:
+            self._seen(learner)
+            key = (self._session_id(), learner.key, case_id, question_id)
+            self._answers[key] = CaseAnswer(case_id, question_id, tuple(sorted(chosen)), bool(correct), time.time())
+
+    def set_revealed(self, learner: Learner, case_id: str, stages: int) -> None:
+        with self._lock:
+            self._seen(learner)
+            self._revealed[(learner.key, case_id)] = int(stages)
+
+    def record_drill(self, learner: Learner, scenario_id: str, chosen: str, correct: bool) -> None:
+        with self._lock:
+            self._seen(learner)
+            attempt = DrillAttempt(scenario_id, chosen, bool(correct), time.time())
+            self._drill.setdefault(learner.key, []).append(attempt)
+
+    def learner_record(self, learner: Learner) -> LearnerRecord:
+        with self._lock:
+            latest: dict[tuple[str, str], CaseAnswer] = {}
+            for (_, who, case, question), answer in self._answers.items():
+                if who == learner.key and (
+                    (case, question) not in latest or latest[(case, question)].at <= answer.at
+                ):
+                    latest[(case, question)] = answer
+            revealed = {case: n for (who, case), n in self._revealed.items() if who == learner.key}
+            return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())))
+
+    def open_poll(self, case_id: str, question_id: str, options: Sequence[str]) -> Poll:
+        with self._lock:
+            now = time.time()
+            for pid, poll in list(self._polls.items()):
+                if poll.is_open:
+                    self._polls[pid] = Poll(**{**poll.__dict__, "closed_at": now})
+            pid = len(self._polls) + 1
+            poll = Poll(pid, self._session_id(), case_id, question_id, tuple(options), now)
+            self._polls[pid] = poll
+            self._poll_answers[pid] = {}
+            return poll
+
+    def current_poll(self) -> Poll | None:
+        with self._lock:
+            sid = self._session_id()
+            return next((p for p in self._polls.values() if p.is_open and p.session_id == sid), None)
+
+    def _poll(self, poll_id: int) -> Poll:
+        if poll_id not in self._polls:
+            raise PollClosedError(Problem("poll", f"there is no poll {poll_id}"))
+        return self._polls[poll_id]
+
+    def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
+        with self._lock:
+            poll = self._poll(poll_id)
+            if not poll.is_open:
+                raise PollClosedError(Problem("poll", "this poll has closed"))
+            self._seen(learner)
+            self._poll_answers[poll_id][learner.key] = tuple(sorted(chosen))
+
+    def close_poll(self, poll_id: int) -> Poll:
+        with self._lock:
+            poll = self._poll(poll_id)
+            if poll.is_open:
+                poll = self._polls[poll_id] = Poll(**{**poll.__dict__, "closed_at": time.time()})
+            return poll
+
+    def reveal_poll(self, poll_id: int) -> Poll:
+        with self._lock:
+            poll = self._polls[poll_id] = Poll(**{**self._poll(poll_id).__dict__, "revealed": True})
+            return poll
+
+    def poll_tally(self, poll_id: int) -> PollTally:
+        with self._lock:
+            poll = self._poll(poll_id)
+            answers = self._poll_answers[poll_id]
+            counts = {o: sum(o in chosen for chosen in answers.values()) for o in poll.options}
+            return PollTally(poll, counts, len(answers))
+
+    def current_session(self) -> ClassSession:
+        with self._lock:
+            return self._sessions[-1]
+
+    def new_session(self, label: str | None = None) -> ClassSession:
+        with self._lock:
+            now = time.time()
+            old = self._sessions[-1]
+            self._sessions[-1] = ClassSession(old.id, old.label, old.started_at, now)
+            for pid, poll in list(self._polls.items()):
+                if poll.is_open:
+                    self._polls[pid] = Poll(**{**poll.__dict__, "closed_at": now})
+            new = ClassSession(old.id + 1, label or f"Session {old.id + 1}", now)
+            self._sessions.append(new)
+            return new
+
+    def sessions(self) -> list[ClassSession]:
+        with self._lock:
+            return list(self._sessions)
+
+    def class_answers(self, session_id: int | None = None) -> list[AnswerRow]:
+        with self._lock:
+            sid = session_id if session_id is not None else self._session_id()
+            rows = [
+                AnswerRow(s, who, self._names.get(who, who), a.case_id, a.question_id, a.chosen, a.correct, a.at)
+                for (s, who, _, _), a in self._answers.items()
+                if s == sid
+            ]
+            return sorted(rows, key=lambda r: (r.display_name.casefold(), r.case_id, r.question_id))
+
+    def close(self) -> None:
+        """Nothing to release."""
