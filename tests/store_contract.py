@@ -35,6 +35,12 @@ class StoreContract:
         assert [(d.scenario_id, d.correct) for d in record.drill] == [("s1", True), ("s2", False)]
         assert store.learner_record(BEN).drill == ()
 
+    def test_completed_apps_are_kept_per_learner(self, store):
+        store.mark_done(ANA, "03_red_flags.ipynb")
+        store.mark_done(ANA, "03_red_flags.ipynb")
+        assert store.learner_record(ANA).done == {"03_red_flags.ipynb"}
+        assert store.learner_record(BEN).done == frozenset()
+
     def test_poll_counts_the_latest_answer_of_each_student(self, store):
         poll = store.open_poll("case-a", "where", ["gp", "ed", "pt"])
         assert store.current_poll() == poll

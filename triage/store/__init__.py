@@ -52,6 +52,7 @@ class LearnerRecord:
     answers: Mapping[tuple[str, str], CaseAnswer] = field(default_factory=dict)
     revealed: Mapping[str, int] = field(default_factory=dict)
     drill: tuple[DrillAttempt, ...] = ()
+    done: frozenset[str] = frozenset()  # apps (notebook names) the learner has completed
 
     def case_answers(self, case_id: str) -> dict[str, CaseAnswer]:
         """Latest answers for one case, by question id."""
@@ -136,6 +137,10 @@ class ClassStore(Protocol):
     def set_revealed(self, learner: Learner, case_id: str, stages: int) -> None: ...
 
     def record_drill(self, learner: Learner, scenario_id: str, chosen: str, correct: bool) -> None: ...
+
+    def mark_done(self, learner: Learner, app: str) -> None:
+        """Note that the learner completed an app (a notebook name); the landing page shows a mark."""
+        ...
 
     def learner_record(self, learner: Learner) -> LearnerRecord: ...
 

@@ -23,6 +23,7 @@ class MemoryStore:
         self._answers: dict[tuple[int, str, str, str], CaseAnswer] = {}
         self._revealed: dict[tuple[str, str], int] = {}
         self._drill: dict[str, list[DrillAttempt]] = {}
+        self._done: dict[str, set[str]] = {}
         self._polls: dict[int, Poll] = {}
         self._poll_answers: dict[int, dict[str, tuple[str, ...]]] = {}
 
@@ -55,6 +56,11 @@ class MemoryStore:
             attempt = DrillAttempt(scenario_id, chosen, bool(correct), time.time())
             self._drill.setdefault(learner.key, []).append(attempt)
 
+    def mark_done(self, learner: Learner, app: str) -> None:
+        with self._lock:
+            self._seen(learner)
+            self._done.setdefault(learner.key, set()).add(app)
+
     def learner_record(self, learner: Learner) -> LearnerRecord:
         with self._lock:
             latest: dict[tuple[str, str], CaseAnswer] = {}
@@ -64,7 +70,8 @@ class MemoryStore:
                 ):
                     latest[(case, question)] = answer
             revealed = {case: n for (who, case), n in self._revealed.items() if who == learner.key}
-            return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())))
+            return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())),
+                                 frozenset(self._done.get(learner.key, ())))
 
     def open_poll(self, case_id: str, question_id: str, options: Sequence[str]) -> Poll:
         with self._lock:
