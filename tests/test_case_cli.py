@@ -150,7 +150,7 @@ def test_coverage_with_a_broken_targets_file_exits_2(small_library, capsys):
 
 def test_coverage_updates_a_readme_block(tmp_path, capsys):
     readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- coverage:start -->\nold\n<!-- coverage:end -->\nend\n")
+    readme.write_text("intro\n<!-- coverage:start -->\nSTALE MATRIX\n<!-- coverage:end -->\nend\n")
     assert main(["coverage", "--readme", str(readme)]) == 0
     text = readme.read_text()
-    assert "old" not in text and "| `chills` |" in text and text.endswith("<!-- coverage:end -->\nend\n")
+    assert "STALE MATRIX" not in text and "| `chills` |" in text and text.endswith("<!-- coverage:end -->\nend\n")
