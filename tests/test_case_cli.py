@@ -65,6 +65,12 @@ def test_new_case_writes_a_staged_skeleton_that_validates_once_filled(case_dir, 
     assert main(["validate", str(written)]) == 0
 
 
+def test_new_case_in_a_folder_without_a_template_uses_the_shipped_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRIAGE_CASES_DIR", str(tmp_path))
+    assert main(["new-case", "elsewhere"]) == 0
+    assert "id: elsewhere" in (tmp_path / "elsewhere.yaml").read_text()
+
+
 def test_new_case_refuses_to_overwrite(case_dir, capsys):
     (case_dir / "taken.yaml").write_text("keep me")
     assert main(["new-case", "taken"]) == 2

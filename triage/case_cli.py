@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from .cases import case_files, cases_dir, coverage, load_cases, load_targets, targets_path, validate_paths
+from .cases import CASES_DIR, case_files, cases_dir, coverage, load_cases, load_targets, targets_path, validate_paths
 from .errors import CaseError, Problem
 from .quiz import case_quiz, quiz_by_case
 
@@ -35,7 +35,8 @@ def _new_case(args: argparse.Namespace) -> int:
     target = directory / f"{args.name}.yaml"
     if target.exists():
         raise CaseError(Problem("NAME", "a case with this name exists already; choose another name", str(target)))
-    template = (directory / "_template.yaml").read_text(encoding="utf-8")
+    own = directory / "_template.yaml"
+    template = (own if own.exists() else CASES_DIR / "_template.yaml").read_text(encoding="utf-8")
     target.write_text(template.replace("CASE_ID", args.name), encoding="utf-8")
     print(f"wrote {target}; edit it, then run: python -m triage validate {target}")
     return 0
@@ -84,7 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check case files: schema, ids, engine agreement (exit 1 on problems)")
     p.add_argument("paths", nargs="*", help="case files or directories (default: the case_studies folder)")
     p.set_defaults(run=_validate)
-    p = sub.add_parser("new-case", help="write a filled-in case skeleton to case_studies/NAME.yaml")
+    p = sub.add_parser("new-case",
+                       help="write a staged case skeleton (TODOs mark what to write) to case_studies/NAME.yaml")
     p.add_argument("name", metavar="NAME", help="case id, lower-case words joined by hyphens")
     p.set_defaults(run=_new_case)
     p = sub.add_parser("coverage", help="print the case coverage matrix beside its minimums (exit 1 below any)")
