@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.cases import Case, Option, Question, Stage, load_case
+from triage.cases import Case, Option, Question, Ref, Stage, load_case
 from triage.engine import assess
 from triage.model import Presentation
 
@@ -51,6 +51,12 @@ def staged_case() -> Case:
         _question("q-fever", "fever", "What does the fever change?", [("Same-day care", True), ("Nothing", False)]),
         _question("q-exam", "exam", "Who should see Sam today?", [("Urgent care", True), ("A chiropractor", False)]),
     )
+    first = questions[0]
+    refs = (Ref("provider", "primary_care"), Ref("rule", "PC-START"))
+    questions = (replace(first, options=(replace(first.options[0], refs=refs), *first.options[1:])),
+                 *questions[1:3],
+                 replace(questions[3], options=(replace(questions[3].options[0], refs=(Ref("red_flag", "fever"),)),
+                                                *questions[3].options[1:])))
     return replace(base, id="staged-synthetic", title="Sam: a back that changes its story", stages=stages,
                    questions=questions, learning_objectives=("Repeat triage when the story changes",),
                    teaching_points=("Triage is repeated at every new piece of information.",), tags=())

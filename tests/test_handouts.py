@@ -19,7 +19,7 @@ from triage.errors import HandoutError
 from triage.handouts import A4, LETTER, build_handouts
 from triage.handouts.chromium import chromium_path, find_chromium
 from triage.handouts.content import card_view, case_view, paragraphs, presentation_diff
-from triage.handouts.render import render_card, render_key, render_student
+from triage.handouts.render import css_string, render_card, render_key, render_student
 from triage.knowledge import knowledge
 from triage.model import DISCLAIMER
 
@@ -139,12 +139,40 @@ def test_key_html_has_answers_feedback_and_teaching_points(cases):
             assert norm(point) in text
 
 
+def test_key_names_the_knowledge_base_entries_each_option_rests_on():
+    kb = knowledge()
+    case = staged_case()
+    key, student = text_of(render_key(case_view(case), A4)), text_of(render_student(case_view(case), A4))
+
+    def after_feedback(q):  # the key's text from the first option's feedback to the second option
+        start = key.index(norm(q.options[0].feedback))
+        return key[start:key.index(norm(q.options[1].text), start)]
+
+    rule = next(r for r in kb.rules if r.id == "PC-START")
+    fever = next(f for f in kb.red_flags if f.id == "fever")
+    first, last = after_feedback(case.questions[0]), after_feedback(case.questions[3])
+    assert kb.provider("primary_care").name in first and rule.id in first
+    assert kb.section(rule.guide_section).title in first
+    assert fever.label in last and fever.label not in first
+    assert "PC-START" not in student and fever.label not in student
+
+
 def test_html_in_case_text_is_escaped_everywhere():
     view = case_view(html_case())
     for page in (render_student(view, A4), render_key(view, A4)):
         assert "<script" not in page and "<marquee" not in page and "<img" not in page and "<u>" not in page
         text = text_of(page)
         assert INJECTED in text and "<h1>Kwame</h1> & <script>x()</script>" in text
+
+
+def test_text_for_the_page_margins_is_escaped_for_css():
+    tricky = 'A "quote" \\ back</style><script>x()</script>\nnew line'
+    value = str(css_string(tricky))
+    assert value.startswith('"') and value.endswith('"')
+    assert not any(c in value[1:-1] for c in '"<>\n')
+    assert "\\3c " in value and "\\22 " in value and "\\5c " in value
+    page = render_student(case_view(html_case()), A4)
+    assert page.count("</style>") == 1 and page.count("<style>") == 1
 
 
 def test_pages_carry_the_notice_and_the_chosen_paper_size():

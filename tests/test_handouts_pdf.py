@@ -134,6 +134,15 @@ def test_every_page_carries_the_notice_and_its_page_number(texts):
             assert f"Page{n}of{len(pages)}" in text, f"{pdf.name} page {n}: no page number"
 
 
+def test_every_page_of_a_case_names_the_case_and_whether_it_is_the_key(printed, texts):
+    cases, dirs = printed
+    for folder, group in (("a4", cases), ("extra", [html_case(), staged_case()])):
+        for c in group:
+            for name, marker in ((f"{c.id}.pdf", "Student sheet"), (f"{c.id}-key.pdf", "not for students")):
+                for n, page in enumerate(texts[dirs[folder] / name], 1):
+                    assert squash(c.title) in squash(page) and squash(marker) in squash(page), f"{name} page {n}"
+
+
 def test_combined_student_file_starts_every_case_on_its_own_page(printed, texts):
     cases, dirs = printed
     pages = [squash(p) for p in texts[dirs["a4"] / "all_student_sheets.pdf"]]

@@ -83,26 +83,24 @@ class _Writer:
         self.out_dir, self.paper, self.printer = out_dir, paper, printer
         self.files: list[Path] = []
 
-    def document(self, stem: str, html: str, *, label: str, title: str) -> None:
+    def document(self, stem: str, html: str) -> None:
         self.files.append(_write(self.out_dir / f"{stem}.html", html))
         if self.printer is not None:
-            pdf = self.printer.pdf(html, self.paper, label=label, title=title)
+            pdf = self.printer.pdf(html, self.paper)
             self.files.append(_write(self.out_dir / f"{stem}.pdf", pdf))
 
 
 def _write_all(views: Sequence[CaseView], writer: _Writer, *, combined: bool, stage_pages: bool) -> None:
     paper = writer.paper
     for v in views:
-        writer.document(v.id, render_student(v, paper, stage_pages), label="Student sheet", title=v.title)
-        writer.document(f"{v.id}-key", render_key(v, paper), label="Instructor key: not for students",
-                        title=v.title)
-    writer.document(CARD, render_card(paper), label="Reference card", title="Where to go with low back or hip pain")
+        writer.document(v.id, render_student(v, paper, stage_pages))
+        writer.document(f"{v.id}-key", render_key(v, paper))
+    writer.document(CARD, render_card(paper))
     if combined:
-        writer.document(ALL_STUDENTS, render_cases(views, key=False, paper=paper, title="All student sheets",
-                                                   stage_pages=stage_pages),
-                        label="Student sheets", title=f"{len(views)} cases")
-        writer.document(ALL_KEYS, render_cases(views, key=True, paper=paper, title="All instructor keys"),
-                        label="Instructor keys: not for students", title=f"{len(views)} cases")
+        writer.document(ALL_STUDENTS, render_cases(views, key=False, paper=paper, stage_pages=stage_pages,
+                                                   title=f"Student sheets: {len(views)} cases"))
+        writer.document(ALL_KEYS, render_cases(views, key=True, paper=paper,
+                                               title=f"Instructor keys: {len(views)} cases"))
         html = render_index(views, paper, combined=True, pdf=writer.printer is not None)
         writer.files.append(_write(writer.out_dir / INDEX, html))
 

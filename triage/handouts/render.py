@@ -2,7 +2,10 @@
 
 Autoescaping is on for every template, so case text containing HTML is printed as text. Two values
 are trusted markup and marked so explicitly: the stylesheet shipped beside the templates and the
-pathway SVG built by :mod:`triage.pathway` (which escapes its own text).
+pathway SVG built by :mod:`triage.pathway` (which escapes its own text). Text printed in the page
+margins (what the document is, its title, the educational-use notice, "Page n of N") is set by CSS
+``@page`` margin boxes, so it appears on every page of the PDF and of the HTML printed from Chromium;
+it goes through :func:`css_string`, which escapes for CSS rather than HTML.
 """
 
 from __future__ import annotations
@@ -42,11 +45,22 @@ LETTER = Paper("letter", "US Letter", "letter", "Letter", 612.0, 792.0)
 PAPERS = {p.name: p for p in (A4, LETTER)}
 
 
+_CSS_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;!?()-")
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string: anything but letters, digits, spaces and plain punctuation becomes a
+    CSS hex escape, so no quote, backslash, ``<`` or newline can end the string or the style element."""
+    body = "".join(c if c in _CSS_SAFE else f"\\{ord(c):x} " for c in " ".join(text.split()))
+    return Markup(f'"{body}"')  # noqa: S704 - every character outside the safe set is escaped above
+
+
 @cache
 def environment() -> Environment:
     """The template environment: autoescape on, undefined names are errors."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
+    env.globals["css_string"] = css_string
     return env
 
 
@@ -55,15 +69,26 @@ def _css() -> Markup:
     return Markup((TEMPLATES / "handouts.css").read_text(encoding="utf-8"))  # noqa: S704 - our own stylesheet
 
 
-def _page(template: str, title: str, paper: Paper, body_class: str = "", **values: object) -> str:
+STUDENT_LABEL = "Student sheet"
+KEY_LABEL = "Instructor key: not for students"
+
+
+def _page(template: str, paper: Paper, *, title: str, label: str, running_title: str, body_class: str = "",
+          **values: object) -> str:
     return environment().get_template(template).render(
-        title=title, paper=paper, css=_css(), notice=DISCLAIMER, body_class=body_class, **values)
+        title=title, label=label, running_title=running_title, paper=paper, css=_css(), notice=DISCLAIMER,
+        body_class=body_class, **values)
 
 
 def render_cases(cases: Sequence[CaseView], *, key: bool, paper: Paper, title: str,
                  stage_pages: bool = False) -> str:
-    """Student sheets (``key=False``) or instructor keys for ``cases``, each case starting a new page."""
-    return _page("cases.html.j2", title, paper, "stage-pages" if stage_pages else "", cases=cases, key=key)
+    """Student sheets (``key=False``) or instructor keys for ``cases``, each case starting a new page.
+
+    One case: its title runs in the page header; several: ``title`` does.
+    """
+    running = cases[0].title if len(cases) == 1 else title
+    return _page("cases.html.j2", paper, title=title, label=KEY_LABEL if key else STUDENT_LABEL,
+                 running_title=running, body_class="stage-pages" if stage_pages else "", cases=cases, key=key)
 
 
 def render_student(case: CaseView, paper: Paper, stage_pages: bool = False) -> str:
@@ -80,11 +105,12 @@ def render_key(case: CaseView, paper: Paper) -> str:
 def render_card(paper: Paper, card: CardView | None = None) -> str:
     """The one-page reference card: pathway diagram, red flags, provider comparison."""
     svg = Markup(render_pathway_svg(None))  # noqa: S704 - built by triage.pathway, which escapes its text
-    return _page("card.html.j2", "Reference card: where to go with low back or hip pain", paper,
+    return _page("card.html.j2", paper, title="Reference card: where to go with low back or hip pain",
+                 label="Reference card", running_title="Where to go with low back or hip pain",
                  card=card or card_view(), pathway_svg=svg)
 
 
 def render_index(cases: Sequence[CaseView], paper: Paper, *, combined: bool, pdf: bool) -> str:
     """The instructor's index of every handout written (HTML only)."""
-    return _page("index.html.j2", "Case handouts: instructor index", paper, cases=cases, combined=combined,
-                 pdf=pdf)
+    return _page("index.html.j2", paper, title="Case handouts: instructor index", label="Instructor index",
+                 running_title=f"{len(cases)} cases", cases=cases, combined=combined, pdf=pdf)
