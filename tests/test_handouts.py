@@ -5,6 +5,7 @@ The PDFs themselves are checked in tests/test_handouts_pdf.py.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,6 +20,7 @@ from triage.errors import HandoutError
 from triage.handouts import A4, LETTER, build_handouts
 from triage.handouts.chromium import chromium_path, find_chromium
 from triage.handouts.content import card_view, case_view, paragraphs, presentation_diff
+from triage.handouts.pdf import PdfPrinter
 from triage.handouts.render import css_string, render_card, render_key, render_student
 from triage.knowledge import knowledge
 from triage.model import DISCLAIMER
@@ -231,6 +233,17 @@ def test_triage_chromium_variable_comes_first(tmp_path, monkeypatch):
     binary.write_text("")
     monkeypatch.setenv("TRIAGE_CHROMIUM", str(binary))
     assert find_chromium() == str(binary)
+
+
+def test_pdfs_asked_for_inside_an_event_loop_give_a_clear_error():
+    """A notebook cell runs inside asyncio, where Playwright's sync API cannot work."""
+
+    async def in_a_loop():
+        with PdfPrinter():
+            pass
+
+    with pytest.raises(HandoutError, match="make handouts"):
+        asyncio.run(in_a_loop())
 
 
 # -- CLI ---------------------------------------------------------------------------------------------

@@ -31,7 +31,12 @@ class PdfPrinter:
             raise HandoutError(Problem("pdf", "PDF output needs Playwright: pip install 'triage[handouts]' "
                                        "(or write HTML only with --html-only)")) from None
         executable = chromium_path()
-        self._pw = sync_playwright().start()
+        try:
+            self._pw = sync_playwright().start()
+        except Error as exc:  # e.g. called inside a running asyncio loop (a notebook cell)
+            first_line = (exc.message or str(exc)).splitlines()[0]
+            raise HandoutError(Problem("pdf", f"cannot drive Chromium from here ({first_line}); run "
+                                       "`make handouts` in a terminal, or build with pdf=False")) from None
         try:
             self._browser = self._pw.chromium.launch(executable_path=executable, args=list(ARGS), headless=True)
             self._page = self._browser.new_page()
