@@ -68,7 +68,7 @@ def output_stats() -> dict[str, float]:
         counts = {p.name: pages(p) for p in pdfs}
         students = [n for name, n in counts.items() if not name.endswith("-key.pdf") and "_" not in name]
         keys = [n for name, n in counts.items() if name.endswith("-key.pdf")]
-        stats |= {"pdf_pages": sum(counts.values()), "student_pages_max": max(students),
+        stats |= {"cases": len(students), "pdf_pages": sum(counts.values()), "student_pages_max": max(students),
                   "key_pages_max": max(keys), "key_pages_median": statistics.median(keys),
                   "combined_pages": counts.get("all_student_sheets.pdf", 0) + counts.get("all_keys.pdf", 0)}
     return stats

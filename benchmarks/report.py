@@ -108,7 +108,8 @@ def main() -> None:
         full, o = h["all_cases_a4"], h["output"]
         loads = ", ".join(f"{x['load_1min_at_start']:.1f}" for x in full["runs"])
         lines += ["## Handouts (`make handouts`: one Chromium, every case)", "",
-                  f"{o['pdf_files']} PDFs ({o.get('pdf_pages', '?')} pages) and {o['html_files']} HTML files. "
+                  (f"{o['cases']} cases: " if "cases" in o else "")
+                  + f"{o['pdf_files']} PDFs ({o.get('pdf_pages', '?')} pages) and {o['html_files']} HTML files. "
                   f"The machine was shared with other developers' work during the runs (1-minute load average at "
                   f"the start of each run: {loads}, on {h['cores']} cores), so wall times are upper bounds; the "
                   "CPU-seconds are the run's own process tree.", "",
