@@ -60,7 +60,15 @@ bench: install browser-deps ## timings (not tests): writes benchmarks/results.js
 	cd benchmarks && ../$(BIN)/python bench_apps.py --runs 5 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_apps.py --class-pool 30 --fill-delay 20 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_suite.py
+	cd benchmarks && ../$(BIN)/python bench_handouts.py
 	cd benchmarks && ../$(BIN)/python report.py
+
+# Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.
+# make handouts [CASE=<case id>] [PAPER=a4|letter]; PDFs are printed by Debian's chromium.
+PAPER ?= a4
+.PHONY: handouts
+handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter)
+	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

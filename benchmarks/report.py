@@ -103,6 +103,28 @@ def main() -> None:
         lines += ["## Test suite", "", "| measure | value | target |", "|---|---|---|",
                   f"| nbval over notebooks/ | {s['nbval_s']:.0f} s | < 60 s |",
                   f"| whole `make test` | {s['make_test_s']:.0f} s | < 300 s |", ""]
+    if "handouts" in r:
+        h = r["handouts"]
+        full, o = h["all_cases_a4"], h["output"]
+        loads = ", ".join(f"{x['load_1min_at_start']:.1f}" for x in full["runs"])
+        lines += ["## Handouts (`make handouts`: one Chromium, every case)", "",
+                  (f"{o['cases']} cases: " if "cases" in o else "")
+                  + f"{o['pdf_files']} PDFs ({o.get('pdf_pages', '?')} pages) and {o['html_files']} HTML files. "
+                  f"The machine was shared with other developers' work during the runs (1-minute load average at "
+                  f"the start of each run: {loads}, on {h['cores']} cores), so wall times are upper bounds; the "
+                  "CPU-seconds are the run's own process tree.", "",
+                  "| measure | wall | CPU of the run | target |", "|---|---|---|---|",
+                  f"| all cases, A4 (median of {len(full['runs'])}; max {full['wall_s_max']:.1f} s) | "
+                  f"{full['wall_s_median']:.1f} s | {full['cpu_s_median']:.1f} s | < {h['target_s']} s |",
+                  f"| all cases, US Letter | {h['all_cases_letter']['wall_s']:.1f} s | "
+                  f"{h['all_cases_letter']['cpu_s']:.1f} s | < {h['target_s']} s |",
+                  f"| one case (`CASE={h['one_case']['case']}`) | {h['one_case']['wall_s']:.1f} s | "
+                  f"{h['one_case']['cpu_s']:.1f} s | - |"]
+        if "student_pages_max" in o:
+            lines += ["", f"Pages: student sheets at most {o['student_pages_max']}, keys at most "
+                      f"{o['key_pages_max']} (median {o['key_pages_median']:g}); the two combined files "
+                      f"{o['combined_pages']}."]
+        lines.append("")
     if "notes" in r:
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
+from triage.handouts.chromium import ARGS as _ARGS
+from triage.handouts.chromium import MISSING, find_chromium
+
+ARGS = list(_ARGS)  # one list of launch flags for the whole suite (defined in triage/handouts/chromium.py)
 AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def chromium_path() -> str:
     """$TRIAGE_CHROMIUM, else /usr/bin/chromium, else chromium on PATH; fail clearly if none."""
-    candidates = [os.environ.get("TRIAGE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                  shutil.which("chromium-browser")]
-    for c in candidates:
-        if c and Path(c).exists():
-            return c
-    pytest.fail(
-        "No Chromium found for the browser tests. Install Debian's package (apt-get install -y chromium) "
-        "or point TRIAGE_CHROMIUM at a Chromium binary. `.ci/run` installs it automatically.",
-        pytrace=False,
-    )
+    found = find_chromium()
+    if found is None:
+        pytest.fail(f"The browser tests need Chromium: {MISSING}", pytrace=False)
+    return found
 
 
 def axe_source() -> str:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage assess|rules|providers|red-flags|validate|new-case|export-quiz``.
+"""Command line: ``python -m triage assess|rules|providers|red-flags|validate|new-case|export-quiz|handouts``.
 
 Exit status: 0 on success, 2 on bad input (with a message naming the file, line and field),
 1 when ``validate`` finds problems in case files.
@@ -68,6 +68,15 @@ def _case_commands(sub: argparse._SubParsersAction) -> None:
 
 # Sub-commands contributed by other modules.
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands]
+
+
+def _handout_commands(sub: argparse._SubParsersAction) -> None:
+    from .handouts.cli import register  # imported lazily: rendering needs Jinja2
+
+    register(sub)
+
+
+EXTRA_COMMANDS.append(_handout_commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -90,3 +90,7 @@ class PollClosedError(StoreError):
 
 class AccessDeniedError(StoreError):
     """The caller may not read or write these records (another student's, or the class without the instructor role)."""
+
+
+class HandoutError(TriageError):
+    """Printable handouts cannot be made (unknown case, no browser for PDFs, output not writable)."""
