@@ -243,3 +243,15 @@ def test_a_dead_waiting_kernel_is_replaced_not_handed_out(quick_reaper):
     assert kernel not in killed.values(), "a killed (or auto-restarted) waiting kernel was handed to a student"
     assert asyncio.run(_widget_comms(ws_url(quick_reaper.url, kernel))) >= 1, "the page's kernel holds its widgets"
     assert "stopped or restarted" in quick_reaper.log_text()
+
+
+def test_pools_leave_half_the_ceiling_free_and_instructor_apps_keep_one(tmp_path):
+    folder = tmp_path / "apps"
+    widget_notebook(folder, "tiny.ipynb")
+    widget_notebook(folder, "06_instructor.ipynb")  # audience: instructor in course.yaml
+    with serve(tmp_path, notebooks=folder, args=["--pool_size=3", "--max_kernels=4"]) as server:
+        # half of 4 places for waiting kernels: the instructor app keeps 1, the other app gets the other 1
+        wait_until(lambda: "Waiting kernels per app" in server.log_text(), 60, "the pools are planned")
+        assert "06_instructor.ipynb 1, tiny.ipynb 1." in server.log_text()
+        wait_until(lambda: server.log_text().count("is filled with 1 kernel(s)") == 2, 120, "both pools fill")
+        assert len(server.kernel_processes()) == 2

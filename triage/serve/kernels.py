@@ -243,19 +243,22 @@ class ClassroomKernelManager(LoggingConfigurable):
                 healthy = False
             if not healthy:
                 bad.append((task, kernel_id))
+        removed = []
         for task, kernel_id in bad:
-            if any(item is task for item in pool):
+            if any(item is task for item in pool):  # another request may have pruned it meanwhile
                 pool.remove(task)
+                removed.append(kernel_id)
+        for kernel_id in removed:
             self.log.warning("A waiting kernel for %s stopped or restarted (%s); replacing it.", notebook_name,
                              kernel_id or "start failed")
             if kernel_id is not None and kernel_id in self._kernels:
                 try:
                     await self.shutdown_kernel(kernel_id, now=True)
-                except Exception:
-                    self.log.exception("Could not shut down broken kernel %s", kernel_id)
-        if bad:
+                except Exception as exc:
+                    self.log.warning("Could not shut down broken kernel %s: %s", kernel_id, exc)
+        if removed:
             self.fill_if_needed(delay=0, notebook_name=notebook_name)
-        return len(bad)
+        return len(removed)
 
     def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None, **kwargs: Any) -> None:
         self._cap_pools()
