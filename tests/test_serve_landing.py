@@ -14,7 +14,8 @@ from voila_server import fetch, serve, widget_notebook
 
 from triage.course import course
 from triage.errors import IdentityError
-from triage.identity import check_class_code, check_display_name
+from triage.identity import check_class_code, check_display_name, name_key
+from triage.serve.progress import typed_learner
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 CODE = "BIO-101"
@@ -189,3 +190,30 @@ def test_the_name_prompt_has_no_serious_accessibility_problems(browser, server, 
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
     finally:
         context.close()
+
+
+def test_completion_marks_come_from_the_learners_own_record(page, server):
+    from triage.store import open_store
+
+    store = open_store(str(server.log.parent / "class.db"))
+    try:
+        eve = typed_learner(f"student=Eve&class={CODE}", CODE)
+        assert eve.key == name_key("Eve")
+        store.record_answer(eve, "hip-oa-grandfather", "q1", ["gp"], True)
+        store.record_answer(eve, "hip-oa-grandfather", "q2", ["ed"], False)
+        store.record_drill(eve, "s1", "emergency", True)
+        store.mark_done(eve, "03_red_flags.ipynb")
+        other = typed_learner(f"student=Fay&class={CODE}", CODE)
+        store.mark_done(other, "04_triage_explorer.ipynb")
+    finally:
+        store.close()
+    open_landing(page, server)
+    sign_in(page, "Eve")
+    expect(page.locator("#record-summary")).to_have_text(
+        "Your record: 1 app done, 2 case answers (1 right), 1 drill answer (1 right).")
+    done = page.locator('li[data-notebook="03_red_flags.ipynb"] .done')
+    expect(done).to_be_visible()
+    expect(done).to_contain_text("Done")
+    for app in course():
+        if app.notebook != "03_red_flags.ipynb":
+            expect(page.locator(f'li[data-notebook="{app.notebook}"] .done')).to_be_hidden()

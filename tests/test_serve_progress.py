@@ -103,3 +103,22 @@ def test_hub_identity_is_the_key_the_apps_use_on_the_hub():
     assert hub_learner("alice") == resolve_learner({"JUPYTERHUB_USER": "alice"}).learner
     assert identity_mode({"JUPYTERHUB_USER": "alice"}) == "hub"
     assert identity_mode({}) == "typed"
+
+
+@pytest.mark.server
+def test_over_http_a_damaged_store_is_a_plain_503_and_the_file_is_kept(tmp_path):
+    import json
+
+    from voila_server import fetch, serve, widget_notebook
+
+    folder = tmp_path / "apps"
+    widget_notebook(folder)
+    damaged = tmp_path / "foreign.db"
+    damaged.write_bytes(b"this is not a class database\n" * 100)
+    with serve(tmp_path, notebooks=folder, env={"TRIAGE_CLASS_DB": str(damaged)}, args=["--pool_size=0"]) as server:
+        status, body = fetch(f"{server.url}/triage/api/progress?student=Sam")
+        assert status == 503
+        assert set(json.loads(body)) == {"error"} and "Traceback" not in body
+        status, body = fetch(f"{server.url}/triage/api/progress?student=" + "x" * 41)
+        assert status == 400 and "at most 40 characters" in json.loads(body)["error"]
+    assert damaged.read_bytes() == b"this is not a class database\n" * 100

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from .progress import Answer, IdentityMode, answer_progress, hub_learner, typed_
 
 SETTINGS_KEY = "triage_serve"
 RETRY_AFTER_SECONDS = 30
+STORE_RETRY_SECONDS = 30
 log = logging.getLogger(__name__)
 
 
@@ -32,15 +34,18 @@ class ServeSettings:
     class_code: str | None = None
     hub_user: str | None = None  # hub mode: the hub user who owns this server (JUPYTERHUB_USER)
     store: ClassStore | None = None
-    store_failed: bool = False
+    store_failed_at: float | None = None
 
     def open_store(self) -> ClassStore | None:
-        """The class store, opened once per server process; None (and a log line) when it cannot be."""
-        if self.store is None and not self.store_failed:
+        """The class store, opened once per server process; None (and a log line) while it cannot be
+        (tried again at most every ``STORE_RETRY_SECONDS``)."""
+        now = time.monotonic()
+        if self.store is None and (self.store_failed_at is None or now - self.store_failed_at > STORE_RETRY_SECONDS):
             try:
                 self.store = open_store()
+                self.store_failed_at = None
             except StoreError as exc:
-                self.store_failed = True
+                self.store_failed_at = now
                 log.error("The progress endpoint cannot open the class store: %s", exc)
         return self.store
 
