@@ -72,14 +72,8 @@ def _class_commands(sub: argparse._SubParsersAction) -> None:
     register(sub)
 
 
-def _serve_commands(sub: argparse._SubParsersAction) -> None:
-    # Listed for --help only: main() hands `serve` and everything after it to Voila's own option parser.
-    sub.add_parser("serve", add_help=False,
-                   help="serve the apps for a class (standalone Voila; `serve --help` lists its options)")
-
-
 # Sub-commands contributed by other modules.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands, _class_commands, _serve_commands]
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands, _class_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,3 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TriageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _serve_commands(sub: argparse._SubParsersAction) -> None:
+    # Listed for --help only: main() hands `serve` and everything after it to Voila's own option parser.
+    sub.add_parser("serve", add_help=False,
+                   help="serve the apps for a class (standalone Voila; `serve --help` lists its options)")
+
+
+EXTRA_COMMANDS.append(_serve_commands)
