@@ -1,4 +1,5 @@
-"""Command line: ``python -m triage assess|rules|providers|red-flags|validate|new-case|export-quiz|handouts|class|serve``.
+"""Command line: ``python -m triage COMMAND`` (assess, rules, providers, red-flags, validate, new-case,
+export-quiz, coverage, handouts, class, serve).
 
 Exit status: 0 on success, 2 on bad input (with a message naming the file, line and field),
 1 when ``validate`` finds problems in case files.
