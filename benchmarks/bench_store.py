@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -162,6 +163,7 @@ def main() -> None:
         results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)
     save("store", results)
     for section in ("throughput", "size", "reads"):
         for name, values in results[section].items():

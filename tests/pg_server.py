@@ -78,6 +78,7 @@ class PgServer:
             try:
                 entry = pwd.getpwnam(name)
             except KeyError:
+                shutil.rmtree(self.base, ignore_errors=True)
                 raise PgUnavailable(f"running as root, and PostgreSQL refuses root: user {name!r} to run it as does "
                                     f"not exist; {INSTALL_HINT} (its package creates 'postgres'), or set "
                                     "TRIAGE_PG_USER") from None

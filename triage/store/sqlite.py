@@ -30,6 +30,7 @@ from .sql import SCHEMA_VERSION, Db, SqlStore
 APPLICATION_ID = 0x54726961  # "Tria", at offset 68 of the file header
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 30.0
+MIN_SQLITE = (3, 35)  # INSERT ... RETURNING
 SYNCHRONOUS = "FULL"
 
 # primary result codes (https://www.sqlite.org/rescode.html)
@@ -84,6 +85,10 @@ class SqliteStore(SqlStore):
             raise StoreError(Problem("synchronous", "use FULL or NORMAL"))
         self._synchronous = synchronous
         self._lock_path = self.path.with_name(self.path.name + "-lock")  # writers queue here
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StoreUnavailableError(Problem("", f"the class store needs SQLite {'.'.join(map(str, MIN_SQLITE))} "
+                                                    f"or newer (RETURNING); this Python has {sqlite3.sqlite_version}",
+                                                self.location))
         state = inspect_file(self.path)
         self._setup(state)
 
