@@ -65,6 +65,7 @@ bench: install browser-deps ## timings (not tests): writes benchmarks/results.js
 	cd benchmarks && ../$(BIN)/python bench_apps.py --class-pool 30 --fill-delay 20 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_suite.py
 	cd benchmarks && ../$(BIN)/python bench_handouts.py
+	cd benchmarks && ../$(BIN)/python bench_store.py
 	cd benchmarks && ../$(BIN)/python report.py
 
 # Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.

@@ -78,6 +78,7 @@ class PgServer:
             try:
                 entry = pwd.getpwnam(name)
             except KeyError:
+                shutil.rmtree(self.base, ignore_errors=True)
                 raise PgUnavailable(f"running as root, and PostgreSQL refuses root: user {name!r} to run it as does "
                                     f"not exist; {INSTALL_HINT} (its package creates 'postgres'), or set "
                                     "TRIAGE_PG_USER") from None
@@ -89,7 +90,8 @@ class PgServer:
         env["LC_ALL"] = "C"
         user, group = self._run_as or (None, None)
         proc = subprocess.run([str(self.bindir / args[0]), *args[1:]], cwd=self.base, env=env, user=user,
-                              group=group, capture_output=True, text=True, timeout=timeout, check=False)
+                              group=group, extra_groups=None if user is None else [], capture_output=True,
+                              text=True, timeout=timeout, check=False)
         if proc.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise PgUnavailable(f"{args[0]} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}\n{log}")

@@ -26,11 +26,21 @@ def student(i: int, prefix: str = "") -> Learner:
     return Learner(f"name:{prefix}student {i}", f"{prefix}Student {i}", "name")
 
 
-def _write_answers(location: str, index: int, count: int, barrier: Any, results: Any) -> None:
+def open_for_test(location: str, sqlite_options: dict[str, Any] | None = None) -> Any:
+    """``open_store(location)``, or a SQLite store with non-default options (benchmarks compare them)."""
+    if sqlite_options:
+        from triage.store.sqlite import SqliteStore
+
+        return SqliteStore(location, **sqlite_options)
+    return open_store(location)
+
+
+def _write_answers(location: str, index: int, count: int, barrier: Any, results: Any,
+                   sqlite_options: dict[str, Any] | None) -> None:
     """One kernel: open the store, wait for everyone, record ``count`` answers (one transaction each),
     and put (index, each write's duration in seconds, error or None) on ``results``."""
     try:
-        store = open_store(location)
+        store = open_for_test(location, sqlite_options)
         learner = student(index)
         barrier.wait(timeout=300)
         durations = []
@@ -51,12 +61,12 @@ class WriterRun:
     errors: list[str]
 
 
-def run_writers(location: str, writers: int, count: int) -> WriterRun:
+def run_writers(location: str, writers: int, count: int, sqlite_options: dict[str, Any] | None = None) -> WriterRun:
     """``writers`` processes record ``count`` answers each into the store at ``location``, all at once."""
     ctx = context()
     barrier = ctx.Barrier(writers + 1)
     results = ctx.Queue()
-    processes = [ctx.Process(target=_write_answers, args=(location, i, count, barrier, results))
+    processes = [ctx.Process(target=_write_answers, args=(location, i, count, barrier, results, sqlite_options))
                  for i in range(writers)]
     for process in processes:
         process.start()

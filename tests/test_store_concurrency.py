@@ -146,7 +146,7 @@ def property_store(request, tmp_path_factory):
 examples = itertools.count()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations=st.lists(operation, min_size=1, max_size=30))
 def test_any_sequence_of_records_and_reloads_ends_with_the_last_answer(property_store, operations):
     location, kernels = property_store

@@ -170,11 +170,10 @@ def test_a_folder_is_not_a_database(tmp_path):
 
 
 def test_many_kernels_opening_a_new_file_at_once_agree_on_one_schema(tmp_path):
-    import multiprocessing
+    import store_workers
 
     path = tmp_path / "class.db"
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(6) as pool:
+    with store_workers.context().Pool(6) as pool:
         results = pool.map(_open_and_answer, [(str(path), i) for i in range(12)])
     assert results == [None] * 12
     store = open_store(str(path))
