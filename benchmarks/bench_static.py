@@ -1,0 +1,112 @@
+"""The static site (`make static`: Python in the browser, no server) next to `make app`'s Voila server,
+in the same run: folder size, what a first visit fetches, the explorer's time to interactive with an
+empty browser cache (cold) and on a second visit in the same profile (warm), click to feedback.
+Results go to benchmarks/results.json (section "static").
+
+Run: .venv/bin/python benchmarks/bench_static.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, save, summary
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(ROOT / "tests"))
+from bench_apps import CLICK_JS, tti_js
+from browser_support import ARGS, chromium_path
+from static_site import OFFLINE_ARGS, built_site, serve
+from voila_server import voila_server
+
+from triage.static_build import folder_size
+
+SELECTOR = ".triage-symptom input"  # the explorer's first checkbox: visible and enabled = interactive
+TIMEOUT = 180_000
+TARGETS = {"warm_tti_ratio_to_voila": 2.0, "cold_tti_s": 10.0, "click_ms": 100.0, "folder_mb": 150.0}
+
+
+def explorer_clicks(page, n: int = 20) -> list[float]:
+    """Fever on and off: from the click until the new urgency is on screen."""
+    return [page.evaluate(CLICK_JS, [".triage-symptom-fever input", ".triage-result",
+                                     "Urgency: URGENT" if i % 2 == 0 else "Urgency: ROUTINE"]) for i in range(n)]
+
+
+def static_runs(url: str, runs: int) -> dict:
+    """Per run: a new browser profile, one cold visit then one warm visit to the explorer."""
+    cold, warm, clicks, fetched = [], [], [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS + OFFLINE_ARGS, headless=True)
+        for run in range(runs):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            sizes: list[int] = []
+            context.on("response", lambda r, sizes=sizes: sizes.append(int(r.headers.get("content-length", 0))))
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT)
+            page.goto(f"{url}/voici/render/04_triage_explorer.html")
+            cold.append(page.evaluate(tti_js(SELECTOR, TIMEOUT - 10_000)))
+            fetched.append(sum(sizes) / 1e6)
+            page.goto(f"{url}/voici/render/04_triage_explorer.html")
+            warm.append(page.evaluate(tti_js(SELECTOR, TIMEOUT - 10_000)))
+            if run == 0:
+                page.wait_for_timeout(500)
+                clicks = explorer_clicks(page)
+            context.close()
+        browser.close()
+    return {"cold_tti_ms": summary(cold), "warm_tti_ms": summary(warm), "click_ms": summary(clicks),
+            "fetched_first_visit_mb": summary(fetched)}
+
+
+def voila_runs(runs: int) -> dict:
+    """`make app`'s server (voila.json, preheated kernels): the explorer's time to interactive and clicks."""
+    tti, clicks = [], []
+    with tempfile.TemporaryDirectory() as tmp, voila_server(Path(tmp)) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
+        time.sleep(10)  # let the preheated pool fill, as before a class
+        for run in range(runs):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT)
+            page.goto(f"{url}/voila/render/04_triage_explorer.ipynb")
+            tti.append(page.evaluate(tti_js(SELECTOR, TIMEOUT - 10_000)))
+            if run == 0:
+                page.wait_for_timeout(500)
+                clicks = explorer_clicks(page)
+            page.close(run_before_unload=True)
+            context.close()
+            time.sleep(3)  # the pool replaces the used kernel
+        browser.close()
+    return {"tti_ms": summary(tti), "click_ms": summary(clicks)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--note", default="", help="how the machine was (e.g. shared, under load)")
+    args = parser.parse_args()
+    report = built_site()
+    load = os.getloadavg()
+    with serve(report.out) as url:
+        static = static_runs(url, args.runs)
+    voila = voila_runs(args.runs)
+    size_mb = folder_size(report.out) / 1e6
+    data = {
+        "runs": args.runs, "folder_mb": size_mb, "static": static, "voila": voila,
+        "warm_tti_ratio_to_voila": static["warm_tti_ms"]["median"] / voila["tti_ms"]["median"],
+        "targets": TARGETS, "load_average_at_start": load, "load_average_at_end": os.getloadavg(),
+        "note": args.note,
+    }
+    save("static", data)
+    print(f"static folder {size_mb:.1f} MB; explorer TTI cold {static['cold_tti_ms']['median'] / 1000:.1f} s, "
+          f"warm {static['warm_tti_ms']['median'] / 1000:.1f} s, Voila {voila['tti_ms']['median'] / 1000:.1f} s "
+          f"(ratio {data['warm_tti_ratio_to_voila']:.1f}); click {static['click_ms']['median']:.0f} ms "
+          f"(Voila {voila['click_ms']['median']:.0f} ms); load average {load[0]:.1f} -> {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
