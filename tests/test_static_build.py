@@ -119,6 +119,7 @@ def test_the_inputs_digest_follows_cases_notebooks_and_code_but_not_caches(tmp_p
     (tmp_path / "triage" / "__pycache__").mkdir()
     (tmp_path / "triage" / "__pycache__" / "engine.pyc").write_text("cache")
     (tmp_path / "case_studies" / "README.md").write_text("not a case")
+    (tmp_path / "README.md").write_text("edited")
     assert inputs_digest(tmp_path) == before
     for rel in ("case_studies/a.yaml", "notebooks/04_triage_explorer.ipynb", "triage/engine.py",
                 "requirements/static-npm.txt"):

@@ -166,3 +166,14 @@ def test_the_landing_page_links_every_student_app(page, site):
     page.add_script_tag(content=axe_source())
     result = page.evaluate("async () => await axe.run(document)")
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+
+
+def test_the_lab_runs_a_notebook_with_its_widgets(page, site):
+    """Students who want to read the code open the notebooks in JupyterLab, in the same browser."""
+    page.goto(f"{site}/lab/index.html?path=04_triage_explorer.ipynb", wait_until="load")
+    expect(page.get_by_text("Python (Pyodide) | Idle").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    expect(page.locator(".triage-disposition")).to_contain_text("Urgency: ROUTINE", timeout=RENDER_TIMEOUT)
+    errors = page.locator(ERRORS)
+    assert errors.count() == 0, errors.all_inner_texts()[:3]

@@ -315,8 +315,11 @@ def _wheel_name(path: Path) -> tuple[str, str]:
 # ------------------------------------------------------------------------------------ the project wheel
 
 def input_files(root: Path = ROOT) -> list[Path]:
-    """Everything the static site is made from (hashed to decide whether a rebuild is needed)."""
-    files = [root / "pyproject.toml", root / "README.md", *sorted((root / "requirements").glob("static-*.txt"))]
+    """Everything the static site is made from (hashed to decide whether a rebuild is needed).
+
+    README.md is left out: it only becomes the wheel's long description, and editing it should not
+    cost a rebuild."""
+    files = [root / "pyproject.toml", *sorted((root / "requirements").glob("static-*.txt"))]
     for folder, pattern in (("triage", "*"), ("case_studies", "*.y*ml"), ("notebooks", "*"),
                             ("share/jupyter/voila/templates/triage", "*")):
         files += [p for p in (root / folder).rglob(pattern) if p.is_file() and "__pycache__" not in p.parts
@@ -681,7 +684,13 @@ def finish_site(out: Path, apps: list[Path]) -> None:
 
     by_name = {a.notebook: a for a in student_apps()}
     rows = [(p.stem, by_name[p.name].title, by_name[p.name].summary, by_name[p.name].minutes) for p in apps]
-    (out / "index.html").write_text(landing_page(rows), encoding="utf-8")
+    # JupyterLite's pages read the configuration embedded in every parent folder's index.html: keep it.
+    lite_index = (out / "index.html").read_text(encoding="utf-8")
+    config = re.search(r'<script\s+id="jupyter-config-data".*?</script>', lite_index, re.S)
+    if config is None:
+        raise _fail("JupyterLite's index.html has no jupyter-config-data script; the home page cannot replace it")
+    page = landing_page(rows).replace("</head>", f"  {config.group(0)}\n</head>", 1)
+    (out / "index.html").write_text(page, encoding="utf-8")
     for page, target in ((out / "voici" / "index.html", "../index.html"),
                          (out / "voici" / "tree" / "index.html", "../../index.html")):
         if page.exists():
