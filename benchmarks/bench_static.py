@@ -44,13 +44,14 @@ def static_runs(url: str, runs: int) -> dict:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS + OFFLINE_ARGS, headless=True)
         for run in range(runs):
             context = browser.new_context(viewport={"width": 1280, "height": 900})
-            sizes: list[int] = []
-            context.on("response", lambda r, sizes=sizes: sizes.append(int(r.headers.get("content-length", 0))))
+            sizes: dict[str, int] = {}  # by URL: the service worker passes each request on, so it is seen twice
+            context.on("response", lambda r, sizes=sizes: sizes.__setitem__(
+                r.url, int(r.headers.get("content-length", 0)) if r.ok else 0))
             page = context.new_page()
             page.set_default_timeout(TIMEOUT)
             page.goto(f"{url}/voici/render/04_triage_explorer.html")
             cold.append(page.evaluate(tti_js(SELECTOR, TIMEOUT - 10_000)))
-            fetched.append(sum(sizes) / 1e6)
+            fetched.append(sum(sizes.values()) / 1e6)
             page.goto(f"{url}/voici/render/04_triage_explorer.html")
             warm.append(page.evaluate(tti_js(SELECTOR, TIMEOUT - 10_000)))
             if run == 0:

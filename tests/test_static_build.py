@@ -195,3 +195,16 @@ def test_nothing_in_the_folder_sends_the_browser_elsewhere(site):
 def test_an_unchanged_checkout_is_not_rebuilt(site):
     again = built_site.__wrapped__(site)
     assert again.skipped and again.out == site
+
+
+def test_links_between_pages_point_at_pages_that_exist(site):
+    """Markdown links to other notebooks become links to their pages; none may point at a missing page
+    (an instructor app, which the static build leaves out, or a renamed notebook)."""
+    broken = []
+    for page in sorted((site / "voici" / "render").glob("*.html")):
+        for href in re.findall(r'<a\s[^>]*href="([^"#?]+)[^"]*"', page.read_text(encoding="utf-8")):
+            if re.match(r"^[a-z]+:|^//", href):
+                continue
+            if not (page.parent / href).resolve().exists():
+                broken.append(f"{page.name}: {href}")
+    assert broken == []
