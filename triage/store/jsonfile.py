@@ -52,6 +52,7 @@ class JsonFileStore:
         self.path = Path(path)
         self._clock = clock
         self._lock = threading.Lock()
+        self._opened_at = clock()  # the first session's start until the file is first written
 
     @property
     def location(self) -> str:
@@ -63,7 +64,7 @@ class JsonFileStore:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return _empty(self._clock())
+            return _empty(self._opened_at)
         except UnicodeDecodeError:
             raise StoreCorruptError(Problem("", "saved answers are not UTF-8 text", str(self.path))) from None
         except OSError as exc:
