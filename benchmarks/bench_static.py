@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from common import ROOT, save, summary
 from playwright.sync_api import sync_playwright
 
@@ -25,6 +26,25 @@ from static_site import OFFLINE_ARGS, built_site, serve
 from voila_server import voila_server
 
 from triage.static_build import folder_size
+
+
+def tree_cpu_s() -> dict[int, float]:
+    """CPU-seconds used so far by each process this one started (Chromium, the Voila server, kernels)."""
+    out = {}
+    for p in psutil.Process().children(recursive=True):
+        try:
+            t = p.cpu_times()
+            out[p.pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    return out
+
+
+def cpu_since(before: dict[int, float]) -> float:
+    """CPU-seconds the started processes used since ``before`` (a load-independent measure of the work;
+    wall times on a shared machine mostly measure the queue)."""
+    return sum(v - before.get(pid, 0.0) for pid, v in tree_cpu_s().items())
+
 
 SELECTOR = ".triage-symptom input"  # the explorer's first checkbox: visible and enabled = interactive
 TIMEOUT = 180_000
@@ -39,7 +59,7 @@ def explorer_clicks(page, n: int = 20) -> list[float]:
 
 def static_runs(url: str, runs: int) -> dict:
     """Per run: a new browser profile, one cold visit then one warm visit to the explorer."""
-    cold, warm, clicks, fetched = [], [], [], []
+    cold, warm, clicks, fetched, cold_cpu, warm_cpu = [], [], [], [], [], []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS + OFFLINE_ARGS, headless=True)
         for run in range(runs):
@@ -49,23 +69,28 @@ def static_runs(url: str, runs: int) -> dict:
                 r.url, int(r.headers.get("content-length", 0)) if r.ok else 0))
             page = context.new_page()
             page.set_default_timeout(TIMEOUT)
+            cpu0 = tree_cpu_s()
             page.goto(f"{url}/voici/render/04_triage_explorer.html")
             cold.append(page.evaluate(tti_js(SELECTOR, TIMEOUT - 10_000)))
+            cold_cpu.append(cpu_since(cpu0))
             fetched.append(sum(sizes.values()) / 1e6)
+            cpu0 = tree_cpu_s()
             page.goto(f"{url}/voici/render/04_triage_explorer.html")
             warm.append(page.evaluate(tti_js(SELECTOR, TIMEOUT - 10_000)))
+            warm_cpu.append(cpu_since(cpu0))
             if run == 0:
                 page.wait_for_timeout(500)
                 clicks = explorer_clicks(page)
             context.close()
         browser.close()
     return {"cold_tti_ms": summary(cold), "warm_tti_ms": summary(warm), "click_ms": summary(clicks),
-            "fetched_first_visit_mb": summary(fetched)}
+            "fetched_first_visit_mb": summary(fetched), "cold_cpu_s": summary(cold_cpu),
+            "warm_cpu_s": summary(warm_cpu)}
 
 
 def voila_runs(runs: int) -> dict:
     """`make app`'s server (voila.json, preheated kernels): the explorer's time to interactive and clicks."""
-    tti, clicks = [], []
+    tti, clicks, cpu = [], [], []
     with tempfile.TemporaryDirectory() as tmp, voila_server(Path(tmp)) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
         time.sleep(10)  # let the preheated pool fill, as before a class
@@ -73,8 +98,10 @@ def voila_runs(runs: int) -> dict:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
             page.set_default_timeout(TIMEOUT)
+            cpu0 = tree_cpu_s()
             page.goto(f"{url}/voila/render/04_triage_explorer.ipynb")
             tti.append(page.evaluate(tti_js(SELECTOR, TIMEOUT - 10_000)))
+            cpu.append(cpu_since(cpu0))  # browser and server; the preheated kernel ran the notebook before
             if run == 0:
                 page.wait_for_timeout(500)
                 clicks = explorer_clicks(page)
@@ -82,7 +109,7 @@ def voila_runs(runs: int) -> dict:
             context.close()
             time.sleep(3)  # the pool replaces the used kernel
         browser.close()
-    return {"tti_ms": summary(tti), "click_ms": summary(clicks)}
+    return {"tti_ms": summary(tti), "click_ms": summary(clicks), "cpu_s": summary(cpu)}
 
 
 def main() -> None:
@@ -106,7 +133,9 @@ def main() -> None:
     print(f"static folder {size_mb:.1f} MB; explorer TTI cold {static['cold_tti_ms']['median'] / 1000:.1f} s, "
           f"warm {static['warm_tti_ms']['median'] / 1000:.1f} s, Voila {voila['tti_ms']['median'] / 1000:.1f} s "
           f"(ratio {data['warm_tti_ratio_to_voila']:.1f}); click {static['click_ms']['median']:.0f} ms "
-          f"(Voila {voila['click_ms']['median']:.0f} ms); load average {load[0]:.1f} -> {os.getloadavg()[0]:.1f}")
+          f"(Voila {voila['click_ms']['median']:.0f} ms); CPU per load cold {static['cold_cpu_s']['median']:.1f} s, "
+          f"warm {static['warm_cpu_s']['median']:.1f} s, Voila {voila['cpu_s']['median']:.1f} s; "
+          f"load average {load[0]:.1f} -> {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,9 @@ def main() -> None:
                   f"{s_['click_ms']['p95']:.0f} ms"
                   f" | {v_['click_ms']['median']:.0f} / {v_['click_ms']['p95']:.0f} ms | < {t['click_ms']:.0f} ms |",
                   f"| folder size | {st['folder_mb']:.0f} MB | - | < {t['folder_mb']:.0f} MB |",
+                  *([f"| CPU-seconds per load (all processes; cold / warm) | {s_['cold_cpu_s']['median']:.1f} / "
+                     f"{s_['warm_cpu_s']['median']:.1f} s | {v_['cpu_s']['median']:.1f} s (kernel preheated) | - |"]
+                    if "cold_cpu_s" in s_ else []),
                   f"| fetched on a first visit (uncompressed) | {s_['fetched_first_visit_mb']['median']:.0f} MB | - "
                   "| - |", ""]
         load0, load1 = st["load_average_at_start"][0], st["load_average_at_end"][0]

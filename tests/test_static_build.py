@@ -25,7 +25,7 @@ from triage.static_build import (
     read_pins,
     wheel_info,
 )
-from triage.wheel_pyc import compile_wheel, write_wheel
+from triage.wheel_pyc import compile_wheel, compile_zip, write_wheel
 
 # ---------------------------------------------------------------------------------------- pieces
 
@@ -110,6 +110,19 @@ def test_compiled_wheels_import_from_bytecode(tmp_path, keep_source, monkeypatch
     sys.modules.pop("demo", None)
 
 
+def test_a_compiled_archive_imports_without_sources(tmp_path, monkeypatch):
+    src, dst = tmp_path / "lib.zip", tmp_path / "lib-compiled.zip"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("zlibdemo/__init__.py", "ANSWER = 6 * 7\n")
+        z.writestr("zlibdemo/notes.txt", "kept")
+    assert compile_zip(src, dst) == 1
+    assert sorted(zipfile.ZipFile(dst).namelist()) == ["zlibdemo/__init__.pyc", "zlibdemo/notes.txt"]
+    monkeypatch.syspath_prepend(str(dst))
+    module = importlib.import_module("zlibdemo")
+    assert module.ANSWER == 42 and module.__file__.endswith(".pyc")
+    sys.modules.pop("zlibdemo", None)
+
+
 def test_the_inputs_digest_follows_cases_notebooks_and_code_but_not_caches(tmp_path):
     for rel in ("pyproject.toml", "README.md", "requirements/static-npm.txt", "triage/engine.py",
                 "case_studies/a.yaml", "notebooks/04_triage_explorer.ipynb"):
@@ -164,6 +177,19 @@ def test_the_lock_lists_exactly_the_wheels_beside_it(site):
         assert hashlib.sha256((pyodide / entry["file_name"]).read_bytes()).hexdigest() == entry["sha256"]
         assert set(entry["depends"]) <= set(lock["packages"]), entry["name"]
     assert lock["packages"]["triage"]["depends"] == ["ipywidgets", "pyyaml", "widgetsnbextension"]
+
+
+def test_the_runtime_and_wheels_ship_bytecode(site):
+    """Every page load starts a new Python: modules must not be compiled from source in the browser."""
+    pyodide = site / "static" / "pyodide"
+    stdlib = zipfile.ZipFile(pyodide / "python_stdlib.zip").namelist()
+    assert sum(n.endswith(".pyc") for n in stdlib) > 400
+    assert not [n for n in stdlib if n.endswith(".py")]
+    with zipfile.ZipFile(next(pyodide.glob("ipython-*.whl"))) as z:
+        assert "IPython/__init__.pyc" in z.namelist() and "IPython/__init__.py" not in z.namelist()
+    with zipfile.ZipFile(next(pyodide.glob("triage-*.whl"))) as z:
+        names = z.namelist()
+    assert "triage/engine.py" in names and any(n.startswith("triage/__pycache__/engine.") for n in names)
 
 
 def test_the_project_wheel_carries_the_repository_case_files(site):

@@ -268,14 +268,19 @@ py.FS.mkdirTree("/host");
 py.FS.mount(py.FS.filesystems.NODEFS, { root: "/" }, "/host");
 py.runPython(readFileSync(modulePath, "utf8"));
 const compileWheel = py.globals.get("compile_wheel");
+const compileZip = py.globals.get("compile_zip");
 for (const job of JSON.parse(readFileSync(jobsPath, "utf8"))) {
-  compileWheel("/host" + job.src, "/host" + job.dst, job.keep_source);
+  if (job.zip) compileZip("/host" + job.src, "/host" + job.dst);
+  else compileWheel("/host" + job.src, "/host" + job.dst, job.keep_source);
 }
 """
 
 
 def compile_in_pyodide(runtime: Path, jobs: list[tuple[Path, Path, bool]]) -> None:
-    """Byte-compile wheels (``src``, ``dst``, keep_source) with the browser's own Python, run by Node."""
+    """Byte-compile wheels (``src``, ``dst``, keep_source) with the browser's own Python, run by Node.
+
+    A ``src`` that is not a wheel (``.zip``: the standard library) is compiled sourceless as an archive.
+    """
     node = shutil.which("node")
     if node is None:
         raise _fail("Node.js is needed to byte-compile the browser's wheels with Pyodide (apt-get install nodejs)")
@@ -285,14 +290,15 @@ def compile_in_pyodide(runtime: Path, jobs: list[tuple[Path, Path, bool]]) -> No
         script = Path(tmp) / "compile.mjs"
         script.write_text(_COMPILE_JS, encoding="utf-8")
         jobs_file = Path(tmp) / "jobs.json"
-        jobs_file.write_text(json.dumps([{"src": str(a.resolve()), "dst": str(b.resolve()), "keep_source": k}
-                                         for a, b, k in jobs]), encoding="utf-8")
+        jobs_file.write_text(json.dumps([{"src": str(a.resolve()), "dst": str(b.resolve()), "keep_source": k,
+                                          "zip": a.suffix == ".zip"} for a, b, k in jobs]), encoding="utf-8")
         _run([node, str(script), str(runtime), str(jobs_file), str(Path(wheel_pyc.__file__).resolve())],
              "byte-compiling wheels in Pyodide (node)")
 
 
 def compiled_wheels(cache: Path, runtime: Path, wheels: list[Path]) -> list[Path]:
-    """Sourceless byte-compiled copies of third-party ``wheels`` (cached per pin set and runtime)."""
+    """Sourceless byte-compiled copies of third-party ``wheels`` and, last, of the runtime's
+    ``python_stdlib.zip`` (cached per pin set and runtime)."""
     from . import wheel_pyc
 
     key = _digest(BROWSER_PINS.read_bytes(), NPM_PINS.read_bytes(), TOOLCHAIN_PINS.read_bytes(),
@@ -302,9 +308,11 @@ def compiled_wheels(cache: Path, runtime: Path, wheels: list[Path]) -> list[Path
         if not (folder / ".complete").exists():
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-            compile_in_pyodide(runtime, [(w, folder / w.name, False) for w in wheels])
+            stdlib = runtime / "python_stdlib.zip"
+            compile_in_pyodide(runtime, [*((w, folder / w.name, False) for w in wheels),
+                                         (stdlib, folder / stdlib.name, False)])
             (folder / ".complete").touch()
-    return [folder / w.name for w in wheels]
+    return [*(folder / w.name for w in wheels), folder / "python_stdlib.zip"]
 
 
 def _wheel_name(path: Path) -> tuple[str, str]:
@@ -630,13 +638,12 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
             lite = work / "lite"
             pyodide_dir = lite / "static" / "pyodide"
             pyodide_dir.mkdir(parents=True)
-            for name in ("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
-                         "package.json"):
+            for name in ("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "package.json"):
                 shutil.copy2(runtime / name, pyodide_dir / name)
             kernel_pypi = (venv / "share" / "jupyter" / "labextensions" / "@jupyterlite" / "pyodide-kernel-extension"
                            / "static" / "pypi")
             kernel_wheels = [w for w in kernel_pypi.glob("*.whl") if not w.name.startswith("widgetsnbextension-3.")]
-            for w in compiled_wheels(cache, runtime, [*wheels, *kernel_wheels]):
+            for w in compiled_wheels(cache, runtime, [*wheels, *kernel_wheels]):  # + the standard library
                 shutil.copy2(w, pyodide_dir / w.name)
             placeholder_wheel(pyodide_dir, "sqlite3", "0.0.0", "Placeholder: no sqlite3 module in this static build")
             raw = project_wheel(venv, work, digest)

@@ -9,6 +9,7 @@ browser's interpreter exactly. Standard library only: it runs in CPython and in 
   own distribution ships its packages; smaller).
 - ``keep_source=True``: ``__pycache__/x.<tag>.pyc`` is added and the source stays, so tracebacks and
   ``??`` in the lab still show the code (used for the project's own wheel).
+- :func:`compile_zip` does the same (sourceless) for the runtime's standard-library archive.
 
 The ``.pyc`` files are hash-based and unchecked: they are never compared with a source file's time.
 """
@@ -71,6 +72,26 @@ def compile_wheel(src: str | Path, dst: str | Path, keep_source: bool = False) -
     if record_name is None:
         raise ValueError(f"{src}: not a wheel (no .dist-info/RECORD)")
     write_wheel(dst, entries, record_name)
+    return compiled
+
+
+def compile_zip(src: str | Path, dst: str | Path) -> int:
+    """Write ``dst``: the zip archive ``src`` (e.g. Pyodide's standard library) with each module sourceless.
+
+    ``zipimport`` loads ``x.pyc`` from an archive directly; Pyodide's npm package ships its standard
+    library as sources only, which every page load would compile again.
+    """
+    compiled = 0
+    with zipfile.ZipFile(src) as archive, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in archive.infolist():
+            data = archive.read(info.filename)
+            pyc = pyc_bytes(data, info.filename) if info.filename.endswith(".py") else None
+            if pyc is None:
+                out.writestr(zipfile.ZipInfo(info.filename, date_time=_EPOCH), data, zipfile.ZIP_DEFLATED)
+            else:
+                compiled += 1
+                out.writestr(zipfile.ZipInfo(info.filename[:-3] + ".pyc", date_time=_EPOCH), pyc,
+                             zipfile.ZIP_DEFLATED)
     return compiled
 
 
