@@ -13,12 +13,12 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab test lint browser-deps bench clean
+.PHONY: install app present lab test lint browser-deps bench clean static
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[serve,handouts,test]'
 	touch $(STAMP)
 
 # Preheated kernels per app and the wait before a used one is replaced (voila.json: 2 and 1 s).
@@ -44,6 +44,13 @@ present: install ## instructor view on one case: make present CASE=hip-oa-grandf
 		sys.exit(0 if '$(CASE)' in ids else 'unknown case $(CASE); valid ids: ' + ', '.join(ids))"
 	TRIAGE_CASE=$(CASE) $(BIN)/python -m triage serve --Voila.ip=$(HOST) --port=$(PORT) $(SERVE_ARGS) notebooks/06_instructor.ipynb
 
+# The student apps as a static, offline site (Pyodide in the browser, no server): build/static/.
+# Rebuilt only when an input changed (FORCE=1 rebuilds); downloads are cached in ~/.cache/triage-static
+# (TRIAGE_STATIC_CACHE). Serve the folder with any static web server on localhost or HTTPS.
+static: install ## build the static site in build/static (student apps + JupyterLite lab, all in the browser)
+	$(BIN)/python -m triage.static_build $(if $(FORCE),--force)
+	@echo "Try it: $(BIN)/python -m http.server --bind 127.0.0.1 --directory build/static 8000  ->  http://127.0.0.1:8000/"
+
 lab: install ## open the notebooks in JupyterLab (students)
 	$(BIN)/jupyter lab notebooks/
 
@@ -66,6 +73,7 @@ bench: install browser-deps ## timings (not tests): writes benchmarks/results.js
 	cd benchmarks && ../$(BIN)/python bench_suite.py
 	cd benchmarks && ../$(BIN)/python bench_handouts.py
 	cd benchmarks && ../$(BIN)/python bench_store.py
+	cd benchmarks && ../$(BIN)/python bench_static.py --runs 5
 	cd benchmarks && ../$(BIN)/python report.py
 
 # Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.

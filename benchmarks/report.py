@@ -98,6 +98,32 @@ def main() -> None:
                 lines.append(f"| {n} | {b['p95'] / 1000:.1f} s ({b['median'] / 1000:.1f} s) | {v['errors']} | "
                              f"{v['cpu_busy_s_per_round']:.1f} s / {v['wall_s_per_round']:.1f} s |")
         lines.append("")
+    if "static" in r:
+        st = r["static"]
+        s_, v_ = st["static"], st["voila"]
+        t = st["targets"]
+        lines += [f"## Static site, no server (`make static`; explorer, median of {st['runs']} runs)", "",
+                  "Python runs in the student's browser (Pyodide). Cold: a new browser profile (nothing cached); "
+                  "warm: the second visit in that profile. Voila: `make app`'s server (preheated kernels), "
+                  "same run, same machine.", "",
+                  "| measure | static site | Voila (`make app`) | target |", "|---|---|---|---|",
+                  f"| time to interactive, cold | {s_['cold_tti_ms']['median'] / 1000:.1f} s | - | "
+                  f"< {t['cold_tti_s']:.0f} s |",
+                  f"| time to interactive, warm | {s_['warm_tti_ms']['median'] / 1000:.1f} s | "
+                  f"{v_['tti_ms']['median'] / 1000:.1f} s | static <= {t['warm_tti_ratio_to_voila']:.0f}x Voila "
+                  f"(now {st['warm_tti_ratio_to_voila']:.1f}x) |",
+                  f"| click to feedback (median / p95) | {s_['click_ms']['median']:.0f} / "
+                  f"{s_['click_ms']['p95']:.0f} ms"
+                  f" | {v_['click_ms']['median']:.0f} / {v_['click_ms']['p95']:.0f} ms | < {t['click_ms']:.0f} ms |",
+                  f"| folder size | {st['folder_mb']:.0f} MB | - | < {t['folder_mb']:.0f} MB |",
+                  *([f"| CPU-seconds per load (all processes; cold / warm) | {s_['cold_cpu_s']['median']:.1f} / "
+                     f"{s_['warm_cpu_s']['median']:.1f} s | {v_['cpu_s']['median']:.1f} s (kernel preheated) | - |"]
+                    if "cold_cpu_s" in s_ else []),
+                  f"| fetched on a first visit (uncompressed) | {s_['fetched_first_visit_mb']['median']:.0f} MB | - "
+                  "| - |", ""]
+        load0, load1 = st["load_average_at_start"][0], st["load_average_at_end"][0]
+        lines += [f"Load average during the run: {load0:.1f} -> {load1:.1f} on {m.get('cores')} cores."
+                  + (f" {st['note']}" if st.get("note") else ""), ""]
     if "suite" in r:
         s = r["suite"]
         lines += ["## Test suite", "", "| measure | value | target |", "|---|---|---|",

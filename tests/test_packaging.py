@@ -16,8 +16,20 @@ def _name(requirement: str) -> str:
 
 
 def _pyproject() -> dict[str, str]:
+    """The runtime dependencies plus the `serve` extra: what Binder's environment must install."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    reqs = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["serve"]
+    return {_name(r): r.replace(" ", "") for r in reqs}
+
+
+def _core() -> dict[str, str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     return {_name(r): r.replace(" ", "") for r in data["project"]["dependencies"]}
+
+
+def _pins(path: Path) -> dict[str, str]:
+    lines = [ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    return {_name(ln): ln.split("==", 1)[1] for ln in lines if ln}
 
 
 def _environment() -> dict[str, str]:
@@ -51,3 +63,17 @@ def test_license_is_an_spdx_string_so_installs_print_no_deprecation_warning():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert isinstance(data["project"]["license"], str)
     assert "setuptools>=77" in data["build-system"]["requires"], "the SPDX form needs setuptools 77 or later"
+
+
+def test_core_dependencies_run_in_the_browser():
+    """The static build installs the package in Pyodide: no server stack among the core dependencies."""
+    assert set(_core()) == {"pyyaml", "ipywidgets", "jupyterlab-widgets", "widgetsnbextension"}
+
+
+def test_static_build_pins_the_same_widget_stack():
+    """The browser's ipywidgets and the toolchain's widget manager equal the project's pins."""
+    core = _core()
+    browser = _pins(ROOT / "requirements" / "static-browser.txt")
+    toolchain = _pins(ROOT / "requirements" / "static-toolchain.txt")
+    assert core["ipywidgets"] == f"ipywidgets=={browser['ipywidgets']}"
+    assert core["jupyterlab-widgets"] == f"jupyterlab_widgets=={toolchain['jupyterlab-widgets']}"

@@ -7,6 +7,8 @@ Three serving modes, three sources (apps never read the environment or the URL t
   landing page adds to every app link, plus ``class`` when the instructor set a class code.
   A typed name is **not authentication**: anyone can type any name.
 - JupyterLab or plain Python: the operating-system user.
+- The static build (Python in the browser, no server): :data:`BROWSER`, one learner per browser
+  profile; no name, no login, no class view.
 
 A learner's ``key`` is what the class store files answers under; it never changes for one person
 in one mode (typed names are compared case-insensitively, so "Sam" and "sam " are one student).
@@ -27,7 +29,7 @@ from .errors import IdentityError, Problem
 NAME_MIN = 1
 NAME_MAX = 40
 CODE_MAX = 32
-Source = Literal["os", "name", "hub", "none"]
+Source = Literal["os", "name", "hub", "none", "browser"]
 
 # Environment variables Voilà sets in a kernel it started (or preheated) for a web request.
 _VOILA_MARKERS = ("VOILA_PREHEAT", "VOILA_KERNEL_ID", "VOILA_BASE_URL", "SCRIPT_NAME")
@@ -49,6 +51,8 @@ class Learner:
 
 
 GUEST = Learner(key="", display_name="guest", source="none")
+# The static build's learner: whoever uses this browser profile (answers stay in this browser).
+BROWSER = Learner(key="browser", display_name="you (this browser)", source="browser")
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qs, urlencode
 
-from ..identity import Learner, in_voila, resolve_learner
+from ..identity import BROWSER, Learner, in_voila, resolve_learner
 from ..store import ClassStore, open_store
 
-Mode = Literal["lab", "voila", "hub"]
+Mode = Literal["lab", "voila", "hub", "static"]
 
 
 @dataclass
@@ -33,6 +33,8 @@ class AppContext:
         """A link to another app that keeps the student's name (Voilà) or opens the notebook (JupyterLab)."""
         if self.mode == "lab":
             return notebook
+        if self.mode == "static":  # voici pages of the static build: voici/render/<stem>.html
+            return notebook.removesuffix(".ipynb") + ".html"
         keep = {k: v for k, v in self.params.items() if k in ("student", "class")}
         return f"{notebook}?{urlencode(keep)}" if keep else notebook
 
@@ -40,6 +42,8 @@ class AppContext:
         """The landing page (Voilà) or the first notebook (JupyterLab)."""
         if self.mode == "lab":
             return "00_start_here.ipynb"
+        if self.mode == "static":
+            return "../../index.html"  # from voici/render/<stem>.html to the static site's home
         keep = {k: v for k, v in self.params.items() if k in ("student", "class")}
         base = "../../"  # from /voila/render/<nb> to the server root
         return f"{base}?{urlencode(keep)}" if keep else base
@@ -62,6 +66,8 @@ def _query_string(environ: Mapping[str, str]) -> str | None:
 def current_context() -> AppContext:
     """This kernel's context, resolved on first use and then reused by every app on the page."""
     global _current
+    if _current is None and os.environ.get("TRIAGE_STATIC_STORE"):
+        _current = _static_context(os.environ)
     if _current is None:
         environ = dict(os.environ)
         query = _query_string(environ)
@@ -71,6 +77,17 @@ def current_context() -> AppContext:
         messages = (resolution.problem,) if resolution.problem else ()
         _current = AppContext(resolution.learner, open_store(), mode, messages, params)
     return _current
+
+
+def _static_context(environ: Mapping[str, str]) -> AppContext:
+    """The static build (Pyodide in the browser, set up by ``make static``): one learner per browser
+    profile, answers in ``$TRIAGE_STATIC_STORE`` on the browser's drive; ``TRIAGE_STATIC_LAB`` marks
+    the build's JupyterLab, whose links open notebooks rather than voici pages."""
+    from ..store.jsonfile import open_browser_store
+
+    store, problem = open_browser_store(environ["TRIAGE_STATIC_STORE"])
+    mode: Mode = "lab" if environ.get("TRIAGE_STATIC_LAB") else "static"
+    return AppContext(BROWSER, store, mode, (problem,) if problem else ())
 
 
 def use_context(context: AppContext | None) -> None:

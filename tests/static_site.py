@@ -1,0 +1,42 @@
+"""The static site for tests: built once (``triage.static_build``; skipped when no input changed) and
+served by a plain static file server on a free loopback port."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from triage.static_build import DEFAULT_OUT, BuildReport, build
+
+# Chromium: every host but the loopback address is unresolvable, so nothing can leave even unseen.
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Python's plain file server (``python -m http.server``), without its request log."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+@functools.cache
+def built_site(out: Path = DEFAULT_OUT) -> BuildReport:
+    """Build (or find up to date) the static site, once per test process."""
+    return build(out)
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (a secure context, as voici needs) at a free port; yield the URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

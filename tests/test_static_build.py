@@ -1,0 +1,236 @@
+"""The static build (`make static`): its pieces on small inputs, then the real folder it made."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from static_site import built_site
+
+from triage.course import course, student_apps
+from triage.errors import TriageError
+from triage.static_build import (
+    ROOT,
+    WheelInfo,
+    browser_depends,
+    external_requests,
+    inputs_digest,
+    placeholder_wheel,
+    read_pins,
+    wheel_info,
+)
+from triage.wheel_pyc import compile_wheel, compile_zip, write_wheel
+
+# ---------------------------------------------------------------------------------------- pieces
+
+
+def test_pins_must_name_one_version(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("# comment\nIPython==9.0.2  # why\nprompt_toolkit==3.0.50\n")
+    assert read_pins(good) == {"ipython": "9.0.2", "prompt-toolkit": "3.0.50"}
+    bad = tmp_path / "bad.txt"
+    bad.write_text("ipython>=9\n")
+    with pytest.raises(TriageError, match="name==version"):
+        read_pins(bad)
+
+
+def test_external_requests_finds_what_a_browser_would_fetch(tmp_path):
+    (tmp_path / "page.html").write_text(
+        '<link rel="stylesheet" href="https://cdn.example.org/fa.css">'
+        '<script src="//unpkg.com/x.js"></script><img src="local.png">'
+        '<a href="https://www.nice.org.uk/guidance/ng59">a link the student may follow</a>'
+        '<style>@import "https://fonts.example.com/f.css";</style>'
+    )
+    (tmp_path / "theme.css").write_text('.x { background: url("https://cdn.example.org/i.png") } .y { url(local.png) }')
+    (tmp_path / "jupyter-lite.json").write_text(json.dumps(
+        {"jupyter-config-data": {"pyodideUrl": "https://cdn.jsdelivr.net/pyodide/v0.29.0/full/pyodide.js"}}))
+    (tmp_path / "bundle.js").write_text('const DEFAULT = "https://cdn.jsdelivr.net/pyodide/";  // overridden')
+    found = external_requests(tmp_path)
+    assert sorted(f.split(": ", 1)[0] for f in found) == ["jupyter-lite.json", "page.html", "page.html",
+                                                          "page.html", "theme.css"]
+    assert not any("nice.org.uk" in f or "bundle.js" in f for f in found)
+
+
+def test_browser_depends_applies_pyodide_markers_and_refuses_unknown_requirements():
+    info = WheelInfo("ipython", "9.0.2", Path("ipython-9.0.2-py3-none-any.whl"), ("IPython",), (
+        "decorator", "pexpect>4.3; sys_platform != 'win32' and sys_platform != 'emscripten'",
+        "typing_extensions>=4.6; python_version < '3.12'", "colorama; sys_platform == 'win32'",
+        "pytest; extra == 'test'", "Stack_Data"))
+    assert browser_depends(info, {"decorator", "stack-data"}) == ["decorator", "stack-data"]
+    with pytest.raises(TriageError, match="requires Stack_Data"):
+        browser_depends(info, {"decorator"})
+
+
+def test_placeholder_wheel_installs_no_module(tmp_path):
+    wheel = placeholder_wheel(tmp_path, "sqlite3", "0.0.0", "placeholder")
+    info = wheel_info(wheel)
+    assert (info.name, info.version, info.imports) == ("sqlite3", "0.0.0", ())
+    assert all(n.startswith("sqlite3-0.0.0.dist-info/") for n in zipfile.ZipFile(wheel).namelist())
+
+
+def _wheel(tmp_path: Path) -> Path:
+    src = tmp_path / "demo-1.0-py3-none-any.whl"
+    write_wheel(src, {"demo/__init__.py": b"VALUE = 41 + 1\n", "demo/broken_py2.py": b"print 'old'\n",
+                      "demo/data.txt": b"text", "demo-1.0.dist-info/METADATA": b"Name: demo\nVersion: 1.0\n"},
+                "demo-1.0.dist-info/RECORD")
+    return src
+
+
+@pytest.mark.parametrize("keep_source", [False, True])
+def test_compiled_wheels_import_from_bytecode(tmp_path, keep_source, monkeypatch):
+    src = _wheel(tmp_path)
+    dst = tmp_path / "out" / src.name
+    dst.parent.mkdir()
+    assert compile_wheel(src, dst, keep_source=keep_source) == 1  # broken_py2 stays as it is
+    site = tmp_path / "site"
+    with zipfile.ZipFile(dst) as z:
+        names = set(z.namelist())
+        z.extractall(site)
+        record = z.read("demo-1.0.dist-info/RECORD").decode()
+    tag = sys.implementation.cache_tag
+    assert "demo/broken_py2.py" in names and "demo/data.txt" in names
+    if keep_source:
+        assert {"demo/__init__.py", f"demo/__pycache__/__init__.{tag}.pyc"} <= names
+    else:
+        assert "demo/__init__.pyc" in names and "demo/__init__.py" not in names
+    for line in record.splitlines()[:-1]:
+        name, digest, size = line.split(",")
+        data = (site / name).read_bytes()
+        assert int(size) == len(data) and digest.startswith("sha256=")
+    monkeypatch.syspath_prepend(str(site))
+    module = importlib.import_module("demo")
+    assert module.VALUE == 42
+    assert module.__spec__.cached.endswith(".pyc") and Path(module.__spec__.cached).exists()
+    sys.modules.pop("demo", None)
+
+
+def test_a_compiled_archive_imports_without_sources(tmp_path, monkeypatch):
+    src, dst = tmp_path / "lib.zip", tmp_path / "lib-compiled.zip"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("zlibdemo/__init__.py", "ANSWER = 6 * 7\n")
+        z.writestr("zlibdemo/notes.txt", "kept")
+    assert compile_zip(src, dst) == 1
+    assert sorted(zipfile.ZipFile(dst).namelist()) == ["zlibdemo/__init__.pyc", "zlibdemo/notes.txt"]
+    monkeypatch.syspath_prepend(str(dst))
+    module = importlib.import_module("zlibdemo")
+    assert module.ANSWER == 42 and module.__file__.endswith(".pyc")
+    sys.modules.pop("zlibdemo", None)
+
+
+def test_the_inputs_digest_follows_cases_notebooks_and_code_but_not_caches(tmp_path):
+    for rel in ("pyproject.toml", "README.md", "requirements/static-npm.txt", "triage/engine.py",
+                "case_studies/a.yaml", "notebooks/04_triage_explorer.ipynb"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(rel)
+    before = inputs_digest(tmp_path)
+    (tmp_path / "triage" / "__pycache__").mkdir()
+    (tmp_path / "triage" / "__pycache__" / "engine.pyc").write_text("cache")
+    (tmp_path / "case_studies" / "README.md").write_text("not a case")
+    (tmp_path / "README.md").write_text("edited")
+    assert inputs_digest(tmp_path) == before
+    for rel in ("case_studies/a.yaml", "notebooks/04_triage_explorer.ipynb", "triage/engine.py",
+                "requirements/static-npm.txt"):
+        (tmp_path / rel).write_text(rel + " changed")
+        assert inputs_digest(tmp_path) != before, rel
+        before = inputs_digest(tmp_path)
+
+
+# ------------------------------------------------------------------------------------- the folder
+
+
+@pytest.fixture(scope="module")
+def site():
+    report = built_site()
+    return report.out
+
+
+def test_every_student_app_is_a_page_and_no_instructor_app_is(site):
+    pages = {p.stem for p in (site / "voici" / "render").glob("*.html")}
+    assert pages == {a.stem for a in student_apps()}
+    instructor = [a for a in course() if a.audience == "instructor"]
+    assert instructor, "the course map has an instructor app to leave out"
+    for app in instructor:
+        assert not list(site.rglob(f"{app.stem}*")), f"{app.notebook} is in the static build"
+
+
+def test_the_landing_page_lists_the_student_apps_in_course_order(site):
+    page = (site / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="(voici/render/[^"]+)"', page)
+    assert links == [f"voici/render/{a.stem}.html" for a in student_apps()]
+    assert all((site / link).exists() for link in links)
+    assert "Educational use only" in page and 'href="lab/index.html"' in page
+    assert (site / "lab" / "index.html").exists()
+
+
+def test_the_lock_lists_exactly_the_wheels_beside_it(site):
+    pyodide = site / "static" / "pyodide"
+    lock = json.loads((pyodide / "pyodide-lock.json").read_text(encoding="utf-8"))
+    files = {p.name for p in pyodide.glob("*.whl")}
+    assert {p["file_name"] for p in lock["packages"].values()} == files
+    for entry in lock["packages"].values():
+        assert hashlib.sha256((pyodide / entry["file_name"]).read_bytes()).hexdigest() == entry["sha256"]
+        assert set(entry["depends"]) <= set(lock["packages"]), entry["name"]
+    assert lock["packages"]["triage"]["depends"] == ["ipywidgets", "pyyaml", "widgetsnbextension"]
+
+
+def test_the_runtime_and_wheels_ship_bytecode(site):
+    """Every page load starts a new Python: modules must not be compiled from source in the browser."""
+    pyodide = site / "static" / "pyodide"
+    stdlib = zipfile.ZipFile(pyodide / "python_stdlib.zip").namelist()
+    assert sum(n.endswith(".pyc") for n in stdlib) > 400
+    assert not [n for n in stdlib if n.endswith(".py")]
+    with zipfile.ZipFile(next(pyodide.glob("ipython-*.whl"))) as z:
+        assert "IPython/__init__.pyc" in z.namelist() and "IPython/__init__.py" not in z.namelist()
+    with zipfile.ZipFile(next(pyodide.glob("triage-*.whl"))) as z:
+        names = z.namelist()
+    assert "triage/engine.py" in names and any(n.startswith("triage/__pycache__/engine.") for n in names)
+
+
+def test_the_project_wheel_carries_the_repository_case_files(site):
+    wheel = next((site / "static" / "pyodide").glob("triage-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        shipped = {n.rsplit("/", 1)[1]: z.read(n) for n in z.namelist() if n.startswith("triage/case_studies/")}
+    cases = {p.name: p.read_bytes() for p in (ROOT / "case_studies").glob("*.yaml") if not p.name.startswith("_")}
+    assert shipped == cases
+
+
+def test_the_site_points_the_kernel_at_its_own_pyodide_and_store(site):
+    config = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))
+    kernel = config["jupyter-config-data"]["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.js"
+    assert kernel["disablePyPIFallback"] is True
+    env = kernel["loadPyodideOptions"]["env"]
+    assert env["TRIAGE_STATIC_STORE"].startswith("/drive/")
+    assert "TRIAGE_STATIC_LAB" not in env
+    lab = json.loads((site / "lab" / "jupyter-lite.json").read_text(encoding="utf-8"))
+    lab_kernel = lab["jupyter-config-data"]["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert lab_kernel["loadPyodideOptions"]["env"]["TRIAGE_STATIC_LAB"] == "1"
+    assert lab_kernel["pyodideUrl"] == "../static/pyodide/pyodide.js"
+
+
+def test_nothing_in_the_folder_sends_the_browser_elsewhere(site):
+    assert external_requests(site) == []
+
+
+def test_an_unchanged_checkout_is_not_rebuilt(site):
+    again = built_site.__wrapped__(site)
+    assert again.skipped and again.out == site
+
+
+def test_links_between_pages_point_at_pages_that_exist(site):
+    """Markdown links to other notebooks become links to their pages; none may point at a missing page
+    (an instructor app, which the static build leaves out, or a renamed notebook)."""
+    broken = []
+    for page in sorted((site / "voici" / "render").glob("*.html")):
+        for href in re.findall(r'<a\s[^>]*href="([^"#?]+)[^"]*"', page.read_text(encoding="utf-8")):
+            if re.match(r"^[a-z]+:|^//", href):
+                continue
+            if not (page.parent / href).resolve().exists():
+                broken.append(f"{page.name}: {href}")
+    assert broken == []

@@ -1,0 +1,179 @@
+"""The static site in a real browser: Chromium + Playwright against the built folder, served by a
+plain file server on 127.0.0.1 (Python runs in the page, through Pyodide; there is no kernel server).
+
+Every host but 127.0.0.1 is unresolvable in this Chromium, and every request is recorded, so a page
+that needed the internet would both fail and be reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlparse
+
+import pytest
+from browser_support import ARGS, axe_source, chromium_path
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from static_site import OFFLINE_ARGS, built_site, serve
+
+from triage.course import student_apps
+from triage.static_build import ROOT
+
+pytestmark = pytest.mark.browser
+APPS = [a.stem for a in student_apps()]
+# Pyodide starts in the page: downloading and compiling the runtime, then the kernel, then the notebook.
+RENDER_TIMEOUT = 180_000
+ERRORS = '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output.jp-mod-error'
+
+
+@pytest.fixture(scope="module")
+def site():
+    report = built_site()
+    with serve(report.out) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS + OFFLINE_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Recorder:
+    """Every request of a browser context (pages, workers, the service worker); others than 127.0.0.1 fail."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.external: list[str] = []
+        context.on("request", self._seen)
+        context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), self._block)
+
+    def _seen(self, request) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host != "127.0.0.1":
+            self.external.append(request.url)
+
+    def _block(self, route) -> None:
+        if route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+
+@pytest.fixture(scope="module")
+def profile(browser):
+    """One browser profile for the module: its HTTP cache and its saved answers are shared, as a student's are."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    recorder = Recorder(context)
+    yield context, recorder
+    context.close()
+
+
+def code_cells(stem: str) -> int:
+    nb = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip())
+
+
+def open_app(page: Page, site: str, stem: str) -> None:
+    """Open a student app and wait until every code cell has its output (each one shows an app or prints)."""
+    page.goto(f"{site}/voici/render/{stem}.html", wait_until="load")
+    outputs = page.locator(".jp-OutputArea-output")
+    expected = code_cells(stem)
+    try:
+        page.wait_for_function(
+            "n => document.querySelectorAll('.jp-OutputArea-output').length >= n", arg=expected,
+            timeout=RENDER_TIMEOUT)
+    except Exception:  # the assertion below says what is missing
+        pass
+    assert outputs.count() >= expected, f"{stem}: {outputs.count()} of {expected} code cells produced output"
+    if stem != "00_start_here":  # the only notebook without a widget app
+        expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
+
+
+@pytest.fixture(scope="module", params=APPS)
+def app_page(request, site, profile):
+    """Each student app loaded once; tests below only read it."""
+    context, recorder = profile
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT)
+    open_app(page, site, request.param)
+    yield page, recorder
+    page.close()
+
+
+def test_every_student_app_renders_with_no_cell_error(app_page):
+    page, recorder = app_page
+    errors = page.locator(ERRORS)
+    assert errors.count() == 0, errors.all_inner_texts()[:3]
+    assert recorder.external == []
+
+
+def test_axe_finds_no_serious_or_critical_violations(app_page):
+    page, _ = app_page
+    page.add_script_tag(content=axe_source())
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], "\n".join(bad)
+
+
+@pytest.fixture
+def page(site, profile):
+    context, recorder = profile
+    p = context.new_page()
+    p.set_default_timeout(RENDER_TIMEOUT)
+    yield p
+    p.close()
+    assert recorder.external == []
+
+
+def test_explorer_red_flag_gives_the_emergency_disposition(page, site):
+    open_app(page, site, "04_triage_explorer")
+    disposition = page.locator(".triage-disposition")
+    expect(disposition).to_contain_text("Urgency: ROUTINE")
+    page.get_by_role("checkbox", name="New bowel or bladder incontinence").check()
+    expect(disposition).to_contain_text("Urgency: EMERGENCY")
+    expect(disposition).to_contain_text("Emergency department")
+
+
+def test_case_player_answer_shows_feedback_and_survives_a_reload(page, site):
+    open_app(page, site, "05_case_studies")
+    question = page.locator(".triage-question").first
+    question.get_by_role("radio").first.check()
+    question.get_by_role("button", name="Check answer").click()
+    feedback = question.locator(".triage-feedback")
+    expect(feedback).to_contain_text(re.compile("Correct|Not quite"))
+    verdict = feedback.inner_text().strip().splitlines()[0]  # "Correct." or "Not quite."
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")
+
+    open_app(page, site, "05_case_studies")  # load the page again: a new Python in the browser
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")
+    expect(page.locator(".triage-question").first.locator(".triage-feedback")).to_contain_text(verdict)
+
+
+def test_the_landing_page_links_every_student_app(page, site):
+    page.goto(f"{site}/", wait_until="load")
+    links = page.locator("ul.apps a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        f"voici/render/{stem}.html" for stem in APPS]
+    page.add_script_tag(content=axe_source())
+    result = page.evaluate("async () => await axe.run(document)")
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+
+
+def test_the_lab_runs_a_notebook_with_its_widgets(page, site):
+    """Students who want to read the code open the notebooks in JupyterLab, in the same browser."""
+    page.goto(f"{site}/lab/index.html?path=04_triage_explorer.ipynb", wait_until="load")
+    expect(page.get_by_text("Python (Pyodide) | Idle").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    expect(page.locator(".triage-disposition")).to_contain_text("Urgency: ROUTINE", timeout=RENDER_TIMEOUT)
+    errors = page.locator(ERRORS)
+    assert errors.count() == 0, errors.all_inner_texts()[:3]

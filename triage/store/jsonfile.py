@@ -1,0 +1,291 @@
+"""A class store kept in one JSON file: the static build's store, in the student's own browser.
+
+In the static build (Pyodide in the browser, no server) the file lives on the JupyterLite drive
+(``/drive/...``), which the browser keeps in its IndexedDB: answers survive reloads and belong to
+one browser profile on one device. The same class works in CPython on any local path (the store
+contract runs against it there).
+
+Every call re-reads the file and every change rewrites it whole (a temporary file, then
+``os.replace``), so two tabs never undo each other's answers. A file that cannot be read is never
+overwritten: reading raises :class:`~triage.errors.StoreCorruptError`; :func:`open_browser_store`
+moves it aside and starts a fresh record, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import PollClosedError, Problem, StoreCorruptError, StoreError, StoreUnavailableError
+from ..identity import Learner
+from . import AnswerRow, CaseAnswer, ClassSession, ClassStore, DrillAttempt, LearnerRecord, Poll, PollTally
+
+VERSION = 1
+KIND = "triage-answers"
+Doc = dict[str, Any]
+
+
+def _empty(now: float) -> Doc:
+    return {"kind": KIND, "version": VERSION, "names": {},
+            "sessions": [{"id": 1, "label": "Session 1", "started_at": now, "archived_at": None}],
+            "answers": [], "revealed": [], "drill": [], "done": [], "polls": [], "poll_answers": []}
+
+
+def _poll(row: Doc) -> Poll:
+    return Poll(int(row["id"]), int(row["session_id"]), str(row["case_id"]), str(row["question_id"]),
+                tuple(row["options"]), float(row["opened_at"]), row["closed_at"], bool(row["revealed"]))
+
+
+def _session(row: Doc) -> ClassSession:
+    return ClassSession(int(row["id"]), str(row["label"]), float(row["started_at"]), row["archived_at"])
+
+
+class JsonFileStore:
+    """Implements :class:`~triage.store.ClassStore` over one JSON file."""
+
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._opened_at = clock()  # the first session's start until the file is first written
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    # ------------------------------------------------------------------------------ file handling
+    def _read(self) -> Doc:
+        """The current document (an empty one when the file does not exist yet)."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return _empty(self._opened_at)
+        except UnicodeDecodeError:
+            raise StoreCorruptError(Problem("", "saved answers are not UTF-8 text", str(self.path))) from None
+        except OSError as exc:
+            raise StoreUnavailableError(Problem("", f"saved answers cannot be read ({exc.strerror or exc})",
+                                                str(self.path))) from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StoreCorruptError(Problem("", f"saved answers are not valid JSON ({exc.msg}, line {exc.lineno})",
+                                            str(self.path), exc.lineno)) from None
+        if not isinstance(doc, dict) or doc.get("kind") != KIND or doc.get("version") != VERSION:
+            raise StoreCorruptError(Problem("version", f"not a triage answers file of version {VERSION}",
+                                            str(self.path)))
+        missing = [k for k in _empty(0) if k not in doc]
+        if missing:
+            raise StoreCorruptError(Problem(missing[0], "missing from the saved answers", str(self.path)))
+        return doc
+
+    def _write(self, doc: Doc) -> None:
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise StoreUnavailableError(Problem("", f"answers cannot be saved here ({exc.strerror or exc})",
+                                                str(self.path))) from None
+
+    def _change(self, edit: Callable[[Doc], Any]) -> Any:
+        with self._lock:
+            doc = self._read()
+            try:
+                result = edit(doc)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise StoreCorruptError(Problem("", f"saved answers have an unexpected structure ({exc!r})",
+                                                str(self.path))) from None
+            self._write(doc)
+            return result
+
+    def _look(self, view: Callable[[Doc], Any]) -> Any:
+        with self._lock:
+            doc = self._read()
+            try:
+                return view(doc)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise StoreCorruptError(Problem("", f"saved answers have an unexpected structure ({exc!r})",
+                                                str(self.path))) from None
+
+    @staticmethod
+    def _seen(doc: Doc, learner: Learner) -> None:
+        doc["names"][learner.key] = learner.display_name
+
+    @staticmethod
+    def _session_id(doc: Doc) -> int:
+        return int(doc["sessions"][-1]["id"])
+
+    # --------------------------------------------------------------------------- a learner's record
+    def record_answer(
+        self, learner: Learner, case_id: str, question_id: str, chosen: Sequence[str], correct: bool
+    ) -> None:
+        def edit(doc: Doc) -> None:
+            self._seen(doc, learner)
+            sid = self._session_id(doc)
+            doc["answers"] = [a for a in doc["answers"] if (a["session"], a["learner"], a["case"], a["question"])
+                              != (sid, learner.key, case_id, question_id)]
+            doc["answers"].append({"session": sid, "learner": learner.key, "case": case_id, "question": question_id,
+                                   "chosen": sorted(chosen), "correct": bool(correct), "at": self._clock()})
+        self._change(edit)
+
+    def set_revealed(self, learner: Learner, case_id: str, stages: int) -> None:
+        def edit(doc: Doc) -> None:
+            self._seen(doc, learner)
+            doc["revealed"] = [r for r in doc["revealed"] if (r["learner"], r["case"]) != (learner.key, case_id)]
+            doc["revealed"].append({"learner": learner.key, "case": case_id, "stages": int(stages)})
+        self._change(edit)
+
+    def record_drill(self, learner: Learner, scenario_id: str, chosen: str, correct: bool) -> None:
+        def edit(doc: Doc) -> None:
+            self._seen(doc, learner)
+            doc["drill"].append({"learner": learner.key, "scenario": scenario_id, "chosen": chosen,
+                                 "correct": bool(correct), "at": self._clock()})
+        self._change(edit)
+
+    def mark_done(self, learner: Learner, app: str) -> None:
+        def edit(doc: Doc) -> None:
+            self._seen(doc, learner)
+            if {"learner": learner.key, "app": app} not in doc["done"]:
+                doc["done"].append({"learner": learner.key, "app": app})
+        self._change(edit)
+
+    def learner_record(self, learner: Learner) -> LearnerRecord:
+        def view(doc: Doc) -> LearnerRecord:
+            latest: dict[tuple[str, str], CaseAnswer] = {}
+            for a in doc["answers"]:
+                if a["learner"] != learner.key:
+                    continue
+                answer = CaseAnswer(a["case"], a["question"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
+                key = (answer.case_id, answer.question_id)
+                if key not in latest or latest[key].at <= answer.at:
+                    latest[key] = answer
+            revealed = {r["case"]: int(r["stages"]) for r in doc["revealed"] if r["learner"] == learner.key}
+            drill = tuple(DrillAttempt(d["scenario"], d["chosen"], bool(d["correct"]), float(d["at"]))
+                          for d in doc["drill"] if d["learner"] == learner.key)
+            done = frozenset(d["app"] for d in doc["done"] if d["learner"] == learner.key)
+            return LearnerRecord(learner.key, latest, revealed, drill, done)
+        return self._look(view)
+
+    # ----------------------------------------------------------------------------------------- polls
+    def open_poll(self, case_id: str, question_id: str, options: Sequence[str]) -> Poll:
+        def edit(doc: Doc) -> Poll:
+            now = self._clock()
+            for p in doc["polls"]:
+                if p["closed_at"] is None:
+                    p["closed_at"] = now
+            row = {"id": len(doc["polls"]) + 1, "session_id": self._session_id(doc), "case_id": case_id,
+                   "question_id": question_id, "options": list(options), "opened_at": now, "closed_at": None,
+                   "revealed": False}
+            doc["polls"].append(row)
+            return _poll(row)
+        return self._change(edit)
+
+    def current_poll(self) -> Poll | None:
+        def view(doc: Doc) -> Poll | None:
+            sid = self._session_id(doc)
+            return next((_poll(p) for p in doc["polls"] if p["closed_at"] is None and p["session_id"] == sid), None)
+        return self._look(view)
+
+    @staticmethod
+    def _poll_row(doc: Doc, poll_id: int) -> Doc:
+        for p in doc["polls"]:
+            if p["id"] == poll_id:
+                return p
+        raise PollClosedError(Problem("poll", f"there is no poll {poll_id}"))
+
+    def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
+        def edit(doc: Doc) -> None:
+            if self._poll_row(doc, poll_id)["closed_at"] is not None:
+                raise PollClosedError(Problem("poll", "this poll has closed"))
+            self._seen(doc, learner)
+            doc["poll_answers"] = [a for a in doc["poll_answers"]
+                                   if (a["poll"], a["learner"]) != (poll_id, learner.key)]
+            doc["poll_answers"].append({"poll": poll_id, "learner": learner.key, "chosen": sorted(chosen)})
+        self._change(edit)
+
+    def close_poll(self, poll_id: int) -> Poll:
+        def edit(doc: Doc) -> Poll:
+            row = self._poll_row(doc, poll_id)
+            if row["closed_at"] is None:
+                row["closed_at"] = self._clock()
+            return _poll(row)
+        return self._change(edit)
+
+    def reveal_poll(self, poll_id: int) -> Poll:
+        def edit(doc: Doc) -> Poll:
+            row = self._poll_row(doc, poll_id)
+            row["revealed"] = True
+            return _poll(row)
+        return self._change(edit)
+
+    def poll_tally(self, poll_id: int) -> PollTally:
+        def view(doc: Doc) -> PollTally:
+            poll = _poll(self._poll_row(doc, poll_id))
+            answers = [a["chosen"] for a in doc["poll_answers"] if a["poll"] == poll_id]
+            counts = {o: sum(o in chosen for chosen in answers) for o in poll.options}
+            return PollTally(poll, counts, len(answers))
+        return self._look(view)
+
+    # ---------------------------------------------------------------------------------- the class
+    def current_session(self) -> ClassSession:
+        return self._look(lambda doc: _session(doc["sessions"][-1]))
+
+    def new_session(self, label: str | None = None) -> ClassSession:
+        def edit(doc: Doc) -> ClassSession:
+            now = self._clock()
+            old = doc["sessions"][-1]
+            old["archived_at"] = now
+            for p in doc["polls"]:
+                if p["closed_at"] is None:
+                    p["closed_at"] = now
+            new = {"id": int(old["id"]) + 1, "label": label or f"Session {int(old['id']) + 1}", "started_at": now,
+                   "archived_at": None}
+            doc["sessions"].append(new)
+            return _session(new)
+        return self._change(edit)
+
+    def sessions(self) -> list[ClassSession]:
+        return self._look(lambda doc: [_session(s) for s in doc["sessions"]])
+
+    def class_answers(self, session_id: int | None = None) -> list[AnswerRow]:
+        def view(doc: Doc) -> list[AnswerRow]:
+            sid = session_id if session_id is not None else self._session_id(doc)
+            names = doc["names"]
+            rows = [AnswerRow(a["session"], a["learner"], names.get(a["learner"], a["learner"]), a["case"],
+                              a["question"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
+                    for a in doc["answers"] if a["session"] == sid]
+            return sorted(rows, key=lambda r: (r.display_name.casefold(), r.case_id, r.question_id))
+        return self._look(view)
+
+    def close(self) -> None:
+        """Nothing to release: every call opens and closes the file."""
+
+
+def open_browser_store(path: str | Path) -> tuple[ClassStore, str | None]:
+    """The store at ``path`` and a plain-words message for the student, if there is one.
+
+    A damaged file is moved aside (``<name>.corrupt-<time>``, never deleted) and a fresh record
+    starts; a location that cannot be used gives an unsaved in-memory store.
+    """
+    from .memory import MemoryStore
+
+    store = JsonFileStore(path)
+    try:
+        store.current_session()
+    except StoreCorruptError as exc:
+        aside = store.path.with_name(f"{store.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(store.path, aside)
+        except OSError:
+            return MemoryStore(), f"Your saved answers could not be read ({exc}); this page will not save answers."
+        return store, (f"Your saved answers could not be read; they were kept as {aside.name} "
+                       "and a fresh record started.")
+    except StoreError as exc:
+        return MemoryStore(), f"Answers cannot be saved in this browser ({exc}); they last until the page closes."
+    return store, None
