@@ -3,73 +3,201 @@
 Resolved once per kernel by :func:`current_context` and handed to every app; apps never read the
 environment or the URL themselves. Tests (and notebooks that want something special) pass their
 own :class:`AppContext` to an app, or call :func:`use_context`.
+
+Where the learner comes from:
+
+- JupyterHub (``JUPYTERHUB_USER``): the hub user.
+- Standalone Voilà: the ``student`` / ``class`` URL parameters of the page. A *preheated* kernel runs
+  the notebook before anyone asks for the page, so the learner is not known while the apps are built:
+  the context starts *pending* (``ready`` is False, the learner is the guest) and a background thread
+  waits for Voilà to hand over the request (``voila.utils.wait_for_request``). The context then
+  resolves on the kernel's event loop and runs the callbacks apps registered with
+  :meth:`AppContext.on_ready`. Blocking a cell instead would hit Voilà's cell timeout
+  (``VoilaExecutor.timeout``) in a kernel that waits longer than that for its student.
+- JupyterLab or plain Python: the operating-system user.
+
+The store is opened once per kernel (``TRIAGE_CLASS_DB``, see :mod:`triage.store`); when it cannot be
+opened the apps keep working on an unsaved in-memory store and say so in plain words.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qs, urlencode
 
-from ..identity import Learner, in_voila, resolve_learner
+from ..errors import StoreError
+from ..identity import GUEST, Learner, in_voila, instructor_key_ok, resolve_learner
 from ..store import ClassStore, open_store
 
 Mode = Literal["lab", "voila", "hub"]
+ReadyCallback = Callable[["AppContext"], None]
+log = logging.getLogger(__name__)
+KEEP_PARAMS = ("student", "class")  # what links to other apps carry (never the instructor key)
 
 
 @dataclass
 class AppContext:
-    """Learner, store and serving mode of one page, plus plain-words messages to show the student."""
+    """Learner, store and serving mode of one page, plus plain-words messages to show the student.
+
+    ``ready`` is False only in a preheated Voilà kernel before its page was requested; apps build
+    their widgets anyway and read the learner's record in an :meth:`on_ready` callback.
+    ``instructor_key`` is the key the server was started with (``TRIAGE_INSTRUCTOR_KEY``), if any.
+    """
 
     learner: Learner
     store: ClassStore
     mode: Mode = "lab"
     messages: tuple[str, ...] = ()
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold the instructor key
+    instructor_key: str | None = field(default=None, repr=False)
+    ready: bool = True
+    _waiting: list[ReadyCallback] = field(default_factory=list, repr=False, compare=False)
 
     def app_link(self, notebook: str) -> str:
         """A link to another app that keeps the student's name (Voilà) or opens the notebook (JupyterLab)."""
         if self.mode == "lab":
             return notebook
-        keep = {k: v for k, v in self.params.items() if k in ("student", "class")}
+        keep = {k: v for k, v in self.params.items() if k in KEEP_PARAMS}
         return f"{notebook}?{urlencode(keep)}" if keep else notebook
 
     def home_link(self) -> str:
         """The landing page (Voilà) or the first notebook (JupyterLab)."""
         if self.mode == "lab":
             return "00_start_here.ipynb"
-        keep = {k: v for k, v in self.params.items() if k in ("student", "class")}
+        keep = {k: v for k, v in self.params.items() if k in KEEP_PARAMS}
         base = "../../"  # from /voila/render/<nb> to the server root
         return f"{base}?{urlencode(keep)}" if keep else base
+
+    def is_instructor(self, given_key: str | None = None) -> bool:
+        """May this page see the class? JupyterLab: yes (one user). Voilà and hub: only with the instructor key,
+        typed (``given_key``) or passed as the ``key`` URL parameter."""
+        if self.mode == "lab" and self.ready:
+            return True
+        given = given_key if given_key is not None else self.params.get("key")
+        return instructor_key_ok(given, self.instructor_key)
+
+    def on_ready(self, callback: ReadyCallback) -> None:
+        """Run ``callback(context)`` once the learner is known: now if it is, else when the request arrives."""
+        if self.ready:
+            callback(self)
+        else:
+            self._waiting.append(callback)
+
+    def resolve(self, query: str | None, environ: Mapping[str, str]) -> None:
+        """Fill in the learner from the page's query string and run the waiting callbacks (in order).
+
+        A callback that raises does not stop the others; the first error is raised at the end.
+        """
+        resolution = resolve_learner(environ, query, environ.get("TRIAGE_CLASS_CODE") or None)
+        self.learner = resolution.learner
+        self.mode = "hub" if environ.get("JUPYTERHUB_USER") else ("voila" if query is not None else "lab")
+        self.params = {k: v[0] for k, v in parse_qs(query or "").items() if v}
+        if resolution.problem:
+            self.messages = (*self.messages, resolution.problem)
+        if self.learner.source == "os":
+            self.messages = (*self.messages, *_import_legacy(self.store, self.learner))
+        self.ready = True
+        waiting, self._waiting = self._waiting, []
+        first: BaseException | None = None
+        for callback in waiting:
+            try:
+                callback(self)
+            except Exception as exc:  # one broken app must not keep the others from loading
+                log.exception("an app failed to load the learner's record")
+                first = first or exc
+        if first is not None:
+            raise first
 
 
 _current: AppContext | None = None
 
 
-def _query_string(environ: Mapping[str, str]) -> str | None:
-    """The page's query string in Voilà (waiting for the request in a preheated kernel), else None."""
-    if not in_voila(environ):
-        return None
+def open_class_store(environ: Mapping[str, str]) -> tuple[ClassStore, tuple[str, ...]]:
+    """The class store, or an unsaved in-memory one with a plain-words message when it cannot be opened."""
     try:
-        from voila.utils import get_query_string
-    except ImportError:  # pragma: no cover - Voilà is a dependency
-        return environ.get("QUERY_STRING", "")
-    return get_query_string() or ""
+        return open_store(environ.get("TRIAGE_CLASS_DB") or None), ()
+    except StoreError as exc:
+        from ..store.memory import MemoryStore
+
+        return MemoryStore(), (
+            f"Your answers cannot be saved ({exc}). The app still works, but what you do here is kept "
+            "only until you close this page.",
+        )
+
+
+def _import_legacy(store: ClassStore, learner: Learner) -> tuple[str, ...]:
+    """Bring a JupyterLab user's old progress file into the store once (when the store offers it)."""
+    importer = getattr(store, "import_legacy_progress", None)
+    if importer is None:
+        return ()
+    try:
+        importer(learner)
+    except (OSError, StoreError) as exc:
+        return (f"Your earlier progress file could not be brought in: {exc}",)
+    return ()
+
+
+def _preheated_before_request(environ: Mapping[str, str]) -> bool:
+    """True in a kernel Voilà preheated and whose page has not been requested yet."""
+    return environ.get("VOILA_PREHEAT") == "True" and "QUERY_STRING" not in environ
+
+
+def _voila_wait() -> None:
+    from voila.utils import wait_for_request
+
+    wait_for_request()
+
+
+def _wait_for_request(context: AppContext, waiter: Callable[[], None] = _voila_wait) -> None:
+    """Wait for this kernel's page request in a thread; resolve the context on the kernel's event loop.
+
+    ``waiter`` blocks until the request's details are in ``os.environ`` (Voilà's ``wait_for_request``).
+    """
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:  # pragma: no cover - no loop in this thread: resolve when the request arrives
+        loop = None
+
+    def wait() -> None:
+        try:
+            waiter()
+        except Exception:  # the page still works as a guest
+            log.exception("could not read this page's request from Voila")
+        query = os.environ.get("QUERY_STRING", "")
+        environ = dict(os.environ)
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(context.resolve, query, environ)
+        else:  # pragma: no cover - outside a kernel
+            context.resolve(query, environ)
+
+    threading.Thread(target=wait, name="triage-wait-for-request", daemon=True).start()
+
+
+def build_context(environ: Mapping[str, str], waiter: Callable[[], None] = _voila_wait) -> AppContext:
+    """A context for a kernel with this environment (pending in a preheated Voilà kernel)."""
+    store, messages = open_class_store(environ)
+    key = environ.get("TRIAGE_INSTRUCTOR_KEY") or None
+    if not environ.get("JUPYTERHUB_USER") and _preheated_before_request(environ):
+        context = AppContext(GUEST, store, "voila", messages, {}, key, ready=False)
+        _wait_for_request(context, waiter)
+        return context
+    query = environ.get("QUERY_STRING", "") if in_voila(environ) else None
+    context = AppContext(GUEST, store, "lab", messages, {}, key, ready=False)
+    context.resolve(query, environ)
+    return context
 
 
 def current_context() -> AppContext:
-    """This kernel's context, resolved on first use and then reused by every app on the page."""
+    """This kernel's context, built on first use and then shared by every app on the page."""
     global _current
     if _current is None:
-        environ = dict(os.environ)
-        query = _query_string(environ)
-        resolution = resolve_learner(environ, query, environ.get("TRIAGE_CLASS_CODE") or None)
-        mode: Mode = "hub" if environ.get("JUPYTERHUB_USER") else ("voila" if query is not None else "lab")
-        params = {k: v[0] for k, v in parse_qs(query or "").items() if v}
-        messages = (resolution.problem,) if resolution.problem else ()
-        _current = AppContext(resolution.learner, open_store(), mode, messages, params)
+        _current = build_context(dict(os.environ))
     return _current
 
 
