@@ -185,7 +185,7 @@ def payload_server(tmp_path_factory):
     cases.mkdir()
     src = (ROOT / "case_studies" / "golfer-stiff-spine.yaml").read_text()
     evil = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
-    src = src.replace("narrative: |\n", f"narrative: |\n  {evil}\n", 1)
+    src = src.replace("    text: |\n", f"    text: |\n      {evil}\n", 1)  # the opening story (first stage)
     (cases / "golfer-stiff-spine.yaml").write_text(src)
     shutil.copy(ROOT / "case_studies" / "_template.yaml", cases)
     with voila_server(tmp, env={"TRIAGE_CASES_DIR": str(cases)}) as url:

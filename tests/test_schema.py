@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
-from triage.cases import case_schema
+from triage.cases import TARGETS_SCHEMA_PATH, case_schema, load_targets
+from triage.errors import CaseError
 from triage.schema import check_schema, iter_errors
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [*sorted((ROOT / "case_studies").glob("[!_]*.yaml")),
-         *sorted((ROOT / "tests" / "data" / "bad_cases").glob("*.yaml"))]
+         *sorted((ROOT / "tests" / "data" / "bad_cases").glob("*.yaml")),
+         *sorted((ROOT / "tests" / "data" / "good_cases").glob("*.yaml"))]
 
 
 def _documents():
@@ -42,6 +45,37 @@ def test_agrees_with_jsonschema_on_every_case_file(name, data):
 
 def test_the_shipped_schema_is_a_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(case_schema())
+
+
+def test_the_staged_fields_are_in_the_schema():
+    stage = case_schema()["properties"]["stages"]["items"]["properties"]
+    assert {"id", "title", "text", "presentation", "changes", "reveals", "expected"} == set(stage)
+    question = case_schema()["properties"]["questions"]["items"]
+    assert {"after", "asks", "needs"} <= set(question["properties"]) and "after" in question["required"]
+    option = question["properties"]["options"]["items"]
+    assert {"refs", "step", "urgency"} <= set(option["properties"]) and "refs" in option["required"]
+
+
+def test_the_targets_schema_agrees_with_jsonschema():
+    schema = json.loads(TARGETS_SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    check_schema(schema)
+    shipped = yaml.safe_load((ROOT / "case_studies" / "_coverage.yaml").read_text(encoding="utf-8"))
+    assert list(iter_errors(shipped, schema)) == []
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(shipped)) == []
+    broken = {"minimums": {"next_step": "5", "red_flag": 3, "tag": {"overlap": 1}, "answer_changes": 1}}
+    ours = {(tuple(e.path), e.keyword) for e in iter_errors(broken, schema)}
+    assert ours == {(("minimums", "next_step"), "type"), (("minimums", "tag", "overlap"), "additionalProperties"),
+                    (("minimums",), "required")}
+    assert len(list(jsonschema.Draft202012Validator(schema).iter_errors(broken))) == 3
+
+
+def test_the_shipped_targets_load(tmp_path):
+    targets = load_targets(ROOT / "case_studies" / "_coverage.yaml")
+    assert (targets.next_step, targets.red_flag, targets.tags["hip-back-overlap"]) == (5, 3, 10)
+    (tmp_path / "t.yaml").write_text("- a list\n")
+    with pytest.raises(CaseError, match="must be a mapping"):
+        load_targets(tmp_path / "t.yaml")
 
 
 def test_unsupported_keywords_are_refused():

@@ -8,9 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-from .cases import case_files, cases_dir, coverage, load_cases, validate_paths
+from .cases import case_files, cases_dir, coverage, load_cases, load_targets, targets_path, validate_paths
 from .errors import CaseError, Problem
-from .quiz import quiz_questions
+from .quiz import case_quiz, quiz_by_case
 
 EXIT_PROBLEMS = 1
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -44,10 +44,13 @@ def _new_case(args: argparse.Namespace) -> int:
 def _export_quiz(args: argparse.Namespace) -> int:
     cases = load_cases()
     if args.case:
-        cases = [c for c in cases if c.id == args.case]
-        if not cases:
+        chosen = [c for c in cases if c.id == args.case]
+        if not chosen:
             raise CaseError(Problem("--case", f"no case with id {args.case!r}; see python -m triage validate"))
-    print(json.dumps(quiz_questions(cases), indent=2, ensure_ascii=False))
+        out: object = case_quiz(chosen[0])
+    else:
+        out = quiz_by_case(cases)
+    print(json.dumps(out, indent=2, ensure_ascii=False))
     return 0
 
 
@@ -55,17 +58,25 @@ README_BLOCK = re.compile(r"(<!-- coverage:start -->\n).*?(<!-- coverage:end -->
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    table = coverage(load_cases()).to_markdown()
+    cov = coverage(load_cases(), load_targets(args.targets or targets_path()))
+    table = cov.to_markdown()
     if not args.readme:
         print(table, end="")
-        return 0
-    readme = Path(args.readme)
-    text = readme.read_text(encoding="utf-8")
-    if not README_BLOCK.search(text):
-        raise CaseError(Problem("coverage", "no <!-- coverage:start --> ... <!-- coverage:end --> block", str(readme)))
-    readme.write_text(README_BLOCK.sub(lambda m: m.group(1) + table + m.group(2), text), encoding="utf-8")
-    print(f"updated the coverage matrix in {readme}")
-    return 0
+    else:
+        readme = Path(args.readme)
+        text = readme.read_text(encoding="utf-8")
+        if not README_BLOCK.search(text):
+            raise CaseError(Problem("coverage", "no <!-- coverage:start --> ... <!-- coverage:end --> block",
+                                    str(readme)))
+        readme.write_text(README_BLOCK.sub(lambda m: m.group(1) + table + m.group(2), text), encoding="utf-8")
+        print(f"updated the coverage matrix in {readme}")
+    short = cov.shortfalls()
+    for line in short:
+        print(f"below minimum: {line}", file=sys.stderr)
+    if short:
+        print(f"{len(short)} target(s) missed; minimums are in {cov.targets.source if cov.targets else '?'}",
+              file=sys.stderr)
+    return EXIT_PROBLEMS if short else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,9 +87,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new-case", help="write a filled-in case skeleton to case_studies/NAME.yaml")
     p.add_argument("name", metavar="NAME", help="case id, lower-case words joined by hyphens")
     p.set_defaults(run=_new_case)
-    p = sub.add_parser("coverage", help="print the case coverage matrix (or update README.md with --readme)")
+    p = sub.add_parser("coverage", help="print the case coverage matrix beside its minimums (exit 1 below any)")
     p.add_argument("--readme", nargs="?", const="README.md", metavar="FILE", help="rewrite the matrix block in FILE")
+    p.add_argument("--targets", metavar="FILE", help="minimums file (default: _coverage.yaml in the case folder)")
     p.set_defaults(run=_coverage)
-    p = sub.add_parser("export-quiz", help="print case questions as jupyterquiz JSON")
-    p.add_argument("--case", metavar="ID", help="only this case")
+    p = sub.add_parser("export-quiz", help="print case questions as jupyterquiz JSON, one list per case")
+    p.add_argument("--case", metavar="ID", help="only this case: print its question list")
     p.set_defaults(run=_export_quiz)
