@@ -194,7 +194,7 @@ def payload_server(tmp_path_factory):
 
 def test_html_in_a_case_runs_no_script(page, payload_server):
     open_app(page, payload_server, "05_case_studies.ipynb")
-    story = page.locator(".triage-story")
+    story = page.locator(".triage-stage-text").first  # the opening story
     expect(story).to_contain_text("<script>window.__pwned = 1</script>")
     page.wait_for_timeout(500)
     assert page.evaluate("typeof window.__pwned") == "undefined"

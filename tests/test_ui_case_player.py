@@ -9,6 +9,7 @@ from triage.cases import load_cases
 from triage.errors import Problem, StoreUnavailableError
 from triage.store.memory import MemoryStore
 from triage.ui import CasePlayer
+from triage.ui.case_player import asked_at
 
 
 def answer(view, ids, check=True):
@@ -52,9 +53,9 @@ def test_every_library_case_played_stage_by_stage_asks_each_question_after_its_s
     app = CasePlayer([case], context(), class_panel=False)
     for index in range(len(case.stages)):
         assert app.shown == index
-        expected = [q.id for q in case.questions if case.stage_index(q.after) <= index]
+        expected = [q.id for q in case.questions if asked_at(case, q) <= index]
         assert sorted(app.visible_questions()) == sorted(expected), f"stage {index}"
-        later = {q.id for q in case.questions if case.stage_index(q.after) > index}
+        later = {q.id for q in case.questions if asked_at(case, q) > index}
         assert set(app.visible_questions()) & later == set()
         for view in app.views:
             if view.question.id not in app.record.case_answers(case.id):

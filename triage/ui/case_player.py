@@ -46,6 +46,11 @@ def level_rank(level: str) -> int:
     return LEVELS.index(level) if level in LEVELS else len(LEVELS)
 
 
+def asked_at(case: Case, question: Question) -> int:
+    """Index of the stage after which ``question`` is asked (no ``after``: after the last stage)."""
+    return case.stage_index(question.after) if question.after else len(case.stages) - 1
+
+
 def close_tree(widget: w.Widget) -> None:
     """Close a widget and every widget inside it (frees their comms in the kernel and the browser)."""
     for child in getattr(widget, "children", ()):
@@ -371,7 +376,7 @@ class CasePlayer:
             return
         answered = self.record.case_answers(self.case.id)
         for view in self.views:
-            asked = self.case.stage_index(view.question.after)
+            asked = asked_at(self.case, view.question)
             if asked < index and view.question.id in answered and not view.locked:
                 view.lock("You answered this before reading on; your answer stays as it was.")
 

@@ -24,7 +24,7 @@ from ..cases import Case, Question, load_cases
 from ..engine import assess
 from ..errors import StoreError
 from ..store import Poll
-from .case_player import level_rank, paragraphs
+from .case_player import asked_at, level_rank, paragraphs
 from .class_style import style
 from .common import assessment_html, esc, notice
 from .context import AppContext, current_context
@@ -150,7 +150,7 @@ class Presenter:
             return
         if self.case is None or self.case.id != case.id:
             self.picker.value = case.id
-        self.stage = max(self.stage, case.stage_index(question.after))
+        self.stage = max(self.stage, asked_at(case, question))
         self.question = question
         self.poll = poll
         self.options_shown = True
