@@ -256,7 +256,8 @@ def test_a_preheated_page_builds_first_and_reads_the_record_when_the_request_arr
     pending = context(ANA, store)
     pending.ready = False
     app = CasePlayer(library(), pending, class_panel=False)
-    assert app.case is not None and app.case.id == "t-overlap"  # built before anyone asked for the page
+    assert app.picker.options and app.case is None  # built before anyone asked for the page, nothing to answer yet
+    assert app.views == [] and "Loading your answers" in app.status.value
     pending.resolve("student=Ana", {"VOILA_PREHEAT": "True", "QUERY_STRING": "student=Ana"})
     assert app.case.id == "t-adv" and app.shown == 1
     assert "Answering as <strong>Ana</strong>" in app._answering_as.value

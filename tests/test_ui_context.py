@@ -120,6 +120,27 @@ def test_the_request_is_awaited_in_a_thread_and_resolved_on_the_event_loop(monke
     assert (pending, name, ready) == (False, "Ana", True)
 
 
+def test_a_failed_fetch_of_the_request_is_tried_again(monkeypatch):
+    monkeypatch.setattr(ctx, "REQUEST_RETRY_PAUSE", 0)
+    monkeypatch.setenv("QUERY_STRING", "")
+    monkeypatch.delenv("QUERY_STRING")
+    calls = []
+
+    def flaky() -> None:  # the first connection fails, as on a server busy starting kernels
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("server busy")
+        os.environ["QUERY_STRING"] = "student=Ben"
+
+    async def scenario() -> str:
+        c = ctx.build_context({"VOILA_PREHEAT": "True"}, waiter=flaky)
+        done = asyncio.get_running_loop().create_future()
+        c.on_ready(lambda context: done.set_result(context.learner.display_name))
+        return await asyncio.wait_for(done, timeout=10)
+
+    assert asyncio.run(scenario()) == "Ben" and len(calls) == 2
+
+
 def test_preheated_detection():
     assert ctx._preheated_before_request({"VOILA_PREHEAT": "True"})
     assert not ctx._preheated_before_request({"VOILA_PREHEAT": "True", "QUERY_STRING": ""})

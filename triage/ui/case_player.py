@@ -211,8 +211,10 @@ class CasePlayer:
         self.level.observe(self._on_filter, names="value")
         self.topic.observe(self._on_filter, names="value")
         self.picker.observe(self._on_pick, names="value")
-        if not self.context.ready:  # preheated page: build the first case now, the student's record later
-            self.show(self.picker.value)
+        if not self.context.ready:
+            # Preheated page: everything above is built before anyone asks for the page; the case itself
+            # opens once the student is known, so nothing can be answered under the wrong name.
+            self.status.value = "<p role='status'>Loading your answers&hellip;</p>"
         self.context.on_ready(self._load_record)
 
     def _header(self) -> list[w.Widget]:

@@ -26,6 +26,7 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -38,7 +39,9 @@ from ..store import ClassStore, open_store
 Mode = Literal["lab", "voila", "hub"]
 ReadyCallback = Callable[["AppContext"], None]
 log = logging.getLogger(__name__)
-KEEP_PARAMS = ("student", "class")  # what links to other apps carry (never the instructor key)
+KEEP_PARAMS = ("student", "class")
+REQUEST_TRIES = 30  # attempts to fetch a preheated kernel's request from Voila ...
+REQUEST_RETRY_PAUSE = 1.0  # ... this many seconds apart  # what links to other apps carry (never the instructor key)
 
 
 @dataclass
@@ -165,10 +168,16 @@ def _wait_for_request(context: AppContext, waiter: Callable[[], None] = _voila_w
         loop = None
 
     def wait() -> None:
-        try:
-            waiter()
-        except Exception:  # the page still works as a guest
-            log.exception("could not read this page's request from Voila")
+        # Voila keeps the request for this kernel until it is fetched, so a failed connection (a server
+        # busy starting kernels) is simply tried again; after that the page works as a guest.
+        for _ in range(REQUEST_TRIES):
+            try:
+                waiter()
+            except Exception:
+                log.exception("could not read this page's request from Voila")
+            if "QUERY_STRING" in os.environ:
+                break
+            time.sleep(REQUEST_RETRY_PAUSE)
         query = os.environ.get("QUERY_STRING", "")
         environ = dict(os.environ)
         if loop is not None and loop.is_running():
