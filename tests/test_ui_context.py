@@ -8,7 +8,6 @@ import os
 import pytest
 from class_fixtures import KEY
 
-from triage.errors import Problem, StoreUnavailableError
 from triage.identity import Learner
 from triage.store.memory import MemoryStore
 from triage.ui import context as ctx
@@ -163,11 +162,41 @@ def test_the_key_comes_from_the_kernels_environment():
     assert KEY not in repr(c)
 
 
-def test_a_store_that_cannot_be_opened_falls_back_to_memory_with_a_plain_message(monkeypatch):
-    def unavailable(location=None):
-        raise StoreUnavailableError(Problem("store", f"cannot write {location}"))
+def test_the_class_store_comes_from_triage_class_db(tmp_path):
+    from triage.store.sqlite import SqliteStore
 
-    monkeypatch.setattr(ctx, "open_store", unavailable)
-    c = ctx.build_context({"TRIAGE_CLASS_DB": "/read-only/class.db"})
+    c = ctx.build_context({"TRIAGE_CLASS_DB": str(tmp_path / "class.db")})
+    assert isinstance(c.store, SqliteStore) and c.messages == ()
+    c.store.record_answer(c.learner, "case", "q", ["a"], True)
+    again = ctx.build_context({"TRIAGE_CLASS_DB": str(tmp_path / "class.db")})  # another kernel
+    assert again.store.learner_record(again.learner).case_answers("case")["q"].chosen == ("a",)
+
+
+def test_a_store_that_cannot_be_used_falls_back_to_memory_with_a_plain_message(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store's folder should be")
+    c = ctx.build_context({"TRIAGE_CLASS_DB": str(blocker / "class.db")})
     assert isinstance(c.store, MemoryStore)
-    assert any("cannot be saved" in m and "/read-only/class.db" in m for m in c.messages)
+    assert any("not being saved" in m and "not-a-folder" in m for m in c.messages)
+    c.store.record_answer(c.learner, "case", "q", ["a"], True)  # the page still works
+
+
+def test_a_jupyterlab_users_old_progress_file_is_brought_in_once(tmp_path, monkeypatch):
+    old = tmp_path / "progress.json"
+    old.write_text('{"version": 1, "answers": {"t-case": {"q1": {"chosen": ["a"], "correct": true}}},'
+                   ' "revealed": {"t-case": 1}}')
+    monkeypatch.setenv("TRIAGE_PROGRESS_FILE", str(old))
+    c = ctx.build_context({"TRIAGE_CLASS_DB": str(tmp_path / "class.db")})
+    record = c.store.learner_record(c.learner)
+    assert c.learner.source == "os"
+    assert record.case_answers("t-case")["q1"].chosen == ("a",) and record.revealed == {"t-case": 1}
+    assert old.exists()
+
+
+def test_an_unreadable_old_progress_file_is_reported_and_kept(tmp_path, monkeypatch):
+    old = tmp_path / "progress.json"
+    old.write_text("{not json")
+    monkeypatch.setenv("TRIAGE_PROGRESS_FILE", str(old))
+    c = ctx.build_context({"TRIAGE_CLASS_DB": str(tmp_path / "class.db")})
+    assert any("earlier progress file could not be brought in" in m for m in c.messages)
+    assert old.read_text() == "{not json"

@@ -32,16 +32,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qs, urlencode
 
-from ..errors import StoreError
+from ..errors import ProgressError, StoreError
 from ..identity import GUEST, Learner, in_voila, instructor_key_ok, resolve_learner
-from ..store import ClassStore, open_store
+from ..store import ClassStore, import_legacy_progress, open_store_or_memory
 
 Mode = Literal["lab", "voila", "hub"]
 ReadyCallback = Callable[["AppContext"], None]
 log = logging.getLogger(__name__)
 KEEP_PARAMS = ("student", "class")
 REQUEST_TRIES = 30  # attempts to fetch a preheated kernel's request from Voila ...
-REQUEST_RETRY_PAUSE = 1.0  # ... this many seconds apart  # what links to other apps carry (never the instructor key)
+REQUEST_RETRY_PAUSE = 1.0  # ... this many seconds apart
+REQUEST_CONNECT_TIMEOUT = 60.0  # seconds to open the websocket on a busy server  # what links to other apps carry (never the instructor key)
 
 
 @dataclass
@@ -122,27 +123,18 @@ _current: AppContext | None = None
 
 
 def open_class_store(environ: Mapping[str, str]) -> tuple[ClassStore, tuple[str, ...]]:
-    """The class store, or an unsaved in-memory one with a plain-words message when it cannot be opened."""
-    try:
-        return open_store(environ.get("TRIAGE_CLASS_DB") or None), ()
-    except StoreError as exc:
-        from ..store.memory import MemoryStore
-
-        return MemoryStore(), (
-            f"Your answers cannot be saved ({exc}). The app still works, but what you do here is kept "
-            "only until you close this page.",
-        )
+    """The class store (``TRIAGE_CLASS_DB``, else the store's default path), or an unsaved in-memory one
+    with a plain-words message naming the location when it cannot be used."""
+    store, problem = open_store_or_memory(environ.get("TRIAGE_CLASS_DB") or None)
+    return store, (problem,) if problem else ()
 
 
 def _import_legacy(store: ClassStore, learner: Learner) -> tuple[str, ...]:
-    """Bring a JupyterLab user's old progress file into the store once (when the store offers it)."""
-    importer = getattr(store, "import_legacy_progress", None)
-    if importer is None:
-        return ()
+    """Bring a JupyterLab user's old progress file into the store, once (the store keeps a marker)."""
     try:
-        importer(learner)
-    except (OSError, StoreError) as exc:
-        return (f"Your earlier progress file could not be brought in: {exc}",)
+        import_legacy_progress(store, learner)
+    except (OSError, ProgressError, StoreError) as exc:
+        return (f"Your earlier progress file could not be brought in ({exc}); it is kept as it was.",)
     return ()
 
 
@@ -152,9 +144,24 @@ def _preheated_before_request(environ: Mapping[str, str]) -> bool:
 
 
 def _voila_wait() -> None:
-    from voila.utils import wait_for_request
+    """Block until Voilà hands this preheated kernel its page request; put the request into ``os.environ``.
 
-    wait_for_request()
+    The same exchange as ``voila.utils.wait_for_request`` (a websocket to ``/voila/query/<kernel id>``,
+    whose one message is the request's CGI-style variables), with a longer connection timeout: Voilà's
+    own gives up after 5 s, which a server busy starting a pool of kernels can exceed.
+    """
+    import json
+
+    from websockets.sync.client import connect
+
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    host = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    url = f"{protocol}://{host}:{port}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}"
+    with connect(url, open_timeout=REQUEST_CONNECT_TIMEOUT, max_size=None) as socket:
+        info = json.loads(socket.recv())
+    os.environ.update({str(k): str(v) for k, v in info.items()})
 
 
 def _wait_for_request(context: AppContext, waiter: Callable[[], None] = _voila_wait) -> None:
