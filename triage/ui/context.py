@@ -39,10 +39,10 @@ from ..store import ClassStore, import_legacy_progress, open_store_or_memory
 Mode = Literal["lab", "voila", "hub"]
 ReadyCallback = Callable[["AppContext"], None]
 log = logging.getLogger(__name__)
-KEEP_PARAMS = ("student", "class")
+KEEP_PARAMS = ("student", "class")  # what links to other apps carry (never the instructor key)
 REQUEST_TRIES = 30  # attempts to fetch a preheated kernel's request from Voila ...
 REQUEST_RETRY_PAUSE = 1.0  # ... this many seconds apart
-REQUEST_CONNECT_TIMEOUT = 60.0  # seconds to open the websocket on a busy server  # what links to other apps carry (never the instructor key)
+REQUEST_CONNECT_TIMEOUT = 60.0  # seconds to open the websocket on a busy server
 
 
 @dataclass
