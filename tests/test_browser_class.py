@@ -98,7 +98,7 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
     chart = teacher.locator(".triage-poll-live")
     expect(chart).to_contain_text("0 answered, poll open")
     for page, pick in ((ana, 0), (ben, 1)):
-        panel = page.locator(".triage-class-panel")
+        panel = page.locator(".triage-poll-panel")
         expect(panel.get_by_role("radio").first).to_be_visible(timeout=15_000)
         panel.get_by_role("radio").nth(pick).check()
         panel.get_by_role("button", name="Send my answer").click()
@@ -109,16 +109,16 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
     expect(chart).to_contain_text("2 answered")
     expect(chart).not_to_contain_text("correct")
     # a repeated answer replaces the first one
-    ben.locator(".triage-class-panel").get_by_role("radio").nth(0).check()
-    ben.locator(".triage-class-panel").get_by_role("button", name="Send my answer").click()
+    ben.locator(".triage-poll-panel").get_by_role("radio").nth(0).check()
+    ben.locator(".triage-poll-panel").get_by_role("button", name="Send my answer").click()
     expect(rows.nth(0)).to_contain_text("2 (100%)", timeout=2_000)
     # the poll panel, open on a student's page, passes axe
-    assert axe_serious(ana, ".triage-class-panel") == []
+    assert axe_serious(ana, ".triage-poll-panel") == []
     teacher.locator("body").press("a")  # show the answers: closes and reveals the poll
     correct = chart.locator("tr.triage-bar-correct")
     expect(correct).to_have_count(1)
     expect(correct).to_contain_text("correct")
-    expect(ana.locator(".triage-class-panel")).to_contain_text("The answer:", timeout=10_000)
+    expect(ana.locator(".triage-poll-panel")).to_contain_text("The answer:", timeout=10_000)
     for page in (ana, ben, teacher):
         page.context.close()
 

@@ -222,3 +222,13 @@ def test_closing_the_panel_stops_it():
         assert task.cancelled()
     finally:
         loop.close()
+
+
+def test_the_frame_gets_a_panel_for_student_apps_only():
+    from triage.ui.poll import class_panel_for
+
+    ctx = context(ANA, MemoryStore())
+    panel = class_panel_for(ctx, "03_red_flags.ipynb")
+    assert panel is not None and "triage-poll-panel" in panel._dom_classes
+    assert class_panel_for(ctx, "06_instructor.ipynb") is None
+    assert class_panel_for(ctx, "07_class_view.ipynb") is None

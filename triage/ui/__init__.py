@@ -12,7 +12,7 @@ app                    notebook             key CSS classes (for browser tests)
 ``CasePlayer``         05_case_studies      triage-case-picker, triage-reveal, triage-check, triage-feedback
 ``Presenter``          06_instructor        triage-next-stage, triage-show-answers, triage-poll-toggle
 ``ClassView``          07_class_view        triage-class-summary, triage-csv-link, triage-new-session
-``ClassPanel``         (every student app)  triage-class-panel, triage-poll-send
+``ClassPanel``         (every student app)  triage-poll-panel, triage-poll-send
 =====================  ===================  ==========================================
 
 Every app shows the educational-use notice (class ``triage-notice``). The instructor apps

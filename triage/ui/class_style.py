@@ -63,24 +63,32 @@ CSS = """
   text-align: left; font-weight: bold; }
 
 /* class panel (students) */
-.triage-class-panel > .widget-vbox:not([style*="display: none"]) { border: 2px solid #0b3d91;
-  border-radius: 6px; padding: .5em .8em; margin: .5em 0; background: #f4f7fc; }
+.triage-poll-body { border: 2px solid #0b3d91; border-radius: 6px; padding: .5em .8em; margin: .5em 0;
+  background: #f4f7fc; }
 .triage-poll-title { margin: 0 0 .3em 0; }
 
 /* poll chart (presenter, class view): every value is text; bars are decoration */
-.triage-poll-chart { border-collapse: collapse; width: 100%; font-size: 1.25em; }
+.triage-poll-chart { border-collapse: collapse; width: 100%; font-size: 1.1em; table-layout: fixed; }
+.triage-poll-chart thead th:nth-child(1) { width: 45%; }
+.triage-poll-chart thead th:nth-child(2) { width: 25%; }
+.triage-poll-chart thead th:nth-child(3) { width: 30%; }
+.triage-poll-chart th, .triage-poll-chart td { overflow-wrap: break-word; hyphens: auto; }
+@media (max-width: 600px) {
+  .triage-poll-chart { font-size: 1em; }
+  .triage-poll-chart thead th:nth-child(1) { width: 52%; }
+  .triage-poll-chart thead th:nth-child(2) { width: 16%; }
+  .triage-poll-chart thead th:nth-child(3) { width: 32%; }
+}
 .triage-poll-chart caption { text-align: left; font-weight: bold; padding-bottom: .3em; }
 .triage-poll-chart th, .triage-poll-chart td { padding: .3em .4em; vertical-align: middle; text-align: left;
   border-bottom: 1px solid #bdbdbd; }
 .triage-poll-chart thead th { font-size: .8em; color: #3d3d3d; }
-.triage-bar-cell { width: 35%; }
 .triage-bar-track { display: block; background: #e6e6e6; height: 1.2em; border: 1px solid #767676; }
 .triage-bar { display: block; height: 100%; background: #0b3d91; }
 .triage-bar-correct .triage-bar { background: #1b5e20;
   background-image: repeating-linear-gradient(45deg, transparent 0 6px, rgba(255,255,255,.35) 6px 10px); }
 .triage-bar-correct th, .triage-bar-correct td { font-weight: bold; }
 .triage-correct-mark { color: #1b5e20; }
-.triage-bar-value { white-space: nowrap; }
 .triage-letter { display: inline-block; min-width: 1.4em; font-weight: bold; }
 .triage-poll-count { font-weight: normal; }
 

@@ -90,6 +90,10 @@ def csv_link(text: str, filename: str, label: str) -> str:
     return (f"<a class='triage-csv-link' download='{esc(filename)}' href='{esc(href)}'>{esc(label)}</a>")
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def session_name(session: ClassSession, current: bool) -> str:
     started = datetime.fromtimestamp(session.started_at).strftime("%d %b %Y %H:%M")
     return f"{session.label} (started {started}{', current' if current else ', archived'})"
@@ -210,8 +214,8 @@ class ClassView:
             self.summary.value = self._table(students, case_ids, label)
             filename = f"triage-class-{''.join(ch if ch.isalnum() else '-' for ch in label).strip('-').lower()}.csv"
             self.download.value = csv_link(report_csv(report), filename,
-                                           f"Download the gradebook CSV ({len(students)} students, "
-                                           f"{len(report)} rows)")
+                                           f"Download the gradebook CSV ({plural(len(students), 'student')}, "
+                                           f"{plural(len(report), 'row')})")
         options = [(self.cases[cid].title if cid in self.cases else cid, cid) for cid in case_ids]
         keep = self.case_picker.value
         self.case_picker.options = options
@@ -240,7 +244,7 @@ class ClassView:
                         f"<td class='triage-num'><strong>{total[0]} / {total[1]}</strong></td></tr>")
         return (
             "<div class='triage-scroll' role='region' aria-label='Students and cases' tabindex='0'>"
-            f"<table class='triage-class-table'><caption>{esc(label)}: {len(students)} students. Each cell: "
+            f"<table class='triage-class-table'><caption>{esc(label)}: {plural(len(students), 'student')}. Each cell: "
             "correct / answered.</caption>"
             f"<thead><tr><th scope='col'>Student</th>{head}<th scope='col'>All cases</th></tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>"

@@ -146,8 +146,7 @@ def tally_html(tally: PollTally, question: Question, revealed: bool | None = Non
     """The live poll chart; the right option is marked only once the poll is revealed."""
     show_correct = tally.poll.revealed if revealed is None else revealed
     state = "open" if tally.poll.is_open else "closed"
-    caption = (f"{esc(question.prompt)} <span class='triage-poll-count'>{tally.answered} answered, "
-               f"poll {state}</span>")
+    caption = f"Class poll: <span class='triage-poll-count'>{tally.answered} answered, poll {state}</span>"
     return bars_html(question, tally.counts, tally.answered, caption, show_correct)
 
 
@@ -182,9 +181,10 @@ class ClassPanel:
         self.status = w.HTML()
         self.status.add_class("triage-poll-status")
         self.body = w.VBox([self.heading, self.options_box, self.send])
+        self.body.add_class("triage-poll-body")
         self.body.layout.display = "none"
         self.widget = w.VBox([self.body, self.status])
-        self.widget.add_class("triage-class-panel")
+        self.widget.add_class("triage-poll-panel")  # the app frame's slot (class triage-class-panel) holds it
         self.ticker = Ticker(self.refresh, interval, alive=lambda: self.widget.comm is not None)
         self._live = live
         self.context.on_ready(self._start)
@@ -323,3 +323,12 @@ class ClassPanel:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def class_panel_for(context: AppContext, notebook: str) -> w.Widget | None:
+    """What the app frame puts in its class-panel slot: a :class:`ClassPanel` on student apps, nothing on
+    the instructor's (``frame.set_class_panel_provider(class_panel_for)``)."""
+    from ..course import course
+
+    audience = next((a.audience for a in course() if a.notebook == notebook), "student")
+    return ClassPanel(context).widget if audience == "student" else None

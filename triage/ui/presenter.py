@@ -93,7 +93,7 @@ class Presenter:
         self.poll_status.add_class("triage-poll-state")
         self.reasoning = w.HTML()
         self.reasoning.add_class("triage-reasoning")
-        right = w.VBox([self.question_html, self.answers, self.poll_status, self.chart])
+        right = w.VBox([self.question_html, self.chart, self.poll_status, self.answers])
         right.add_class("triage-presenter-side")
         grid = w.Box([self.body, right])
         grid.add_class("triage-presenter-grid")
@@ -373,6 +373,9 @@ class Presenter:
             points = ("<h3>Teaching points</h3><ul>" + "".join(f"<li>{esc(p)}</li>" for p in self.case.teaching_points)
                       + "</ul>") if last and self.case else ""
             self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>{points}"
+        elif self.poll is not None:  # the chart lists the options (with their letters)
+            self.question_html.value = head
+            self.answers.value = ""
         elif self.options_shown:
             items = "".join(
                 f"<li><span class='triage-letter'>{letter(i)}.</span> {esc(o.text)}</li>"
