@@ -296,9 +296,11 @@ class CasePlayer:
         visible = self.visible_cases()
         ids = [c.id for c in visible]
         wanted = self.picker.value if self.picker.value in ids else (ids[0] if ids else None)
+        options = tuple((self._label(c), c.id) for c in visible)
         self._refilling = True  # the picker passes through other values while its options change
         try:
-            self.picker.options = [(self._label(c), c.id) for c in visible]
+            if options != tuple(self.picker.options):
+                self.picker.options = options
             self.picker.value = wanted
         finally:
             self._refilling = False
