@@ -153,6 +153,7 @@ def test_the_class_view_csv_has_both_students(browser, server):
     students = {r["student"] for r in rows}
     assert {"Ana Grade", "Ben Grade"} <= students
     assert all(int(r["answered"]) >= 1 for r in rows if r["student"] in ("Ana Grade", "Ben Grade"))
+    assert {"name:ana grade", "name:ben grade"} <= {r["learner"] for r in rows}
     for page in (ana, ben, teacher):
         page.context.close()
 

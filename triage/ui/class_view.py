@@ -9,11 +9,9 @@ from the store only after the gate opens.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +19,7 @@ from urllib.parse import quote
 import ipywidgets as w
 
 from ..cases import Case, load_cases
+from ..class_cli import report_rows, write_csv
 from ..errors import StoreError
 from ..store import AnswerRow, ClassSession
 from .case_player import LEVEL_NAMES, level_rank
@@ -31,56 +30,12 @@ from .gate import InstructorGate
 from .poll import Ticker, bars_html
 
 REFRESH_INTERVAL = 3.0  # seconds between automatic re-reads of the class
-CSV_COLUMNS = ("session", "student", "case_id", "case_title", "level", "questions", "answered", "correct")
 
 
-@dataclass(frozen=True)
-class ReportRow:
-    """One student's result in one case, as the gradebook CSV has it."""
-
-    session: str
-    student: str
-    case_id: str
-    case_title: str
-    level: str
-    questions: int
-    answered: int
-    correct: int
-
-
-def report_rows(rows: Sequence[AnswerRow], cases: Mapping[str, Case], session_label: str) -> list[ReportRow]:
-    """One row per student and case they answered, sorted by student then case order."""
-    counts: dict[tuple[str, str], list[int]] = {}
-    names: dict[str, str] = {}
-    for r in rows:
-        names[r.learner_key] = r.display_name
-        tally = counts.setdefault((r.learner_key, r.case_id), [0, 0])
-        tally[0] += 1
-        tally[1] += int(r.correct)
-    order = {cid: i for i, cid in enumerate(cases)}
-    out = []
-    for (key, case_id), (answered, correct) in counts.items():
-        case = cases.get(case_id)
-        out.append(ReportRow(session_label, names[key], case_id, case.title if case else case_id,
-                             case.level if case else "", len(case.questions) if case else answered, answered, correct))
-    return sorted(out, key=lambda r: (r.student.casefold(), order.get(r.case_id, len(order)), r.case_id))
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (names are typed by students)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def report_csv(rows: Sequence[ReportRow]) -> str:
-    """The gradebook CSV: a header, then one line per student and case."""
+def report_csv(rows: Sequence[AnswerRow], cases: Mapping[str, Case]) -> str:
+    """The gradebook CSV, the same as ``python -m triage class report --csv``: one line per student and case."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow([_cell(getattr(r, c)) if isinstance(getattr(r, c), str) else getattr(r, c)
-                         for c in ("session", "student", "case_id", "case_title", "level", "questions", "answered",
-                                   "correct")])
+    write_csv(report_rows(rows, {cid: len(c.questions) for cid, c in cases.items()}), buffer)
     return buffer.getvalue()
 
 
@@ -195,13 +150,8 @@ class ClassView:
         self.rows = rows
         self._draw()
 
-    def report(self) -> list[ReportRow]:
-        session = self.session
-        return report_rows(self.rows, self.cases, session.label if session else "")
-
     # -- drawing ------------------------------------------------------------------------------------
     def _draw(self) -> None:
-        report = self.report()
         students = sorted({(r.display_name, r.learner_key) for r in self.rows}, key=lambda s: s[0].casefold())
         case_ids = [cid for cid in self.cases if any(r.case_id == cid for r in self.rows)]
         case_ids += sorted({r.case_id for r in self.rows} - set(case_ids))
@@ -213,9 +163,10 @@ class ClassView:
         else:
             self.summary.value = self._table(students, case_ids, label)
             filename = f"triage-class-{''.join(ch if ch.isalnum() else '-' for ch in label).strip('-').lower()}.csv"
-            self.download.value = csv_link(report_csv(report), filename,
-                                           f"Download the gradebook CSV ({plural(len(students), 'student')}, "
-                                           f"{plural(len(report), 'row')})")
+            text = report_csv(self.rows, self.cases)
+            self.download.value = csv_link(text, filename, f"Download the gradebook CSV "
+                                                           f"({plural(len(students), 'student')}, "
+                                                           f"{plural(text.count(chr(10)) - 1, 'row')})")
         options = [(self.cases[cid].title if cid in self.cases else cid, cid) for cid in case_ids]
         keep = self.case_picker.value
         self.case_picker.options = options
