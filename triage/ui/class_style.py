@@ -27,7 +27,7 @@ CSS = """
 .triage-app .widget-dropdown > select, .triage-app .widget-text > input, .triage-app .widget-password > input {
   flex: 0 0 auto; max-width: 100%; width: 100%; height: auto; min-height: 40px; font-size: 1rem;
   box-sizing: border-box; }
-.triage-app .widget-vbox > .jupyter-button { align-self: flex-start; }
+.triage-app .widget-vbox > .jupyter-button, .triage-app.widget-vbox > .jupyter-button { align-self: flex-start; }
 .triage-app .widget-html, .triage-app .widget-htmlmath { height: auto; }
 .triage-app .widget-box, .triage-app .widget-vbox { max-width: 100%; overflow: visible; }
 .triage-hint { color: #3d3d3d; font-size: .95em; }
