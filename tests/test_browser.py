@@ -21,9 +21,12 @@ APPS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 RENDER_TIMEOUT = 90_000
 
 
+INSTRUCTOR_KEY = "browser-test-key"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with voila_server(tmp_path_factory.mktemp("voila")) as url:
+    with voila_server(tmp_path_factory.mktemp("voila"), env={"TRIAGE_INSTRUCTOR_KEY": INSTRUCTOR_KEY}) as url:
         yield url
 
 
@@ -73,12 +76,12 @@ def test_case_player_answer_shows_feedback(page, server):
 
 
 def test_presenter_reveals_the_next_stage(page, server):
-    open_app(page, server, "06_instructor.ipynb")
+    open_app(page, server, f"06_instructor.ipynb?key={INSTRUCTOR_KEY}")
     page.get_by_role("combobox", name="Case").select_option(label="Priya: the runner who sits all day")
     label = page.locator(".triage-stage-label")
     expect(label).to_contain_text("Stage 1 of 2")
     expect(page.locator(".triage-presenter-body")).not_to_contain_text("Primary care assessment")
-    page.get_by_role("button", name=re.compile("^Next stage")).click()
+    page.locator(".triage-next-stage").click()
     expect(label).to_contain_text("Stage 2 of 2")
     expect(page.locator(".triage-presenter-body")).to_contain_text("Primary care assessment")
 
@@ -191,7 +194,7 @@ def payload_server(tmp_path_factory):
 
 def test_html_in_a_case_runs_no_script(page, payload_server):
     open_app(page, payload_server, "05_case_studies.ipynb")
-    story = page.locator(".triage-story")
+    story = page.locator(".triage-stage-text").first  # the opening story
     expect(story).to_contain_text("<script>window.__pwned = 1</script>")
     page.wait_for_timeout(500)
     assert page.evaluate("typeof window.__pwned") == "undefined"

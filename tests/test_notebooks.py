@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 EXPECTED = ["00_start_here", "01_hip_and_back", "02_who_to_see", "03_red_flags", "04_triage_explorer",
-            "05_case_studies", "06_instructor"]
+            "05_case_studies", "06_instructor", "07_class_view"]
 TEMPLATE = ["Overview", "Prerequisites", "Summary", "What's next"]
 
 

@@ -1,123 +1,268 @@
-"""Case player: stages, answers, per-option feedback, score, saved progress, untrusted text."""
+"""Case player: stage-gated questions, answers in the class store per learner, resume, filters, feedback."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from class_fixtures import ANA, BEN, context, guest_context, library, staged_case
 
-from triage.cases import Case, Option, Question, RevealStep, load_cases
-from triage.model import NextStep, Presentation, Urgency
+from triage.cases import load_cases
+from triage.errors import Problem, StoreUnavailableError
+from triage.store.memory import MemoryStore
 from triage.ui import CasePlayer
+from triage.ui.case_player import asked_at
 
 
-def make_case(narrative="A person with a sore back.", option_text="Primary care") -> Case:
-    return Case(
-        id="t-case", title="Test case", level="intro", learning_objectives=("learn",), narrative=narrative,
-        reveal=(RevealStep("History", "No red flags."), RevealStep("Exam", "Normal strength.")),
-        presentation=Presentation(pain_sites=["lower_back"], duration_weeks=1),
-        expected_urgency=Urgency.ROUTINE, expected_next_step=NextStep.PRIMARY_CARE,
-        questions=(
-            Question("q1", "single", "Where first?", (Option("a", option_text, True, "Yes, start there."),
-                                                       Option("b", "Emergency", False, "No red flags."))),
-            Question("q2", "multi", "Which are red flags?", (Option("x", "Fever", True, "Right."),
-                                                               Option("y", "Sore muscles", False, "Not one."),
-                                                               Option("z", "New incontinence", True, "Right."))),
-        ),
-        teaching_points=("Start with primary care",), guide_sections=("primary-care",),
-    )
+def answer(view, ids, check=True):
+    if view.question.kind == "single":
+        view.choice.value = ids[0]
+    else:
+        for option, box in zip(view.question.options, view.boxes, strict=True):
+            box.value = option.id in ids
+    if check:
+        view.check.click()
 
 
-@pytest.fixture
-def progress(tmp_path):
-    return tmp_path / "p.json"
+def right(question):
+    return [o.id for o in question.options if o.correct]
 
 
-def test_reveal_shows_stages_one_by_one(progress):
-    app = CasePlayer([make_case()], progress)
-    assert app.stages.value == ""
-    assert app.reveal.description == "Reveal: History"
+def view_of(app, qid):
+    return next(v for v in app.views if v.question.id == qid)
+
+
+def test_each_question_appears_after_its_stage_and_never_before():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    assert app.visible_questions() == ["first"]
+    assert "Two days later" not in str([v.value for v in app.stage_box.children if hasattr(v, "value")])
+    answer(view_of(app, "first"), ["gp"])
     app.reveal.click()
-    assert "No red flags." in app.stages.value and "Normal strength" not in app.stages.value
+    assert app.visible_questions() == ["first", "second"]
+    answer(view_of(app, "second"), ["uc"])
     app.reveal.click()
-    assert "Normal strength." in app.stages.value
-    assert app.reveal.disabled
+    assert app.visible_questions() == ["first", "second", "third"]
+    assert app.reveal.layout.display == "none"  # no disabled "All stages revealed" button
+    assert "every stage" in app.reveal_note.value
 
 
-def test_answering_gives_per_option_feedback_and_score(progress):
-    app = CasePlayer([make_case()], progress)
-    q1, q2 = app.views
-    q1.choice.value = "b"
-    q1.check.click()
-    assert "Not quite." in q1.feedback.value and "No red flags." in q1.feedback.value
-    assert "Yes, start there." not in q1.feedback.value  # the right answer is not given away
-    q1.choice.value = "a"
-    q1.check.click()
-    assert "Correct." in q1.feedback.value and "Yes, start there." in q1.feedback.value
-    assert "Score: 1 of 2 correct" in app.score.value
-    assert "Teaching points appear" in app.teaching.value
-    q2.boxes[0].value = True
-    q2.boxes[2].value = True
-    q2.check.click()
-    assert "Correct." in q2.feedback.value
-    assert "Score: 2 of 2 correct" in app.score.value
-    assert "Start with primary care" in app.teaching.value
+def every_case():
+    return load_cases()
 
 
-def test_checking_without_a_choice_asks_for_one(progress):
-    app = CasePlayer([make_case()], progress)
-    app.views[0].check.click()
-    assert "Choose an answer first." in app.views[0].feedback.value
+@pytest.mark.parametrize("case", every_case(), ids=lambda c: c.id)
+def test_every_library_case_played_stage_by_stage_asks_each_question_after_its_stage(case):
+    app = CasePlayer([case], context(), class_panel=False)
+    for index in range(len(case.stages)):
+        assert app.shown == index
+        expected = [q.id for q in case.questions if asked_at(case, q) <= index]
+        assert sorted(app.visible_questions()) == sorted(expected), f"stage {index}"
+        later = {q.id for q in case.questions if asked_at(case, q) > index}
+        assert set(app.visible_questions()) & later == set()
+        for view in app.views:
+            if view.question.id not in app.record.case_answers(case.id):
+                answer(view, right(view.question))
+        if index + 1 < len(case.stages):
+            assert app.reveal.layout.display != "none" and not app.reveal.disabled
+            app.reveal.click()
+    assert app.reveal.layout.display == "none"
+    assert app.record.score(case.id) == (len(case.questions), len(case.questions))
+    assert "Teaching points" in app.teaching.value
 
 
-def test_progress_survives_a_restart(progress):
-    app = CasePlayer([make_case()], progress)
+def test_the_next_stage_waits_for_an_answer_to_the_current_one():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
     app.reveal.click()
-    app.views[0].choice.value = "a"
-    app.views[0].check.click()
-    saved = json.loads(progress.read_text())
-    assert saved["answers"]["t-case"]["q1"] == {"chosen": ["a"], "correct": True}
-    again = CasePlayer([make_case()], progress)  # a new kernel reading the same file
-    assert again.views[0].choice.value == "a"
-    assert "Correct." in again.views[0].feedback.value
-    assert "No red flags." in again.stages.value
-    assert "Score: 1 of 2 correct" in again.score.value
+    assert app.shown == 0 and app.visible_questions() == ["first"]
+    assert "First answer the question above" in app.reveal_note.value
+    answer(view_of(app, "first"), ["ed"])  # a wrong answer is still a commitment
+    assert app.reveal_note.value == ""
+    app.reveal.click()
+    assert app.shown == 1
 
 
-def test_a_corrupt_progress_file_is_reported_and_kept(progress):
-    progress.write_text("{not json")
-    app = CasePlayer([make_case()], progress)
-    assert "not valid JSON" in app.status.value
-    kept = list(progress.parent.glob("p.json.corrupt-*"))
-    assert len(kept) == 1 and kept[0].read_text() == "{not json"
-    app.views[0].choice.value = "a"
-    app.views[0].check.click()
-    assert json.loads(progress.read_text())["answers"]["t-case"]["q1"]["correct"] is True
+def test_an_answer_given_before_reading_on_stays_as_it_was():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    first = view_of(app, "first")
+    answer(first, ["ed"])
+    app.reveal.click()
+    assert first.locked and first.choice.disabled and first.check.layout.display == "none"
+    first.on_check()
+    assert app.record.case_answers("t-staged")["first"].chosen == ("ed",)
 
 
-def test_html_in_case_text_is_shown_as_text(progress):
+def test_old_feedback_clears_when_the_choice_changes():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    first = view_of(app, "first")
+    answer(first, ["ed"])
+    assert "Not quite." in first.feedback.value
+    first.choice.value = "gp"
+    assert first.feedback.value == ""
+    first.check.click()
+    assert "Correct." in first.feedback.value
+
+
+def test_a_wrong_answer_does_not_give_the_right_one_away():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    first = view_of(app, "first")
+    answer(first, ["ed"])
+    assert "Nothing in the story is an emergency." in first.feedback.value
+    assert "start with primary care" not in first.feedback.value
+    assert "Teaching points" not in app.teaching.value
+
+
+def test_a_multi_choice_question_is_right_only_with_exactly_the_right_options():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    for qid, ids in (("first", ["gp"]), ("second", ["uc"])):
+        answer(view_of(app, qid), ids)
+        app.reveal.click()
+    third = view_of(app, "third")
+    answer(third, ["fever", "box"])
+    assert "Not quite." in third.feedback.value
+    answer(third, ["fever"])
+    assert "Correct." in third.feedback.value
+    assert "Score: 3 of 3 correct" in app.score.value
+
+
+def test_answers_and_stages_go_to_the_class_store():
+    store = MemoryStore()
+    app = CasePlayer([staged_case()], context(ANA, store), class_panel=False)
+    answer(view_of(app, "first"), ["gp"])
+    app.reveal.click()
+    record = store.learner_record(ANA)
+    assert record.case_answers("t-staged")["first"].chosen == ("gp",)
+    assert record.case_answers("t-staged")["first"].correct
+    assert record.revealed == {"t-staged": 1}
+
+
+def test_two_students_on_one_store_keep_their_own_answers():
+    store = MemoryStore()
+    ana = CasePlayer([staged_case()], context(ANA, store), class_panel=False)
+    ben = CasePlayer([staged_case()], context(BEN, store), class_panel=False)
+    answer(view_of(ana, "first"), ["gp"])
+    answer(view_of(ben, "first"), ["ed"])
+    ana_again = CasePlayer([staged_case()], context(ANA, store), class_panel=False)  # Ana reloads the page
+    ben_again = CasePlayer([staged_case()], context(BEN, store), class_panel=False)
+    assert view_of(ana_again, "first").chosen() == ["gp"] and "Correct." in view_of(ana_again, "first").feedback.value
+    assert view_of(ben_again, "first").chosen() == ["ed"] and "Not quite." in view_of(ben_again, "first").feedback.value
+    assert "Score: 1 of 3" in ana_again.score.value and "Score: 0 of 3" in ben_again.score.value
+
+
+def test_a_returning_student_resumes_the_case_and_stage_they_left():
+    store = MemoryStore()
+    cases = library()
+    app = CasePlayer(cases, context(ANA, store), class_panel=False)
+    app.picker.value = "t-adv"
+    answer(view_of(app, "first"), ["gp"])
+    app.reveal.click()
+    again = CasePlayer(cases, context(ANA, store), class_panel=False)
+    assert again.case.id == "t-adv" and again.shown == 1
+    assert again.visible_questions() == ["first", "second"]
+    assert again.picker.value == "t-adv"
+
+
+def test_after_finishing_a_case_the_student_resumes_on_the_next_unfinished_one():
+    store = MemoryStore()
+    cases = library()
+    app = CasePlayer(cases, context(ANA, store), class_panel=False)
+    first_id = app.case.id
+    for qid, ids in (("first", ["gp"]), ("second", ["uc"]), ("third", ["fever"])):
+        answer(view_of(app, qid), ids)
+        if qid != "third":
+            app.reveal.click()
+    again = CasePlayer(cases, context(ANA, store), class_panel=False)
+    order = [c.id for c in again.cases]
+    assert again.case.id == order[order.index(first_id) + 1]
+    assert "(finished)" in dict((v, k) for k, v in again.picker.options)[first_id]
+
+
+def test_a_guest_can_play_but_nothing_is_filed_under_a_blank_name():
+    store = MemoryStore()
+    app = CasePlayer([staged_case()], guest_context(store), class_panel=False)
+    answer(view_of(app, "first"), ["gp"])
+    assert "Correct." in view_of(app, "first").feedback.value
+    assert "Score: 1 of 3" in app.score.value
+    assert store.class_answers() == []
+
+
+def test_cases_are_sorted_by_level_and_filtered_by_level_and_topic():
+    app = CasePlayer(library(), context(), class_panel=False)
+    assert [c for _, c in app.picker.options] == ["t-overlap", "t-intro", "t-inter", "t-adv"]
+    assert app.picker.options[0][0].startswith("Intro: ")
+    app.level.value = "advanced"
+    assert [c for _, c in app.picker.options] == ["t-adv"] and app.case.id == "t-adv"
+    app.level.value = "all"
+    app.topic.value = "hip-back-overlap"
+    assert [c for _, c in app.picker.options] == ["t-overlap"]
+    assert app.case.id == "t-overlap"
+
+
+def test_no_filter_names_a_case_answer():
+    app = CasePlayer(load_cases(), context(), class_panel=False)
+    labels = " ".join(label for label, _ in app.topic.options).lower()
+    assert "emergency" not in labels and "urgent" not in labels
+
+
+def test_every_library_case_opens_without_a_disabled_reveal_button():
+    app = CasePlayer(load_cases(), context(), class_panel=False)
+    for case in app.cases:
+        app.picker.value = case.id
+        assert app.reveal.layout.display == "none" or not app.reveal.disabled, case.id
+        assert "All stages revealed" not in app.reveal.description
+
+
+def test_the_overview_lists_finished_cases_and_marks_the_app_done_after_one_per_level():
+    store = MemoryStore()
+    cases = library()
+    app = CasePlayer(cases, context(ANA, store), class_panel=False)
+    for cid in ("t-intro", "t-inter", "t-adv"):
+        app.picker.value = cid
+        for qid, ids in (("first", ["gp"]), ("second", ["uc"]), ("third", ["fever"])):
+            answer(view_of(app, qid), ids)
+            if qid != "third":
+                app.reveal.click()
+        if cid != "t-adv":
+            assert "05_case_studies.ipynb" not in store.learner_record(ANA).done
+    assert "05_case_studies.ipynb" in store.learner_record(ANA).done
+    assert "3 of 4 cases finished" in app.overview.value
+    assert "Cal: intermediate case" in app.overview.value
+
+
+class ReadOnlyStore(MemoryStore):
+    def record_answer(self, *args, **kwargs):
+        raise StoreUnavailableError(Problem("store", "the class store at /srv/class.db is read-only"))
+
+
+def test_an_unwritable_store_is_reported_in_plain_words_and_the_answer_still_shows():
+    app = CasePlayer([staged_case()], context(ANA, ReadOnlyStore()), class_panel=False)
+    answer(view_of(app, "first"), ["gp"])
+    assert "could not be saved" in app.status.value and "read-only" in app.status.value
+    assert "Correct." in view_of(app, "first").feedback.value
+
+
+def test_html_in_case_text_and_names_is_shown_as_text():
     payload = "<script>window.pwned = 1</script><img src=x onerror=alert(1)>"
-    app = CasePlayer([make_case(narrative=f"Story {payload}", option_text=payload)], progress)
-    assert "<script>" not in app.story.value
-    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in app.story.value
-    app.views[0].choice.value = "a"
-    app.views[0].check.click()
-    assert "<img" not in app.views[0].feedback.value
-    assert "&lt;img src=x onerror=alert(1)&gt;" in app.views[0].feedback.value
+    from triage.identity import Learner
+
+    evil = Learner("name:<b>x</b>", "<b>x</b>", "name")
+    app = CasePlayer([staged_case(story=f"Story {payload}")], context(evil), class_panel=False)
+    stage_html = app.stage_box.children[0].value
+    assert "<script>" not in stage_html and "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in stage_html
+    assert "<b>x</b>" not in app._answering_as.value and "&lt;b&gt;x&lt;/b&gt;" in app._answering_as.value
 
 
-def test_switching_cases_with_the_picker():
-    cases = load_cases()
-    app = CasePlayer(cases)
-    app.picker.value = "hip-oa-grandfather"
-    assert "Kwame" in app.story.value
-    assert len(app.views) == len(next(c for c in cases if c.id == "hip-oa-grandfather").questions)
+def test_a_preheated_page_builds_first_and_reads_the_record_when_the_request_arrives():
+    store = MemoryStore()
+    store.record_answer(ANA, "t-adv", "first", ["gp"], True)
+    store.set_revealed(ANA, "t-adv", 1)
+    pending = context(ANA, store)
+    pending.ready = False
+    app = CasePlayer(library(), pending, class_panel=False)
+    assert app.picker.options and app.case is None  # built before anyone asked for the page, nothing to answer yet
+    assert app.views == [] and "Loading your answers" in app.status.value
+    pending.resolve("student=Ana", {"VOILA_PREHEAT": "True", "QUERY_STRING": "student=Ana"})
+    assert app.case.id == "t-adv" and app.shown == 1
+    assert "Answering as <strong>Ana</strong>" in app._answering_as.value
 
 
-def test_answers_saved_in_another_tab_appear_when_the_case_is_shown_again(progress):
-    first, second = CasePlayer([make_case()], progress), CasePlayer([make_case()], progress)
-    first.views[0].choice.value = "a"
-    first.views[0].check.click()
-    second.show("t-case")
-    assert second.views[0].choice.value == "a"
-    assert "Score: 1 of 2 correct" in second.score.value
+def test_the_player_carries_the_class_panel():
+    app = CasePlayer([staged_case()], context())
+    assert app.class_panel is not None and app.class_panel.widget in app.widget.children

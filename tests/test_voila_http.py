@@ -147,7 +147,10 @@ def test_voila_json_sets_the_documented_options():
     assert config["template"] == "triage"
     assert config["strip_sources"] is True and config["show_tracebacks"] is False
     assert config["progressive_rendering"] is False
+    # preheated kernels run the notebook before anyone asks; the case player reads the student's record
+    # once the request arrives (triage.ui.context waits for it), so it is preheated like the others
     assert config["preheat_kernel"] is True
+    assert "05_case_studies.ipynb" not in whole["VoilaKernelManager"]["preheat_denylist"]
     # 00_start_here has no widgets: a pool of waiting kernels for it only costs memory (1.7 GB at POOL=30)
     assert "00_start_here.ipynb" in whole["VoilaKernelManager"]["preheat_denylist"]
     # kernels on Unix sockets: TCP ports picked for many kernels at once can collide (jupyter_client#487),

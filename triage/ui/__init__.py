@@ -10,19 +10,24 @@ app                    notebook             key CSS classes (for browser tests)
 ``RedFlagDrill``       03_red_flags         triage-answer-<urgency>, triage-feedback, triage-score
 ``Explorer``           04_triage_explorer   triage-symptom-<id>, triage-result, triage-disposition
 ``CasePlayer``         05_case_studies      triage-case-picker, triage-reveal, triage-check, triage-feedback
-``Presenter``          06_instructor        triage-next-stage, triage-show-answers, triage-stage-label
+``Presenter``          06_instructor        triage-next-stage, triage-show-answers, triage-poll-toggle
+``ClassView``          07_class_view        triage-class-summary, triage-csv-link, triage-new-session
+``ClassPanel``         (every student app)  triage-poll-panel, triage-poll-send
 =====================  ===================  ==========================================
 
-Every app shows the educational-use notice (class ``triage-notice``).
+Every app shows the educational-use notice (class ``triage-notice``). The instructor apps
+(``Presenter``, ``ClassView``) open only for the instructor (:mod:`triage.ui.gate`).
 """
 
 from .case_player import CasePlayer
+from .class_view import ClassView
 from .drill import RedFlagDrill
 from .explorer import Explorer
 from .hip_back import HipBackMap
 from .pathway import PathwayApp
+from .poll import ClassPanel
 from .presenter import Presenter
 from .providers import ProviderComparison, RuleTable
 
-__all__ = ["CasePlayer", "Explorer", "HipBackMap", "PathwayApp", "Presenter", "ProviderComparison",
-           "RedFlagDrill", "RuleTable"]
+__all__ = ["CasePlayer", "ClassPanel", "ClassView", "Explorer", "HipBackMap", "PathwayApp", "Presenter",
+           "ProviderComparison", "RedFlagDrill", "RuleTable"]

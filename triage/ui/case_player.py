@@ -1,17 +1,39 @@
-"""Case player: read a case in stages, answer its questions, get feedback; progress is saved."""
+"""Case player: read a case stage by stage, answer each question once its stage is read, get feedback.
+
+A case is a story in stages (:attr:`~triage.cases.Case.stages`); each question names the stage after
+which it is asked (:meth:`~triage.cases.Case.questions_at`). The player shows a question only once its
+stage is revealed: its widgets are not even created before, so nothing of it reaches the browser.
+The student commits to an answer before reading on ("predict, reveal, revise"): the next stage opens
+once the questions of the current one are answered, and answers given before a later stage was read
+stay as they were.
+
+Answers and revealed stages go to the class store of the page's :class:`~triage.ui.context.AppContext`
+and are read back from it, so two students on one server keep their own records, and a student who
+comes back resumes the case and stage where they left off.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 
-from ..cases import Case, Question, load_cases
-from ..errors import TriageError
-from ..progress import ProgressStore
-from .common import LABEL_STYLE, esc, heading, notice
+from ..cases import LEVELS, Case, Question, load_cases
+from ..errors import StoreError
+from ..store import ClassStore, LearnerRecord
+from ..store.memory import MemoryStore
+from .class_style import style
+from .common import esc, notice
+from .context import AppContext, current_context
+from .poll import ClassPanel
+
+APP = "05_case_studies.ipynb"
+LEVEL_NAMES = {"intro": "Intro", "intermediate": "Intermediate", "advanced": "Advanced"}
+# Tags students may filter by. Tags that name the answer ("looks mild, is an emergency") are left out:
+# a filter must not give a case away before the student has answered it.
+TOPIC_NAMES = {"hip-back-overlap": "Hip and back overlap"}
+ALL = "all"
 
 
 def paragraphs(text: str) -> str:
@@ -20,25 +42,55 @@ def paragraphs(text: str) -> str:
     return "".join(f"<p>{esc(' '.join(b.split()))}</p>" for b in blocks)
 
 
-class QuestionView:
-    """One question: options as radio buttons or checkboxes, a check button, per-option feedback."""
+def level_rank(level: str) -> int:
+    return LEVELS.index(level) if level in LEVELS else len(LEVELS)
 
-    def __init__(self, question: Question, on_answer: Any) -> None:
+
+def asked_at(case: Case, question: Question) -> int:
+    """Index of the stage after which ``question`` is asked (no ``after``: after the last stage)."""
+    return case.stage_index(question.after) if question.after else len(case.stages) - 1
+
+
+def close_tree(widget: w.Widget) -> None:
+    """Close a widget and every widget inside it (frees their comms in the kernel and the browser)."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    widget.close()
+
+
+class QuestionView:
+    """One question: options as radio buttons or checkboxes, a check button, per-option feedback.
+
+    Feedback shows what the student chose and why; the other options' feedback (and so the right
+    answer) appears only once the student's answer is right. Changing the choice clears old feedback.
+    """
+
+    def __init__(self, question: Question, on_answer: Any, number: int = 1) -> None:
         self.question = question
         self._on_answer = on_answer
-        self.prompt = w.HTML(f"<p><strong>{esc(question.prompt)}</strong></p>")
+        self.locked = False
+        self.checked: tuple[str, ...] | None = None
+        kind = "Choose one answer." if question.kind == "single" else "Choose every answer that applies."
+        self.prompt = w.HTML(
+            f"<p class='triage-question-prompt'><strong>Question {number}. {esc(question.prompt)}</strong> "
+            f"<span class='triage-hint'>{kind}</span></p>"
+        )
         if question.kind == "single":
             self.choice: w.Widget = w.RadioButtons(
                 options=[(o.text, o.id) for o in question.options], value=None, layout=w.Layout(width="auto"),
-                description="Answer", style=LABEL_STYLE,
+                description="Your answer",
             )
+            self.choice.observe(self._on_change, names="value")
             self.boxes: list[w.Checkbox] = []
         else:
-            self.boxes = [w.Checkbox(value=False, description=o.text, indent=False, style=LABEL_STYLE)
+            self.boxes = [w.Checkbox(value=False, description=o.text, indent=False, layout=w.Layout(width="auto"))
                           for o in question.options]
+            for b in self.boxes:
+                b.observe(self._on_change, names="value")
             self.choice = w.VBox(self.boxes)
         self.choice.add_class("triage-options")
-        self.check = w.Button(description="Check answer", button_style="primary", tooltip="Check this answer")
+        self.check = w.Button(description="Check answer", button_style="primary", tooltip="Check this answer",
+                              layout=w.Layout(width="auto"))
         self.check.add_class("triage-check")
         self.check.on_click(self.on_check)
         self.feedback = w.HTML()
@@ -58,15 +110,32 @@ class QuestionView:
             for o, b in zip(self.question.options, self.boxes, strict=True):
                 b.value = o.id in ids
 
+    def _on_change(self, _: Any = None) -> None:
+        if self.checked is not None and tuple(sorted(self.chosen())) != self.checked:
+            self.feedback.value = ""  # the old verdict was about another choice
+
+    def lock(self, reason: str) -> None:
+        """Keep the answer as given (a later stage was read after it); say why."""
+        self.locked = True
+        self.check.layout.display = "none"
+        if self.question.kind == "single":
+            self.choice.disabled = True
+        for b in self.boxes:
+            b.disabled = True
+        self.feedback.value += f"<p class='triage-hint'>{esc(reason)}</p>"
+
     def on_check(self, _: Any = None) -> None:
+        if self.locked:
+            return
         chosen = self.chosen()
         if not chosen:
-            self.feedback.value = "<p role='alert'>Choose an answer first.</p>"
+            self.feedback.value = "<p role='status'>Choose an answer first.</p>"
             return
         self.show_feedback(chosen)
         self._on_answer(self.question, chosen, self.question.is_correct(chosen))
 
     def show_feedback(self, chosen: Sequence[str]) -> None:
+        self.checked = tuple(sorted(chosen))
         correct = self.question.is_correct(chosen)
         verdict = "Correct." if correct else "Not quite."
         items = "".join(
@@ -78,125 +147,339 @@ class QuestionView:
         if not correct:
             items += "<li>Try again: read the feedback and look at the case once more.</li>"
         self.feedback.value = (
-            f"<div role='status' aria-live='polite'><p><strong>{verdict}</strong></p><ul>{items}</ul></div>"
+            f"<div role='status' aria-live='polite' class='triage-verdict-{'right' if correct else 'wrong'}'>"
+            f"<p><strong>{verdict}</strong></p><ul>{items}</ul></div>"
         )
 
 
 class CasePlayer:
-    """Pick a case, reveal it in stages, answer the questions; answers persist in a progress file."""
+    """Pick a case, read it stage by stage, answer its questions; answers live in the class store.
 
-    def __init__(self, cases: Sequence[Case] | None = None, progress_path: str | Path | None = None) -> None:
-        self.cases = list(cases) if cases is not None else load_cases()
-        self.store = ProgressStore.open(progress_path)
-        self.picker = w.Dropdown(
-            options=[(f"{c.title} ({c.level})", c.id) for c in self.cases],
-            value=None,
-            description="Case",
-            style=LABEL_STYLE,
-            layout=w.Layout(width="auto"),
-        )
+    ``context`` defaults to the page's :func:`~triage.ui.context.current_context`. Everything that
+    does not depend on the student (cases, filters, widgets) is built at once; the student's record is
+    read when the context is ready (in a preheated Voilà kernel: when the page is requested).
+    """
+
+    def __init__(self, cases: Sequence[Case] | None = None, context: AppContext | None = None,
+                 class_panel: bool = True) -> None:
+        self.context = context or current_context()
+        loaded = list(cases) if cases is not None else load_cases()
+        self.cases = sorted(loaded, key=lambda c: (level_rank(c.level), c.title.casefold(), c.id))
+        self.record = LearnerRecord(self.context.learner.key)
+        self.store: ClassStore = MemoryStore("this page only")  # the class store once the learner is known
+        levels = [lv for lv in LEVELS if any(c.level == lv for c in self.cases)]
+        self.level = w.Dropdown(options=[("All levels", ALL)] + [(LEVEL_NAMES.get(lv, lv), lv) for lv in levels],
+                                value=ALL, description="Level", layout=w.Layout(width="auto"))
+        self.level.add_class("triage-level-filter")
+        topics = [t for t in TOPIC_NAMES if any(t in c.tags for c in self.cases)]
+        self.topic = w.Dropdown(options=[("All topics", ALL)] + [(TOPIC_NAMES[t], t) for t in topics],
+                                value=ALL, description="Topic", layout=w.Layout(width="auto"))
+        self.topic.add_class("triage-topic-filter")
+        self.picker = w.Dropdown(options=[], value=None, description="Case", layout=w.Layout(width="auto"))
         self.picker.add_class("triage-case-picker")
+        self.filters = w.Box([self.level, self.topic, self.picker])
+        self.filters.add_class("triage-filters")
+        self.overview = w.HTML()
+        self.overview.add_class("triage-overview")
         self.status = w.HTML()
         self.status.add_class("triage-status")
-        if self.store.warning:
-            self.status.value = f"<p role='alert' style='color:#7a1010'>{esc(self.store.warning)}</p>"
         self.story = w.HTML()
         self.story.add_class("triage-story")
-        self.stages = w.HTML()
-        self.stages.add_class("triage-stages")
-        self.reveal = w.Button(description="Reveal next stage", tooltip="Reveal the next stage of the case")
+        self.stage_box = w.VBox()
+        self.stage_box.add_class("triage-stages")
+        self.reveal = w.Button(description="Reveal the next stage", button_style="primary",
+                               tooltip="Reveal the next stage of the case", layout=w.Layout(width="auto"))
         self.reveal.add_class("triage-reveal")
         self.reveal.on_click(self.on_reveal)
-        self.questions_box = w.VBox()
+        self.reveal_note = w.HTML()
+        self.reveal_note.add_class("triage-reveal-note")
         self.score = w.HTML()
         self.score.add_class("triage-score")
         self.teaching = w.HTML()
         self.teaching.add_class("triage-teaching")
         self.case: Case | None = None
+        self._refilling = False
+        self.shown = 0  # index of the last stage shown (0: the opening story)
         self.views: list[QuestionView] = []
-        self.shown = 0
-        self.picker.observe(self._on_pick, names="value")
-        self.widget = w.VBox([notice(), self.picker, self.status, self.story, self.stages, self.reveal,
-                              self.questions_box, self.score, self.teaching])
+        self._stage_widgets: list[w.Widget] = []
+        self.class_panel = ClassPanel(self.context, self.cases) if class_panel else None
+        self.widget = w.VBox([*self._header(), self.filters, self.overview, self.status, self.story, self.stage_box,
+                              self.reveal, self.reveal_note, self.score, self.teaching])
         self.widget.add_class("triage-case-player")
-        if self.cases:
-            self.picker.value = self.cases[0].id
+        self.widget.add_class("triage-app")
+        self._fill_picker()
+        self.level.observe(self._on_filter, names="value")
+        self.topic.observe(self._on_filter, names="value")
+        self.picker.observe(self._on_pick, names="value")
+        if not self.context.ready:
+            # Preheated page: everything above is built before anyone asks for the page; the case itself
+            # opens once the student is known, so nothing can be answered under the wrong name.
+            self.status.value = "<p role='status'>Loading your answers&hellip;</p>"
+        self.context.on_ready(self._load_record)
+
+    def _header(self) -> list[w.Widget]:
+        """Notice, who is answering and the class poll. The app frame replaces this when it wraps the player."""
+        parts: list[w.Widget] = [style(), notice(), w.HTML()]
+        parts[2].add_class("triage-answering-as")
+        self._answering_as = parts[2]
+        if self.class_panel is not None:
+            parts.append(self.class_panel.widget)
+        return parts
+
+    # -- the student's record ------------------------------------------------------------------
+    def _load_record(self, context: AppContext) -> None:
+        learner = context.learner
+        home = esc(context.home_link())
+        if learner.can_save:
+            self._answering_as.value = (f"<p>Answering as <strong>{esc(learner.display_name)}</strong> "
+                                        f"(<a href='{home}'>change</a>)</p>")
+        else:
+            self._answering_as.value = ""
+        notes = list(context.messages)
+        # a guest (no name given) works on a store of this page only: nothing is filed under a blank name
+        self.store = context.store if learner.can_save else MemoryStore("this page only")
+        try:
+            self.record = self.store.learner_record(learner)
+        except StoreError as exc:
+            notes.append(f"Your earlier answers could not be read: {exc}")
+        self.status.value = "".join(f"<p role='alert' class='triage-problem'>{esc(m)}</p>" for m in notes)
+        self._fill_picker()
+        resume = self.resume_case()
+        if resume is not None:
+            if self.picker.value == resume:
+                self.show(resume)
+            else:
+                self.picker.value = resume
+        self._draw_overview()
+
+    def _reload(self) -> None:
+        try:
+            self.record = self.store.learner_record(self.context.learner)
+        except StoreError:
+            pass  # keep what was read last; saving reports its own problems
+
+    def finished(self, case: Case) -> bool:
+        answered = self.record.case_answers(case.id)
+        return all(q.id in answered for q in case.questions)
+
+    def started(self, case: Case) -> bool:
+        return bool(self.record.case_answers(case.id)) or self.record.revealed.get(case.id, 0) > 0
+
+    def resume_case(self) -> str | None:
+        """Where the student left off: the case answered last, or the next unfinished one after it."""
+        if not self.cases:
+            return None
+        answers = list(self.record.answers.values())
+        ids = [c.id for c in self.cases]
+        if answers:
+            last = max(answers, key=lambda a: a.at).case_id
+            if last in ids:
+                start = ids.index(last)
+                for case in self.cases[start:] + self.cases[:start]:
+                    if not self.finished(case):
+                        return case.id
+                return last
+        opened = [c for c in self.cases if self.record.revealed.get(c.id, 0) > 0]
+        return opened[0].id if opened else self.cases[0].id
+
+    # -- choosing a case -------------------------------------------------------------------------
+    def visible_cases(self) -> list[Case]:
+        """The cases the level and topic filters let through, in level then title order."""
+        return [c for c in self.cases
+                if self.level.value in (ALL, c.level) and self.topic.value in (ALL, *c.tags)]
+
+    def _label(self, case: Case) -> str:
+        state = " (finished)" if self.finished(case) else (" (started)" if self.started(case) else "")
+        return f"{LEVEL_NAMES.get(case.level, case.level)}: {case.title}{state}"
+
+    def _fill_picker(self) -> None:
+        visible = self.visible_cases()
+        ids = [c.id for c in visible]
+        wanted = self.picker.value if self.picker.value in ids else (ids[0] if ids else None)
+        options = tuple((self._label(c), c.id) for c in visible)
+        self._refilling = True  # the picker passes through other values while its options change
+        try:
+            if options != tuple(self.picker.options):
+                self.picker.options = options
+            self.picker.value = wanted
+        finally:
+            self._refilling = False
+        if wanted is not None and self.case is not None and wanted != self.case.id:
+            self.show(wanted)
+
+    def _on_filter(self, _: Any = None) -> None:
+        self._fill_picker()
+        if not self.visible_cases():
+            self.status.value = "<p role='status'>No case matches both filters; choose another level or topic.</p>"
 
     def _on_pick(self, change: dict[str, Any]) -> None:
-        self.show(change["new"])
+        if self._refilling:
+            return
+        if change["new"] is not None and (self.case is None or change["new"] != self.case.id):
+            self.show(change["new"])
 
     def show(self, case_id: str | None) -> None:
-        """Display one case, restoring saved answers and stages."""
+        """Display one case at the stage the student reached, restoring their answers."""
         self.case = next((c for c in self.cases if c.id == case_id), None)
         if self.case is None:
             self.story.value = ""
             return
         c = self.case
-        self.store.reload()  # pick up answers saved from another tab since this kernel started
         objectives = "".join(f"<li>{esc(o)}</li>" for o in c.learning_objectives)
         self.story.value = (
-            f"<h3>{esc(c.title)}</h3><p><em>Level: {esc(c.level)}</em></p>"
+            f"<h3>{esc(c.title)}</h3><p class='triage-hint'>Level: {esc(LEVEL_NAMES.get(c.level, c.level))}"
+            f" &middot; {len(c.stages)} stage{'s' if len(c.stages) != 1 else ''}, "
+            f"{len(c.questions)} question{'s' if len(c.questions) != 1 else ''}</p>"
             f"<details><summary>Learning objectives</summary><ul>{objectives}</ul></details>"
-            f"{paragraphs(c.narrative)}"
         )
-        self.shown = min(self.store.revealed.get(c.id, 0), len(c.reveal))
-        self._draw_stages()
-        self.views = [QuestionView(q, self._on_answer) for q in c.questions]
-        self.questions_box.children = [heading("Questions", 4)] + [v.widget for v in self.views]
-        saved = self.store.answers.get(c.id, {})
-        for v in self.views:
-            if v.question.id in saved:
-                v.set_chosen(saved[v.question.id].chosen)
-                v.show_feedback(saved[v.question.id].chosen)
+        self.shown = max(0, min(self.record.revealed.get(c.id, 0), len(c.stages) - 1))
+        for old in self._stage_widgets:
+            close_tree(old)
+        self.views = []
+        self._stage_widgets = []
+        for index in range(self.shown + 1):
+            self._add_stage(index)
+        self._lock_answered_before(self.shown)
+        self._draw_reveal()
         self._draw_score()
 
-    def _draw_stages(self) -> None:
-        case = self.case
-        if case is None:
+    def _add_stage(self, index: int) -> None:
+        """Show stage ``index`` and the questions asked after it (created now, never before)."""
+        if self.case is None:
             return
-        steps = case.reveal[: self.shown]
-        self.stages.value = "".join(f"<h4>{esc(s.title)}</h4>{paragraphs(s.text)}" for s in steps)
-        remaining = len(case.reveal) - self.shown
-        self.reveal.disabled = remaining == 0
-        self.reveal.description = (
-            f"Reveal: {case.reveal[self.shown].title}" if remaining else "All stages revealed"
-        )
+        stage = self.case.stages[index]
+        heading = "" if index == 0 else f"<h4>Stage {index + 1}: {esc(stage.title)}</h4>"
+        block = w.HTML(f"<div class='triage-stage'>{heading}{paragraphs(stage.text)}</div>")
+        block.add_class("triage-stage-text")
+        saved = self.record.case_answers(self.case.id)
+        widgets: list[w.Widget] = [block]
+        for question in self.case.questions_at(index):
+            view = QuestionView(question, self._on_answer, len(self.views) + 1)
+            if question.id in saved:
+                view.set_chosen(saved[question.id].chosen)
+                view.show_feedback(saved[question.id].chosen)
+            self.views.append(view)
+            widgets.append(view.widget)
+        self._stage_widgets += widgets
+        self.stage_box.children = tuple(self._stage_widgets)
+
+    def visible_questions(self) -> list[str]:
+        """Ids of the questions on screen, in order."""
+        return [v.question.id for v in self.views]
+
+    def _unanswered_here(self) -> list[QuestionView]:
+        if self.case is None:
+            return []
+        here = {q.id for q in self.case.questions_at(self.shown)}
+        answered = self.record.case_answers(self.case.id)
+        return [v for v in self.views if v.question.id in here and v.question.id not in answered]
+
+    def _lock_answered_before(self, index: int) -> None:
+        """Answers given before stage ``index`` was read stay as they were."""
+        if self.case is None:
+            return
+        answered = self.record.case_answers(self.case.id)
+        for view in self.views:
+            asked = asked_at(self.case, view.question)
+            if asked < index and view.question.id in answered and not view.locked:
+                view.lock("You answered this before reading on; your answer stays as it was.")
+
+    def _draw_reveal(self) -> None:
+        c = self.case
+        if c is None:
+            return
+        more = self.shown + 1 < len(c.stages)
+        self.reveal.layout.display = None if more else "none"
+        if more:
+            self.reveal.description = f"Reveal stage {self.shown + 2}: {c.stages[self.shown + 1].title}"
+            self.reveal_note.value = ""
+        else:
+            self.reveal_note.value = "<p class='triage-hint'>You have read every stage of this case.</p>"
 
     def on_reveal(self, _: Any = None) -> None:
-        if self.case is None or self.shown >= len(self.case.reveal):
+        """Show the next stage once the current stage's questions are answered."""
+        c = self.case
+        if c is None or self.shown + 1 >= len(c.stages):
+            return
+        waiting = self._unanswered_here()
+        if waiting:
+            self.reveal_note.value = (
+                "<p role='status' class='triage-reveal-wait'>First answer the question above "
+                f"({'it' if len(waiting) == 1 else 'all ' + str(len(waiting))}): commit to what you think "
+                "now, then read on and see whether the next stage changes it.</p>"
+            )
             return
         self.shown += 1
-        self._draw_stages()
-        self._save(lambda: self.store.set_revealed(self.case.id, self.shown))  # type: ignore[union-attr]
+        self._lock_answered_before(self.shown)
+        self._add_stage(self.shown)
+        self._draw_reveal()
+        self._save(lambda: self.store.set_revealed(self.context.learner, c.id, self.shown))
+        self._draw_score()
 
     def _on_answer(self, question: Question, chosen: list[str], correct: bool) -> None:
-        if self.case is not None:
-            case_id = self.case.id
-            self._save(lambda: self.store.record(case_id, question.id, chosen, correct))
+        c = self.case
+        if c is None:
+            return
+        self._save(lambda: self.store.record_answer(self.context.learner, c.id, question.id, chosen, correct))
+        if self.reveal.layout.display != "none":
+            self.reveal_note.value = ""  # the reminder to answer first is done with
         self._draw_score()
+        self._draw_overview()
+        self._relabel()
 
     def _save(self, action: Any) -> None:
         try:
             action()
-        except (OSError, TriageError) as exc:
+        except (OSError, StoreError) as exc:
             self.status.value = (
-                f"<p role='alert' style='color:#7a1010'>Progress could not be saved to "
-                f"{esc(self.store.path)}: {esc(exc)}. Your answers still show in this session.</p>"
+                f"<p role='alert' class='triage-problem'>Your answer could not be saved ({esc(exc)}). "
+                "It still shows on this page.</p>"
             )
+        self._reload()
+
+    def _relabel(self) -> None:
+        """Refresh the finished / started marks in the picker."""
+        self._fill_picker()
 
     def _draw_score(self) -> None:
-        if self.case is None:
+        c = self.case
+        if c is None:
             return
-        right, answered = self.store.score(self.case.id)
-        total = len(self.case.questions)
+        right, answered = self.record.score(c.id)
+        total = len(c.questions)
         self.score.value = (
             f"<p role='status'><strong>Score: {right} of {total} correct</strong> ({answered} answered)</p>"
         )
-        if answered == total:
-            points = "".join(f"<li>{esc(p)}</li>" for p in self.case.teaching_points)
+        if answered == total and self.shown + 1 >= len(c.stages):
+            points = "".join(f"<li>{esc(p)}</li>" for p in c.teaching_points)
             self.teaching.value = f"<h4>Teaching points</h4><ul>{points}</ul>"
         else:
-            self.teaching.value = "<p><em>Teaching points appear once every question is answered.</em></p>"
+            self.teaching.value = ("<p class='triage-hint'>The teaching points appear once you have read every "
+                                   "stage and answered every question.</p>")
+
+    def _draw_overview(self) -> None:
+        finished = [c for c in self.cases if self.finished(c)]
+        started = [c for c in self.cases if self.started(c) and not self.finished(c)]
+        levels = [lv for lv in LEVELS if any(c.level == lv for c in self.cases)]
+        complete = bool(levels) and all(any(c.level == lv for c in finished) for lv in levels)
+        if complete and self.context.learner.can_save and APP not in self.record.done:
+            self._save(lambda: self.store.mark_done(self.context.learner, APP))
+        rows = "".join(
+            f"<tr><td>{esc(c.title)}</td><td>{esc(LEVEL_NAMES.get(c.level, c.level))}</td>"
+            f"<td>{self.record.score(c.id)[0]} of {len(c.questions)} correct</td></tr>"
+            for c in finished
+        )
+        table = (
+            "<table class='triage-overview-table'><caption>Finished cases</caption><thead><tr>"
+            "<th scope='col'>Case</th><th scope='col'>Level</th><th scope='col'>Score</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>" if finished else "<p>No case finished yet.</p>"
+        )
+        goal = ("You have finished a case at every level: this app is marked complete on the home page."
+                if complete else "Finish one case at each level to mark this app complete on the home page.")
+        self.overview.value = (
+            f"<details><summary>Your progress: {len(finished)} of {len(self.cases)} cases finished"
+            f"{f', {len(started)} started' if started else ''}</summary><p>{goal}</p>{table}</details>"
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -1,0 +1,86 @@
+"""Only the instructor sees the class: the instructor apps open behind this gate.
+
+In JupyterLab (one user) the user is the instructor. In standalone Voilà and on a hub the page needs
+the instructor key the server was started with (``TRIAGE_INSTRUCTOR_KEY``; ``make app`` prints one),
+either as the ``key`` URL parameter or typed into the password field here. Until then the gate shows
+a plain message and nothing of the class; the app behind it reads the class only once unlocked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from .common import esc
+from .context import AppContext
+
+MAX_TRIES = 10  # then the page must be reloaded (slows down guessing)
+
+
+class InstructorGate:
+    """Shows ``content`` once the page proves it is the instructor's; calls ``on_unlock`` once then."""
+
+    def __init__(self, context: AppContext, content: w.Widget, on_unlock: Callable[[], None], what: str) -> None:
+        self.context = context
+        self.content = content
+        self._on_unlock = on_unlock
+        self.unlocked = False
+        self.tries = 0
+        self.message = w.HTML()
+        self.message.add_class("triage-gate-message")
+        self.key = w.Password(description="Instructor key", placeholder="as printed when the server started",
+                              layout=w.Layout(width="auto"))
+        self.key.add_class("triage-gate-key")
+        self.button = w.Button(description="Open the instructor view", button_style="primary",
+                               tooltip="Check the instructor key", layout=w.Layout(width="auto"))
+        self.button.add_class("triage-gate-open")
+        self.button.on_click(self.on_try)
+        self.feedback = w.HTML()
+        self.feedback.add_class("triage-gate-feedback")
+        self.form = w.VBox([self.key, self.button, self.feedback])
+        self.form.layout.display = "none"
+        self.widget = w.VBox([self.message, self.form])
+        self.widget.add_class("triage-gate")
+        self._what = what
+        self.message.value = "<p role='status'>Loading&hellip;</p>"
+        context.on_ready(self._check)
+
+    def _check(self, context: AppContext) -> None:
+        if context.is_instructor():
+            self._open()
+            return
+        if not context.instructor_key:
+            self.message.value = (
+                f"<h3>Instructor view</h3><p>The {esc(self._what)} shows the class's answers, so it opens only with "
+                "the instructor key, and this server was started without one. Start it with <code>make app</code> "
+                "(which prints a key) or set <code>TRIAGE_INSTRUCTOR_KEY</code> before starting it.</p>"
+            )
+            return
+        self.message.value = (
+            f"<h3>Instructor view</h3><p>The {esc(self._what)} shows the class's answers, so it opens only with "
+            "the instructor key. The key was printed in the terminal where the server was started.</p>"
+        )
+        self.form.layout.display = None
+
+    def on_try(self, _: Any = None) -> None:
+        if self.unlocked:
+            return
+        if self.tries >= MAX_TRIES:
+            self.feedback.value = "<p role='alert'>Too many wrong keys: reload the page to try again.</p>"
+            return
+        self.tries += 1
+        if self.context.is_instructor(self.key.value):
+            self.key.value = ""
+            self._open()
+        else:
+            self.feedback.value = ("<p role='alert' class='triage-problem'>That key is not right; check it and "
+                                   "try again.</p>")
+
+    def _open(self) -> None:
+        self.unlocked = True
+        self.message.value = ""
+        self.form.layout.display = "none"
+        self.widget.children = [self.content]
+        self._on_unlock()
