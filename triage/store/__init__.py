@@ -192,7 +192,13 @@ def open_store(location: str | None = None) -> ClassStore:
     """The class store for ``location`` (default: ``$TRIAGE_CLASS_DB``, else the documented default path).
 
     Placeholder until the SQLite backend lands: returns an in-process :class:`MemoryStore`.
+    An ``http(s)://`` location (or ``$TRIAGE_STORE_URL``) is the JupyterHub class service (:mod:`.hub`).
     """
+    from .hub import hub_store_for
+
+    hub = hub_store_for(location)
+    if hub is not None:
+        return hub
     from .memory import MemoryStore
 
     return MemoryStore(location or "memory (not saved)")
