@@ -130,3 +130,7 @@ c.JupyterHub.services = [
     },
     {"name": "triage-prestart", "api_token": PRESTART_TOKEN.read_text(encoding="utf-8").strip()},
 ]
+
+# --- site additions (another authenticator, more services, resource limits): a config file of your own
+if os.environ.get("TRIAGE_HUB_EXTRA_CONFIG"):
+    load_subconfig(os.environ["TRIAGE_HUB_EXTRA_CONFIG"])

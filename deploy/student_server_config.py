@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 c = get_config()
-ROOT = Path(__file__).resolve().parents[1]
+# the project folder (voila.json, notebooks/); the Zero to JupyterHub image sets TRIAGE_ROOT=/srv/triage
+ROOT = Path(os.environ.get("TRIAGE_ROOT") or Path(__file__).resolve().parents[1])
 
 for section, values in json.loads((ROOT / "voila.json").read_text(encoding="utf-8")).items():
     for key, value in values.items():

@@ -11,6 +11,9 @@ between: when the hub runs as root, each server runs as the numeric user id the 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
+import tempfile
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
@@ -39,6 +42,11 @@ class ClassSpawner(LocalProcessSpawner):
     def home_dir(self) -> str:
         return str(Path(self.homes_dir) / self.user.name)
 
+    @property
+    def runtime_dir(self) -> str:
+        """Kernels' connection files and IPC sockets: short (Unix socket paths stop at 107 bytes) and private."""
+        return str(Path(tempfile.gettempdir()) / f"triage-rt-{self.user.name}")
+
     def _ids(self) -> tuple[int, int]:
         account = AccountBook(self.accounts_file).get(self.user.name)
         if account is None:
@@ -46,12 +54,17 @@ class ClassSpawner(LocalProcessSpawner):
         return account.uid, account.uid
 
     def _prepare_home(self) -> None:
-        home = Path(self.home_dir)
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if self.isolate:
-            uid, gid = self._ids()
-            os.chown(home, uid, gid)
-        os.chmod(home, 0o700)
+        runtime = Path(self.runtime_dir)
+        info = os.lstat(runtime) if os.path.lexists(runtime) else None
+        owner = self._ids()[0] if self.isolate else os.getuid()
+        if info is not None and (not stat.S_ISDIR(info.st_mode) or info.st_uid != owner):
+            # not ours (a file, a link, another user's folder): never reuse it
+            shutil.rmtree(runtime) if stat.S_ISDIR(info.st_mode) else runtime.unlink()
+        for folder in (Path(self.home_dir), runtime):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if self.isolate:
+                os.chown(folder, *self._ids())
+            os.chmod(folder, 0o700)
 
     def make_preexec_fn(self, name):
         home = self.home_dir
@@ -71,6 +84,7 @@ class ClassSpawner(LocalProcessSpawner):
         env["USER"] = self.user.name
         env["HOME"] = self.home_dir
         env["SHELL"] = "/bin/sh"
+        env["JUPYTER_RUNTIME_DIR"] = self.runtime_dir
         return env
 
     async def move_certs(self, paths):
