@@ -23,22 +23,26 @@ $(STAMP): pyproject.toml
 
 # Preheated kernels per app and the wait before a used one is replaced (voila.json: 2 and 1 s).
 # A class that opens an app together: make app POOL=30 FILL_DELAY=20 (see benchmarks/RESULTS.md).
+# CLASS=code: students must type this class code on the home page. MAX_KERNELS=n: ceiling on live
+# kernels (default: from the machine's memory). The instructor key comes from TRIAGE_INSTRUCTOR_KEY
+# or is made at start; the server prints it.
 POOL ?=
 FILL_DELAY ?=
+CLASS ?=
+MAX_KERNELS ?=
 POOL_ARGS = $(if $(POOL),--pool_size=$(POOL)) $(if $(FILL_DELAY),--VoilaKernelManager.fill_delay=$(FILL_DELAY))
+SERVE_ARGS = $(POOL_ARGS) $(if $(CLASS),--class_code=$(CLASS)) $(if $(MAX_KERNELS),--max_kernels=$(MAX_KERNELS))
 
 install: $(STAMP) ## create .venv and install the project with its test tools
 
-app: install ## serve the notebooks as Voila apps on http://127.0.0.1:8866 (config: voila.json; for a class: POOL=30 FILL_DELAY=20)
-	@echo "Apps: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(BIN)/voila --no-browser --Voila.ip=$(HOST) --port=$(PORT) $(POOL_ARGS) notebooks/
+app: install ## serve the apps for a class on http://127.0.0.1:8866 (prints the instructor key; POOL=30 FILL_DELAY=20 CLASS=code)
+	$(BIN)/python -m triage serve --no-browser --Voila.ip=$(HOST) --port=$(PORT) $(SERVE_ARGS) notebooks/
 
 present: install ## instructor view on one case: make present CASE=hip-oa-grandfather
 	@test -n "$(CASE)" || { echo "usage: make present CASE=<case id>  (ids: .venv/bin/python -m triage validate lists files)"; exit 2; }
 	@$(BIN)/python -c "import sys; from triage.cases import load_cases; ids=[c.id for c in load_cases()]; \
 		sys.exit(0 if '$(CASE)' in ids else 'unknown case $(CASE); valid ids: ' + ', '.join(ids))"
-	@echo "Presenter: http://$(HOST):$(PORT)/  (opens in your browser; Ctrl+C to stop)"
-	TRIAGE_CASE=$(CASE) $(BIN)/voila --Voila.ip=$(HOST) --port=$(PORT) notebooks/06_instructor.ipynb
+	TRIAGE_CASE=$(CASE) $(BIN)/python -m triage serve --Voila.ip=$(HOST) --port=$(PORT) $(SERVE_ARGS) notebooks/06_instructor.ipynb
 
 lab: install ## open the notebooks in JupyterLab (students)
 	$(BIN)/jupyter lab notebooks/

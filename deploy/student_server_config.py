@@ -3,7 +3,7 @@
 # - the suite's voila.json, applied here in full: the Voilà server extension alone reads only its
 #   VoilaConfiguration part (and from the student's home), losing executor timeouts, kernel culling
 #   and the IPC transport;
-# - lean: only the hub and Voilà extensions; no JupyterLab, no terminals; the server's own file
+# - lean: only the hub, Voilà and triage.serve (landing data, progress) extensions; no JupyterLab, no terminals; the server's own file
 #   routes (contents API, /files, /view, /nbconvert) refuse everyone, so stripped sources stay hidden;
 # - offline: MathJax's public CDN cleared (the server extension sets it; standalone Voilà does not);
 # - warm kernels: the apps in $TRIAGE_HUB_PREHEAT keep one kernel that has already run the notebook.
@@ -23,6 +23,7 @@ for section, values in json.loads((ROOT / "voila.json").read_text(encoding="utf-
 
 c.ServerApp.jpserver_extensions = {
     "voila.server_extension": True,
+    "triage.serve": True,  # the landing page's data and progress endpoint; identity = the hub user
     "jupyterlab": False,
     "jupyter_lsp": False,
     "jupyter_server_terminals": False,
@@ -31,8 +32,6 @@ c.ServerApp.jpserver_extensions = {
 c.ServerApp.terminals_enabled = False
 c.ServerApp.authorizer_class = "triage.hubservice.student_server.LessonAuthorizer"
 c.ServerApp.tornado_settings = {"mathjax_url": None, "mathjax_config": None}
-# voila.json's pattern is relative to the repository; here paths are relative to notebooks/
-c.VoilaConfiguration.file_allowlist = [r"[^/]*\.(png|jpg|gif|svg)$"]
 
 preheat = [name for name in os.environ.get("TRIAGE_HUB_PREHEAT", "").split(",") if name.strip()]
 if preheat:

@@ -25,7 +25,7 @@ from triage.store.hub import (
 )
 
 
-def test_open_store_picks_the_hub_service_for_a_url(monkeypatch):
+def test_open_store_picks_the_hub_service_for_a_url(monkeypatch, tmp_path):
     monkeypatch.delenv("TRIAGE_STORE_URL", raising=False)
     monkeypatch.delenv("TRIAGE_CLASS_DB", raising=False)
     store = open_store("http://127.0.0.1:9/services/triage-store")
@@ -35,7 +35,7 @@ def test_open_store_picks_the_hub_service_for_a_url(monkeypatch):
     monkeypatch.delenv("TRIAGE_STORE_URL")
     monkeypatch.setenv("TRIAGE_CLASS_DB", "https://hub.example.edu/services/triage-store/")
     assert isinstance(open_store(), HubStore)
-    assert not isinstance(open_store("memory"), HubStore)
+    assert not isinstance(open_store(str(tmp_path / "class.db")), HubStore)
 
 
 def test_the_token_comes_from_the_hub_environment(monkeypatch):

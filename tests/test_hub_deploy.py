@@ -120,7 +120,8 @@ def test_student_server_config_applies_voila_json_and_strips_the_server(monkeypa
     assert cfg.KernelManager.transport == "ipc"
     assert cfg.VoilaConfiguration.strip_sources is True and cfg.VoilaConfiguration.template == "triage"
     assert cfg.ServerApp.terminals_enabled is False
-    assert {k for k, on in cfg.ServerApp.jpserver_extensions.items() if on} == {"voila.server_extension"}
+    assert {k for k, on in cfg.ServerApp.jpserver_extensions.items() if on} == {"voila.server_extension",
+                                                                                 "triage.serve"}
     assert cfg.ServerApp.tornado_settings == {"mathjax_url": None, "mathjax_config": None}
     assert cfg.PreheatedKernelManager.preheat == ["04_triage_explorer.ipynb"]
 

@@ -44,3 +44,10 @@ def test_environment_installs_the_project_itself():
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
     assert "-e ." in pip
+
+
+def test_license_is_an_spdx_string_so_installs_print_no_deprecation_warning():
+    """setuptools 77+ warns on every build when `project.license` is a TOML table ({ text = ... })."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert isinstance(data["project"]["license"], str)
+    assert "setuptools>=77" in data["build-system"]["requires"], "the SPDX form needs setuptools 77 or later"

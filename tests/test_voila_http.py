@@ -10,6 +10,7 @@ import re
 import shlex
 import subprocess
 import sys
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import nbformat
 import pytest
 from tornado.websocket import websocket_connect
 from voila_server import NOTEBOOKS, ROOT, fetch, voila_server
+
+from triage.course import course
 
 pytestmark = pytest.mark.server
 APPS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -53,14 +56,16 @@ def test_the_error_detector_sees_a_failing_cell(tmp_path):
     assert "raise ValueError" not in html  # sources stripped even on error
 
 
-def test_landing_page_lists_every_app_with_a_description(server):
+def test_landing_page_lists_every_app_with_its_title(server):
     status, html = fetch(server + "/")
     assert status == 200
     assert "Educational use only" in html
+    for app in course():
+        item = re.search(rf'href="/voila/render/{re.escape(app.notebook)}">([^<]+)</a>', html)
+        assert item, f"{app.notebook} missing from the landing page"
+        assert item.group(1) == app.title
     for name in APPS:
-        item = re.search(rf'href="/voila/render/{re.escape(name)}">[^<]+</a>\s*<p>([^<]*)</p>', html)
-        assert item, f"{name} missing from the landing page"
-        assert len(item.group(1).strip()) > 20, f"{name} needs a one-line description"
+        assert f"/voila/render/{name}" in html, f"{name} is in notebooks/ but not on the landing page"
 
 
 @pytest.mark.parametrize("name", APPS)
@@ -142,32 +147,101 @@ def test_voila_json_sets_the_documented_options():
     assert config["template"] == "triage"
     assert config["strip_sources"] is True and config["show_tracebacks"] is False
     assert config["progressive_rendering"] is False
-    # preheated kernels run the notebook before anyone asks; the case player must read fresh progress
     assert config["preheat_kernel"] is True
-    assert "05_case_studies.ipynb" in whole["VoilaKernelManager"]["preheat_denylist"]
+    # 00_start_here has no widgets: a pool of waiting kernels for it only costs memory (1.7 GB at POOL=30)
+    assert "00_start_here.ipynb" in whole["VoilaKernelManager"]["preheat_denylist"]
     # kernels on Unix sockets: TCP ports picked for many kernels at once can collide (jupyter_client#487),
     # which killed kernels and truncated pages in the class benchmark
     assert whole["KernelManager"]["transport"] == "ipc"
+    limits = whole["ClassroomKernelManager"]
+    assert limits["max_kernels"] == 0, "0: the ceiling comes from the machine's memory"
+    assert limits["unclaimed_timeout"] + limits["reap_interval"] <= 60, "unclaimed kernels go within about 60 s"
+
+
+def _make_app_command(*make_args: str) -> list[str]:
+    dry = subprocess.run(["make", "-n", "app", *make_args, f"BIN={Path(sys.executable).parent}"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return shlex.split(next(line for line in dry.splitlines() if " -m triage serve " in line))
+
+
+PROBE = (
+    "import json, sys\n"
+    "from triage.serve.app import build_app\n"
+    "app = build_app(sys.argv[1:])\n"
+    "km = app.config.VoilaKernelManager\n"
+    "print(json.dumps({'pool': app.voila_configuration.default_pool_size,\n"
+    "                  'pools_config': 'kernel_pools_config' in km,\n"
+    "                  'fill_delay': float(km.fill_delay), 'preheat': app.voila_configuration.preheat_kernel,\n"
+    "                  'class_code': app.class_code,\n"
+    "                  'max_kernels': app.config.ClassroomKernelManager.get('max_kernels'),\n"
+    "                  'root_dir': app.root_dir}))\n"
+)
+
+
+def _launcher_settings(command: list[str]) -> dict:
+    """What the launcher, given make's command line, hands to Voila (configured, not started)."""
+    assert command[1:4] == ["-m", "triage", "serve"], command
+    env = {k: v for k, v in os.environ.items() if k != "TRIAGE_CLASS_CODE"}
+    out = subprocess.run([sys.executable, "-c", PROBE, *command[4:]], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_make_app_pool_settings_reach_voila():
     """`make app POOL=7 FILL_DELAY=20` must override voila.json (a kernel_pools_config there would not)."""
-    dry = subprocess.run(["make", "-n", "app", "POOL=7", "FILL_DELAY=20", f"BIN={Path(sys.executable).parent}"],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    command = shlex.split(next(line for line in dry.splitlines() if "voila " in line))
-    probe = (
-        "import json, sys\n"
-        "from voila.app import Voila\n"
-        "app = Voila()\n"
-        "app.initialize(sys.argv[1:])\n"
-        "km = app.config.VoilaKernelManager\n"
-        "print(json.dumps({'pool': app.voila_configuration.default_pool_size,\n"
-        "                  'pools_config': 'kernel_pools_config' in km,\n"
-        "                  'fill_delay': float(km.fill_delay), 'preheat': app.voila_configuration.preheat_kernel}))\n"
-    )
-    env = {**os.environ, "JUPYTER_PATH": str(ROOT / "share" / "jupyter")}
-    out = subprocess.run([sys.executable, "-c", probe, *command[1:]], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
-    assert seen == {"pool": 7, "pools_config": False, "fill_delay": 20.0, "preheat": True}
+    seen = _launcher_settings(_make_app_command("POOL=7", "FILL_DELAY=20"))
+    assert {k: seen[k] for k in ("pool", "pools_config", "fill_delay", "preheat")} == {
+        "pool": 7, "pools_config": False, "fill_delay": 20.0, "preheat": True}
+    assert seen["class_code"] is None
+    assert Path(seen["root_dir"]) == NOTEBOOKS
+
+
+def test_make_app_class_and_ceiling_reach_the_launcher():
+    seen = _launcher_settings(_make_app_command("CLASS=BIO-101", "MAX_KERNELS=40"))
+    assert seen["class_code"] == "BIO-101"
+    assert seen["max_kernels"] == 40
+    assert seen["pool"] == json.loads((ROOT / "voila.json").read_text())["VoilaConfiguration"]["default_pool_size"]
+
+
+@pytest.fixture(scope="module")
+def files_server(tmp_path_factory):
+    """Notebooks next to an image and to sources of every kind the allowlist must keep private."""
+    tmp = tmp_path_factory.mktemp("files")
+    folder = tmp / "apps"
+    (folder / "figures").mkdir(parents=True)
+    (folder / "figures" / "spine.png").write_bytes(PNG)
+    (folder / "hip.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><title>hip</title></svg>')
+    (folder / "app.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (folder / "helper.py").write_text("SECRET = 1\n")
+    (folder / "case.yaml").write_text("id: secret\n")
+    (folder / "data.json").write_text("{}")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "x.png").write_bytes(PNG)
+    (tmp / "outside.png").write_bytes(PNG)
+    (tmp / "outside.txt").write_text("secret")
+    with voila_server(tmp, notebooks=folder) as url:
+        yield url
+
+
+# an 8x8 PNG, written by hand so the test needs no image library
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000008000000080806000000c40fbe8b0000001249444154789c63f8cf"
+    "c0f01f1f6618190a00c2d77f812f71e0010000000049454e44ae426082"
+)
+
+
+@pytest.mark.parametrize("path", ["figures/spine.png", "hip.svg"])
+def test_images_next_to_the_notebooks_are_served(files_server, path):
+    with urllib.request.urlopen(f"{files_server}/voila/files/{path}", timeout=60) as resp:
+        assert resp.status == 200
+        body = resp.read()
+    assert body == PNG if path.endswith(".png") else b"<title>hip</title>" in body
+
+
+@pytest.mark.parametrize("path", ["app.ipynb", "helper.py", "case.yaml", "data.json", ".hidden/x.png",
+                                  "../outside.png", "../outside.txt", "figures/../helper.py"])
+def test_sources_next_to_the_notebooks_stay_private(files_server, path):
+    status, body = fetch(f"{files_server}/voila/files/{path}")
+    assert status in (403, 404), (path, status)
+    assert "SECRET" not in body and "secret" not in body and "PNG" not in body

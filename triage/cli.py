@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage assess|rules|providers|red-flags|validate|new-case|export-quiz``.
+"""Command line: ``python -m triage assess|rules|providers|red-flags|validate|new-case|export-quiz|class``.
 
 Exit status: 0 on success, 2 on bad input (with a message naming the file, line and field),
 1 when ``validate`` finds problems in case files.
@@ -66,14 +66,31 @@ def _case_commands(sub: argparse._SubParsersAction) -> None:
     register(sub)
 
 
+def _class_commands(sub: argparse._SubParsersAction) -> None:
+    from .class_cli import register
+
+    register(sub)
+
+
+def _serve_commands(sub: argparse._SubParsersAction) -> None:
+    # Listed for --help only: main() hands `serve` and everything after it to Voila's own option parser.
+    sub.add_parser("serve", add_help=False,
+                   help="serve the apps for a class (standalone Voila; `serve --help` lists its options)")
+
+
 # Sub-commands contributed by other modules.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands]
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands, _class_commands, _serve_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["serve"]:
+        from .serve.app import main as serve
+
+        return serve(args_list[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     try:
         return int(args.run(args))
     except TriageError as exc:

@@ -7,7 +7,8 @@ the hub whose token it is and lets a student read and write only their own recor
 instructors read the class. This module implements :class:`~triage.store.ClassStore` over that API,
 plus the JSON form of the store's results that both sides use.
 
-:func:`open_store` picks it for an ``http(s)://`` location or when ``$TRIAGE_STORE_URL`` is set.
+:func:`~triage.store.open_store` picks it for an ``http(s)://`` location (``$TRIAGE_STORE_URL``, which the
+hub sets for students' servers, or ``$TRIAGE_CLASS_DB``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, St
 from ..identity import Learner
 from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
 
-STORE_URL_ENV = "TRIAGE_STORE_URL"
 TOKEN_ENV = "JUPYTERHUB_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
 TIMEOUT = 20.0
 
@@ -125,7 +125,7 @@ class HubStore:
               query: Mapping[str, Any] | None = None) -> Any:
         url = self._url + "api/" + path + (f"?{urlencode(query)}" if query else "")
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - http(s) only (hub_store_for)
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - http(s) only (OPENERS)
         request.add_header("Authorization", f"token {self._token}")
         if data is not None:
             request.add_header("Content-Type", "application/json")
@@ -226,10 +226,3 @@ class HubStore:
     def close(self) -> None:
         """Nothing to release: every call is one HTTP request."""
 
-
-def hub_store_for(location: str | None) -> HubStore | None:
-    """A :class:`HubStore` when ``location`` (default ``$TRIAGE_STORE_URL``, else ``$TRIAGE_CLASS_DB``) is http(s)."""
-    url = location if location is not None else (os.environ.get(STORE_URL_ENV) or os.environ.get("TRIAGE_CLASS_DB"))
-    if url and url.startswith(("http://", "https://")):
-        return HubStore(url)
-    return None

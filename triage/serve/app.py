@@ -1,0 +1,181 @@
+"""The launcher: standalone Voilà with the suite's configuration and the classroom pieces.
+
+``python -m triage serve [voila options] [notebooks/ | one.ipynb]`` (``make app``, ``make present``):
+
+- reads the project's ``voila.json`` (wherever it is started from) and finds the offline ``triage``
+  template in the project's ``share/jupyter``;
+- puts an instructor key into the kernels' environment (``TRIAGE_INSTRUCTOR_KEY``, or a fresh random
+  one) and the class code if the instructor set one (``TRIAGE_CLASS_CODE`` or ``--class_code``);
+- lays :class:`~triage.serve.kernels.ClassroomKernelManager` over Voilà's kernel manager (ceiling,
+  reaping of unclaimed kernels, healthy pools) and answers "server is full" with a plain 503 page;
+- serves the progress endpoint and the landing page's data, and reads notebooks without the
+  notebook-trust check (:mod:`triage.serve.contents`);
+- prints the address, the instructor key and the class code when it starts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import voila.app as voila_app
+from jupyter_core.paths import jupyter_config_path
+from tornado.ioloop import IOLoop
+from traitlets import Unicode, default
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+
+from ..errors import TriageError
+from ..identity import check_class_code
+from .contents import ServedNotebooksManager
+from .handlers import SETTINGS_KEY, ClassroomVoilaHandler, ServeSettings, progress_handlers
+from .kernels import ClassroomKernelManager, classroom_kernel_manager_factory, kernel_summary
+from .landing import install_landing
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARE = ROOT / "share" / "jupyter"
+KEY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud and type
+
+
+def new_instructor_key() -> str:
+    """A random key like ``k7pm-w3xd-qa9f`` (about 60 bits)."""
+    return "-".join("".join(secrets.choice(KEY_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def prepare_environment(environ: dict[str, str] | os._Environ = os.environ) -> None:
+    """Let Voilà find the project's offline ``triage`` template (``JUPYTER_PATH``)."""
+    if not SHARE.is_dir():
+        return
+    parts = [p for p in environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if str(SHARE) not in parts:
+        environ["JUPYTER_PATH"] = os.pathsep.join([str(SHARE), *parts])
+
+
+def startup_message(url: str, key: str, key_source: str, class_code: str | None, kernels: Iterable[str]) -> str:
+    """The plain start-up message for the instructor's terminal."""
+    if class_code:
+        code = f"{class_code}  (students type it on the home page)"
+    else:
+        code = "none: anyone who can open the address can join (make app CLASS=... sets one)"
+    kernel_lines = list(kernels)
+    lines = [
+        "",
+        "Back & hip pain triage: the apps are being served (educational use only)",
+        "",
+        f"  Open in a browser:  {url}",
+        f"  Instructor key:     {key}  ({key_source})",
+        "                      the presenter and the class view ask for it; keep it off the projector",
+        f"  Class code:         {code}",
+        f"  Kernels:            {kernel_lines[0] if kernel_lines else ''}",
+        *(f"                      {line}" for line in kernel_lines[1:]),
+        "  Names:              students type a name on the home page; a typed name is not a login",
+        "                      (anyone can type any name); use JupyterHub when you need real logins",
+        "",
+        "Stop with Ctrl+C.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+class TriageVoila(Voila):
+    """Standalone Voilà for a class (see the module docstring)."""
+
+    description = Unicode("python -m triage serve [OPTIONS] [notebooks/ | NOTEBOOK.ipynb]\n\n"
+                          "Serve the triage apps for a class (standalone Voila with the suite's settings).")
+    class_code = Unicode(
+        None, allow_none=True, config=True,
+        help="Class code students must type on the home page (default: $TRIAGE_CLASS_CODE; none: anyone may join).",
+    )
+    aliases: ClassVar[dict[str, str]] = {
+        **Voila.aliases,
+        "class_code": "TriageVoila.class_code",
+        "max_kernels": "ClassroomKernelManager.max_kernels",
+        "unclaimed_timeout": "ClassroomKernelManager.unclaimed_timeout",
+        "fill_delay": "VoilaKernelManager.fill_delay",
+    }
+    classes: ClassVar[list[type]] = [*Voila.classes, ClassroomKernelManager]
+
+    instructor_key: str = ""
+    instructor_key_source: str = ""
+
+    @default("config_file_paths")
+    def _config_file_paths_default(self) -> list[str]:
+        """A ``voila.json`` in the current folder first (it overrides), then the project's, then Jupyter's."""
+        paths = [os.getcwd(), str(ROOT), *jupyter_config_path()]
+        return list(dict.fromkeys(paths))
+
+    @default("class_code")
+    def _default_class_code(self) -> str | None:
+        return os.environ.get("TRIAGE_CLASS_CODE") or None
+
+    def initialize(self, argv: Sequence[str] | None = None) -> None:
+        super().initialize(argv)
+        if not self.extra_args and not self.notebook_path and "root_dir" not in self.config.Voila:
+            if (ROOT / "notebooks").is_dir():
+                self.root_dir = str(ROOT / "notebooks")
+        self.class_code = check_class_code(self.class_code) if self.class_code else None
+        key = os.environ.get("TRIAGE_INSTRUCTOR_KEY", "").strip()
+        self.instructor_key = key or new_instructor_key()
+        self.instructor_key_source = ("from TRIAGE_INSTRUCTOR_KEY" if key
+                                      else "made for this run; set TRIAGE_INSTRUCTOR_KEY to choose your own")
+        # kernels copy the server's environment when they start (preheated ones too)
+        os.environ["TRIAGE_INSTRUCTOR_KEY"] = self.instructor_key
+        if self.class_code:
+            os.environ["TRIAGE_CLASS_CODE"] = self.class_code
+        else:
+            os.environ.pop("TRIAGE_CLASS_CODE", None)
+
+    def init_settings(self) -> dict[str, Any]:
+        voila_factory = voila_app.voila_kernel_manager_factory
+        voila_app.voila_kernel_manager_factory = classroom_kernel_manager_factory(voila_factory)
+        try:
+            settings = super().init_settings()
+        finally:
+            voila_app.voila_kernel_manager_factory = voila_factory
+        if not isinstance(self.kernel_manager, ClassroomKernelManager):
+            raise RuntimeError("voila.app no longer builds its kernel manager with voila_kernel_manager_factory; "
+                               "update triage.serve.app for this Voila version")
+        self.contents_manager = ServedNotebooksManager(parent=self)
+        settings["contents_manager"] = self.contents_manager
+        settings[SETTINGS_KEY] = ServeSettings(mode="typed", class_code=self.class_code)
+        install_landing(settings["voila_jinja2_env"].globals, "typed", bool(self.class_code))
+        return settings
+
+    def init_handlers(self) -> list:
+        routes = [
+            (route[0], ClassroomVoilaHandler, *route[2:]) if route[1] is TornadoVoilaHandler else route
+            for route in super().init_handlers()
+        ]
+        return [*progress_handlers(self.server_url), *routes]
+
+    def start(self) -> None:
+        IOLoop.current().add_callback(self.announce)
+        super().start()
+
+    def announce(self) -> None:
+        """Print the address, instructor key and class code (once the server listens)."""
+        print(startup_message(self.display_url, self.instructor_key, self.instructor_key_source, self.class_code,
+                              kernel_summary(self.kernel_manager)), flush=True)
+
+
+def build_app(argv: Sequence[str] | None = None) -> TriageVoila:
+    """A configured, not yet started launcher (tests use this to check what reaches Voilà)."""
+    prepare_environment()
+    app = TriageVoila.instance()
+    app.initialize(list(argv) if argv is not None else None)
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until Ctrl+C; 2 with a plain message for bad options."""
+    try:
+        app = build_app(argv)
+    except (TriageError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    app.start()
+    return 0
