@@ -59,11 +59,12 @@ browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEV
 test: install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests notebooks --nbval-lax
 
-bench: install browser-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
+bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
 	cd benchmarks && ../$(BIN)/python bench_engine.py
 	cd benchmarks && ../$(BIN)/python bench_apps.py --runs 5 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_apps.py --class-pool 30 --fill-delay 20 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_suite.py
+	cd benchmarks && ../$(BIN)/python bench_hub.py --students 10,20,30 --modes warm,prestarted,cold
 	cd benchmarks && ../$(BIN)/python report.py
 
 # --- JupyterHub for a class on one machine (README "The apps on JupyterHub"); run as root so that each

@@ -150,8 +150,8 @@ def start_hub(state: Path, people: dict[str, str], ports: dict[str, int] | None 
     if not PROXY.exists():
         raise RuntimeError(f"{PROXY} missing: run `make hub-deps` (npm install in deploy/)")
     ports = ports or {k: free_port() for k in ("public", "hub_api", "proxy_api", "store")}
-    env = {
-        **os.environ,
+    env = {  # the test's own TRIAGE_* settings (conftest points TRIAGE_CLASS_DB at each test's tmp_path) stay out
+        **{k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")},
         "TRIAGE_HUB_STATE": str(state),
         "TRIAGE_HUB_PORT": str(ports["public"]),
         "TRIAGE_HUB_API_PORT": str(ports["hub_api"]),

@@ -188,6 +188,7 @@ def test_code_in_a_students_kernel_reaches_only_their_own_records(hub, tokens):
 import os
 from triage.errors import AccessDeniedError
 from triage.identity import Learner
+from triage.store import open_store
 store = open_store()
 print("backend", type(store).__name__, os.environ.get("JUPYTERHUB_USER"))
 me = Learner("hub:ana", "ana", "hub")
