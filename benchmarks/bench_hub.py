@@ -53,7 +53,10 @@ def page_assets(html: str, base: str) -> list[str]:
     urls = []
     for ref in ASSET.findall(html):
         url = urljoin(base, ref.replace("&amp;", "&"))
-        if url.startswith(base.split("/user/")[0]) and "/voila/render/" not in url and "/api/" not in url:
+        path = url.split("?", 1)[0]
+        static = any(part in path for part in ("/static/", "/templates/", "/labextensions/")) or \
+            path.endswith((".js", ".css", ".woff", ".woff2", ".ico", ".png", ".svg"))
+        if url.startswith(base) and static:
             urls.append(url)
     return sorted(set(urls))
 
@@ -128,6 +131,7 @@ def hub_processes(hub: Hub) -> list[psutil.Process]:
 
 
 def cpu_seconds(procs: list[psutil.Process]) -> dict[int, float]:
+    """CPU-seconds per process, including its reaped children (a closed tab's kernel moves into its server)."""
     out = {}
     for p in procs:
         try:
@@ -135,6 +139,29 @@ def cpu_seconds(procs: list[psutil.Process]) -> dict[int, float]:
             out[p.pid] = t.user + t.system + t.children_user + t.children_system
         except psutil.Error:
             pass
+    return out
+
+
+def kind(pid: int) -> str:
+    """hub, proxy, service, server or kernel: where the CPU of an arrival goes."""
+    try:
+        cmd = " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return "gone"
+    for name, marker in (("kernel", "ipykernel"), ("server", "jupyterhub.singleuser"), ("proxy", "http-proxy"),
+                         ("service", "triage.hubservice"), ("hub", "jupyterhub -f")):
+        if marker in cmd:
+            return name
+    return "other"
+
+
+def cpu_by_kind(before: dict[int, float], after: dict[int, float]) -> dict[str, float]:
+    kinds = {pid: kind(pid) for pid in after}
+    out: dict[str, float] = {}
+    for pid, value in after.items():
+        out[kinds[pid]] = out.get(kinds[pid], 0.0) + value - before.get(pid, 0.0)
+    gone = sum(v for pid, v in before.items() if pid not in after)  # exited: now in a parent's children times
+    out["server"] = out.get("server", 0.0) - gone
     return out
 
 
@@ -192,12 +219,15 @@ def run(n: int, mode: str) -> dict:
                     errors.append(repr(exc)[:200])
         wall = time.perf_counter() - t0
         after_cpu = cpu_seconds(hub_processes(hub))
-        busy = sum(after_cpu.get(pid, 0) - before_cpu.get(pid, 0) for pid in after_cpu)
+        busy = sum(after_cpu.values()) - sum(before_cpu.values())
+        by_kind = cpu_by_kind(before_cpu, after_cpu)
         return {
             "students": n, "mode": mode, "errors": len(errors), "error_samples": errors[:3], "wall_s": wall,
             "tti_ms": summary([r["ready"] for r in results]) if results else None,
             "phases_ms_p95": {k: summary([r[k] for r in results])["p95"] for k in results[0]} if results else {},
-            "cpu_s_per_arrival": busy / n, "students_peak_mb": peak_mb, "mb_per_student": peak_mb / n,
+            "cpu_s_per_arrival": busy / n,
+            "cpu_s_per_arrival_by_process": {k: v / n for k, v in by_kind.items()},
+            "students_peak_mb": peak_mb, "mb_per_student": peak_mb / n,
             "settle_s": settle, "load_avg_1m_at_end": psutil.getloadavg()[0],
         }
     finally:

@@ -1,6 +1,6 @@
 # Hub config for tests/test_hub.py: the project's deploy/jupyterhub_config.py, plus a second
-# class-store service that the tests start themselves (one fresh process and database per store-contract
-# test), so that the store contract runs through the hub's real authentication. Every user may call it.
+# class-store service that the tests serve themselves (a fresh store per store-contract check), so that
+# the store contract runs through the hub's real authentication. Every user may call it.
 # ruff: noqa: F821  (`get_config` and `load_subconfig` are provided by JupyterHub)
 import os
 from pathlib import Path

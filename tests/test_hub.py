@@ -8,11 +8,11 @@ worker with one hub.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
-import subprocess
-import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,11 +21,15 @@ import pytest
 import requests
 from browser_support import ARGS, chromium_path
 from hub_support import free_port, run_in_kernel, running_hub, start_hub, stop_hub
+from jupyterhub.services.auth import HubAuth
 from playwright.sync_api import expect, sync_playwright
 from store_contract import ANA, BEN, StoreContract
+from tornado.httpserver import HTTPServer
 
 from triage.errors import AccessDeniedError
+from triage.hubservice.service import make_app
 from triage.identity import Learner
+from triage.store import open_store
 from triage.store.hub import HubStore
 
 pytestmark = [pytest.mark.server]
@@ -186,8 +190,13 @@ def test_code_in_a_students_kernel_reaches_only_their_own_records(hub, tokens):
     db = hub.state / "store"
     code = f"""
 import os
+from jupyterhub.services.auth import HubAuth
+from tornado.httpserver import HTTPServer
+
 from triage.errors import AccessDeniedError
+from triage.hubservice.service import make_app
 from triage.identity import Learner
+from triage.store import open_store
 from triage.store import open_store
 store = open_store()
 print("backend", type(store).__name__, os.environ.get("JUPYTERHUB_USER"))
@@ -231,6 +240,8 @@ def test_the_students_server_token_reaches_the_service_and_the_instructors_reads
 
 
 # --- the store contract through the hub and the service ------------------------------------------------
+# The hub knows a second service, triage-contract (tests/hub_contract_config.py), served below by the same
+# Tornado application as the hub-managed one, with a fresh store for each check of tests/store_contract.py.
 
 class ThroughTheService:
     """The contract's people as real hub users, each with their own client and token; class calls go as the
@@ -281,33 +292,40 @@ HUB_IDENTITY_CHECKS = {"test_text_round_trips_exactly", "test_the_latest_display
 CONTRACT_CHECKS = sorted(n for n in dir(StoreContract) if n.startswith("test_") and n not in HUB_IDENTITY_CHECKS)
 
 
+@pytest.fixture(scope="module")
+def service_loop():
+    """An event loop in a thread of this process for the contract's class-store service (the same Tornado app
+    as the hub-managed one; a fresh app and store per check instead of a fresh process, which cost ~1 CPU-s)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("check", CONTRACT_CHECKS)
-def test_store_contract_through_the_hub_service(hub, tokens, tmp_path, request, backend, check):
+def test_store_contract_through_the_hub_service(hub, tokens, tmp_path, request, service_loop, backend, check):
     location = str(tmp_path / "class.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
-    env = {**os.environ, "JUPYTERHUB_API_TOKEN": CONTRACT_TOKEN, "JUPYTERHUB_API_URL": f"{hub.api}",
-           "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{CONTRACT_PORT}",
-           "JUPYTERHUB_SERVICE_PREFIX": "/services/triage-contract/", "JUPYTERHUB_SERVICE_NAME": "triage-contract"}
-    log = (tmp_path / "service.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "triage.hubservice", "serve", "--store", location], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{CONTRACT_PORT}/services/triage-contract/"
+    store = open_store(location)
+    prefix = "/services/triage-contract/"
+
+    async def start():
+        hub_auth = HubAuth(api_token=CONTRACT_TOKEN, api_url=hub.api, cache_max_age=0,
+                           access_scopes={"access:services!service=triage-contract"})
+        app = make_app(store, prefix, hub_auth)
+        server = HTTPServer(app)
+        server.listen(CONTRACT_PORT, "127.0.0.1")
+        return server, app
+
+    server, app = asyncio.run_coroutine_threadsafe(start(), service_loop).result(timeout=60)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(url, timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"contract service did not start: {(tmp_path / 'service.log').read_text()}")
-            time.sleep(0.2)
-        getattr(StoreContract(), check)(ThroughTheService(url, tokens))
+        getattr(StoreContract(), check)(ThroughTheService(f"http://127.0.0.1:{CONTRACT_PORT}{prefix}", tokens))
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+        service_loop.call_soon_threadsafe(server.stop)
+        app.settings["triage_pool"].shutdown(wait=True)
+        store.close()
 
 
 def test_display_names_come_from_the_hub(hub, tokens):

@@ -310,7 +310,7 @@ def make_app(store: ClassStore, prefix: str, hub_auth: HubAuth | None = None) ->
         (p + "api/sessions", Sessions, deps),
         (p + "api/answers", Answers, deps),
     ]
-    return web.Application(routes)
+    return web.Application(routes, triage_pool=pool)
 
 
 async def serve(location: str | None = None) -> None:
