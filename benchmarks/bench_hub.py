@@ -49,16 +49,44 @@ TIMEOUT = 300
 
 
 def page_assets(html: str, base: str) -> list[str]:
-    """Same-server static files a page links (scripts, styles, icons), as absolute URLs."""
+    """Same-server static files a page links directly (scripts, styles), as absolute URLs."""
     urls = []
     for ref in ASSET.findall(html):
         url = urljoin(base, ref.replace("&amp;", "&"))
-        path = url.split("?", 1)[0]
-        static = any(part in path for part in ("/static/", "/templates/", "/labextensions/")) or \
-            path.endswith((".js", ".css", ".woff", ".woff2", ".ico", ".png", ".svg"))
-        if url.startswith(base) and static:
+        if url.startswith(base) and _static(url):
             urls.append(url)
     return sorted(set(urls))
+
+
+def _static(url: str) -> bool:
+    path = url.split("?", 1)[0]
+    return any(part in path for part in ("/static/", "/templates/", "/labextensions/", "/api/themes/")) or \
+        path.endswith((".js", ".css", ".woff", ".woff2", ".ico", ".png", ".svg"))
+
+
+def browser_assets(hub: Hub, name: str) -> list[str]:
+    """What one real Chromium fetches to bring the explorer up (widget code included), as paths after
+    /user/<name>/: every simulated student then fetches the same files, as their browsers would."""
+    from browser_support import ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    prefix = f"{hub.url}/user/{name}/"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
+        page = browser.new_page()
+        urls: list[str] = []
+        page.on("request", lambda r: urls.append(r.url))
+        page.goto(f"{hub.url}/hub/login")
+        page.fill("#username_input", name)
+        page.fill("#password_input", hub.people[name])
+        page.click("#login_submit")
+        page.wait_for_url(f"**/user/{name}/voila/tree**", timeout=TIMEOUT * 1000)
+        urls.clear()
+        page.goto(f"{prefix}voila/render/{APP}")
+        page.locator(".triage-disposition").first.wait_for(timeout=TIMEOUT * 1000)
+        page.close(run_before_unload=True)
+        browser.close()
+    return sorted({u[len(prefix):] for u in urls if u.startswith(prefix) and _static(u)})
 
 
 async def widgets_ready(ws_url: str, cookie: str) -> int:
@@ -83,7 +111,7 @@ async def widgets_ready(ws_url: str, cookie: str) -> int:
         ws.close()
 
 
-def student(hub: Hub, name: str) -> dict[str, float]:
+def student(hub: Hub, name: str, assets: list[str]) -> dict[str, float]:
     """One student: log in, reach their server, open the explorer, wait for its widgets, close the tab."""
     s = requests.Session()
     t0 = time.perf_counter()
@@ -102,8 +130,9 @@ def student(hub: Hub, name: str) -> dict[str, float]:
     page.raise_for_status()
     kernel_id = KERNEL_ID.search(page.text)[1]
     t_page = time.perf_counter()
-    with ThreadPoolExecutor(6) as pool:
-        list(pool.map(lambda u: s.get(u, timeout=TIMEOUT).raise_for_status(), page_assets(page.text, base)))
+    wanted = sorted(set(page_assets(page.text, base)) | {base + a for a in assets})
+    with ThreadPoolExecutor(6) as pool:  # a browser's six connections per host
+        list(pool.map(lambda u: s.get(u, timeout=TIMEOUT).raise_for_status(), wanted))
     t_assets = time.perf_counter()
     cookie = "; ".join(f"{c.name}={c.value}" for c in s.cookies if base.startswith(f"{hub.url}{c.path or '/'}"))
     ws_url = f"{base.replace('http', 'ws', 1)}api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
@@ -166,10 +195,13 @@ def cpu_by_kind(before: dict[int, float], after: dict[int, float]) -> dict[str, 
 
 
 def students_rss_mb(hub: Hub) -> float:
+    """Memory of the students' servers and kernels (not the probe's, not the hub's)."""
     total = 0
     for pid in hub.server_pids():
         try:
-            total += psutil.Process(pid).memory_info().rss
+            p = psutil.Process(pid)
+            if p.environ().get("JUPYTERHUB_USER", "probe") != "probe":
+                total += p.memory_info().rss
         except psutil.Error:
             pass
     return total / 2**20
@@ -193,9 +225,12 @@ def wait_until_quiet(hub: Hub, expect_kernels: int, limit: float = 900) -> float
 def run(n: int, mode: str) -> dict:
     state = new_state("triage-bench-")
     people = make_people(state, [f"s{i:02d}" for i in range(n)], [])
+    probe = make_people(state, ["probe"], [])
     preheat = APP if mode == "warm" else "none"
-    hub = start_hub(state, people, extra_env={"TRIAGE_HUB_PREHEAT": preheat, "TRIAGE_CULL_TIMEOUT": "3600"})
+    hub = start_hub(state, {**people, **probe}, extra_env={"TRIAGE_HUB_PREHEAT": preheat,
+                                                           "TRIAGE_CULL_TIMEOUT": "3600"})
     try:
+        assets = browser_assets(hub, "probe")
         settle = 0.0
         if mode in ("prestarted", "warm"):
             started = prestart(HubApi(hub.api, hub.admin_token()), list(people), parallel=4)
@@ -206,7 +241,7 @@ def run(n: int, mode: str) -> dict:
         before_cpu = cpu_seconds(hub_processes(hub))
         t0 = time.perf_counter()
         with ThreadPoolExecutor(n) as pool:
-            futures = [pool.submit(student, hub, name) for name in people]
+            futures = [pool.submit(student, hub, name, assets) for name in people]
             results, errors = [], []
             peak_mb = 0.0
             while not all(f.done() for f in futures):
@@ -228,7 +263,7 @@ def run(n: int, mode: str) -> dict:
             "cpu_s_per_arrival": busy / n,
             "cpu_s_per_arrival_by_process": {k: v / n for k, v in by_kind.items()},
             "students_peak_mb": peak_mb, "mb_per_student": peak_mb / n,
-            "settle_s": settle, "load_avg_1m_at_end": psutil.getloadavg()[0],
+            "settle_s": settle, "load_avg_1m_at_end": psutil.getloadavg()[0], "assets_per_page": len(assets),
         }
     finally:
         stop_hub(hub)
