@@ -32,9 +32,10 @@ from urllib.parse import urljoin
 
 import psutil
 import requests
-from common import save, summary
+from common import RESULTS, save, summary
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
+from urllib3.util.retry import Retry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from hub_support import ROOT, Hub, make_people, new_state, start_hub, stop_hub
@@ -114,6 +115,8 @@ async def widgets_ready(ws_url: str, cookie: str) -> int:
 def student(hub: Hub, name: str, assets: list[str]) -> dict[str, float]:
     """One student: log in, reach their server, open the explorer, wait for its widgets, close the tab."""
     s = requests.Session()
+    # like a browser, retry an idempotent request once when a reused keep-alive connection was reset
+    s.mount("http://", requests.adapters.HTTPAdapter(max_retries=Retry(total=1, allowed_methods={"GET"})))
     t0 = time.perf_counter()
     login = s.get(f"{hub.url}/hub/login", timeout=TIMEOUT)
     xsrf = re.search(r'name="_xsrf" value="([^"]+)"', login.text)[1]
@@ -274,12 +277,16 @@ def main() -> None:
     parser.add_argument("--students", default="10,20,30")
     parser.add_argument("--modes", default="warm,prestarted,cold")
     parser.add_argument("--note", default="", help="recorded with the figures (e.g. 'machine shared, under load')")
+    parser.add_argument("--append", action="store_true", help="keep earlier runs of other sizes and configurations")
     args = parser.parse_args()
     out: dict = {"note": args.note, "runs": []}
+    if args.append and RESULTS.exists():
+        earlier = json.loads(RESULTS.read_text()).get("hub", {})
+        out = {"note": args.note or earlier.get("note", ""), "runs": earlier.get("runs", [])}
     for mode in args.modes.split(","):
         for n in (int(x) for x in args.students.split(",")):
             result = run(n, mode)
-            out["runs"].append(result)
+            out["runs"] = [r for r in out["runs"] if (r["mode"], r["students"]) != (mode, n)] + [result]
             tti = result["tti_ms"]
             print(f"{mode:10} {n:3} students: p95 {tti['p95'] / 1000 if tti else float('nan'):.1f} s, "
                   f"errors {result['errors']}, {result['cpu_s_per_arrival']:.2f} CPU-s/arrival, "
