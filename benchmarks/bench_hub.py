@@ -38,7 +38,7 @@ from tornado.websocket import websocket_connect
 from urllib3.util.retry import Retry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from hub_support import ROOT, Hub, make_people, new_state, start_hub, stop_hub
+from hub_support import ROOT, Hub, make_people, new_state, remove_state, start_hub, stop_hub
 from wire_client import _decode, _message
 
 from triage.hubservice.prestart import HubApi, prestart
@@ -270,6 +270,7 @@ def run(n: int, mode: str) -> dict:
         }
     finally:
         stop_hub(hub)
+        remove_state(state)
 
 
 def main() -> None:

@@ -214,7 +214,17 @@ def running_hub(students: list[str], instructors: list[str], extra_env: dict[str
     finally:
         stop_hub(hub)
         if not keep_state:
-            shutil.rmtree(state, ignore_errors=True)
+            remove_state(state)
+
+
+def remove_state(state: Path) -> None:
+    """The state folder and the students' kernel runtime folders (see ClassSpawner.runtime_dir)."""
+    import hashlib
+
+    tag = hashlib.sha256(str((state / "homes").resolve()).encode()).hexdigest()[:8]
+    for runtime in Path(tempfile.gettempdir()).glob(f"triage-rt-{tag}-*"):
+        shutil.rmtree(runtime, ignore_errors=True)
+    shutil.rmtree(state, ignore_errors=True)
 
 
 # --- running code in a student's own kernel (what a student can do from a notebook) ---------------------

@@ -10,6 +10,7 @@ between: when the hub runs as root, each server runs as the numeric user id the 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -44,8 +45,10 @@ class ClassSpawner(LocalProcessSpawner):
 
     @property
     def runtime_dir(self) -> str:
-        """Kernels' connection files and IPC sockets: short (Unix socket paths stop at 107 bytes) and private."""
-        return str(Path(tempfile.gettempdir()) / f"triage-rt-{self.user.name}")
+        """Kernels' connection files and IPC sockets: short (Unix socket paths stop at 107 bytes), private, and
+        distinct for each hub on the machine (a short hash of its homes folder)."""
+        hub = hashlib.sha256(str(Path(self.homes_dir).resolve()).encode()).hexdigest()[:8]
+        return str(Path(tempfile.gettempdir()) / f"triage-rt-{hub}-{self.user.name}")
 
     def _ids(self) -> tuple[int, int]:
         account = AccountBook(self.accounts_file).get(self.user.name)
