@@ -13,7 +13,7 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab test lint browser-deps bench clean static
+.PHONY: install app present lab test lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,10 +63,10 @@ $(AXE): tests/browser/package.json
 
 browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
 
-test: install lint browser-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
+test: install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests notebooks --nbval-lax
 
-bench: install browser-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
+bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
 	cd benchmarks && ../$(BIN)/python bench_engine.py
 	cd benchmarks && ../$(BIN)/python bench_apps.py --runs 5 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_apps.py --class-pool 30 --fill-delay 20 --sessions 10,20,30
@@ -74,6 +74,7 @@ bench: install browser-deps ## timings (not tests): writes benchmarks/results.js
 	cd benchmarks && ../$(BIN)/python bench_handouts.py
 	cd benchmarks && ../$(BIN)/python bench_store.py
 	cd benchmarks && ../$(BIN)/python bench_static.py --runs 5
+	cd benchmarks && ../$(BIN)/python bench_hub.py --students 10,20,30 --modes warm,prestarted,cold
 	cd benchmarks && ../$(BIN)/python report.py
 
 # Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.
@@ -82,6 +83,36 @@ PAPER ?= a4
 .PHONY: handouts
 handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter)
 	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE))
+
+# --- JupyterHub for a class on one machine (README "The apps on JupyterHub"); run as root so that each
+# student's server runs as their own user id. Accounts: make hub-accounts ROSTER=names.csv
+HUB_STATE   ?= $(CURDIR)/.hub
+HUB_PORT    ?= 8000
+HUB_PREHEAT ?= 04_triage_explorer.ipynb
+HUB_STAMP   := $(VENV)/.hub-stamp
+CHP         := deploy/node_modules/.bin/configurable-http-proxy
+HUB_ENV      = TRIAGE_HUB_STATE=$(HUB_STATE) TRIAGE_HUB_PORT=$(HUB_PORT) TRIAGE_HUB_PREHEAT=$(HUB_PREHEAT)
+
+$(HUB_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,hub]'
+	touch $(HUB_STAMP)
+
+$(CHP): deploy/package.json deploy/package-lock.json
+	cd deploy && npm ci --no-audit --no-fund --silent
+	touch $(CHP)
+
+hub-deps: $(HUB_STAMP) $(CHP) ## JupyterHub ([hub] extra) and the pinned configurable-http-proxy (npm, deploy/)
+
+hub: hub-deps ## JupyterHub for a class on http://127.0.0.1:8000 (state in .hub/; HUB_PORT=, HUB_PREHEAT=)
+	@test -s $(HUB_STATE)/accounts.json || echo "No accounts yet: make hub-accounts ROSTER=names.csv (one name per line)"
+	$(HUB_ENV) $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
+
+hub-accounts: hub-deps ## create accounts from ROSTER (name[,instructor] per line); prints name,password once
+	@test -n "$(ROSTER)" || { echo "usage: make hub-accounts ROSTER=names.csv"; exit 2; }
+	@$(HUB_ENV) $(BIN)/python -m triage.hubservice accounts import $(ROSTER)
+
+hub-prestart: hub-deps ## start every student's server before class (while make hub runs)
+	$(HUB_ENV) TRIAGE_HUB_API=http://127.0.0.1:$(HUB_PORT)/hub/api $(BIN)/python -m triage.hubservice prestart
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -172,6 +172,21 @@ def main() -> None:
         for name, rd in st["reads"].items():
             lines.append(f"| {name} | {rd['current_poll_us']:.0f} us | {rd['poll_tally_us']:.0f} us "
                          f"| {rd['class_kernel_cpu_percent']:.1f} % of one core |")
+    if "hub" in r:
+        h = r["hub"]
+        lines += ["## JupyterHub: a class logging in and opening the explorer together (`bench_hub.py`)", "",
+                  "Protocol-level students (login form, OAuth to their own server, page, static files, kernel "
+                  "websocket until the widget states arrive). `warm`: servers prestarted, each keeping one explorer "
+                  "kernel that already ran the notebook; `prestarted`: servers prestarted, kernels start on "
+                  "request; `cold`: each login spawns the server. Target: 30 students, p95 < 5 s, 0 errors.",
+                  *([f"Conditions: {h['note']}"] if h.get("note") else []), "",
+                  "| configuration | students | p95 (median) to interactive | errors | CPU-s per arrival "
+                  "| memory per student | load average at end |", "|---|---|---|---|---|---|---|"]
+        for v in h["runs"]:
+            t = v["tti_ms"]
+            tti = f"{t['p95'] / 1000:.1f} s ({t['median'] / 1000:.1f} s)" if t else "-"
+            lines.append(f"| {v['mode']} | {v['students']} | {tti} | {v['errors']} | {v['cpu_s_per_arrival']:.2f} "
+                         f"| {v['mb_per_student']:.0f} MB | {v['load_avg_1m_at_end']:.1f} |")
         lines.append("")
     if "notes" in r:
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]

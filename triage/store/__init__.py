@@ -215,7 +215,15 @@ def _open_postgres(url: str) -> ClassStore:
 
 # URL scheme -> opener of a store at that URL. A location without a scheme is a SQLite file path.
 # Another backend registers itself here (e.g. the JupyterHub service client: "http", "https").
-OPENERS: dict[str, Opener] = {"postgresql": _open_postgres, "postgres": _open_postgres}
+def _open_hub_service(location: str) -> ClassStore:
+    """The JupyterHub class-store service at an http(s) URL (:mod:`.hub`), with the caller's hub token."""
+    from .hub import HubStore
+
+    return HubStore(location)
+
+
+OPENERS: dict[str, Opener] = {"postgresql": _open_postgres, "postgres": _open_postgres,
+                              "http": _open_hub_service, "https": _open_hub_service}
 
 
 def register_opener(scheme: str, opener: Opener) -> None:
@@ -248,7 +256,7 @@ def open_store(location: str | None = None) -> ClassStore:
     :class:`~triage.errors.StoreCorruptError` (damaged, or not a triage class database; the file is
     left untouched) or :class:`~triage.errors.StoreError`, each naming the location.
     """
-    loc = location or default_location()
+    loc = location or os.environ.get("TRIAGE_STORE_URL") or default_location()  # the hub sets TRIAGE_STORE_URL
     scheme = _scheme(loc)
     if scheme is not None:
         opener = OPENERS.get(scheme)

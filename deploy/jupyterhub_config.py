@@ -1,0 +1,136 @@
+# JupyterHub for a class on one machine: `make hub` (README "The apps on JupyterHub").
+#
+# Everything listens on 127.0.0.1 unless TRIAGE_HUB_IP says otherwise (put TLS in front for a real
+# class). Settings come from the environment so that `make hub` and the tests use the same file:
+#   TRIAGE_HUB_STATE      folder for everything the hub keeps (default .hub/, git-ignored)
+#   TRIAGE_HUB_IP / TRIAGE_HUB_PORT            public address (127.0.0.1:8000)
+#   TRIAGE_HUB_API_PORT / TRIAGE_PROXY_API_PORT / TRIAGE_STORE_PORT   internal ports (8081, 8001, 10101)
+#   TRIAGE_CLASS_DB       the class store: a SQLite path (default <state>/store/class.db) or postgresql://...
+#   TRIAGE_HUB_PREHEAT    apps that keep one warm kernel in each student's server ("none" for none)
+#   TRIAGE_HUB_FILL_DELAY seconds before a used warm kernel is replaced (default 120: after the rush)
+#   TRIAGE_CULL_TIMEOUT   seconds of inactivity before a student's server is stopped (default 3600)
+# ruff: noqa: F821  (`c` and `get_config` are provided by JupyterHub when it loads this file)
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from triage.hubservice.accounts import AccountBook
+from triage.hubservice.service import INSTRUCTOR_SCOPE
+from triage.hubservice.spawner import can_isolate, student_python
+
+c = get_config()
+
+DEPLOY = Path(__file__).resolve().parent
+ROOT = DEPLOY.parent
+STATE = Path(os.environ.get("TRIAGE_HUB_STATE", ROOT / ".hub")).resolve()
+IP = os.environ.get("TRIAGE_HUB_IP", "127.0.0.1")
+PORT = int(os.environ.get("TRIAGE_HUB_PORT", "8000"))
+HUB_API_PORT = int(os.environ.get("TRIAGE_HUB_API_PORT", "8081"))
+PROXY_API_PORT = int(os.environ.get("TRIAGE_PROXY_API_PORT", "8001"))
+STORE_PORT = int(os.environ.get("TRIAGE_STORE_PORT", "10101"))
+PREHEAT = [n for n in os.environ.get("TRIAGE_HUB_PREHEAT", "04_triage_explorer.ipynb").split(",")
+           if n.strip() and n.strip() != "none"]
+FILL_DELAY = os.environ.get("TRIAGE_HUB_FILL_DELAY", "120")
+CULL_TIMEOUT = int(os.environ.get("TRIAGE_CULL_TIMEOUT", "3600"))
+STORE_SERVICE = "triage-store"
+
+# --- the state folder: private to the hub's user, except that students pass through to their homes
+HUB_DIR, STORE_DIR, HOMES = STATE / "hub", STATE / "store", STATE / "homes"
+for folder, mode in ((STATE, 0o711), (HUB_DIR, 0o700), (STORE_DIR, 0o700), (HOMES, 0o711)):
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(mode)
+ACCOUNTS = STATE / "accounts.json"
+STORE_DB = os.environ.get("TRIAGE_CLASS_DB") or str(STORE_DIR / "class.db")
+PRESTART_TOKEN = HUB_DIR / "prestart-token"
+if not PRESTART_TOKEN.exists():
+    PRESTART_TOKEN.touch(mode=0o600)
+    PRESTART_TOKEN.write_text(secrets.token_hex(32), encoding="utf-8")
+
+c.JupyterHub.bind_url = f"http://{IP}:{PORT}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{HUB_API_PORT}"
+c.JupyterHub.db_url = f"sqlite:///{HUB_DIR / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(HUB_DIR / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(HUB_DIR / "jupyterhub.pid")
+c.JupyterHub.template_vars = {
+    "announcement_login": "Educational use only: these apps teach; they never diagnose. "
+                          "Log in with the name and password your instructor gave you.",
+}
+
+# --- the proxy: configurable-http-proxy pinned in deploy/package.json (make hub installs it)
+c.ConfigurableHTTPProxy.command = [str(DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PROXY_API_PORT}"
+c.ConfigurableHTTPProxy.pid_file = str(HUB_DIR / "proxy.pid")
+
+# --- login: each person's own password from the class list (python -m triage.hubservice accounts)
+c.JupyterHub.authenticator_class = "triage.hubservice.auth.ClassListAuthenticator"
+c.ClassListAuthenticator.accounts_file = str(ACCOUNTS)
+book = AccountBook(ACCOUNTS)
+c.JupyterHub.load_groups = {"instructors": {"users": [a.name for a in book.accounts() if a.is_instructor]}}
+
+# --- student servers: lean (Voilà only), own uid and home, the suite's Voilà settings, offline
+c.JupyterHub.spawner_class = "triage.hubservice.spawner.ClassSpawner"
+c.ClassSpawner.accounts_file = str(ACCOUNTS)
+c.ClassSpawner.homes_dir = str(HOMES)
+STUDENT_PYTHON = student_python(STATE) if can_isolate() else sys.executable
+c.Spawner.cmd = [STUDENT_PYTHON, "-m", "jupyterhub.singleuser"]
+c.Spawner.args = [f"--config={DEPLOY / 'student_server_config.py'}"]
+c.Spawner.notebook_dir = str(ROOT / "notebooks")
+c.Spawner.default_url = "/voila/tree"
+c.Spawner.disable_user_config = True  # a student's own ~/.jupyter cannot turn JupyterLab or terminals back on
+c.Spawner.environment = {
+    # the offline `triage` template first, then the project environment's Voilà templates and widget code
+    "JUPYTER_PATH": os.pathsep.join([str(ROOT / "share" / "jupyter"), str(Path(sys.prefix) / "share" / "jupyter")]),
+    "TRIAGE_STORE_URL": f"http://127.0.0.1:{STORE_PORT}/services/{STORE_SERVICE}/",
+    "TRIAGE_HUB_PREHEAT": ",".join(PREHEAT),
+    "TRIAGE_HUB_FILL_DELAY": FILL_DELAY,
+    "PYTHONUNBUFFERED": "1",
+    "PATH": os.pathsep.join([str(Path(STUDENT_PYTHON).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+}
+# the server's (and its kernels') token: reach the class service; instructors' also reads the class
+c.Spawner.server_token_scopes = [
+    "users:activity!user", "access:servers!server", f"access:services!service={STORE_SERVICE}", INSTRUCTOR_SCOPE,
+]
+c.Spawner.interrupt_timeout = 3  # a Jupyter server often ignores the first SIGINT; SIGTERM follows sooner
+c.Spawner.start_timeout = 180
+c.Spawner.http_timeout = 180
+if not can_isolate():
+    print("jupyterhub_config: not running as root, so every student's server runs as this user and students are "
+          "NOT isolated from each other's files; run `make hub` as root for a class.", file=sys.stderr)
+
+# --- roles: every user may call the class service; the instructors group reads the class
+c.JupyterHub.custom_scopes = {
+    INSTRUCTOR_SCOPE: {"description": "Read the class's answers, poll tallies and sessions; run polls."},
+}
+c.JupyterHub.load_roles = [
+    {"name": "user", "scopes": ["self", f"access:services!service={STORE_SERVICE}"]},
+    {"name": "triage-instructor", "groups": ["instructors"],
+     "scopes": [INSTRUCTOR_SCOPE, f"access:services!service={STORE_SERVICE}"]},
+    {"name": "idle-culler", "services": ["idle-culler"],
+     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+    {"name": "triage-prestart", "services": ["triage-prestart"],
+     "scopes": ["list:users", "admin:users", "admin:servers"]},
+]
+
+# --- services: the class store, the idle culler, and the token `make hub-prestart` uses
+c.JupyterHub.services = [
+    {
+        "name": STORE_SERVICE,
+        "url": f"http://127.0.0.1:{STORE_PORT}",
+        "command": [sys.executable, "-m", "triage.hubservice", "serve"],
+        "environment": {"TRIAGE_CLASS_DB": STORE_DB, "PYTHONUNBUFFERED": "1"},
+        "cwd": str(STORE_DIR),
+        "display": False,
+    },
+    {
+        "name": "idle-culler",
+        "command": [sys.executable, "-m", "triage.hubservice", "culler", f"--timeout={CULL_TIMEOUT}",
+                    f"--cull-every={max(60, CULL_TIMEOUT // 10)}", "--concurrency=4"],
+    },
+    {"name": "triage-prestart", "api_token": PRESTART_TOKEN.read_text(encoding="utf-8").strip()},
+]
+
+# --- site additions (another authenticator, more services, resource limits): a config file of your own
+if os.environ.get("TRIAGE_HUB_EXTRA_CONFIG"):
+    load_subconfig(os.environ["TRIAGE_HUB_EXTRA_CONFIG"])

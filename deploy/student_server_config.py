@@ -1,0 +1,40 @@
+# Each student's Jupyter server on the hub (jupyterhub-singleuser --config=this file).
+#
+# - the suite's voila.json, applied here in full: the Voilà server extension alone reads only its
+#   VoilaConfiguration part (and from the student's home), losing executor timeouts, kernel culling
+#   and the IPC transport;
+# - lean: only the hub, Voilà and triage.serve (landing data, progress) extensions; no JupyterLab, no terminals; the server's own file
+#   routes (contents API, /files, /view, /nbconvert) refuse everyone, so stripped sources stay hidden;
+# - offline: MathJax's public CDN cleared (the server extension sets it; standalone Voilà does not);
+# - warm kernels: the apps in $TRIAGE_HUB_PREHEAT keep one kernel that has already run the notebook.
+# ruff: noqa: F821  (`get_config` is provided by the Jupyter server when it loads this file)
+
+import json
+import os
+from pathlib import Path
+
+c = get_config()
+# the project folder (voila.json, notebooks/); the Zero to JupyterHub image sets TRIAGE_ROOT=/srv/triage
+ROOT = Path(os.environ.get("TRIAGE_ROOT") or Path(__file__).resolve().parents[1])
+
+for section, values in json.loads((ROOT / "voila.json").read_text(encoding="utf-8")).items():
+    for key, value in values.items():
+        c[section][key] = value
+
+c.ServerApp.jpserver_extensions = {
+    "voila.server_extension": True,
+    "triage.serve": True,  # the landing page's data and progress endpoint; identity = the hub user
+    "jupyterlab": False,
+    "jupyter_lsp": False,
+    "jupyter_server_terminals": False,
+    "notebook_shim": False,
+}
+c.ServerApp.terminals_enabled = False
+c.ServerApp.authorizer_class = "triage.hubservice.student_server.LessonAuthorizer"
+c.ServerApp.tornado_settings = {"mathjax_url": None, "mathjax_config": None}
+
+preheat = [name for name in os.environ.get("TRIAGE_HUB_PREHEAT", "").split(",") if name.strip()]
+if preheat:
+    c.ServerApp.kernel_manager_class = "triage.hubservice.student_server.PreheatedKernelManager"
+    c.PreheatedKernelManager.preheat = preheat
+    c.PreheatedKernelManager.fill_delay = float(os.environ.get("TRIAGE_HUB_FILL_DELAY", "120"))
