@@ -113,3 +113,30 @@ def test_set_body_keeps_header_and_footer():
 def test_the_frame_carries_the_app_class(css):
     assert css in app_frame(make_context(), "01_hip_and_back.ipynb", body()).widget._dom_classes
 
+
+
+def test_a_preheated_kernel_builds_at_once_then_adopts_the_student_when_the_page_is_asked_for(monkeypatch):
+    """Waiting for the request in the cell would exceed Voilà's cell timeout; the frame must not block."""
+    import threading
+
+    from triage.model import Urgency
+    from triage.ui import RedFlagDrill
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    monkeypatch.setattr(frame, "_provisional", None)
+    request = threading.Event()
+    student = make_context(name="Ada")
+    student.store.record_drill(student.learner, "d-fever", "urgent", True)  # answered before the reload
+    monkeypatch.setattr(frame, "current_context", lambda: (request.wait(10), student)[1])
+
+    app = RedFlagDrill()  # built while nobody has asked for the page yet
+    assert app.context.learner.display_name == "guest" and "Answering as" not in app.frame.header.value
+    app.answer(Urgency.EMERGENCY)  # a guest answer is not saved
+    request.set()  # the student opens the page
+    thread = next(t for t in threading.enumerate() if t.name == "triage-context")
+    thread.join(10)
+    assert app.context is student
+    assert "Answering as <strong>Ada</strong>" in app.frame.header.value
+    assert (app.right, app.answered) == (1, 1) and app.current.id != "d-fever"
+    assert [a.scenario_id for a in student.store.learner_record(student.learner).drill] == ["d-fever"]
