@@ -52,6 +52,8 @@ def open_app(page: Page, server: str, name: str) -> None:
     expect(page.locator("#rendered_cells")).to_be_visible(timeout=RENDER_TIMEOUT)
     if name != "00_start_here.ipynb":  # the only notebook without a widget app
         expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    if page.locator(".triage-app").count():  # a framed app: wait until its page knows who is answering
+        expect(page.locator(".triage-who, .triage-message").first).to_be_visible(timeout=RENDER_TIMEOUT)
 
 
 def test_explorer_red_flag_gives_the_emergency_disposition(page, server):
@@ -156,8 +158,8 @@ def test_axe_finds_no_serious_or_critical_violations(app_page):
 
 
 CONTROLS = """[...document.querySelectorAll('#rendered_cells input:not([type=hidden]), #rendered_cells button,'
-    + '#rendered_cells select, #rendered_cells textarea, #rendered_cells a[href]')]
-    .filter(e => e.offsetParent !== null && !e.disabled)"""
+    + '#rendered_cells select, #rendered_cells textarea, #rendered_cells a[href], #rendered_cells summary')]
+    .filter(e => e.offsetParent !== null && !e.disabled && !e.closest('details:not([open]) > :not(summary)'))"""
 
 
 def test_every_control_is_reachable_with_tab(app_page):

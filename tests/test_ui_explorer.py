@@ -62,14 +62,14 @@ def test_care_weeks_beyond_pain_weeks_get_a_plain_message_under_the_control():
     app.care.value = 9  # more than the 2 weeks of pain
     assert "Conservative care (9 weeks) cannot last longer than the pain (2 weeks)" in app.weeks_problem.value
     assert "conservative_care_weeks" not in html_of(app.widget)
-    assert "No result yet" in app.verdict.value
+    assert "No result yet: conservative care (9 weeks) cannot last longer than the pain (2 weeks)" in app.verdict.value
     assert app.assessment is None
-    # the message sits right under the weeks controls
+    # the message sits between the two weeks fields it is about
     column = next(c for c in app.frame.body[0].children if "triage-explorer-inputs" in c._dom_classes)
     kids = list(column.children)
-    assert kids.index(app.weeks_problem) == kids.index(app.care) + 1
+    assert kids.index(app.duration) + 1 == kids.index(app.weeks_problem) == kids.index(app.care) - 1
     app.duration.value = 12
-    assert app.weeks_problem.value == ""
+    assert "triage-problem" not in app.weeks_problem.value and "at most as long as the pain" in app.weeks_problem.value
     assert "Physiatrist" in app.verdict.value
 
 

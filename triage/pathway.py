@@ -23,21 +23,21 @@ class Node:
     label: tuple[str, ...]
     x: int
     y: int
-    w: int = 112
+    w: int = 120
     h: int = 52
 
 
-# A top-down layout, 360 units wide, so it stays readable on a phone (about 14 px text at 390 px)
+# A top-down layout, 380 units wide, so it stays readable on a phone (12.5 px text or more at 390 px)
 # and is drawn no larger than 460 px wide on a big screen (static/triage.css).
 NODES = (
-    Node(START, ("Low back or hip pain",), 80, 8, 200, 44),
+    Node(START, ("Low back or hip pain",), 90, 8, 200, 44),
     Node(NextStep.EMERGENCY_DEPARTMENT, ("Emergency", "department"), 4, 124),
-    Node(NextStep.URGENT_CARE, ("Urgent care", "(same day)"), 124, 124),
-    Node(NextStep.PRIMARY_CARE, ("Primary care", "first visit"), 244, 124),
-    Node(NextStep.ORTHOPEDIC_SURGEON, ("Orthopedic", "surgeon"), 4, 222, 152),
-    Node(NextStep.PHYSIATRIST, ("Physiatrist", "(PM&R)"), 204, 222, 152),
-    Node(NextStep.PHYSICAL_THERAPIST, ("Physical", "therapist"), 4, 292, 152),
-    Node(NextStep.CHIROPRACTOR, ("Chiropractor",), 204, 292, 152),
+    Node(NextStep.URGENT_CARE, ("Urgent care", "(same day)"), 130, 124),
+    Node(NextStep.PRIMARY_CARE, ("Primary care", "first visit"), 256, 124),
+    Node(NextStep.ORTHOPEDIC_SURGEON, ("Orthopedic", "surgeon"), 4, 222, 160),
+    Node(NextStep.PHYSIATRIST, ("Physiatrist", "(PM&R)"), 216, 222, 160),
+    Node(NextStep.PHYSICAL_THERAPIST, ("Physical", "therapist"), 4, 292, 160),
+    Node(NextStep.CHIROPRACTOR, ("Chiropractor",), 216, 292, 160),
 )
 EDGES = (
     (START, NextStep.EMERGENCY_DEPARTMENT, ("emergency", "red flag")),
@@ -48,9 +48,9 @@ EDGES = (
     (NextStep.PRIMARY_CARE, NextStep.PHYSICAL_THERAPIST, ()),
     (NextStep.PRIMARY_CARE, NextStep.CHIROPRACTOR, ()),
 )
-WIDTH, HEIGHT = 360, 384
-SPINE_X, FORK_Y, BUS_Y, REFERRAL_BUS_Y = 180, 68, 200, 200
-NODE_TEXT, EDGE_TEXT = 15, 14
+WIDTH, HEIGHT = 380, 384
+SPINE_X, FORK_Y, REFERRAL_BUS_Y = 190, 68, 200
+NODE_TEXT, EDGE_TEXT = 14, 14
 _ids = itertools.count(1)
 
 # colours chosen for >= 4.5:1 contrast against their backgrounds

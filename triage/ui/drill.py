@@ -164,7 +164,7 @@ class RedFlagDrill:
         scenario = self.current
         voc = vocabulary()
         self.progress.value = f"<h3>Scenario {self.index + 1} of {len(self.order)}</h3>"
-        self.prompt.value = (f'<p class="triage-scenario">{esc(scenario.text)}</p>'
+        self.prompt.value = (f'<p class="triage-scenario" data-scenario="{esc(scenario.id)}">{esc(scenario.text)}</p>'
                              "<p><strong>How urgent is this?</strong></p>")
         chosen = self.answers.get(scenario.id)
         for urgency, b in self.buttons.items():

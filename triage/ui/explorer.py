@@ -29,6 +29,7 @@ RED_FLAG_SYMPTOMS = (
     Symptom.CHILLS,
     Symptom.UNEXPLAINED_WEIGHT_LOSS,
 )
+WEEKS_HINT = '<p class="triage-hint">Conservative care can last at most as long as the pain.</p>'
 # Presentation fields -> the words on the controls (for any problem the controls cannot prevent)
 FIELD_WORDS = {
     "pain_sites": "Where it hurts",
@@ -104,7 +105,7 @@ class Explorer:
         other = [b for s, b in self.symptoms.items() if s not in RED_FLAG_SYMPTOMS]
         inputs = w.VBox([
             _heading("Where does it hurt?"), _group(list(self.sites.values())), self.site_problem,
-            _heading("History"), self.age, self.duration, self.care, self.weeks_problem, self.trauma, self.prefers,
+            _heading("History"), self.age, self.duration, self.weeks_problem, self.care, self.trauma, self.prefers,
             _heading("Red-flag symptoms"), _group(red, "triage-group"),
             _heading("Other symptoms"), _group(other, "triage-group"),
             _heading("Findings from an assessment"), _group(list(self.findings.values()), "triage-group"),
@@ -168,18 +169,21 @@ class Explorer:
         """What is wrong with the inputs, by where it is shown: (message next to the control, short fix)."""
         out: dict[str, tuple[str, str]] = {}
         if not any(b.value for b in self.sites.values()):
-            out["sites"] = ("Tick at least one place where it hurts.", "tick where it hurts.")
+            out["sites"] = ("Tick at least one place where it hurts.",
+                            "tick at least one place where it hurts (under “Where does it hurt?”).")
         if self.care.value > self.duration.value:
-            out["weeks"] = (f"Conservative care ({self.care.value:g} weeks) cannot last longer than the pain "
-                            f"({self.duration.value:g} weeks). Lower the care weeks or raise the pain weeks.",
-                            "the care weeks are more than the pain weeks (see History).")
+            weeks = (f"conservative care ({self.care.value:g} weeks) cannot last longer than the pain "
+                     f"({self.duration.value:g} weeks)")
+            out["weeks"] = (f"{weeks[:1].upper()}{weeks[1:]}: lower one of them.",
+                            f"{weeks}; change the weeks under History.")
         return out
 
     def update(self) -> None:
         """Re-assess and redraw; problems with the inputs are shown next to their controls, never raised."""
         found = self.problems()
         self.site_problem.value = _problem_html(found["sites"][0] if "sites" in found else "")
-        self.weeks_problem.value = _problem_html(found["weeks"][0] if "weeks" in found else "")
+        # the weeks line is always there (a hint until the numbers disagree), so nothing below it jumps
+        self.weeks_problem.value = _problem_html(found["weeks"][0]) if "weeks" in found else WEEKS_HINT
         self.other_problem.value = ""
         if found:
             self.assessment = None
@@ -205,4 +209,5 @@ class Explorer:
 
 
 def _problem_html(text: str) -> str:
-    return f'<p class="triage-problem" role="alert">{esc(text)}</p>' if text else ""
+    # not a live region itself: the verdict (a status region) says the same, so it is announced once
+    return f'<p class="triage-problem">{esc(text)}</p>' if text else ""
