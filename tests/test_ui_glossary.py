@@ -4,9 +4,8 @@ from ui_support import html_of, make_context
 
 from triage.glossary import glossary
 from triage.knowledge import knowledge
-from triage.ui.glossary import Glossary
 from triage.ui.common import esc
-from triage.ui.glossary import glossary_html
+from triage.ui.glossary import Glossary, glossary_html
 
 
 def test_the_panel_lists_every_term_and_every_guide_section():

@@ -38,7 +38,8 @@ def show(page, body: str) -> None:
 
 
 def test_a_clean_page_passes_every_check(page):
-    show(page, '<p>Fine text.</p><button class="triage-primary" style="min-height:44px;min-width:44px;font:inherit">Go on</button>'
+    show(page, '<p>Fine text.</p>'
+               '<button class="triage-primary" style="min-height:44px;min-width:44px;font:inherit">Go on</button>'
                '<label><input type="checkbox" style="width:24px;height:24px"> Fever</label>')
     assert vc.run_all(page) == {}
 

@@ -39,7 +39,8 @@ _VISIBLE = """
   };
   const describe = (el) => {
     const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\\s+/g, ' ');
-    const cls = typeof el.className === 'string' ? el.className.split(/\\s+/).filter(c => c.startsWith('triage-')).join('.') : '';
+    const cls = typeof el.className !== 'string' ? ''
+      : el.className.split(/\\s+/).filter(c => c.startsWith('triage-')).join('.');
     return `${el.tagName.toLowerCase()}${cls ? '.' + cls : ''} "${text.slice(0, 50)}"`;
   };
 """
@@ -49,7 +50,8 @@ OVERFLOW_JS = "() => {" + _VISIBLE + """
   const vw = document.documentElement.clientWidth;
   for (const el of [document.documentElement, document.body, document.getElementById('rendered_cells')]) {
     if (el && el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'hidden') {
-      out.push(`the page scrolls sideways: ${el.id || el.tagName.toLowerCase()} is ${el.scrollWidth} px wide in ${el.clientWidth} px`);
+      const name = el.id || el.tagName.toLowerCase();
+      out.push(`the page scrolls sideways: ${name} is ${el.scrollWidth} px wide in ${el.clientWidth} px`);
     }
   }
   // only tables and code may scroll sideways on their own; any other box that does hides content
@@ -73,7 +75,8 @@ OVERFLOW_JS = "() => {" + _VISIBLE + """
 CLIPPED_JS = "() => {" + _VISIBLE + """
   const out = [];
   const sel = 'label, button, summary, select, [role=tab], [role=button], a, h1, h2, h3, h4, th, '
-    + '.widget-label, .widget-label-basic, .widget-label-basic span, .widget-toggle-button, .triage-app p, .triage-app li';
+    + '.widget-label, .widget-label-basic, .widget-label-basic span, .widget-toggle-button, '
+    + '.triage-app p, .triage-app li';
   for (const el of document.querySelectorAll(sel)) {
     if (!visible(el) || !(el.innerText || '').trim()) continue;
     if (el.tagName === 'SELECT') {
@@ -137,7 +140,8 @@ TARGETS_JS = "() => {" + _VISIBLE + """
     const cx = (b.left + b.right) / 2, cy = (b.top + b.bottom) / 2;
     const crowded = boxes.some((o, j) => j !== i && !targets[j].contains(el) && !el.contains(targets[j])
                                 && distance(cx, cy, o) < 12);
-    if (crowded) out.push(`${describe(el)} is ${Math.round(b.width)} x ${Math.round(b.height)} px, closer than 12 px to another control`);
+    const size = `${Math.round(b.width)} x ${Math.round(b.height)} px`;
+    if (crowded) out.push(`${describe(el)} is ${size}, closer than 12 px to another control`);
   });
   return out;
 }"""
