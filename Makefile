@@ -60,6 +60,7 @@ bench: install browser-deps ## timings (not tests): writes benchmarks/results.js
 	cd benchmarks && ../$(BIN)/python bench_apps.py --runs 5 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_apps.py --class-pool 30 --fill-delay 20 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_suite.py
+	cd benchmarks && ../$(BIN)/python bench_store.py
 	cd benchmarks && ../$(BIN)/python report.py
 
 clean:

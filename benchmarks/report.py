@@ -103,6 +103,29 @@ def main() -> None:
         lines += ["## Test suite", "", "| measure | value | target |", "|---|---|---|",
                   f"| nbval over notebooks/ | {s['nbval_s']:.0f} s | < 60 s |",
                   f"| whole `make test` | {s['make_test_s']:.0f} s | < 300 s |", ""]
+    if "store" in r:
+        st = r["store"]
+        lines += [f"## Class store ({st['writers']} writer processes x {st['answers_each']} answers at once, one "
+                  "transaction each)", "",
+                  "The machine is shared with other work: load average "
+                  f"{' / '.join(map(str, st['load_average_at_start']))} at the start "
+                  f"({' / '.join(map(str, st['load_average_at_end']))} at the end), on 2 cores; PostgreSQL is "
+                  "a local server with fsync on.", "",
+                  "| backend | answers/s | write p95 (max) | errors | current_poll + poll_tally p95 during the writes "
+                  "| size per 1,000 answers |", "|---|---|---|---|---|---|"]
+        for name, t in st["throughput"].items():
+            size = st["size"][name]["bytes_per_1000_answers"] / 1024
+            lines.append(f"| {name} | {t['answers_per_s']:,.0f} | {t['write_ms']['p95']:.0f} ms "
+                         f"({t['write_ms']['max']:.0f} ms) | {t['errors']} | "
+                         f"{t['poll_read_ms_during_writes']['p95']:.1f} ms | {size:.0f} KiB |")
+        lines += ["", f"Live-poll reads (a poll with 30 answers), as each of {st['kernels_reading']} kernels repeats "
+                  f"them {st['reads_per_kernel_per_s']} times a second:", "",
+                  "| backend | current_poll | poll_tally | CPU of the whole class's kernels (client side) |",
+                  "|---|---|---|---|"]
+        for name, rd in st["reads"].items():
+            lines.append(f"| {name} | {rd['current_poll_us']:.0f} us | {rd['poll_tally_us']:.0f} us "
+                         f"| {rd['class_kernel_cpu_percent']:.1f} % of one core |")
+        lines.append("")
     if "notes" in r:
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))

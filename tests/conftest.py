@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from ipywidgets.widgets.widget import CallbackDispatcher
+from pg_server import pg_server, pg_url  # noqa: F401 - a real PostgreSQL server for the store tests
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +37,12 @@ def fail_on_swallowed_callback_errors(monkeypatch):
 def isolated_progress(tmp_path, monkeypatch):
     """Never touch a real student's progress file from tests."""
     monkeypatch.setenv("TRIAGE_PROGRESS_FILE", str(tmp_path / "progress" / "progress.json"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_class_store(tmp_path, monkeypatch):
+    """Never touch a real class database from tests (the default is under the user's home)."""
+    monkeypatch.setenv("TRIAGE_CLASS_DB", str(tmp_path / "class-store" / "class.db"))
 
 
 def pytest_terminal_summary(terminalreporter):

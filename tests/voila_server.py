@@ -42,6 +42,7 @@ def voila_server(
         **os.environ,
         "JUPYTER_PATH": str(ROOT / "share" / "jupyter"),
         "TRIAGE_PROGRESS_FILE": str(tmp / "progress.json"),
+        "TRIAGE_CLASS_DB": str(tmp / "class.db"),
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }

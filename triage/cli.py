@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage assess|rules|providers|red-flags|validate|new-case|export-quiz``.
+"""Command line: ``python -m triage assess|rules|providers|red-flags|validate|new-case|export-quiz|class``.
 
 Exit status: 0 on success, 2 on bad input (with a message naming the file, line and field),
 1 when ``validate`` finds problems in case files.
@@ -66,8 +66,14 @@ def _case_commands(sub: argparse._SubParsersAction) -> None:
     register(sub)
 
 
+def _class_commands(sub: argparse._SubParsersAction) -> None:
+    from .class_cli import register
+
+    register(sub)
+
+
 # Sub-commands contributed by other modules.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands]
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands, _class_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

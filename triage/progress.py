@@ -1,4 +1,7 @@
-"""A student's saved answers, kept in a small JSON file that survives kernel restarts.
+"""A student's saved answers, kept in a small JSON file that survives kernel restarts (legacy).
+
+The class store (:mod:`triage.store`) replaces this file; :func:`triage.store.legacy.import_legacy_progress`
+copies a user's file into it once. The case player uses :class:`ProgressStore` until it moves to the store.
 
 Writes are atomic (write a temporary file in the same folder, then ``os.replace``). A file that
 cannot be read is never overwritten: it is moved aside to ``<name>.corrupt-<timestamp>`` and the
@@ -32,6 +35,31 @@ class Answer:
     correct: bool
 
 
+def read_progress(path: Path) -> tuple[dict[str, dict[str, Answer]], dict[str, int]]:
+    """The answers and revealed stages in a progress file; :class:`ProgressError` naming the file if unreadable.
+
+    Only reads: the file is never changed or moved here.
+    """
+    name = str(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProgressError(Problem("", f"saved progress is not valid JSON ({exc})", name)) from None
+    except OSError as exc:
+        raise ProgressError(Problem("", f"saved progress cannot be read ({exc.strerror})", name)) from None
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        raise ProgressError(Problem("version", f"expected a progress file of version {VERSION}", name))
+    try:
+        answers = {
+            str(case): {str(q): Answer([str(c) for c in a["chosen"]], bool(a["correct"])) for q, a in qs.items()}
+            for case, qs in data["answers"].items()
+        }
+        revealed = {str(k): int(v) for k, v in data["revealed"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProgressError(Problem("answers", f"unexpected structure ({exc!r})", name)) from None
+    return answers, revealed
+
+
 @dataclass
 class ProgressStore:
     """Answers per case and question, plus how many stages of each case were revealed."""
@@ -61,23 +89,7 @@ class ProgressStore:
             self.warning = f"{exc} - the unreadable file was kept as {aside}; starting a fresh record."
 
     def _load(self) -> None:
-        name = str(self.path)
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ProgressError(Problem("", f"saved progress is not valid JSON ({exc})", name)) from None
-        except OSError as exc:
-            raise ProgressError(Problem("", f"saved progress cannot be read ({exc.strerror})", name)) from None
-        if not isinstance(data, dict) or data.get("version") != VERSION:
-            raise ProgressError(Problem("version", f"expected a progress file of version {VERSION}", name))
-        try:
-            self.answers = {
-                case: {q: Answer([str(c) for c in a["chosen"]], bool(a["correct"])) for q, a in qs.items()}
-                for case, qs in data["answers"].items()
-            }
-            self.revealed = {str(k): int(v) for k, v in data["revealed"].items()}
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ProgressError(Problem("answers", f"unexpected structure ({exc!r})", name)) from None
+        self.answers, self.revealed = read_progress(self.path)
 
     def to_dict(self) -> dict[str, Any]:
         return {

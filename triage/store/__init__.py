@@ -5,8 +5,12 @@ which one they talk to, and ``tests/store_contract.py`` runs the same checks aga
 
 - :class:`~triage.store.memory.MemoryStore`: in this process only (tests; the fallback that keeps
   an app working, unsaved, when the real store cannot be written).
-- SQLite (embedded default), PostgreSQL (many machines) and the JupyterHub service client live in
-  their own modules and are chosen by :func:`open_store`.
+- :class:`~triage.store.sqlite.SqliteStore` (embedded default, one file) and
+  :class:`~triage.store.postgres.PostgresStore` (a server, many machines) share their SQL
+  (:mod:`triage.store.sql`); :func:`open_store` picks one from a path or a URL (:data:`OPENERS`
+  maps URL schemes to backends, so a JupyterHub service client can register ``http(s)://``).
+- :func:`open_store_or_memory` is what an app calls: the real store, or an unsaved fallback and a
+  plain-words message naming the location.
 
 Records are filed under a learner's ``key`` (see :mod:`triage.identity`). Every answer belongs to
 the class session that was current when it was given: a student's own record spans all sessions
@@ -16,10 +20,14 @@ archives the old one; nothing is deleted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from ..errors import Problem, StoreError
 from ..identity import Learner
 
 
@@ -176,6 +184,8 @@ class ClassStore(Protocol):
 
 
 __all__ = [
+    "ENV_LOCATION",
+    "OPENERS",
     "AnswerRow",
     "CaseAnswer",
     "ClassSession",
@@ -184,15 +194,98 @@ __all__ = [
     "LearnerRecord",
     "Poll",
     "PollTally",
+    "default_location",
+    "default_path",
+    "import_legacy_progress",
     "open_store",
+    "open_store_or_memory",
+    "register_opener",
 ]
+
+ENV_LOCATION = "TRIAGE_CLASS_DB"
+
+Opener = Callable[[str], ClassStore]
+
+
+def _open_postgres(url: str) -> ClassStore:
+    from .postgres import PostgresStore
+
+    return PostgresStore(url)
+
+
+# URL scheme -> opener of a store at that URL. A location without a scheme is a SQLite file path.
+# Another backend registers itself here (e.g. the JupyterHub service client: "http", "https").
+OPENERS: dict[str, Opener] = {"postgresql": _open_postgres, "postgres": _open_postgres}
+
+
+def register_opener(scheme: str, opener: Opener) -> None:
+    """Make :func:`open_store` hand locations ``<scheme>://...`` to ``opener``."""
+    OPENERS[scheme.lower()] = opener
+
+
+def default_path() -> Path:
+    """``$XDG_DATA_HOME/triage/class.db``, else ``~/.local/share/triage/class.db`` (one per OS user)."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "triage" / "class.db"
+
+
+def default_location() -> str:
+    """``$TRIAGE_CLASS_DB`` (a file path or a ``postgresql://`` URL), else :func:`default_path`."""
+    return os.environ.get(ENV_LOCATION) or str(default_path())
+
+
+def _scheme(location: str) -> str | None:
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", location)
+    return match.group(1).lower() if match else None
 
 
 def open_store(location: str | None = None) -> ClassStore:
-    """The class store for ``location`` (default: ``$TRIAGE_CLASS_DB``, else the documented default path).
+    """The class store at ``location``: a SQLite file path, or a URL whose scheme is in :data:`OPENERS`
+    (``postgresql://user@host/db``). Default: :func:`default_location`.
 
-    Placeholder until the SQLite backend lands: returns an in-process :class:`MemoryStore`.
+    Raises :class:`~triage.errors.StoreUnavailableError` (cannot be written or reached),
+    :class:`~triage.errors.StoreCorruptError` (damaged, or not a triage class database; the file is
+    left untouched) or :class:`~triage.errors.StoreError`, each naming the location.
     """
+    loc = location or default_location()
+    scheme = _scheme(loc)
+    if scheme is not None:
+        opener = OPENERS.get(scheme)
+        if opener is None:
+            known = ", ".join(f"{s}://" for s in sorted(OPENERS))
+            raise StoreError(Problem(ENV_LOCATION, f"unknown kind of location {scheme}://; use a file path or one "
+                                                   f"of {known}", loc.split("://", 1)[0] + "://..."))
+        return opener(loc)
+    from .sqlite import SqliteStore
+
+    private = location is None and not os.environ.get(ENV_LOCATION)
+    return SqliteStore(Path(loc).expanduser(), folder_mode=0o700 if private else 0o777)
+
+
+def unsaved_message(error: StoreError) -> str:
+    """What to tell a student when the class store cannot be used: where, why, and that the app still works."""
+    problem = error.problems[0]
+    where = problem.file or "the class store"
+    return (f"Your answers are not being saved. {where}: {problem.message}. "
+            "This page works as usual, but nothing you do here is kept; tell your instructor.")
+
+
+def open_store_or_memory(location: str | None = None) -> tuple[ClassStore, str | None]:
+    """``(store, None)``, or, when the store cannot be used, ``(MemoryStore, message)`` so the app keeps
+    working unsaved; the message names the location and the problem in plain words (see
+    :func:`unsaved_message`). A damaged or foreign file is left untouched either way."""
     from .memory import MemoryStore
 
-    return MemoryStore(location or "memory (not saved)")
+    try:
+        return open_store(location), None
+    except StoreError as exc:
+        where = exc.problems[0].file or location or default_location()
+        return MemoryStore(f"memory (not saved; {where} cannot be used)"), unsaved_message(exc)
+
+
+def import_legacy_progress(store: ClassStore, learner: Learner, path: str | Path | None = None) -> int:
+    """Import the old JSON progress file once; see :func:`triage.store.legacy.import_legacy_progress`."""
+    from .legacy import import_legacy_progress as run
+
+    return run(store, learner, path)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..errors import PollClosedError, Problem
 from ..identity import Learner
 from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
+from .legacy import LegacyProgress
 
 
 class MemoryStore:
@@ -26,6 +27,7 @@ class MemoryStore:
         self._done: dict[str, set[str]] = {}
         self._polls: dict[int, Poll] = {}
         self._poll_answers: dict[int, dict[str, tuple[str, ...]]] = {}
+        self._imports: set[tuple[str, str]] = set()
 
     @property
     def location(self) -> str:
@@ -72,6 +74,29 @@ class MemoryStore:
             revealed = {case: n for (who, case), n in self._revealed.items() if who == learner.key}
             return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())),
                                  frozenset(self._done.get(learner.key, ())))
+
+    def import_legacy(self, learner: Learner, source: str, load: Callable[[], LegacyProgress]) -> int:
+        """Import an old progress file once per (learner, source); see :mod:`triage.store.legacy`."""
+        if (learner.key, source) in self._imports:
+            return 0
+        data = load()
+        with self._lock:
+            if (learner.key, source) in self._imports:
+                return 0
+            self._seen(learner)
+            have = {(c, q) for (_, who, c, q) in self._answers if who == learner.key}
+            added = 0
+            for (case, question), (chosen, correct) in data.answers.items():
+                if (case, question) not in have:
+                    key = (self._session_id(), learner.key, case, question)
+                    self._answers[key] = CaseAnswer(case, question, tuple(sorted(chosen)), bool(correct), data.at)
+                    added += 1
+            for case, stages in data.revealed.items():
+                if int(stages) > self._revealed.get((learner.key, case), 0):
+                    self._revealed[(learner.key, case)] = int(stages)
+                    added += 1
+            self._imports.add((learner.key, source))
+            return added
 
     def open_poll(self, case_id: str, question_id: str, options: Sequence[str]) -> Poll:
         with self._lock:
