@@ -140,3 +140,16 @@ def test_a_preheated_kernel_builds_at_once_then_adopts_the_student_when_the_page
     assert "Answering as <strong>Ada</strong>" in app.frame.header.value
     assert (app.right, app.answered) == (1, 1) and app.current.id != "d-fever"
     assert [a.scenario_id for a in student.store.learner_record(student.learner).drill] == ["d-fever"]
+
+
+def test_a_class_store_that_cannot_be_opened_gives_a_working_unsaved_page(monkeypatch):
+    from triage.errors import Problem, StoreUnavailableError
+
+    def broken():
+        raise StoreUnavailableError(Problem("TRIAGE_CLASS_DB", "the folder is read-only", "/srv/class.db"))
+
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setattr(frame, "current_context", broken)
+    f = app_frame(None, "03_red_flags.ipynb", body())
+    assert "Your answers are not being saved: the folder is read-only" in f.header.value
+    assert not f.context.learner.can_save

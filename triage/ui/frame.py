@@ -207,7 +207,7 @@ def page_context() -> AppContext:
     global _provisional
     with _lock:
         if _provisional is None and not _waiting_for_request():
-            return current_context()
+            return _context_or_guest(current_context)
         if _provisional is None:
             mode = "hub" if os.environ.get("JUPYTERHUB_USER") else "voila"
             _provisional = AppContext(GUEST, MemoryStore("not saved yet"), mode)  # type: ignore[arg-type]
@@ -216,9 +216,26 @@ def page_context() -> AppContext:
         return _provisional
 
 
+def _context_or_guest(resolve: Callable[[], AppContext]) -> AppContext:
+    """The resolved context; if it cannot be made (a class store that cannot be opened), a guest page
+    that works unsaved and says why, rather than an app that fails to appear."""
+    try:
+        return resolve()
+    except TriageError as exc:
+        mode = "hub" if os.environ.get("JUPYTERHUB_USER") else ("voila" if _in_voila() else "lab")
+        message = f"Your answers are not being saved: {exc.problems[0].message}" if exc.problems else str(exc)
+        return AppContext(GUEST, MemoryStore("not saved"), mode, (message,))  # type: ignore[arg-type]
+
+
+def _in_voila() -> bool:
+    from ..identity import in_voila
+
+    return in_voila(os.environ)
+
+
 def _resolve_later(provisional: AppContext, resolve: Callable[[], AppContext] | None = None) -> None:
     """Wait for the page's request, then give every provisional page the real context."""
-    context = (resolve or current_context)()
+    context = _context_or_guest(resolve or current_context)
     with _lock:
         pages = [p for p in _pages.values() if p.context is provisional]
         for page in pages:
