@@ -96,7 +96,9 @@ def in_view(locator) -> str:
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("app", APPS)
 def test_every_app_passes_the_layout_checks(pages, app, viewport):
-    problems = vc.run_all(pages(app, viewport))
+    page = pages(app, viewport)
+    vc.open_disclosures(page)  # the glossary and guide sections too
+    problems = vc.run_all(page)
     assert problems == {}, "\n".join(f"{name}: {p}" for name, found in problems.items() for p in found)
 
 

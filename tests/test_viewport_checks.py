@@ -67,6 +67,11 @@ def test_a_cut_drop_down_choice_is_found(page):
     assert any("is cut" in p for p in vc.clipped_text(page))
 
 
+def test_a_word_split_by_a_narrow_box_is_found(page):
+    show(page, '<dl><dt style="float:left;width:40px;overflow-wrap:break-word">Chiropractor</dt><dd>Hands</dd></dl>')
+    assert any('"Chiropractor" is wider' in p for p in vc.broken_words(page))
+
+
 def test_small_crowded_targets_and_small_primary_actions_are_found(page):
     show(page, '<button style="width:16px;height:16px;padding:0">a</button>'
                '<button style="width:16px;height:16px;padding:0">b</button>'

@@ -5,6 +5,7 @@ test can assert ``== []`` and print what is wrong:
 
 - :func:`page_overflow`: the page scrolls sideways, or content sticks out past the right edge;
 - :func:`clipped_text`: a label, button, tab or heading whose text does not fit its box;
+- :func:`broken_words`: a word wider than its box, so it is split mid-word or cut (narrow table cells);
 - :func:`small_targets`: controls smaller than 24 x 24 px (WCAG 2.2, 2.5.8, with its spacing and
   inline-link exceptions), or primary actions (class ``triage-primary``) under 44 px;
 - :func:`small_text`: app text smaller than the lesson text, or diagram text under 12 px;
@@ -146,6 +147,36 @@ TARGETS_JS = "() => {" + _VISIBLE + """
   return out;
 }"""
 
+WORDS_JS = "() => {" + _VISIBLE + """
+  const out = [];
+  const canvas = document.createElement('canvas').getContext('2d');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!el || seen.has(el) || !node.textContent.trim()) continue;
+    if (!el.closest('.triage-app, .jp-RenderedHTMLCommon') || el.closest('svg, pre, code')) continue;
+    seen.add(el);
+    if (!visible(el)) continue;
+    const s = getComputedStyle(el);
+    canvas.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+    // the box the text wraps in: the nearest block ancestor's content width
+    let box = el;
+    while (box && getComputedStyle(box).display.startsWith('inline')) box = box.parentElement;
+    const bs = getComputedStyle(box);
+    const room = box.clientWidth - parseFloat(bs.paddingLeft) - parseFloat(bs.paddingRight);
+    for (const word of node.textContent.split(/[\\s\\u2014/-]+/)) {
+      if (word && canvas.measureText(word).width > room + 1) {
+        out.push(`"${word}" is wider than its ${Math.round(room)} px box and is cut or split (${describe(el)})`);
+        break;
+      }
+    }
+    if (out.length > 8) break;
+  }
+  return out;
+}"""
+
 TEXT_SIZE_JS = "() => {" + _VISIBLE + """
   const out = [];
   const lessonEl = document.querySelector('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li');
@@ -180,6 +211,11 @@ def clipped_text(page) -> list[str]:
 
 def small_targets(page) -> list[str]:
     return page.evaluate(TARGETS_JS)
+
+
+def broken_words(page) -> list[str]:
+    """Words wider than the box they sit in (so they are split mid-word or cut), in apps and lessons."""
+    return page.evaluate(WORDS_JS)
 
 
 def small_text(page) -> list[str]:
@@ -228,11 +264,17 @@ def raw_ids(page, ids: tuple[str, ...] | None = None) -> list[str]:
 CHECKS = {
     "overflow": page_overflow,
     "clipped text": clipped_text,
+    "words cut in two": broken_words,
     "touch targets": small_targets,
     "text size": small_text,
     "axe": axe_problems,
     "raw ids": raw_ids,
 }
+
+
+def open_disclosures(page) -> None:
+    """Open every ``<details>`` (glossary, guide sections) so the checks see what a student can open."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
 
 
 def run_all(page) -> dict[str, list[str]]:

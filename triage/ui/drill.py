@@ -210,7 +210,7 @@ class RedFlagDrill:
         flags = {f.id: f for f in kb.red_flags}
         step = kb.provider(a.next_step).name
         if a.red_flags:
-            why = "; ".join(f"{flags[f].label} ({in_sentence(flags[f].signals.rstrip('.'))})" for f in a.red_flags)
+            why = "; ".join(f"{flags[f].label}: {in_sentence(flags[f].signals.rstrip('.'))}" for f in a.red_flags)
             reason = f"Red flag: {why}. Next step: {step}."
         else:
             reason = f"No red flag here, so the usual route applies. Next step: {step}."
