@@ -129,6 +129,9 @@ def test_a_preheated_kernel_builds_at_once_then_adopts_the_student_when_the_page
     student = make_context(name="Ada")
     student.store.record_drill(student.learner, "d-fever", "urgent", True)  # answered before the reload
     monkeypatch.setattr(frame, "current_context", lambda: (request.wait(10), student)[1])
+    monkeypatch.setattr(frame, "RESEND_AFTER", (0.0,))
+    resent = []
+    monkeypatch.setattr(w.Widget, "send_state", lambda self, key=None: resent.append(self.model_id))
 
     app = RedFlagDrill()  # built while nobody has asked for the page yet
     assert app.context.learner.display_name == "guest" and "Answering as" not in app.frame.header.value
@@ -140,6 +143,8 @@ def test_a_preheated_kernel_builds_at_once_then_adopts_the_student_when_the_page
     assert "Answering as <strong>Ada</strong>" in app.frame.header.value
     assert (app.right, app.answered) == (1, 1) and app.current.id != "d-fever"
     assert [a.scenario_id for a in student.store.learner_record(student.learner).drill] == ["d-fever"]
+    # the adopted state is sent again (a browser fetching the state at that moment would drop updates)
+    assert {app.frame.header.model_id, app.score.model_id, app.prompt.model_id} <= set(resent)
 
 
 def test_a_class_store_that_cannot_be_opened_gives_a_working_unsaved_page(monkeypatch):

@@ -29,6 +29,7 @@ import json
 import os
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,6 +148,7 @@ class Page:
     header_owner: weakref.ref[AppFrame] | None = None
     footer_owner: weakref.ref[AppFrame] | None = None
     listeners: list[Callable[[AppContext], None]] = field(default_factory=list)
+    frames: list[weakref.ref[AppFrame]] = field(default_factory=list)
 
     def adopt(self, context: AppContext) -> None:
         """Take the real context of a page built provisionally: redraw, then tell the apps."""
@@ -157,9 +159,31 @@ class Page:
         for listener in list(self.listeners):
             listener(context)
 
+    def resend(self) -> None:
+        """Send the whole state of every widget on the page again.
+
+        The page's browser may be fetching the widgets' state at the very moment the context
+        arrives; an update sent between its snapshot and the widgets' creation is dropped by the
+        browser's widget manager, so the adopted state is sent once more shortly after."""
+        seen: set[str] = set()
+
+        def walk(widget: w.Widget) -> None:
+            if widget.model_id in seen:
+                return
+            seen.add(widget.model_id)
+            widget.send_state()
+            for child in getattr(widget, "children", ()):
+                walk(child)
+
+        for ref in list(self.frames):
+            frame = ref()
+            if frame is not None:
+                walk(frame.widget)
+
 
 _pages: dict[int, Page] = {}
 _lock = threading.Lock()
+RESEND_AFTER = (1.0, 3.0)  # seconds after adopting a context, and then after that (see Page.resend)
 _provisional: AppContext | None = None
 
 
@@ -246,6 +270,10 @@ def _resolve_later(provisional: AppContext, resolve: Callable[[], AppContext] | 
             page.adopt(context)
         except TriageError as exc:  # a store that cannot be read: the page stays usable as it is
             page.header.value += f'<p class="triage-message" role="status">{esc(exc.problems[0].message)}</p>'
+    for delay in RESEND_AFTER:
+        time.sleep(delay)
+        for page in pages:
+            page.resend()
 
 
 class AppFrame:
@@ -260,6 +288,7 @@ class AppFrame:
         if css_class:
             self.widget.add_class(css_class)
         page = self.page
+        page.frames.append(weakref.ref(self))
         cell = _cell_id()
         owner = page.header_owner() if page.header_owner else None
         self.has_header = owner is None or (cell is not None and cell == page.header_cell)
