@@ -28,7 +28,7 @@ from voila_server import voila_server
 MAIN = {
     "bare.ipynb": ".bench-button",
     "01_hip_and_back.ipynb": ".triage-site-picker button",
-    "02_who_to_see.ipynb": ".triage-case-picker select",
+    "02_who_to_see.ipynb": ".triage-example-picker select",
     "03_red_flags.ipynb": ".triage-answer-emergency",
     "04_triage_explorer.ipynb": ".triage-symptom input",
     "05_case_studies.ipynb": ".triage-check",

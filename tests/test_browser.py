@@ -55,13 +55,15 @@ def open_app(page: Page, server: str, name: str) -> None:
     expect(page.locator("#rendered_cells")).to_be_visible(timeout=RENDER_TIMEOUT)
     if name != "00_start_here.ipynb":  # the only notebook without a widget app
         expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    if page.locator(".triage-app").count():  # a framed app: wait until its page knows who is answering
+        expect(page.locator(".triage-who, .triage-message").first).to_be_visible(timeout=RENDER_TIMEOUT)
 
 
 def test_explorer_red_flag_gives_the_emergency_disposition(page, server):
     open_app(page, server, "04_triage_explorer.ipynb")
-    disposition = page.locator(".triage-disposition")
+    disposition = page.locator(".triage-verdict")
     expect(disposition).to_contain_text("Urgency: ROUTINE")
-    page.get_by_role("checkbox", name="New bowel or bladder incontinence").check()
+    page.get_by_role("checkbox", name="New loss of bowel or bladder control").check()
     expect(disposition).to_contain_text("Urgency: EMERGENCY")
     expect(disposition).to_contain_text("Emergency department")
 
@@ -101,15 +103,15 @@ def test_closing_the_tab_shuts_its_kernel_down(page, server):
 def test_keyboard_only_explorer(page, server):
     """Tab reaches the red-flag checkbox and Space ticks it; the result follows."""
     open_app(page, server, "04_triage_explorer.ipynb")
-    target = page.get_by_role("checkbox", name="Leg weakness progressive")
+    target = page.get_by_role("checkbox", name="Leg weakness that keeps getting worse")
     for _ in range(80):
         page.keyboard.press("Tab")
         if target.evaluate("el => el === document.activeElement"):
             break
     else:
-        pytest.fail("Tab never reached the 'Leg weakness progressive' checkbox")
+        pytest.fail("Tab never reached the 'Leg weakness that keeps getting worse' checkbox")
     page.keyboard.press("Space")
-    expect(page.locator(".triage-disposition")).to_contain_text("Urgency: EMERGENCY")
+    expect(page.locator(".triage-verdict")).to_contain_text("Urgency: EMERGENCY")
 
 
 def test_keyboard_only_drill(page, server):
@@ -159,8 +161,8 @@ def test_axe_finds_no_serious_or_critical_violations(app_page):
 
 
 CONTROLS = """[...document.querySelectorAll('#rendered_cells input:not([type=hidden]), #rendered_cells button,'
-    + '#rendered_cells select, #rendered_cells textarea, #rendered_cells a[href]')]
-    .filter(e => e.offsetParent !== null && !e.disabled)"""
+    + '#rendered_cells select, #rendered_cells textarea, #rendered_cells a[href], #rendered_cells summary')]
+    .filter(e => e.offsetParent !== null && !e.disabled && !e.closest('details:not([open]) > :not(summary)'))"""
 
 
 def test_every_control_is_reachable_with_tab(app_page):

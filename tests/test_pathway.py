@@ -1,9 +1,10 @@
-"""The pathway SVG: valid XML, alt text, highlighted route."""
+"""The pathway SVG: valid XML, alt text, highlighted route, text large enough for a phone."""
 
+import re
 import xml.etree.ElementTree as ET
 
 from triage.engine import assess
-from triage.pathway import describe_route, render_pathway_svg, route
+from triage.pathway import NODES, WIDTH, describe_route, render_pathway_svg, route
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -27,6 +28,7 @@ def test_route_for_each_kind_of_result():
     assert route(referral) == ["start", "primary_care", "physical_therapist"]
     on = [g.get("data-node") for g in _svg(referral).iter(f"{NS}g") if g.get("class") == "node on"]
     assert on == ["start", "primary_care", "physical_therapist"]
+    assert len([e for e in _svg(referral).iter(f"{NS}polyline") if e.get("class") == "edge on"]) == 2
     assert "Highlighted route (routine): pain to Primary care" in describe_route(referral)
 
 
@@ -36,3 +38,11 @@ def test_also_consider_is_marked_dashed():
     svg = render_pathway_svg(a)
     assert 'data-node="physical_therapist"><rect' in svg
     assert 'stroke-dasharray="6 4"' in svg
+
+
+def test_text_stays_readable_when_the_drawing_is_phone_width():
+    """Drawn 340 px wide (a 390 px phone less margins), no text is under 12 px."""
+    scale = 340 / WIDTH
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', render_pathway_svg())]
+    assert min(sizes) * scale >= 12
+    assert all(0 <= n.x and n.x + n.w <= WIDTH for n in NODES)  # (labels fit their boxes: browser test)

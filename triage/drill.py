@@ -18,6 +18,7 @@ class Scenario:
     id: str
     text: str
     presentation: Presentation
+    title: str = ""  # a short name for pickers (optional in the file)
 
     @property
     def assessment(self) -> Assessment:
@@ -45,7 +46,7 @@ def load_scenarios(path: Path = HERE / "drill.yaml") -> tuple[Scenario, ...]:
                 Problem(f"{where}.presentation.{p.field}", p.message, str(path), doc.line_of(f"{where}.presentation"))
                 for p in exc.problems
             ) from None
-        out.append(Scenario(str(item["id"]), str(item["text"]), pres))
+        out.append(Scenario(str(item["id"]), str(item["text"]), pres, str(item.get("title", ""))))
     return tuple(out)
 
 

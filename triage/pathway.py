@@ -23,34 +23,38 @@ class Node:
     label: tuple[str, ...]
     x: int
     y: int
-    w: int = 150
-    h: int = 46
+    w: int = 120
+    h: int = 52
 
 
+# A top-down layout, 380 units wide, so it stays readable on a phone (12.5 px text or more at 390 px)
+# and is drawn no larger than 460 px wide on a big screen (static/triage.css).
 NODES = (
-    Node(START, ("Low back or", "hip pain"), 10, 177, 120),
-    Node(NextStep.EMERGENCY_DEPARTMENT, ("Emergency", "department"), 250, 20),
-    Node(NextStep.URGENT_CARE, ("Urgent care", "(same day)"), 250, 90),
-    Node(NextStep.PRIMARY_CARE, ("Primary care", "first visit"), 250, 240),
-    Node(NextStep.ORTHOPEDIC_SURGEON, ("Orthopedic", "surgeon"), 520, 150),
-    Node(NextStep.PHYSIATRIST, ("Physiatrist", "(PM&R)"), 520, 210),
-    Node(NextStep.PHYSICAL_THERAPIST, ("Physical", "therapist"), 520, 290),
-    Node(NextStep.CHIROPRACTOR, ("Chiropractor",), 520, 350),
+    Node(START, ("Low back or hip pain",), 90, 8, 200, 44),
+    Node(NextStep.EMERGENCY_DEPARTMENT, ("Emergency", "department"), 4, 124),
+    Node(NextStep.URGENT_CARE, ("Urgent care", "(same day)"), 130, 124),
+    Node(NextStep.PRIMARY_CARE, ("Primary care", "first visit"), 256, 124),
+    Node(NextStep.ORTHOPEDIC_SURGEON, ("Orthopedic", "surgeon"), 4, 222, 160),
+    Node(NextStep.PHYSIATRIST, ("Physiatrist", "(PM&R)"), 216, 222, 160),
+    Node(NextStep.PHYSICAL_THERAPIST, ("Physical", "therapist"), 4, 292, 160),
+    Node(NextStep.CHIROPRACTOR, ("Chiropractor",), 216, 292, 160),
 )
 EDGES = (
-    (START, NextStep.EMERGENCY_DEPARTMENT, "emergency red flag"),
-    (START, NextStep.URGENT_CARE, "urgent red flag"),
-    (START, NextStep.PRIMARY_CARE, "no red flags"),
-    (NextStep.PRIMARY_CARE, NextStep.ORTHOPEDIC_SURGEON, ""),
-    (NextStep.PRIMARY_CARE, NextStep.PHYSIATRIST, ""),
-    (NextStep.PRIMARY_CARE, NextStep.PHYSICAL_THERAPIST, ""),
-    (NextStep.PRIMARY_CARE, NextStep.CHIROPRACTOR, ""),
+    (START, NextStep.EMERGENCY_DEPARTMENT, ("emergency", "red flag")),
+    (START, NextStep.URGENT_CARE, ("urgent", "red flag")),
+    (START, NextStep.PRIMARY_CARE, ("no red", "flags")),
+    (NextStep.PRIMARY_CARE, NextStep.ORTHOPEDIC_SURGEON, ()),
+    (NextStep.PRIMARY_CARE, NextStep.PHYSIATRIST, ()),
+    (NextStep.PRIMARY_CARE, NextStep.PHYSICAL_THERAPIST, ()),
+    (NextStep.PRIMARY_CARE, NextStep.CHIROPRACTOR, ()),
 )
-WIDTH, HEIGHT = 700, 410
+WIDTH, HEIGHT = 380, 384
+SPINE_X, FORK_Y, REFERRAL_BUS_Y = 190, 68, 200
+NODE_TEXT, EDGE_TEXT = 14, 14
 _ids = itertools.count(1)
 
 # colours chosen for >= 4.5:1 contrast against their backgrounds
-ON_FILL, ON_STROKE, OFF_FILL, OFF_STROKE, TEXT = "#dbe9ff", "#0b3d91", "#f4f4f4", "#8a8a8a", "#1a1a1a"
+ON_FILL, ON_STROKE, OFF_FILL, OFF_STROKE, TEXT = "#dbe9ff", "#0b3d91", "#f4f4f4", "#767676", "#1a1a1a"
 
 
 def route(assessment: Assessment | None) -> list[str]:
@@ -82,14 +86,15 @@ def describe_route(assessment: Assessment | None) -> str:
 
 
 def _node_svg(node: Node, on: bool, also: bool) -> str:
-    fill, stroke, width = (ON_FILL, ON_STROKE, 3) if on else (OFF_FILL, OFF_STROKE, 1)
+    fill, stroke, width = (ON_FILL, ON_STROKE, 3) if on else (OFF_FILL, OFF_STROKE, 1.5)
     dash = ' stroke-dasharray="6 4"' if also and not on else ""
     if also and not on:
-        stroke, width = ON_STROKE, 2
+        stroke, width = ON_STROKE, 2.5
     lines = node.label
-    cy = node.y + node.h / 2 - (len(lines) - 1) * 8
+    step = NODE_TEXT + 3
+    cy = node.y + node.h / 2 - (len(lines) - 1) * step / 2 + NODE_TEXT * 0.35
     text = "".join(
-        f'<tspan x="{node.x + node.w / 2:g}" y="{cy + i * 16 + 5:g}">{escape(line)}</tspan>'
+        f'<tspan x="{node.x + node.w / 2:g}" y="{cy + i * step:g}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
     )
     weight = "bold" if on else "normal"
@@ -97,8 +102,19 @@ def _node_svg(node: Node, on: bool, also: bool) -> str:
         f'<g class="node{" on" if on else ""}" data-node="{node.id}">'
         f'<rect x="{node.x}" y="{node.y}" width="{node.w}" height="{node.h}" rx="8" fill="{fill}" '
         f'stroke="{stroke}" stroke-width="{width}"{dash}/>'
-        f'<text text-anchor="middle" font-size="14" font-weight="{weight}" fill="{TEXT}">{text}</text></g>'
+        f'<text text-anchor="middle" font-size="{NODE_TEXT}" font-weight="{weight}" fill="{TEXT}">{text}</text></g>'
     )
+
+
+def _edge_points(source: Node, target: Node) -> list[tuple[float, float]]:
+    """The polyline of an edge: forks below the start, a shared spine below primary care."""
+    sx, sy = source.x + source.w / 2, source.y + source.h
+    tx = target.x + target.w / 2
+    if source.id == START:
+        return [(sx, sy), (sx, FORK_Y), (tx, FORK_Y), (tx, target.y - 1)]
+    mid = target.y + target.h / 2
+    edge = target.x + target.w + 1 if target.x < SPINE_X else target.x - 1
+    return [(sx, sy), (sx, REFERRAL_BUS_Y), (SPINE_X, REFERRAL_BUS_Y), (SPINE_X, mid), (edge, mid)]
 
 
 def render_pathway_svg(assessment: Assessment | None = None) -> str:
@@ -110,35 +126,42 @@ def render_pathway_svg(assessment: Assessment | None = None) -> str:
     nodes = {node.id: node for node in NODES}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
-        f'style="max-width:{WIDTH}px" role="img" aria-labelledby="pw-title-{n} pw-desc-{n}">',
+        f'role="img" aria-labelledby="pw-title-{n} pw-desc-{n}">',
         f'<title id="pw-title-{n}">Care pathway for low back and hip pain</title>',
         f'<desc id="pw-desc-{n}">{escape(describe_route(assessment))}</desc>',
-        f'<defs><marker id="pw-arrow-{n}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{OFF_STROKE}"/></marker>'
-        f'<marker id="pw-arrow-on-{n}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{ON_STROKE}"/></marker></defs>',
-        f'<text x="520" y="135" font-size="12" fill="{TEXT}">after conservative care</text>',
+        f'<defs><marker id="pw-arrow-{n}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
+        f'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{OFF_STROKE}"/></marker>'
+        f'<marker id="pw-arrow-on-{n}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="5" '
+        f'markerHeight="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{ON_STROKE}"/></marker></defs>',
+        f'<text x="{SPINE_X - 8}" y="{REFERRAL_BUS_Y + 14}" text-anchor="end" font-size="{EDGE_TEXT}" '
+        f'fill="{TEXT}">after conservative care</text>',
     ]
+    hot_lines = []
     for a, b, label in EDGES:
         s, t = nodes[a], nodes[b]
-        x1, y1 = s.x + s.w, s.y + s.h / 2
-        x2, y2 = t.x, t.y + t.h / 2
         hot = (a, b) in on_edges
-        colour, width, marker = (ON_STROKE, 3, f"pw-arrow-on-{n}") if hot else (OFF_STROKE, 1.5, f"pw-arrow-{n}")
-        parts.append(
-            f'<line class="edge{" on" if hot else ""}" x1="{x1:g}" y1="{y1:g}" x2="{x2:g}" y2="{y2:g}" '
-            f'stroke="{colour}" stroke-width="{width}" marker-end="url(#{marker})"/>'
+        colour, width, marker = (ON_STROKE, 3.5, f"pw-arrow-on-{n}") if hot else (OFF_STROKE, 1.5, f"pw-arrow-{n}")
+        points = " ".join(f"{x:g},{y:g}" for x, y in _edge_points(s, t))
+        line = (
+            f'<polyline class="edge{" on" if hot else ""}" points="{points}" fill="none" stroke="{colour}" '
+            f'stroke-width="{width}" stroke-linejoin="round" marker-end="url(#{marker})"/>'
         )
+        (hot_lines if hot else parts).append(line)
         if label:
+            x = t.x + t.w / 2 + 6
             parts.append(
-                f'<text x="{x2 - 10:g}" y="{y2 - 10:g}" text-anchor="end" font-size="12" fill="{TEXT}">'
-                f"{escape(label)}</text>"
+                f'<text x="{x:g}" y="{FORK_Y + 24}" font-size="{EDGE_TEXT}" fill="{TEXT}">'
+                + "".join(f'<tspan x="{x:g}" dy="{0 if i == 0 else EDGE_TEXT + 2}">{escape(word)}</tspan>'
+                          for i, word in enumerate(label))
+                + "</text>"
             )
+    parts.extend(hot_lines)  # the highlighted route is drawn over the shared lines
     for node in NODES:
         parts.append(_node_svg(node, node.id in on, node.id in also))
     urgency = assessment.urgency if assessment else None
     if urgency is not None:
         word = {Urgency.EMERGENCY: "EMERGENCY", Urgency.URGENT: "URGENT", Urgency.ROUTINE: "ROUTINE"}[urgency]
-        parts.append(f'<text x="10" y="400" font-size="14" font-weight="bold" fill="{TEXT}">Urgency: {word}</text>')
+        parts.append(f'<text x="4" y="{HEIGHT - 8}" font-size="{NODE_TEXT}" font-weight="bold" fill="{TEXT}">'
+                     f"Urgency: {word}</text>")
     parts.append("</svg>")
     return "".join(parts)

@@ -4,30 +4,35 @@
 app                    notebook             key CSS classes (for browser tests)
 =====================  ===================  ==========================================
 ``HipBackMap``         01_hip_and_back      triage-site-picker, triage-body-map
+``PathwayApp``         02_who_to_see        triage-example-picker, triage-show-route, triage-pathway
 ``ProviderComparison`` 02_who_to_see        triage-pair, triage-comparison-table
-``PathwayApp``         02_who_to_see        triage-case-picker, triage-pathway
 ``RuleTable``          02_who_to_see        triage-rule-table
-``RedFlagDrill``       03_red_flags         triage-answer-<urgency>, triage-feedback, triage-score
-``Explorer``           04_triage_explorer   triage-symptom-<id>, triage-result, triage-disposition
+``RedFlagDrill``       03_red_flags         triage-answer-<urgency>, triage-feedback, triage-score, triage-retry
+``Explorer``           04_triage_explorer   triage-symptom-<id>, triage-verdict, triage-problem
 ``CasePlayer``         05_case_studies      triage-case-picker, triage-reveal, triage-check, triage-feedback
 ``Presenter``          06_instructor        triage-next-stage, triage-show-answers, triage-poll-toggle
 ``ClassView``          07_class_view        triage-class-summary, triage-csv-link, triage-new-session
 ``ClassPanel``         (every student app)  triage-poll-panel, triage-poll-send
+``Glossary``           (any)                triage-glossary
 =====================  ===================  ==========================================
 
-Every app shows the educational-use notice (class ``triage-notice``). The instructor apps
-(``Presenter``, ``ClassView``) open only for the instructor (:mod:`triage.ui.gate`).
+Apps 01-04 sit in the shared frame (:mod:`triage.ui.frame`, class ``triage-app``): the
+educational-use notice (``triage-notice``) once per page, "answering as", the class-panel slot,
+"next" and "home" links and the glossary. Their look is ``triage/ui/static/triage.css``.
+The instructor apps (``Presenter``, ``ClassView``) open only for the instructor (:mod:`triage.ui.gate`).
 """
 
 from .case_player import CasePlayer
 from .class_view import ClassView
 from .drill import RedFlagDrill
 from .explorer import Explorer
+from .frame import AppFrame, app_frame
+from .glossary import Glossary
 from .hip_back import HipBackMap
 from .pathway import PathwayApp
 from .poll import ClassPanel
 from .presenter import Presenter
 from .providers import ProviderComparison, RuleTable
 
-__all__ = ["CasePlayer", "ClassPanel", "ClassView", "Explorer", "HipBackMap", "PathwayApp", "Presenter",
-           "ProviderComparison", "RedFlagDrill", "RuleTable"]
+__all__ = ["AppFrame", "CasePlayer", "ClassPanel", "ClassView", "Explorer", "Glossary", "HipBackMap", "PathwayApp",
+           "Presenter", "ProviderComparison", "RedFlagDrill", "RuleTable", "app_frame"]

@@ -1,4 +1,10 @@
-"""Triage explorer: change the presentation and watch the disposition, trace and counterfactuals."""
+"""Triage explorer: change the presentation and watch the verdict, the rules behind it and what would change it.
+
+Layout (``static/triage.css``): inputs on the left and results on the right, the verdict sticking to the top
+of the screen while the inputs scroll; on a narrow screen one column with the verdict first (and
+sticky), then the inputs, then the reasons. Numbers that do not fit together get a plain-words
+message right under the control that caused it, and the verdict says what to fix.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,12 @@ import ipywidgets as w
 from ..engine import assess
 from ..errors import TriageError
 from ..model import Assessment, Finding, PainSite, Presentation, Symptom, Trauma
-from .common import LABEL_STYLE, assessment_html, esc, heading, notice
+from ..vocabulary import vocabulary
+from .common import changes_list_html, esc, rules_html, verdict_html, waiting_html
+from .context import AppContext
+from .frame import app_frame
 
+NOTEBOOK = "04_triage_explorer.ipynb"
 RED_FLAG_SYMPTOMS = (
     Symptom.NEW_BOWEL_OR_BLADDER_INCONTINENCE,
     Symptom.SADDLE_NUMBNESS_PROGRESSIVE,
@@ -19,71 +29,101 @@ RED_FLAG_SYMPTOMS = (
     Symptom.CHILLS,
     Symptom.UNEXPLAINED_WEIGHT_LOSS,
 )
+WEEKS_HINT = '<p class="triage-hint">Conservative care can last at most as long as the pain.</p>'
+# Presentation fields -> the words on the controls (for any problem the controls cannot prevent)
+FIELD_WORDS = {
+    "pain_sites": "Where it hurts",
+    "duration_weeks": "Pain for (weeks)",
+    "conservative_care_weeks": "Conservative care already tried (weeks)",
+    "age": "Age (years)",
+    "trauma": "Injury",
+    "symptoms": "Symptoms",
+    "findings": "Findings",
+    "prefers_non_surgical": "Would rather avoid surgery",
+}
 
 
-def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
-
-
-def _checkbox(value: str, css: str) -> w.Checkbox:
-    box = w.Checkbox(value=False, description=_label(value), indent=False, style=LABEL_STYLE)
+def _checkbox(label: str, css: str, value: str) -> w.Checkbox:
+    box = w.Checkbox(value=False, description=label, indent=False)
     box.add_class(css)
     box.add_class(f"{css}-{value}")
     return box
 
 
-class Explorer:
-    """Every input of the engine as a control; the result updates on each change."""
+def _heading(text: str) -> w.HTML:
+    return w.HTML(f"<h4>{esc(text)}</h4>")
 
-    def __init__(self, presentation: Presentation | None = None) -> None:
-        self.sites = {s: _checkbox(s.value, "triage-site") for s in PainSite}
-        self.symptoms = {s: _checkbox(s.value, "triage-symptom") for s in Symptom}
-        self.findings = {f: _checkbox(f.value, "triage-finding") for f in Finding}
-        self.age = w.BoundedIntText(value=45, min=0, max=120, description="Age (years)", style=LABEL_STYLE)
-        self.duration = w.BoundedFloatText(
-            value=2, min=0, max=520, step=1, description="Pain for (weeks)", style=LABEL_STYLE
-        )
-        self.care = w.BoundedFloatText(
-            value=0, min=0, max=520, step=1, description="Conservative care tried (weeks)", style=LABEL_STYLE
-        )
-        self.trauma = w.Dropdown(
-            options=[("None", Trauma.NONE.value), ("Minor (e.g. a slip)", Trauma.MINOR.value),
-                     ("High-impact (fall from height, crash)", Trauma.HIGH_IMPACT.value)],
-            value=Trauma.NONE.value,
-            description="Injury",
-            style=LABEL_STYLE,
-        )
-        self.prefers = w.Checkbox(value=False, description="Prefers to avoid surgery", indent=False)
-        for control in (self.age, self.duration, self.care, self.trauma, self.prefers):
-            control.add_class("triage-input")
-        self.trauma.add_class("triage-trauma")
-        self.result = w.HTML()
-        self.result.add_class("triage-result")
-        self.error = w.HTML()
-        self.error.add_class("triage-error")
+
+def _group(children: list[w.Widget], css: str = "triage-group-wrap") -> w.Box:
+    box = w.Box(children)
+    box.add_class(css)
+    return box
+
+
+def _field(control: w.Widget, css: str) -> w.Widget:
+    control.add_class("triage-field")
+    control.add_class("triage-input")
+    control.add_class(css)
+    return control
+
+
+class Explorer:
+    """Every input of the engine as a control; the verdict updates on each change."""
+
+    def __init__(self, presentation: Presentation | None = None, context: AppContext | None = None,
+                 notebook: str = NOTEBOOK) -> None:
+        voc = vocabulary()
+        self.sites = {s: _checkbox(voc.site(s), "triage-site", s.value) for s in PainSite}
+        self.symptoms = {s: _checkbox(voc.symptom(s), "triage-symptom", s.value) for s in Symptom}
+        self.findings = {f: _checkbox(voc.finding(f), "triage-finding", f.value) for f in Finding}
+        self.age = _field(w.BoundedIntText(value=45, min=0, max=120, description="Age (years)"), "triage-age")
+        self.duration = _field(w.BoundedFloatText(value=2, min=0, max=520, step=1, description="Pain for (weeks)"),
+                               "triage-duration")
+        self.care = _field(w.BoundedFloatText(value=0, min=0, max=520, step=1,
+                                              description="Conservative care already tried (weeks)"), "triage-care")
+        self.trauma = _field(w.Dropdown(options=[(voc.trauma_name(t), t.value) for t in Trauma],
+                                        value=Trauma.NONE.value, description="Injury"), "triage-trauma")
+        self.prefers = _checkbox("Would rather avoid surgery", "triage-prefers", "yes")
+        self.prefers.add_class("triage-input")
+        # plain-words problems, each right under the control that causes it
+        self.site_problem = w.HTML()
+        self.weeks_problem = w.HTML()
+        self.other_problem = w.HTML()
+        for slot in (self.site_problem, self.weeks_problem, self.other_problem):
+            slot.add_class("triage-problem-slot")
+        self.verdict = w.HTML()
+        for css in ("triage-verdict", "triage-result", "triage-live"):
+            self.verdict.add_class(css)
+        self.reasons = w.HTML()
+        self.reasons.add_class("triage-reasons")
+        self.changes = w.HTML()
+        self.changes.add_class("triage-changes")
         self.assessment: Assessment | None = None
         self._loading = False
+
+        red = [self.symptoms[s] for s in RED_FLAG_SYMPTOMS]
+        other = [b for s, b in self.symptoms.items() if s not in RED_FLAG_SYMPTOMS]
+        inputs = w.VBox([
+            _heading("Where does it hurt?"), _group(list(self.sites.values())), self.site_problem,
+            _heading("History"), self.age, self.duration, self.weeks_problem, self.care, self.trauma, self.prefers,
+            _heading("Red-flag symptoms"), _group(red, "triage-group"),
+            _heading("Other symptoms"), _group(other, "triage-group"),
+            _heading("Findings from an assessment"), _group(list(self.findings.values()), "triage-group"),
+            self.other_problem,
+        ])
+        inputs.add_class("triage-explorer-inputs")
+        details = w.VBox([self.reasons, self.changes])
+        details.add_class("triage-details")
+        results = w.VBox([self.verdict, details])
+        results.add_class("triage-explorer-results")
+        layout = w.Box([inputs, results])
+        layout.add_class("triage-explorer-layout")
+        self.frame = app_frame(context, notebook, layout, css_class="triage-explorer")
+        self.widget = self.frame.widget
+        self._live = self.frame.context.mode != "voila"  # under Voilà the template makes the verdict live
         self.load(presentation or Presentation(pain_sites=[PainSite.LOWER_BACK], duration_weeks=2))
         for control in self._controls():
             control.observe(self._on_change, names="value")
-        red = [self.symptoms[s] for s in RED_FLAG_SYMPTOMS]
-        other = [b for s, b in self.symptoms.items() if s not in RED_FLAG_SYMPTOMS]
-        inputs = w.VBox(
-            [
-                heading("Where does it hurt?", 4),
-                w.HBox(list(self.sites.values()), layout=w.Layout(flex_flow="row wrap")),
-                heading("History", 4), self.age, self.duration, self.care, self.trauma, self.prefers,
-                heading("Red-flag symptoms", 4), w.VBox(red),
-                heading("Other symptoms", 4), w.VBox(other),
-                heading("Findings from an assessment", 4), w.VBox(list(self.findings.values())),
-            ],
-            layout=w.Layout(width="360px"),
-        )
-        self.widget = w.VBox(
-            [notice(), w.HBox([inputs, w.VBox([self.error, self.result], layout=w.Layout(flex="1"))])]
-        )
-        self.widget.add_class("triage-explorer")
-        self.update()
 
     def _controls(self) -> list[w.ValueWidget]:
         return [*self.sites.values(), *self.symptoms.values(), *self.findings.values(),
@@ -125,21 +165,49 @@ class Explorer:
         if not self._loading:
             self.update()
 
+    def problems(self) -> dict[str, tuple[str, str]]:
+        """What is wrong with the inputs, by where it is shown: (message next to the control, short fix)."""
+        out: dict[str, tuple[str, str]] = {}
+        if not any(b.value for b in self.sites.values()):
+            out["sites"] = ("Tick at least one place where it hurts.",
+                            "tick at least one place where it hurts (under “Where does it hurt?”).")
+        if self.care.value > self.duration.value:
+            weeks = (f"conservative care ({self.care.value:g} weeks) cannot last longer than the pain "
+                     f"({self.duration.value:g} weeks)")
+            out["weeks"] = (f"{weeks[:1].upper()}{weeks[1:]}: lower one of them.",
+                            f"{weeks}; change the weeks under History.")
+        return out
+
     def update(self) -> None:
-        """Re-assess and redraw; input problems are shown, not raised."""
+        """Re-assess and redraw; problems with the inputs are shown next to their controls, never raised."""
+        found = self.problems()
+        self.site_problem.value = _problem_html(found["sites"][0] if "sites" in found else "")
+        # the weeks line is always there (a hint until the numbers disagree), so nothing below it jumps
+        self.weeks_problem.value = _problem_html(found["weeks"][0]) if "weeks" in found else WEEKS_HINT
+        self.other_problem.value = ""
+        if found:
+            self.assessment = None
+            self.verdict.value = waiting_html("No result yet: " + " Also, ".join(f for _, f in found.values()),
+                                              self._live)
+            return
         try:
             self.assessment = assess(self.presentation())
-        except TriageError as exc:
+        except TriageError as exc:  # anything the checks above do not foresee, still in the controls' words
             self.assessment = None
-            self.error.value = (
-                "<div role='alert' style='color:#7a1010'><strong>Check the inputs:</strong><ul>"
-                + "".join(f"<li>{esc(p.field)}: {esc(p.message)}</li>" for p in exc.problems)
-                + "</ul></div>"
-            )
-            self.result.value = ""
+            text = "; ".join(f"{FIELD_WORDS.get(p.field.split('[')[0], 'An input')}: {p.message}"
+                             for p in exc.problems)
+            self.other_problem.value = _problem_html(text)
+            self.verdict.value = waiting_html("No result yet: check the inputs marked below.", self._live)
             return
-        self.error.value = ""
-        self.result.value = assessment_html(self.assessment)
+        # each part is only sent to the browser when its text changed
+        self.verdict.value = verdict_html(self.assessment, self._live)
+        self.reasons.value = rules_html(self.assessment)
+        self.changes.value = changes_list_html(self.assessment)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _problem_html(text: str) -> str:
+    # not a live region itself: the verdict (a status region) says the same, so it is announced once
+    return f'<p class="triage-problem">{esc(text)}</p>' if text else ""
