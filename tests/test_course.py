@@ -26,3 +26,13 @@ def test_a_broken_course_file_names_file_and_field(tmp_path):
     with pytest.raises(KnowledgeError) as exc:
         load_course(bad)
     assert exc.value.file == str(bad) and exc.value.field == "apps[0]" and exc.value.line == 2
+
+
+def test_the_start_page_keeps_a_small_pool_and_a_bad_pool_value_is_named(tmp_path):
+    assert next(a for a in course() if a.notebook == "00_start_here.ipynb").pool == "small"
+    bad = tmp_path / "course.yaml"
+    bad.write_text("apps:\n  - notebook: x.ipynb\n    title: X\n    minutes: 5\n    audience: student\n"
+                   "    summary: S\n    pool: tiny\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as exc:
+        load_course(bad)
+    assert exc.value.field == "apps[0].pool" and exc.value.line == 7

@@ -245,13 +245,14 @@ def test_a_dead_waiting_kernel_is_replaced_not_handed_out(quick_reaper):
     assert "stopped or restarted" in quick_reaper.log_text()
 
 
-def test_pools_leave_half_the_ceiling_free_and_instructor_apps_keep_one(tmp_path):
+def test_pools_leave_half_the_ceiling_free_and_small_pool_apps_keep_one(tmp_path):
     folder = tmp_path / "apps"
     widget_notebook(folder, "tiny.ipynb")
     widget_notebook(folder, "06_instructor.ipynb")  # audience: instructor in course.yaml
-    with serve(tmp_path, notebooks=folder, args=["--pool_size=3", "--max_kernels=4"]) as server:
-        # half of 4 places for waiting kernels: the instructor app keeps 1, the other app gets the other 1
+    widget_notebook(folder, "00_start_here.ipynb")  # pool: small in course.yaml
+    with serve(tmp_path, notebooks=folder, args=["--pool_size=3", "--max_kernels=6"]) as server:
+        # half of 6 places for waiting kernels: the two small-pool apps keep 1 each, the other app the last one
         wait_until(lambda: "Waiting kernels per app" in server.log_text(), 60, "the pools are planned")
-        assert "06_instructor.ipynb 1, tiny.ipynb 1." in server.log_text()
-        wait_until(lambda: server.log_text().count("is filled with 1 kernel(s)") == 2, 120, "both pools fill")
-        assert len(server.kernel_processes()) == 2
+        assert "00_start_here.ipynb 1, 06_instructor.ipynb 1, tiny.ipynb 1." in server.log_text()
+        wait_until(lambda: server.log_text().count("is filled with 1 kernel(s)") == 3, 120, "the three pools fill")
+        assert len(server.kernel_processes()) == 3

@@ -151,8 +151,8 @@ def test_voila_json_sets_the_documented_options():
     # once the request arrives (triage.ui.context waits for it), so it is preheated like the others
     assert config["preheat_kernel"] is True
     assert "05_case_studies.ipynb" not in whole["VoilaKernelManager"]["preheat_denylist"]
-    # 00_start_here has no widgets: a pool of waiting kernels for it only costs memory (1.7 GB at POOL=30)
-    assert "00_start_here.ipynb" in whole["VoilaKernelManager"]["preheat_denylist"]
+    # 00_start_here has no widgets: it keeps a small pool (course.yaml `pool: small`), not POOL kernels
+    assert whole["VoilaKernelManager"]["preheat_denylist"] == []
     # kernels on Unix sockets: TCP ports picked for many kernels at once can collide (jupyter_client#487),
     # which killed kernels and truncated pages in the class benchmark
     assert whole["KernelManager"]["transport"] == "ipc"

@@ -11,6 +11,9 @@ from .sources import load_document
 
 COURSE_FILE = Path(__file__).resolve().parent / "course.yaml"
 AUDIENCES = ("student", "instructor")
+POOLS = ("normal", "small")
+FIELDS = {"notebook", "title", "minutes", "audience", "summary"}
+OPTIONAL = {"pool"}
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class App:
     minutes: int
     audience: str
     summary: str
+    pool: str = "normal"  # "small": few preheated kernels wait for it (see triage/serve/kernels.py)
 
     @property
     def stem(self) -> str:
@@ -35,15 +39,17 @@ def load_course(path: Path = COURSE_FILE) -> tuple[App, ...]:
     out = []
     for i, item in enumerate(items):
         where = f"apps[{i}]"
-        fields = {"notebook", "title", "minutes", "audience", "summary"}
-        if not isinstance(item, dict) or set(item) != fields:
-            raise KnowledgeError(Problem(where, f"needs exactly {', '.join(sorted(fields))}", str(path),
-                                         doc.line_of(where)))
+        if not isinstance(item, dict) or not FIELDS <= set(item) <= FIELDS | OPTIONAL:
+            raise KnowledgeError(Problem(where, f"needs {', '.join(sorted(FIELDS))} (and optionally pool)",
+                                         str(path), doc.line_of(where)))
+        if item.get("pool", "normal") not in POOLS:
+            raise KnowledgeError(Problem(f"{where}.pool", f"is one of {', '.join(POOLS)}", str(path),
+                                         doc.line_of(f"{where}.pool")))
         if item["audience"] not in AUDIENCES or not isinstance(item["minutes"], int) or item["minutes"] <= 0:
             raise KnowledgeError(Problem(where, "audience is student or instructor; minutes a positive whole number",
                                          str(path), doc.line_of(where)))
         out.append(App(str(item["notebook"]), str(item["title"]), item["minutes"], item["audience"],
-                       str(item["summary"])))
+                       str(item["summary"]), str(item.get("pool", "normal"))))
     return tuple(out)
 
 

@@ -13,7 +13,8 @@ preview, ``curl``, a crawler) would keep that kernel until the idle culler takes
   (``MappingKernelManager.cull_idle_timeout``); kernels waiting in a pool are never reaped.
 - **healthy pools**: a waiting kernel that died or was restarted (so it no longer holds the app it
   ran) is replaced instead of being handed to a student; pools never hold more than half the
-  ceiling, and instructor apps (``course.yaml``) keep at most ``instructor_pool_size`` waiting.
+  ceiling, and instructor apps and apps marked ``pool: small`` (``course.yaml``) keep at most
+  ``small_pool_size`` waiting.
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ class ClassroomKernelManager(LoggingConfigurable):
         help="Seconds a kernel handed to a page may stay idle without its websocket ever connecting.",
     )
     reap_interval = Float(5.0, config=True, help="Seconds between checks for unclaimed and broken kernels.")
-    instructor_pool_size = Integer(
-        1, config=True, help="Most waiting kernels for an instructor app (audience: instructor in course.yaml).",
+    small_pool_size = Integer(
+        1, config=True,
+        help="Most waiting kernels for an app a class does not open all at once: instructor apps and apps "
+             "marked `pool: small` in course.yaml.",
     )
 
     def __init__(self, **kwargs: Any) -> None:
@@ -271,7 +274,7 @@ class ClassroomKernelManager(LoggingConfigurable):
         return [str(p.relative_to(root)) for p in sorted(root.rglob("*.ipynb")) if self._notebook_filter(p)]
 
     def _cap_pools(self) -> None:
-        """Once, before the first fill: instructor apps keep few waiting kernels; pools fit half the ceiling."""
+        """Once, before the first fill: small-pool apps keep few waiting kernels; pools fit half the ceiling."""
         if self._pools_capped:
             return
         self._pools_capped = True
@@ -279,16 +282,16 @@ class ClassroomKernelManager(LoggingConfigurable):
         default = config.setdefault("default", {})
         asked = int(default.get("pool_size", 1))
         notebooks = self._pooled_notebooks()
-        instructor = _instructor_notebooks()
+        small = _small_pool_notebooks()
         targets: dict[str, int] = {}
         for nb in notebooks:
             size = int(config.get(nb, default).get("pool_size", asked))
-            if Path(nb).name in instructor and nb not in config:
-                size = min(size, self.instructor_pool_size)
+            if Path(nb).name in small and nb not in config:
+                size = min(size, self.small_pool_size)
             targets[nb] = size
         budget = self.limit // 2
         if sum(targets.values()) > budget:
-            fixed = {nb: n for nb, n in targets.items() if Path(nb).name in instructor}
+            fixed = {nb: n for nb, n in targets.items() if Path(nb).name in small}
             others = [nb for nb in targets if nb not in fixed]
             share = max(0, budget - sum(fixed.values())) // max(1, len(others))
             self.log.warning(
@@ -337,10 +340,11 @@ class ClassroomKernelManager(LoggingConfigurable):
                 self.fill_if_needed(notebook_name=name)
 
 
-def _instructor_notebooks() -> set[str]:
+def _small_pool_notebooks() -> set[str]:
+    """Apps a class does not open all at the same moment: instructor apps and apps marked ``pool: small``."""
     from ..course import course
 
-    return {app.notebook for app in course() if app.audience == "instructor"}
+    return {app.notebook for app in course() if app.audience == "instructor" or app.pool == "small"}
 
 
 def classroom_kernel_manager_factory(voila_factory: Callable[..., type]) -> Callable[..., type]:
