@@ -56,7 +56,9 @@ def open_app(page: Page, server: str, name: str) -> None:
     if name != "00_start_here.ipynb":  # the only notebook without a widget app
         expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
     if page.locator(".triage-app").count():  # a framed app: wait until its page knows who is answering
-        expect(page.locator(".triage-who, .triage-message").first).to_be_visible(timeout=RENDER_TIMEOUT)
+        # (students: their name or a message in the header; instructor apps: the gate opened or asks for the key)
+        ready = ".triage-who, .triage-message, .triage-toolbar, .triage-class-summary, .triage-gate h3"
+        expect(page.locator(ready).first).to_be_visible(timeout=RENDER_TIMEOUT)
 
 
 def test_explorer_red_flag_gives_the_emergency_disposition(page, server):
