@@ -280,3 +280,16 @@ def test_the_player_sits_in_the_frame_with_one_class_panel():
     assert page.count("Educational use only") == 1 and "Answering as <strong>Ana</strong>" in page
     assert "All apps" in page and "Next:" not in page  # the last student app links home
     assert CasePlayer([staged_case()], context(), class_panel=False).class_panel is None
+
+
+def test_the_list_of_cases_is_folded_away_while_a_case_is_open():
+    app = CasePlayer(library(), context(), class_panel=False)
+    assert app.case is not None and app.case_list.layout.display == "none"
+    app.choose.click()
+    assert app.case_list.layout.display is None and app.choose.description == "Hide the list of cases"
+    assert app.picker in app.case_list.children and app.filters in app.case_list.children
+    assert "triage-options" in app.picker._dom_classes  # titles wrap (a drop-down cuts them on a phone)
+    app.picker.value = "t-inter"
+    assert app.case.id == "t-inter" and app.case_list.layout.display is None  # still open: arrows keep browsing
+    app.choose.click()
+    assert app.case_list.layout.display == "none" and app.choose.description == "Choose another case"

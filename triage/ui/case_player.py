@@ -177,11 +177,20 @@ class CasePlayer:
                                 value=ALL, description="Topic", layout=w.Layout(width="auto"))
         self.topic.add_class("triage-field")
         self.topic.add_class("triage-topic-filter")
-        self.picker = w.Dropdown(options=[], value=None, description="Case", layout=w.Layout(width="auto"))
-        self.picker.add_class("triage-field")
+        # the cases as a list whose titles wrap (a drop-down cuts long titles on a phone), folded away
+        # under "Choose another case" while a case is open
+        self.picker = w.RadioButtons(options=[], value=None, description="Case", layout=w.Layout(width="auto"))
+        self.picker.add_class("triage-options")
         self.picker.add_class("triage-case-picker")
-        self.filters = w.Box([self.level, self.topic, self.picker])
+        self.filters = w.Box([self.level, self.topic])
         self.filters.add_class("triage-filters")
+        self.case_list = w.VBox([self.filters, self.picker])
+        self.case_list.add_class("triage-case-list")
+        self.case_list.layout.display = "none"
+        self.choose = w.Button(description="Choose another case", tooltip="Show or hide the list of cases",
+                               layout=w.Layout(width="auto"))
+        self.choose.add_class("triage-choose-case")
+        self.choose.on_click(lambda _: self.show_case_list(self.case_list.layout.display == "none"))
         self.overview = w.HTML()
         self.overview.add_class("triage-overview")
         self.status = w.HTML()
@@ -206,7 +215,7 @@ class CasePlayer:
         self.shown = 0  # index of the last stage shown (0: the opening story)
         self.views: list[QuestionView] = []
         self._stage_widgets: list[w.Widget] = []
-        self.frame = app_frame(context, notebook, self.filters, self.overview, self.status, self.story,
+        self.frame = app_frame(context, notebook, self.choose, self.case_list, self.overview, self.status, self.story,
                                self.stage_box, self.reveal, self.reveal_note, self.score, self.teaching,
                                css_class="triage-case-player", class_panel=class_panel)
         self.widget = self.frame.widget
@@ -305,6 +314,11 @@ class CasePlayer:
             self._refilling = False
         if wanted is not None and self.case is not None and wanted != self.case.id:
             self.show(wanted)
+
+    def show_case_list(self, shown: bool = True) -> None:
+        """Unfold (or fold away) the filters and the list of cases."""
+        self.case_list.layout.display = None if shown else "none"
+        self.choose.description = "Hide the list of cases" if shown else "Choose another case"
 
     def _on_filter(self, _: Any = None) -> None:
         self._fill_picker()

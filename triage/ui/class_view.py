@@ -51,8 +51,9 @@ def plural(n: int, word: str) -> str:
 
 
 def session_name(session: ClassSession, current: bool) -> str:
+    """A session as the picker shows it (short enough for a phone): label, start, current or archived."""
     started = datetime.fromtimestamp(session.started_at).strftime("%d %b %Y %H:%M")
-    return f"{session.label} (started {started}{', current' if current else ', archived'})"
+    return f"{session.label}, {started}, {'current' if current else 'archived'}"
 
 
 class ClassView:
@@ -103,8 +104,9 @@ class ClassView:
         self.case_picker.add_class("triage-dist-picker")
         self.distribution = w.HTML()
         self.distribution.add_class("triage-distribution")
-        controls = w.Box([self.session_picker, self.refresh_button, self.new_button])
-        controls.add_class("triage-filters")
+        buttons = w.Box([self.refresh_button, self.new_button])
+        buttons.add_class("triage-buttons")
+        controls = w.VBox([self.session_picker, buttons])
         content = w.VBox([controls, self.confirm_box, self.status, self.download, self.summary, self.case_picker,
                           self.distribution])
         self.ticker = Ticker(self.refresh, REFRESH_INTERVAL, alive=lambda: self.widget.comm is not None)
@@ -201,11 +203,11 @@ class ClassView:
             body.append(f"<tr><th scope='row'>{esc(name)}</th>{''.join(cells)}"
                         f"<td class='triage-num'><strong>{total[0]} / {total[1]}</strong></td></tr>")
         return (
-            "<div class='triage-scroll' role='region' aria-label='Students and cases' tabindex='0'>"
-            f"<table class='triage-class-table'><caption>{esc(label)}: {plural(len(students), 'student')}. Each cell: "
-            "correct / answered.</caption>"
+            # a wide table scrolls sideways by itself (focusable, so the keyboard can scroll it), never the page
+            f"<table class='triage-class-table' tabindex='0'><caption>{esc(label)}: "
+            f"{plural(len(students), 'student')}. Each cell: correct / answered.</caption>"
             f"<thead><tr><th scope='col'>Student</th>{head}<th scope='col'>All cases</th></tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>"
+            f"<tbody>{''.join(body)}</tbody></table>"
         )
 
     def _draw_distribution(self) -> None:

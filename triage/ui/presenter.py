@@ -107,8 +107,9 @@ class Presenter:
             self.listener = KeyListener(list(KEYS), self.on_key, scroll_into_view=True)
             w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
         extras = [self.listener] if self.listener is not None else []
-        content = w.VBox([self.toolbar, *extras, self.message, grid, self.reasoning,
-                          w.Box([self.picker, self.shortcuts_on]), self.keys_help])
+        settings = w.VBox([self.picker, self.shortcuts_on])
+        settings.add_class("triage-presenter-settings")
+        content = w.VBox([self.toolbar, *extras, self.message, grid, self.reasoning, settings, self.keys_help])
         content.add_class("triage-presenter-content")
         self.ticker = Ticker(self.refresh_poll, POLL_INTERVAL, alive=lambda: self.widget.comm is not None)
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
