@@ -84,7 +84,7 @@ def browser_assets(hub: Hub, name: str) -> list[str]:
         page.wait_for_url(f"**/user/{name}/voila/tree**", timeout=TIMEOUT * 1000)
         urls.clear()
         page.goto(f"{prefix}voila/render/{APP}")
-        page.locator(".triage-disposition").first.wait_for(timeout=TIMEOUT * 1000)
+        page.locator(".triage-verdict").first.wait_for(timeout=TIMEOUT * 1000)
         page.close(run_before_unload=True)
         browser.close()
     return sorted({u[len(prefix):] for u in urls if u.startswith(prefix) and _static(u)})

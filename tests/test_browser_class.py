@@ -54,7 +54,7 @@ def open_app(page: Page, server: str, notebook: str, query: str = "") -> None:
 
 def open_student(page: Page, server: str, name: str) -> None:
     open_app(page, server, CASES, "student=" + quote(name))
-    expect(page.locator(".triage-answering-as")).to_contain_text(f"Answering as {name}")
+    expect(page.locator(".triage-who")).to_contain_text(f"Answering as {name}")
     expect(page.locator(".triage-question").first).to_be_visible()
 
 
@@ -78,7 +78,7 @@ def test_two_students_keep_their_own_answers_after_a_reload(browser, server):
         expect(question.locator(".triage-feedback")).to_contain_text(re.compile("Correct|Not quite"))
     for page, mine, theirs in ((ana, 0, 1), (ben, 1, 0)):
         page.reload(wait_until="load")
-        expect(page.locator(".triage-answering-as")).to_contain_text("Answering as")
+        expect(page.locator(".triage-who")).to_contain_text("Answering as")
         radios = page.locator(".triage-question").first.get_by_role("radio")
         expect(radios.nth(mine)).to_be_checked()
         expect(radios.nth(theirs)).not_to_be_checked()
@@ -126,7 +126,7 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
 def test_a_name_with_html_in_it_is_shown_as_text(browser, server):
     page = new_page(browser)
     open_student(page, server, "<b>x</b>")
-    who = page.locator(".triage-answering-as")
+    who = page.locator(".triage-who")
     expect(who).to_contain_text("Answering as <b>x</b>")
     assert who.locator("b").count() == 0
     page.context.close()

@@ -1,9 +1,12 @@
-"""Apps 00-04 on a phone, a tablet, a laptop and a wide screen, in Chromium against a real Voilà server.
+"""Every app (00-07) on a phone, a tablet, a laptop and a wide screen, in Chromium against a real Voilà server.
 
 Every app at every size passes the checks of tests/viewport_checks.py (no sideways scrolling, no cut
-labels, touch targets, text size, axe, no raw ids). Then what a student does: the explorer's verdict
-and its input problems land in view, the drill marks the pressed answer, reshuffles on retry and keeps
-the score across a reload, the page prints whole, links carry the student's name.
+labels, touch targets, text size, axe, no raw ids); the instructor apps are opened with the server's
+instructor key, the presenter with its answers and reasoning shown, the class view on a class with
+answers. Then what a student does: the explorer's verdict and its input problems land in view, the
+drill marks the pressed answer, reshuffles on retry and keeps the score across a reload, an open live
+poll appears in a student app and passes the same checks, the page prints whole, links carry the
+student's name.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ import pytest
 import viewport_checks as vc
 from browser_support import ARGS, chromium_path
 from playwright.sync_api import Page, expect, sync_playwright
-from voila_server import voila_server
+from voila_server import Server, serve
+
+from triage.identity import Learner, name_key
+from triage.store import open_store
 
 pytestmark = pytest.mark.browser
 APPS = ["00_start_here.ipynb", "01_hip_and_back.ipynb", "02_who_to_see.ipynb", "03_red_flags.ipynb",
-        "04_triage_explorer.ipynb"]
+        "04_triage_explorer.ipynb", "05_case_studies.ipynb"]
+INSTRUCTOR_APPS = ["06_instructor.ipynb", "07_class_view.ipynb"]
 VIEWPORTS = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1280, 800), "wide": (1920, 1080)}
 TIMEOUT = 90_000
 STUDENT = "Ada Lovelace"
@@ -37,9 +44,27 @@ IN_VIEW_JS = """(el) => {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with voila_server(tmp_path_factory.mktemp("voila-viewports")) as url:
-        yield url
+def running(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("voila-viewports")) as server:
+        seed_the_class(server)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def server(running):
+    return running.url
+
+
+def seed_the_class(server: Server) -> None:
+    """Answers of three students (one with a long name) in the server's class store, for the class view."""
+    store = open_store(str(server.log.parent / "class.db"))
+    try:
+        for name, right in (("Ana", True), ("Ben Okafor", False), ("Maximiliane Fitzgerald-Oyelaran", True)):
+            learner = Learner(name_key(name), name, "name")
+            store.record_answer(learner, "hip-oa-grandfather", "where-first", ["pcp" if right else "ortho"], right)
+            store.record_answer(learner, "runner-hip-flexor-back", "where", ["pt" if not right else "ortho"], not right)
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +90,28 @@ def open_app(page: Page, server: str, app: str, student: str = STUDENT) -> None:
     expect(page.locator("#rendered_cells")).to_be_visible(timeout=TIMEOUT)
     if app != "00_start_here.ipynb":
         expect(page.locator(".triage-who")).to_contain_text(f"Answering as {student}", timeout=TIMEOUT)
+    if app == "05_case_studies.ipynb":  # with its list of cases unfolded, so the checks see it too
+        expect(page.locator(".triage-question").first).to_be_visible()
+        page.get_by_role("button", name="Choose another case").click()
+        expect(page.get_by_role("radio", name=re.compile("Aisha: sciatica"))).to_be_visible()
+
+
+def open_instructor_app(page: Page, running: Server, app: str) -> None:
+    """Open an instructor app with the server's key; the presenter with its answers and reasoning shown."""
+    page.goto(f"{running.url}/voila/render/{app}?key={running.instructor_key}", wait_until="load")
+    if app == "06_instructor.ipynb":
+        expect(page.locator(".triage-toolbar")).to_be_visible(timeout=TIMEOUT)
+        page.locator("body").press("a")
+        page.locator("body").press("r")
+        expect(page.locator(".triage-answers")).to_contain_text("correct")
+        expect(page.locator(".triage-reasoning")).to_contain_text("What would change it")
+    else:
+        expect(page.locator(".triage-class-summary")).to_contain_text("Maximiliane", timeout=TIMEOUT)
+        expect(page.locator(".triage-distribution")).to_contain_text("answered")
 
 
 @pytest.fixture(scope="module")
-def pages(browser, server):
+def pages(browser, running):
     """One loaded page per app for the phone (touch) and one for the desktop sizes, resized as needed."""
     cache: dict[tuple[str, bool], Page] = {}
 
@@ -76,7 +119,10 @@ def pages(browser, server):
         phone = viewport == "phone"
         if (app, phone) not in cache:
             cache[(app, phone)] = page = new_page(browser, viewport)
-            open_app(page, server, app)
+            if app in INSTRUCTOR_APPS:
+                open_instructor_app(page, running, app)
+            else:
+                open_app(page, running.url, app)
         page = cache[(app, phone)]
         width, height = VIEWPORTS[viewport]
         if page.viewport_size != {"width": width, "height": height}:
@@ -94,7 +140,7 @@ def in_view(locator) -> str:
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("app", APPS + INSTRUCTOR_APPS)
 def test_every_app_passes_the_layout_checks(pages, app, viewport):
     page = pages(app, viewport)
     vc.open_disclosures(page)  # the glossary and guide sections too
@@ -102,15 +148,22 @@ def test_every_app_passes_the_layout_checks(pages, app, viewport):
     assert problems == {}, "\n".join(f"{name}: {p}" for name, found in problems.items() for p in found)
 
 
-@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("app", APPS + INSTRUCTOR_APPS)
 def test_the_notice_is_shown_once_and_apps_say_who_is_answering(pages, app):
     page = pages(app, "laptop")
     assert page.evaluate("document.body.innerText").count("Educational use only") == 1
+    expect(page.locator(".triage-footer a.triage-home" if app != "00_start_here.ipynb" else "body")).to_have_count(1)
+    if app in INSTRUCTOR_APPS:  # nobody answers there: no name, no reminder to choose one
+        expect(page.locator(".triage-who, .triage-message")).to_have_count(0)
+        return
     if app == "00_start_here.ipynb":
         return
     change = page.get_by_role("link", name="Change name")
     assert change.get_attribute("href") == "../../?student=Ada+Lovelace"
     next_link = page.locator("a.triage-next-app")
+    if app == "05_case_studies.ipynb":  # the last student app
+        expect(next_link).to_have_count(0)
+        return
     expect(next_link).to_have_count(1)
     assert "?student=Ada+Lovelace" in next_link.get_attribute("href")
 
@@ -255,3 +308,32 @@ def test_printing_an_app_prints_the_whole_page(browser, server, tmp_path):
     assert "Urgency: ROUTINE" in text and "What would change it" in text  # the app
     assert "Check yourself" in text and "people's stories" in text.replace("\u2019", "'")  # the end
 
+
+
+@pytest.mark.parametrize("app", ["01_hip_and_back.ipynb", "04_triage_explorer.ipynb"])
+def test_an_open_poll_reaches_every_student_app_and_passes_the_checks_on_a_phone(browser, running, app):
+    """The class panel sits in every student app's frame: the instructor opens a poll, a student on a phone
+    sees it in an app that is not the case player, answers it, and the page still passes every check."""
+    teacher = new_page(browser, "laptop")
+    student = new_page(browser, "phone")
+    try:
+        open_instructor_app(teacher, running, "06_instructor.ipynb")
+        open_app(student, running.url, app, student=f"Poll {uuid.uuid4().hex[:6]}")
+        teacher.locator("body").press("p")
+        expect(teacher.locator(".triage-poll-live")).to_contain_text("poll open")
+        panel = student.locator(".triage-class-panel .triage-poll-panel")
+        expect(panel).to_have_count(1)
+        expect(panel.get_by_role("radio").first).to_be_visible(timeout=15_000)
+        panel.get_by_role("radio").first.check()
+        panel.get_by_role("button", name="Send my answer").click()
+        expect(panel.locator(".triage-poll-status")).to_contain_text("Sent:")
+        expect(teacher.locator(".triage-poll-live")).to_contain_text("1 answered")
+        vc.open_disclosures(student)
+        problems = vc.run_all(student)
+        assert problems == {}, "\n".join(f"{name}: {p}" for name, found in problems.items() for p in found)
+    finally:
+        if teacher.locator(".triage-poll-toggle").inner_text().startswith("Close poll"):
+            teacher.locator("body").press("p")  # students' pages of the other tests see no poll
+            expect(teacher.locator(".triage-poll-live")).to_contain_text("poll closed")
+        teacher.context.close()
+        student.context.close()

@@ -90,8 +90,8 @@ def test_two_students_log_in_through_the_form_and_land_on_the_apps_offline(hub, 
         expect(page.locator(f"a[href*='{EXPLORER}']").first).to_be_visible()
         page.goto(f"{hub.url}/user/{name}/voila/render/{EXPLORER}")
         expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
-        page.get_by_role("checkbox", name="New bowel or bladder incontinence").check()
-        expect(page.locator(".triage-disposition")).to_contain_text("Urgency: EMERGENCY")
+        page.get_by_role("checkbox", name="New loss of bowel or bladder control").check()
+        expect(page.locator(".triage-verdict")).to_contain_text("Urgency: EMERGENCY")
         kernel_id = page.evaluate(
             "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
         token = hub.token(name)
@@ -237,6 +237,25 @@ def test_the_students_server_token_reaches_the_service_and_the_instructors_reads
             for name in ("ana", "teacher")}
     assert seen["ana"] == {"name": "ana", "key": "hub:ana", "instructor": False}
     assert seen["teacher"] == {"name": "teacher", "key": "hub:teacher", "instructor": True}
+
+
+def test_the_instructor_apps_open_for_the_instructors_group_without_a_key(hub, tokens):
+    """The presenter and the class view, built in each person's own hub kernel as the notebooks build them:
+    open with no key for a member of the hub's instructors group (the class service says so), and closed,
+    with nothing of the class read, for a student."""
+    code = ("from triage.ui import ClassView, Presenter\n"
+            "p, v = Presenter(keyboard=False), ClassView(live=False)\n"
+            "print('mode', p.context.mode, 'key', p.context.instructor_key, 'unlocked', p.unlocked, v.unlocked)\n"
+            "print('class', v.summary.value)\n"
+            "print('gate', v.gate.message.value)\n")
+    store_for(hub, tokens["ben"]).record_answer(hub_learner("ben"), "case-g", "where", ["gp"], True)
+    hub.session("teacher")
+    teacher = run_in_kernel(hub, "teacher", tokens["teacher"], code)
+    assert "mode hub key None unlocked True True" in teacher, teacher
+    assert "ben" in teacher.split("class ", 1)[1]  # the class view read the class through the service
+    ana = run_in_kernel(hub, "ana", tokens["ana"], code)
+    assert "mode hub key None unlocked False False" in ana, ana
+    assert "class \n" in ana and "instructors" in ana.split("gate ", 1)[1]  # told why; nothing of the class
 
 
 # --- the store contract through the hub and the service ------------------------------------------------

@@ -8,6 +8,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import viewport_checks as vc
 from browser_support import ARGS, axe_source, chromium_path
 from playwright.sync_api import Page, expect, sync_playwright
 from voila_server import fetch, serve, widget_notebook
@@ -214,6 +215,7 @@ def test_completion_marks_come_from_the_learners_own_record(page, server):
     done = page.locator('li[data-notebook="03_red_flags.ipynb"] .done')
     expect(done).to_be_visible()
     expect(done).to_contain_text("Done")
+    assert vc.raw_ids(page) == []  # titles, summaries and the record in words, never knowledge-base ids
     for app in course():
         if app.notebook != "03_red_flags.ipynb":
             expect(page.locator(f'li[data-notebook="{app.notebook}"] .done')).to_be_hidden()

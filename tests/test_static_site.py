@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+import viewport_checks as vc
 from browser_support import ARGS, axe_source, chromium_path
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from static_site import OFFLINE_ARGS, built_site, serve
@@ -110,6 +111,12 @@ def test_every_student_app_renders_with_no_cell_error(app_page):
     assert recorder.external == []
 
 
+def test_no_student_app_shows_a_knowledge_base_id(app_page):
+    page, _ = app_page
+    vc.open_disclosures(page)
+    assert vc.raw_ids(page) == []
+
+
 def test_axe_finds_no_serious_or_critical_violations(app_page):
     page, _ = app_page
     page.add_script_tag(content=axe_source())
@@ -136,11 +143,11 @@ def page(site, profile):
 
 def test_explorer_red_flag_gives_the_emergency_disposition(page, site):
     open_app(page, site, "04_triage_explorer")
-    disposition = page.locator(".triage-disposition")
-    expect(disposition).to_contain_text("Urgency: ROUTINE")
-    page.get_by_role("checkbox", name="New bowel or bladder incontinence").check()
-    expect(disposition).to_contain_text("Urgency: EMERGENCY")
-    expect(disposition).to_contain_text("Emergency department")
+    verdict = page.locator(".triage-verdict")
+    expect(verdict).to_contain_text("Urgency: ROUTINE")
+    page.get_by_role("checkbox", name="New loss of bowel or bladder control").check()
+    expect(verdict).to_contain_text("Urgency: EMERGENCY")
+    expect(verdict).to_contain_text("Emergency department")
 
 
 def test_case_player_answer_shows_feedback_and_survives_a_reload(page, site):
@@ -163,6 +170,7 @@ def test_the_landing_page_links_every_student_app(page, site):
     links = page.locator("ul.apps a")
     assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
         f"voici/render/{stem}.html" for stem in APPS]
+    assert vc.raw_ids(page) == []
     page.add_script_tag(content=axe_source())
     result = page.evaluate("async () => await axe.run(document)")
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
@@ -174,6 +182,6 @@ def test_the_lab_runs_a_notebook_with_its_widgets(page, site):
     expect(page.get_by_text("Python (Pyodide) | Idle").first).to_be_visible(timeout=RENDER_TIMEOUT)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    expect(page.locator(".triage-disposition")).to_contain_text("Urgency: ROUTINE", timeout=RENDER_TIMEOUT)
+    expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE", timeout=RENDER_TIMEOUT)
     errors = page.locator(ERRORS)
     assert errors.count() == 0, errors.all_inner_texts()[:3]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from class_fixtures import ANA, BEN, context, guest_context, library, staged_case
+from ui_support import html_of
 
 from triage.cases import load_cases
 from triage.errors import Problem, StoreUnavailableError
@@ -246,7 +247,7 @@ def test_html_in_case_text_and_names_is_shown_as_text():
     app = CasePlayer([staged_case(story=f"Story {payload}")], context(evil), class_panel=False)
     stage_html = app.stage_box.children[0].value
     assert "<script>" not in stage_html and "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in stage_html
-    assert "<b>x</b>" not in app._answering_as.value and "&lt;b&gt;x&lt;/b&gt;" in app._answering_as.value
+    assert "<b>x</b>" not in app.frame.header.value and "&lt;b&gt;x&lt;/b&gt;" in app.frame.header.value
 
 
 def test_a_preheated_page_builds_first_and_reads_the_record_when_the_request_arrives():
@@ -260,9 +261,35 @@ def test_a_preheated_page_builds_first_and_reads_the_record_when_the_request_arr
     assert app.views == [] and "Loading your answers" in app.status.value
     pending.resolve("student=Ana", {"VOILA_PREHEAT": "True", "QUERY_STRING": "student=Ana"})
     assert app.case.id == "t-adv" and app.shown == 1
-    assert "Answering as <strong>Ana</strong>" in app._answering_as.value
+    assert "Answering as <strong>Ana</strong>" in app.frame.header.value and app.status.value == ""
 
 
-def test_the_player_carries_the_class_panel():
+def test_the_player_sits_in_the_frame_with_one_class_panel():
     app = CasePlayer([staged_case()], context())
-    assert app.class_panel is not None and app.class_panel.widget in app.widget.children
+    assert app.class_panel is not None and app.frame.class_panel in app.widget.children
+    panels = []
+
+    def walk(x):
+        panels.extend([x] if "triage-poll-panel" in x._dom_classes else [])
+        for child in getattr(x, "children", ()):
+            walk(child)
+
+    walk(app.widget)
+    assert panels == [app.class_panel]
+    page = html_of(app.widget)
+    assert page.count("Educational use only") == 1 and "Answering as <strong>Ana</strong>" in page
+    assert "All apps" in page and "Next:" not in page  # the last student app links home
+    assert CasePlayer([staged_case()], context(), class_panel=False).class_panel is None
+
+
+def test_the_list_of_cases_is_folded_away_while_a_case_is_open():
+    app = CasePlayer(library(), context(), class_panel=False)
+    assert app.case is not None and app.case_list.layout.display == "none"
+    app.choose.click()
+    assert app.case_list.layout.display is None and app.choose.description == "Hide the list of cases"
+    assert app.picker in app.case_list.children and app.filters in app.case_list.children
+    assert "triage-options" in app.picker._dom_classes  # titles wrap (a drop-down cuts them on a phone)
+    app.picker.value = "t-inter"
+    assert app.case.id == "t-inter" and app.case_list.layout.display is None  # still open: arrows keep browsing
+    app.choose.click()
+    assert app.case_list.layout.display == "none" and app.choose.description == "Choose another case"

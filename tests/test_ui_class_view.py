@@ -148,7 +148,7 @@ def test_refresh_picks_up_new_answers():
 def test_a_student_app_never_shows_another_students_answers():
     store = filled_store()
     ben = CasePlayer([staged_case("t-intro", title="Bea: intro case")], context(BEN, store), class_panel=True)
-    texts = [ben.overview.value, ben.score.value, ben.status.value, ben._answering_as.value]
+    texts = [ben.overview.value, ben.score.value, ben.status.value, ben.frame.header.value]
     texts += [v.feedback.value for v in ben.views]
     assert not any("Ana" in t for t in texts)
     first = next(v for v in ben.views if v.question.id == "first")

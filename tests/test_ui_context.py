@@ -156,6 +156,35 @@ def test_the_instructor_needs_the_servers_key_on_a_served_page():
     assert not ctx.AppContext(ctx.GUEST, store, "hub", (), {}, KEY).is_instructor()
 
 
+def test_on_the_hub_the_class_service_decides_and_a_key_changes_nothing(caplog):
+    import socket
+
+    from triage.store.hub import HubStore
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed: a class service that is down
+    hub = HubStore(f"http://127.0.0.1:{port}/services/triage-store/", token="t", timeout=5)
+    c = ctx.AppContext(Learner("hub:ana", "ana", "hub"), hub, "hub", (), {"key": KEY}, KEY)
+    assert not c.is_instructor() and not c.is_instructor(KEY)
+    assert "could not ask the class service" in caplog.text
+    assert not ctx.AppContext(Learner("hub:ana", "ana", "hub"), MemoryStore(), "hub", (), {}, KEY).hub_instructor()
+    # (a member of the instructors group, through a real hub and service: tests/test_hub.py)
+
+
+def test_nobody_is_the_instructor_before_the_page_is_asked_for():
+    c = ctx.AppContext(ctx.GUEST, MemoryStore(), "lab", ready=False)
+    assert not c.is_instructor()
+    c.resolve(None, {})
+    assert c.is_instructor()
+
+
+def test_the_name_problem_is_kept_apart_from_other_messages():
+    c = ctx.build_context({"VOILA_PREHEAT": "False", "QUERY_STRING": ""})
+    assert c.learner_problem == "Choose a name on the home page so your answers are kept."
+    assert c.learner_problem in c.messages
+
+
 def test_the_key_comes_from_the_kernels_environment():
     c = ctx.build_context({"VOILA_PREHEAT": "False", "QUERY_STRING": f"key={KEY}", "TRIAGE_INSTRUCTOR_KEY": KEY})
     assert c.instructor_key == KEY and c.is_instructor()

@@ -1,11 +1,17 @@
 """The app frame: notice once per page in one wording, who is answering, messages, links, class-panel slot, style."""
 
+import asyncio
+
 import ipywidgets as w
 import pytest
 from ui_support import html_of, make_context
 
+from triage.identity import GUEST, Learner, name_key
 from triage.model import DISCLAIMER
+from triage.store.memory import MemoryStore
+from triage.ui import context as ctx
 from triage.ui import frame
+from triage.ui.context import AppContext
 from triage.ui.frame import AppFrame, app_frame, notice_html, stylesheet
 
 
@@ -91,14 +97,32 @@ def test_the_class_panel_slot_is_filled_by_a_registered_provider():
         seen.append(notebook)
         return panel
 
-    frame.set_class_panel_provider(provider)
+    registered = frame.set_class_panel_provider(provider)
     try:
         f = app_frame(make_context(), "03_red_flags.ipynb", body())
-    finally:
+        assert app_frame(make_context(name=None), "03_red_flags.ipynb", body()).class_panel.children == ()  # guest
+        assert app_frame(make_context(), "03_red_flags.ipynb", body(), class_panel=False).class_panel.children == ()
         frame.set_class_panel_provider(None)
+        assert app_frame(make_context(), "03_red_flags.ipynb", body()).class_panel.children == ()
+    finally:
+        frame.set_class_panel_provider(registered)
     assert f.class_panel.children == (panel,) and seen == ["03_red_flags.ipynb"]
     assert "triage-class-panel" in f.class_panel._dom_classes
-    assert app_frame(make_context(), "03_red_flags.ipynb", body()).class_panel.children == ()
+
+
+def test_triage_ui_registers_the_live_poll_for_student_apps_only():
+    f = app_frame(make_context(), "03_red_flags.ipynb", body())
+    assert [c._dom_classes for c in f.class_panel.children] == [("triage-poll-panel",)]
+    assert app_frame(make_context(), "06_instructor.ipynb", body()).class_panel.children == ()
+
+
+def test_instructor_apps_say_nothing_about_who_is_answering():
+    context = make_context(name=None, messages=("The class store is read-only.",))
+    context.learner_problem = "Choose a name on the home page so your answers are kept."
+    context.messages += (context.learner_problem,)
+    header = app_frame(context, "06_instructor.ipynb", body()).header.value
+    assert "The class store is read-only." in header and "Choose a name" not in header
+    assert "Answering as" not in app_frame(make_context(), "07_class_view.ipynb", body()).header.value
 
 
 def test_set_body_keeps_header_and_footer():
@@ -115,36 +139,93 @@ def test_the_frame_carries_the_app_class(css):
 
 
 
-def test_a_preheated_kernel_builds_at_once_then_adopts_the_student_when_the_page_is_asked_for(monkeypatch):
-    """Waiting for the request in the cell would exceed Voilà's cell timeout; the frame must not block."""
-    import threading
+@pytest.fixture
+def page_context():
+    """This kernel's context as current_context() hands it out (reset afterwards)."""
+    yield ctx.use_context
+    ctx.use_context(None)
 
+
+def test_a_preheated_kernel_builds_at_once_then_adopts_the_student_when_the_page_is_asked_for(
+        monkeypatch, page_context):
+    """Waiting for the request in the cell would exceed Voilà's cell timeout: the frame builds the page on the
+    pending context current_context() returns, and redraws it (and reloads the apps) when that context
+    resolves on the kernel's event loop; the page's state is sent again afterwards."""
     from triage.model import Urgency
     from triage.ui import RedFlagDrill
 
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.delenv("QUERY_STRING", raising=False)
-    monkeypatch.setattr(frame, "_provisional", None)
-    request = threading.Event()
-    student = make_context(name="Ada")
-    student.store.record_drill(student.learner, "d-fever", "urgent", True)  # answered before the reload
-    monkeypatch.setattr(frame, "current_context", lambda: (request.wait(10), student)[1])
-    monkeypatch.setattr(frame, "RESEND_AFTER", (0.0,))
-    resent = []
-    monkeypatch.setattr(w.Widget, "send_state", lambda self, key=None: resent.append(self.model_id))
+    store = MemoryStore()
+    ada = Learner(name_key("Ada"), "Ada", "name")
+    store.record_drill(ada, "d-fever", "urgent", True)  # answered before the reload
+    pending = AppContext(GUEST, store, "voila", ready=False)  # a preheated kernel before its request
+    page_context(pending)
+    monkeypatch.setattr(frame, "RESEND_AT", (0.0,))
+    resent: list[frame.Page] = []
+    monkeypatch.setattr(frame.Page, "resend", lambda page: resent.append(page))
 
-    app = RedFlagDrill()  # built while nobody has asked for the page yet
-    assert app.context.learner.display_name == "guest" and "Answering as" not in app.frame.header.value
-    app.answer(Urgency.EMERGENCY)  # a guest answer is not saved
-    request.set()  # the student opens the page
-    thread = next(t for t in threading.enumerate() if t.name == "triage-context")
-    thread.join(10)
-    assert app.context is student
+    async def scenario() -> RedFlagDrill:
+        app = RedFlagDrill()  # built while nobody has asked for the page yet
+        assert app.context is pending and not app.context.ready
+        assert "Answering as" not in app.frame.header.value and "Educational use only" in app.frame.header.value
+        assert "?student=" not in app.frame.footer.value
+        app.answer(Urgency.EMERGENCY)  # a guest answer is not saved
+        assert resent == []
+        pending.resolve("student=Ada", {"VOILA_PREHEAT": "True"})  # the student opens the page
+        await asyncio.sleep(0.05)
+        return app
+
+    app = asyncio.run(scenario())
+    assert app.context is pending and pending.ready and app.context.learner == ada
     assert "Answering as <strong>Ada</strong>" in app.frame.header.value
-    assert (app.right, app.answered) == (1, 1) and app.current.id != "d-fever"
-    assert [a.scenario_id for a in student.store.learner_record(student.learner).drill] == ["d-fever"]
-    # the adopted state is sent again (a browser fetching the state at that moment would drop updates)
-    assert {app.frame.header.model_id, app.score.model_id, app.prompt.model_id} <= set(resent)
+    assert "04_triage_explorer.ipynb?student=Ada" in app.frame.footer.value
+    assert (app.right, app.answered) == (1, 1) and app.current.id != "d-fever"  # the drill reloaded Ada's record
+    assert [a.scenario_id for a in store.learner_record(ada).drill] == ["d-fever"]
+    assert resent == [app.frame.page]
+
+
+def test_a_page_built_on_a_ready_context_is_never_redrawn_and_on_context_never_runs():
+    seen = []
+    f = app_frame(make_context(name="Ada"), "03_red_flags.ipynb", body())
+    f.on_context(seen.append)
+    assert "Answering as <strong>Ada</strong>" in f.header.value and seen == [] and f.page.listeners == []
+
+
+def test_a_class_store_that_cannot_be_read_on_adoption_leaves_a_message_and_the_other_apps_load():
+    from triage.errors import Problem, StoreUnavailableError
+
+    pending = AppContext(GUEST, MemoryStore(), "voila", ready=False)
+    first = app_frame(pending, "03_red_flags.ipynb", body())
+    second = app_frame(pending, "03_red_flags.ipynb", body())
+    loaded = []
+
+    def broken(_):
+        raise StoreUnavailableError(Problem("store", "the class service does not answer"))
+
+    first.on_context(broken)
+    second.on_context(loaded.append)
+    pending.resolve("student=Ada", {"VOILA_PREHEAT": "True"})
+    assert loaded == [pending]
+    assert "Answering as <strong>Ada</strong>" in first.header.value
+    assert "the class service does not answer" in first.header.value
+
+
+def test_resend_sends_every_widget_of_the_page_once(monkeypatch):
+    context = make_context()
+    shared = body("in both")
+    frames = [app_frame(context, "02_who_to_see.ipynb", shared, body(str(i))) for i in range(2)]
+    sent: list[str] = []
+    monkeypatch.setattr(w.Widget, "send_state", lambda self, key=None: sent.append(self.model_id))
+    frames[0].page.resend()
+    expected = set()
+
+    def walk(x):
+        expected.add(x.model_id)
+        for child in getattr(x, "children", ()):
+            walk(child)
+
+    for f in frames:
+        walk(f.widget)
+    assert sorted(sent) == sorted(expected)
 
 
 def test_a_class_store_that_cannot_be_opened_gives_a_working_unsaved_page(monkeypatch):
@@ -153,8 +234,9 @@ def test_a_class_store_that_cannot_be_opened_gives_a_working_unsaved_page(monkey
     def broken():
         raise StoreUnavailableError(Problem("TRIAGE_CLASS_DB", "the folder is read-only", "/srv/class.db"))
 
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     monkeypatch.setattr(frame, "current_context", broken)
+    monkeypatch.setattr(frame, "_fallback", None)
     f = app_frame(None, "03_red_flags.ipynb", body())
     assert "Your answers are not being saved: the folder is read-only" in f.header.value
     assert not f.context.learner.can_save
+    assert app_frame(None, "03_red_flags.ipynb", body()).page is f.page  # the page's apps share one page

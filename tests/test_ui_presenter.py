@@ -3,11 +3,18 @@ keyboard shortcuts, and the live poll (open, answers, close, reveal)."""
 
 from __future__ import annotations
 
-from class_fixtures import ANA, BEN, KEY, context, staged_case
+import re
 
+from class_fixtures import ANA, BEN, KEY, context, staged_case
+from viewport_checks import knowledge_ids
+
+from triage.engine import assess
+from triage.knowledge import knowledge
 from triage.store.memory import MemoryStore
 from triage.ui import Presenter
+from triage.ui.common import esc
 from triage.ui.poll import ClassPanel
+from triage.vocabulary import vocabulary
 
 CASE = staged_case()
 
@@ -113,6 +120,21 @@ def test_reasoning_shows_and_hides_for_the_current_stage():
     app.next_stage.click()
     app.reasoning_button.click()
     assert "URGENT" in app.reasoning.value  # the fever at stage 2 changes the engine's answer
+
+
+def test_reasoning_names_the_rules_and_providers_never_their_ids():
+    """The engine's reasoning on the projector reads like the students' apps: names, not knowledge-base ids."""
+    app = presenter()
+    app.next_stage.click()
+    app.reasoning_button.click()
+    result = assess(CASE.stages[1].presentation)
+    text = app.reasoning.value
+    assert result.trace and result.red_flags
+    for hit in result.trace:
+        assert esc(vocabulary().rule(hit.rule_id)) in text
+    assert esc(knowledge().provider(result.next_step).name) in text
+    shown = [i for i in knowledge_ids() if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)]
+    assert shown == []
 
 
 def test_every_action_has_a_key_and_the_keys_are_on_screen():

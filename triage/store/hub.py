@@ -18,7 +18,7 @@ import os
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -95,6 +95,16 @@ def row_from_json(data: Mapping[str, Any]) -> AnswerRow:
                      data["question_id"], tuple(data["chosen"]), bool(data["correct"]), float(data["at"]))
 
 
+@dataclass(frozen=True)
+class ServiceCaller:
+    """Who the class service says is calling (``GET me``): the hub name, the store key, and whether the
+    caller's token holds the instructor scope (the hub's ``instructors`` group)."""
+
+    name: str
+    key: str
+    instructor: bool
+
+
 _ERRORS: dict[str, type[StoreError]] = {
     "AccessDeniedError": AccessDeniedError,
     "PollClosedError": PollClosedError,
@@ -155,6 +165,14 @@ class HubStore:
 
     def _learner_path(self, learner: Learner, rest: str) -> str:
         return f"learners/{quote(learner.key, safe='')}/{rest}"
+
+    # --- who is calling -------------------------------------------------------------------------------
+    def me(self) -> ServiceCaller:
+        """Who the service takes the caller to be (from the token alone), and whether they are an instructor."""
+        data = self._call("GET", "me")
+        if not isinstance(data, dict) or not isinstance(data.get("instructor"), bool):
+            raise StoreError(Problem("me", "the service did not say who is calling", self._url))
+        return ServiceCaller(str(data.get("name", "")), str(data.get("key", "")), data["instructor"])
 
     # --- a learner's own record ------------------------------------------------------------------------
     def record_answer(

@@ -16,23 +16,27 @@ app                    notebook             key CSS classes (for browser tests)
 ``Glossary``           (any)                triage-glossary
 =====================  ===================  ==========================================
 
-Apps 01-04 sit in the shared frame (:mod:`triage.ui.frame`, class ``triage-app``): the
-educational-use notice (``triage-notice``) once per page, "answering as", the class-panel slot,
-"next" and "home" links and the glossary. Their look is ``triage/ui/static/triage.css``.
-The instructor apps (``Presenter``, ``ClassView``) open only for the instructor (:mod:`triage.ui.gate`).
+Every app sits in the shared frame (:mod:`triage.ui.frame`, class ``triage-app``): the
+educational-use notice (``triage-notice``) once per page, "answering as" (``triage-who``), the
+class-panel slot (the open live poll on every student app), "next" and "home" links and the glossary.
+Their look is defined once, in ``triage/ui/static/triage.css``. The instructor apps (``Presenter``,
+``ClassView``) open only for the instructor (:mod:`triage.ui.gate`).
 """
 
 from .case_player import CasePlayer
 from .class_view import ClassView
 from .drill import RedFlagDrill
 from .explorer import Explorer
-from .frame import AppFrame, app_frame
+from .frame import AppFrame, app_frame, set_class_panel_provider
 from .glossary import Glossary
 from .hip_back import HipBackMap
 from .pathway import PathwayApp
-from .poll import ClassPanel
+from .poll import ClassPanel, class_panel_for
 from .presenter import Presenter
 from .providers import ProviderComparison, RuleTable
+
+# Every student app shows the class's open live poll in its frame (instructor apps and the static build do not).
+set_class_panel_provider(class_panel_for)
 
 __all__ = ["AppFrame", "CasePlayer", "ClassPanel", "ClassView", "Explorer", "Glossary", "HipBackMap", "PathwayApp",
            "Presenter", "ProviderComparison", "RedFlagDrill", "RuleTable", "app_frame"]

@@ -23,10 +23,9 @@ from ..cases import LEVELS, Case, Question, load_cases
 from ..errors import StoreError
 from ..store import ClassStore, LearnerRecord
 from ..store.memory import MemoryStore
-from .class_style import style
-from .common import esc, notice
-from .context import AppContext, current_context
-from .poll import ClassPanel
+from .common import PRIMARY, esc
+from .context import AppContext
+from .frame import app_frame
 
 APP = "05_case_studies.ipynb"
 LEVEL_NAMES = {"intro": "Intro", "intermediate": "Intermediate", "advanced": "Advanced"}
@@ -73,7 +72,7 @@ class QuestionView:
         kind = "Choose one answer." if question.kind == "single" else "Choose every answer that applies."
         self.prompt = w.HTML(
             f"<p class='triage-question-prompt'><strong>Question {number}. {esc(question.prompt)}</strong> "
-            f"<span class='triage-hint'>{kind}</span></p>"
+            f"<span class='triage-muted'>{kind}</span></p>"
         )
         if question.kind == "single":
             self.choice: w.Widget = w.RadioButtons(
@@ -89,8 +88,8 @@ class QuestionView:
                 b.observe(self._on_change, names="value")
             self.choice = w.VBox(self.boxes)
         self.choice.add_class("triage-options")
-        self.check = w.Button(description="Check answer", button_style="primary", tooltip="Check this answer",
-                              layout=w.Layout(width="auto"))
+        self.check = w.Button(description="Check answer", tooltip="Check this answer", layout=w.Layout(width="auto"))
+        self.check.add_class(PRIMARY)
         self.check.add_class("triage-check")
         self.check.on_click(self.on_check)
         self.feedback = w.HTML()
@@ -155,30 +154,43 @@ class QuestionView:
 class CasePlayer:
     """Pick a case, read it stage by stage, answer its questions; answers live in the class store.
 
-    ``context`` defaults to the page's :func:`~triage.ui.context.current_context`. Everything that
-    does not depend on the student (cases, filters, widgets) is built at once; the student's record is
-    read when the context is ready (in a preheated Voilà kernel: when the page is requested).
+    ``context`` defaults to the page's (see :mod:`triage.ui.frame`). Everything that does not depend
+    on the student (cases, filters, widgets) is built at once; the student's record is read when the
+    context is ready (in a preheated Voilà kernel: when the page is requested). The frame's class panel
+    shows the class's open live poll (``class_panel=False``: none).
     """
 
     def __init__(self, cases: Sequence[Case] | None = None, context: AppContext | None = None,
-                 class_panel: bool = True) -> None:
-        self.context = context or current_context()
+                 class_panel: bool = True, notebook: str = APP) -> None:
+        self.notebook = notebook
         loaded = list(cases) if cases is not None else load_cases()
         self.cases = sorted(loaded, key=lambda c: (level_rank(c.level), c.title.casefold(), c.id))
-        self.record = LearnerRecord(self.context.learner.key)
+        self.record = LearnerRecord("")
         self.store: ClassStore = MemoryStore("this page only")  # the class store once the learner is known
         levels = [lv for lv in LEVELS if any(c.level == lv for c in self.cases)]
         self.level = w.Dropdown(options=[("All levels", ALL)] + [(LEVEL_NAMES.get(lv, lv), lv) for lv in levels],
                                 value=ALL, description="Level", layout=w.Layout(width="auto"))
+        self.level.add_class("triage-field")
         self.level.add_class("triage-level-filter")
         topics = [t for t in TOPIC_NAMES if any(t in c.tags for c in self.cases)]
         self.topic = w.Dropdown(options=[("All topics", ALL)] + [(TOPIC_NAMES[t], t) for t in topics],
                                 value=ALL, description="Topic", layout=w.Layout(width="auto"))
+        self.topic.add_class("triage-field")
         self.topic.add_class("triage-topic-filter")
-        self.picker = w.Dropdown(options=[], value=None, description="Case", layout=w.Layout(width="auto"))
+        # the cases as a list whose titles wrap (a drop-down cuts long titles on a phone), folded away
+        # under "Choose another case" while a case is open
+        self.picker = w.RadioButtons(options=[], value=None, description="Case", layout=w.Layout(width="auto"))
+        self.picker.add_class("triage-options")
         self.picker.add_class("triage-case-picker")
-        self.filters = w.Box([self.level, self.topic, self.picker])
+        self.filters = w.Box([self.level, self.topic])
         self.filters.add_class("triage-filters")
+        self.case_list = w.VBox([self.filters, self.picker])
+        self.case_list.add_class("triage-case-list")
+        self.case_list.layout.display = "none"
+        self.choose = w.Button(description="Choose another case", tooltip="Show or hide the list of cases",
+                               layout=w.Layout(width="auto"))
+        self.choose.add_class("triage-choose-case")
+        self.choose.on_click(lambda _: self.show_case_list(self.case_list.layout.display == "none"))
         self.overview = w.HTML()
         self.overview.add_class("triage-overview")
         self.status = w.HTML()
@@ -187,8 +199,9 @@ class CasePlayer:
         self.story.add_class("triage-story")
         self.stage_box = w.VBox()
         self.stage_box.add_class("triage-stages")
-        self.reveal = w.Button(description="Reveal the next stage", button_style="primary",
-                               tooltip="Reveal the next stage of the case", layout=w.Layout(width="auto"))
+        self.reveal = w.Button(description="Reveal the next stage", tooltip="Reveal the next stage of the case",
+                               layout=w.Layout(width="auto"))
+        self.reveal.add_class(PRIMARY)
         self.reveal.add_class("triage-reveal")
         self.reveal.on_click(self.on_reveal)
         self.reveal_note = w.HTML()
@@ -202,11 +215,11 @@ class CasePlayer:
         self.shown = 0  # index of the last stage shown (0: the opening story)
         self.views: list[QuestionView] = []
         self._stage_widgets: list[w.Widget] = []
-        self.class_panel = ClassPanel(self.context, self.cases) if class_panel else None
-        self.widget = w.VBox([*self._header(), self.filters, self.overview, self.status, self.story, self.stage_box,
-                              self.reveal, self.reveal_note, self.score, self.teaching])
-        self.widget.add_class("triage-case-player")
-        self.widget.add_class("triage-app")
+        self.frame = app_frame(context, notebook, self.choose, self.case_list, self.overview, self.status, self.story,
+                               self.stage_box, self.reveal, self.reveal_note, self.score, self.teaching,
+                               css_class="triage-case-player", class_panel=class_panel)
+        self.widget = self.frame.widget
+        self.record = LearnerRecord(self.context.learner.key)
         self._fill_picker()
         self.level.observe(self._on_filter, names="value")
         self.topic.observe(self._on_filter, names="value")
@@ -217,25 +230,20 @@ class CasePlayer:
             self.status.value = "<p role='status'>Loading your answers&hellip;</p>"
         self.context.on_ready(self._load_record)
 
-    def _header(self) -> list[w.Widget]:
-        """Notice, who is answering and the class poll. The app frame replaces this when it wraps the player."""
-        parts: list[w.Widget] = [style(), notice(), w.HTML()]
-        parts[2].add_class("triage-answering-as")
-        self._answering_as = parts[2]
-        if self.class_panel is not None:
-            parts.append(self.class_panel.widget)
-        return parts
+    @property
+    def context(self) -> AppContext:
+        """The page's context (the frame's)."""
+        return self.frame.context
+
+    @property
+    def class_panel(self) -> w.Widget | None:
+        """The class panel (the open live poll) in the frame's slot, if this page has one."""
+        return self.frame.class_panel.children[0] if self.frame.class_panel.children else None
 
     # -- the student's record ------------------------------------------------------------------
     def _load_record(self, context: AppContext) -> None:
         learner = context.learner
-        home = esc(context.home_link())
-        if learner.can_save:
-            self._answering_as.value = (f"<p>Answering as <strong>{esc(learner.display_name)}</strong> "
-                                        f"(<a href='{home}'>change</a>)</p>")
-        else:
-            self._answering_as.value = ""
-        notes = list(context.messages)
+        notes: list[str] = []  # the context's own messages are in the frame's header
         # a guest (no name given) works on a store of this page only: nothing is filed under a blank name
         self.store = context.store if learner.can_save else MemoryStore("this page only")
         try:
@@ -307,6 +315,11 @@ class CasePlayer:
         if wanted is not None and self.case is not None and wanted != self.case.id:
             self.show(wanted)
 
+    def show_case_list(self, shown: bool = True) -> None:
+        """Unfold (or fold away) the filters and the list of cases."""
+        self.case_list.layout.display = None if shown else "none"
+        self.choose.description = "Hide the list of cases" if shown else "Choose another case"
+
     def _on_filter(self, _: Any = None) -> None:
         self._fill_picker()
         if not self.visible_cases():
@@ -327,7 +340,7 @@ class CasePlayer:
         c = self.case
         objectives = "".join(f"<li>{esc(o)}</li>" for o in c.learning_objectives)
         self.story.value = (
-            f"<h3>{esc(c.title)}</h3><p class='triage-hint'>Level: {esc(LEVEL_NAMES.get(c.level, c.level))}"
+            f"<h3>{esc(c.title)}</h3><p class='triage-muted'>Level: {esc(LEVEL_NAMES.get(c.level, c.level))}"
             f" &middot; {len(c.stages)} stage{'s' if len(c.stages) != 1 else ''}, "
             f"{len(c.questions)} question{'s' if len(c.questions) != 1 else ''}</p>"
             f"<details><summary>Learning objectives</summary><ul>{objectives}</ul></details>"
@@ -462,8 +475,8 @@ class CasePlayer:
         started = [c for c in self.cases if self.started(c) and not self.finished(c)]
         levels = [lv for lv in LEVELS if any(c.level == lv for c in self.cases)]
         complete = bool(levels) and all(any(c.level == lv for c in finished) for lv in levels)
-        if complete and self.context.learner.can_save and APP not in self.record.done:
-            self._save(lambda: self.store.mark_done(self.context.learner, APP))
+        if complete and self.context.learner.can_save and self.notebook not in self.record.done:
+            self._save(lambda: self.store.mark_done(self.context.learner, self.notebook))
         rows = "".join(
             f"<tr><td>{esc(c.title)}</td><td>{esc(LEVEL_NAMES.get(c.level, c.level))}</td>"
             f"<td>{self.record.score(c.id)[0]} of {len(c.questions)} correct</td></tr>"

@@ -23,12 +23,13 @@ from ..class_cli import report_rows, write_csv
 from ..errors import StoreError
 from ..store import AnswerRow, ClassSession
 from .case_player import LEVEL_NAMES, level_rank
-from .class_style import style
-from .common import esc, notice
-from .context import AppContext, current_context
+from .common import esc
+from .context import AppContext
+from .frame import app_frame
 from .gate import InstructorGate
 from .poll import Ticker, bars_html
 
+NOTEBOOK = "07_class_view.ipynb"
 REFRESH_INTERVAL = 3.0  # seconds between automatic re-reads of the class
 
 
@@ -50,16 +51,18 @@ def plural(n: int, word: str) -> str:
 
 
 def session_name(session: ClassSession, current: bool) -> str:
+    """A session as the picker shows it (short enough for a phone): label, start, current or archived."""
     started = datetime.fromtimestamp(session.started_at).strftime("%d %b %Y %H:%M")
-    return f"{session.label} (started {started}{', current' if current else ', archived'})"
+    return f"{session.label}, {started}, {'current' if current else 'archived'}"
 
 
 class ClassView:
     """Students x cases, answer distributions, CSV download and new sessions, for the instructor."""
 
     def __init__(self, cases: Sequence[Case] | None = None, context: AppContext | None = None,
-                 live: bool = True) -> None:
-        self.context = context or current_context()
+                 live: bool = True, notebook: str = NOTEBOOK) -> None:
+        self.frame = app_frame(context, notebook, css_class="triage-class-view")
+        self.widget = self.frame.widget
         loaded = list(cases) if cases is not None else load_cases()
         ordered = sorted(loaded, key=lambda c: (level_rank(c.level), c.title.casefold(), c.id))
         self.cases: dict[str, Case] = {c.id: c for c in ordered}
@@ -67,6 +70,7 @@ class ClassView:
         self.sessions: list[ClassSession] = []
         self.unlocked = False
         self.session_picker = w.Dropdown(options=[], description="Session", layout=w.Layout(width="auto"))
+        self.session_picker.add_class("triage-field")
         self.session_picker.add_class("triage-session-picker")
         self.refresh_button = w.Button(description="Refresh now", tooltip="Read the class's answers again",
                                        layout=w.Layout(width="auto"))
@@ -80,8 +84,8 @@ class ClassView:
         self.new_button.on_click(lambda _: self.ask_new_session() if self.unlocked else None)
         self.new_label = w.Text(description="Name of the new session", placeholder="optional, e.g. Tuesday group",
                                 layout=w.Layout(width="auto"))
-        self.confirm = w.Button(description="Archive it and start a new session", button_style="warning",
-                                layout=w.Layout(width="auto"))
+        self.new_label.add_class("triage-field")
+        self.confirm = w.Button(description="Archive it and start a new session", layout=w.Layout(width="auto"))
         self.confirm.add_class("triage-confirm-new-session")
         self.confirm.on_click(lambda _: self.start_new_session() if self.unlocked else None)
         self.cancel = w.Button(description="Cancel", layout=w.Layout(width="auto"))
@@ -96,11 +100,13 @@ class ClassView:
         self.summary.add_class("triage-class-summary")
         self.case_picker = w.Dropdown(options=[], description="Answers to the questions of",
                                       layout=w.Layout(width="auto"))
+        self.case_picker.add_class("triage-field")
         self.case_picker.add_class("triage-dist-picker")
         self.distribution = w.HTML()
         self.distribution.add_class("triage-distribution")
-        controls = w.Box([self.session_picker, self.refresh_button, self.new_button])
-        controls.add_class("triage-filters")
+        buttons = w.Box([self.refresh_button, self.new_button])
+        buttons.add_class("triage-buttons")
+        controls = w.VBox([self.session_picker, buttons])
         content = w.VBox([controls, self.confirm_box, self.status, self.download, self.summary, self.case_picker,
                           self.distribution])
         self.ticker = Ticker(self.refresh, REFRESH_INTERVAL, alive=lambda: self.widget.comm is not None)
@@ -108,9 +114,12 @@ class ClassView:
         self.session_picker.observe(lambda _: self.refresh() if self.unlocked else None, names="value")
         self.case_picker.observe(lambda _: self._draw_distribution(), names="value")
         self.gate = InstructorGate(self.context, content, self._on_unlock, "class view")
-        self.widget = w.VBox([style(), notice(), self.gate.widget])
-        self.widget.add_class("triage-class-view")
-        self.widget.add_class("triage-app")
+        self.frame.set_body(self.gate.widget)
+
+    @property
+    def context(self) -> AppContext:
+        """The page's context (the frame's)."""
+        return self.frame.context
 
     def _on_unlock(self) -> None:
         self.unlocked = True
@@ -194,11 +203,11 @@ class ClassView:
             body.append(f"<tr><th scope='row'>{esc(name)}</th>{''.join(cells)}"
                         f"<td class='triage-num'><strong>{total[0]} / {total[1]}</strong></td></tr>")
         return (
-            "<div class='triage-scroll' role='region' aria-label='Students and cases' tabindex='0'>"
-            f"<table class='triage-class-table'><caption>{esc(label)}: {plural(len(students), 'student')}. Each cell: "
-            "correct / answered.</caption>"
+            # a wide table scrolls sideways by itself (focusable, so the keyboard can scroll it), never the page
+            f"<table class='triage-class-table' tabindex='0'><caption>{esc(label)}: "
+            f"{plural(len(students), 'student')}. Each cell: correct / answered.</caption>"
             f"<thead><tr><th scope='col'>Student</th>{head}<th scope='col'>All cases</th></tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>"
+            f"<tbody>{''.join(body)}</tbody></table>"
         )
 
     def _draw_distribution(self) -> None:

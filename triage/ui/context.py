@@ -63,6 +63,7 @@ class AppContext:
     params: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold the instructor key
     instructor_key: str | None = field(default=None, repr=False)
     ready: bool = True
+    learner_problem: str | None = None  # the message about the name (also in ``messages``), if any
     _waiting: list[ReadyCallback] = field(default_factory=list, repr=False, compare=False)
 
     def app_link(self, notebook: str) -> str:
@@ -85,12 +86,37 @@ class AppContext:
         return f"{base}?{urlencode(keep)}" if keep else base
 
     def is_instructor(self, given_key: str | None = None) -> bool:
-        """May this page see the class? JupyterLab: yes (one user). Voilà and hub: only with the instructor key,
-        typed (``given_key``) or passed as the ``key`` URL parameter."""
-        if self.mode == "lab" and self.ready:
+        """May this page see the class? Never before the learner is known.
+
+        - JupyterLab: yes (one user, who is their own instructor).
+        - JupyterHub: when the class service counts the hub user as an instructor (:meth:`hub_instructor`:
+          members of the hub's ``instructors`` group); no key, typed or not.
+        - Standalone Voilà: only with the instructor key, typed (``given_key``) or as the ``key`` URL parameter.
+        """
+        if not self.ready:
+            return False
+        if self.mode == "lab":
             return True
+        if self.mode == "hub":
+            return self.hub_instructor()
         given = given_key if given_key is not None else self.params.get("key")
         return instructor_key_ok(given, self.instructor_key)
+
+    def hub_instructor(self) -> bool:
+        """On JupyterHub: does the class service (``GET me``) count this page's hub user as an instructor?
+
+        The service answers with the permission that governs every class-wide call (the hub grants it to
+        the ``instructors`` group), so the instructor apps open exactly when their class reads will
+        succeed. False for any other store, or when the service cannot be asked."""
+        from ..store.hub import HubStore
+
+        if not isinstance(self.store, HubStore):
+            return False
+        try:
+            return self.store.me().instructor
+        except StoreError:
+            log.warning("could not ask the class service whether this user is an instructor", exc_info=True)
+            return False
 
     def on_ready(self, callback: ReadyCallback) -> None:
         """Run ``callback(context)`` once the learner is known: now if it is, else when the request arrives."""
@@ -108,6 +134,7 @@ class AppContext:
         self.learner = resolution.learner
         self.mode = "hub" if environ.get("JUPYTERHUB_USER") else ("voila" if query is not None else "lab")
         self.params = {k: v[0] for k, v in parse_qs(query or "").items() if v}
+        self.learner_problem = resolution.problem
         if resolution.problem:
             self.messages = (*self.messages, resolution.problem)
         if self.learner.source == "os":

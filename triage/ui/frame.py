@@ -5,9 +5,11 @@ the :class:`~triage.ui.context.AppContext` the apps share. On a page:
 
 - the **header** (the educational-use notice in the one wording of :data:`triage.model.DISCLAIMER`,
   "answering as NAME" with a link home to change it in standalone Voilà, the context's messages in
-  plain words) is shown once, by the first app built on the page;
-- the **class panel** slot (class ``triage-class-panel``) sits under the header; it stays empty
-  until a provider is registered with :func:`set_class_panel_provider` (the live poll);
+  plain words) is shown once, by the first app built on the page; instructor apps show the notice
+  and the messages, not who is answering;
+- the **class panel** slot (class ``triage-class-panel``) sits under the header; a provider
+  registered with :func:`set_class_panel_provider` fills it (``triage.ui`` registers the live poll
+  of :mod:`triage.ui.poll` for student apps);
 - the **footer** ("Next: <app>" and "All apps" links from the course map, and the glossary) is
   shown once, under the last app built on the page: each new app takes it over from the previous one.
 - In JupyterLab the stylesheet (``static/triage.css``) is injected once, with the header; under Voilà the
@@ -15,21 +17,24 @@ the :class:`~triage.ui.context.AppContext` the apps share. On a page:
 
 Re-running the cell that built the header (JupyterLab) builds it again in that cell's new output.
 
-In a preheated Voilà kernel the notebook runs before anyone asks for the page, so who is answering
-is not known yet, and waiting for it would hold the cell past Voilà's cell timeout. Apps built then
-get a provisional page (a guest who saves nothing); a background thread waits for the request
-(:func:`~triage.ui.context.current_context`) and then hands every such page the real context:
-header and footer are redrawn and the apps' :meth:`AppFrame.on_context` callbacks run (the drill
-reloads the student's record).
+**Preheated Voilà kernels.** The frame takes the page's context from
+:func:`~triage.ui.context.current_context`, which never blocks: in a kernel Voilà preheated, the
+notebook runs before anyone asks for the page, and the context is *pending* (``ready`` is False, the
+learner is the guest) until the request arrives. The frame builds the page at once and registers
+:meth:`Page.adopt` with :meth:`~triage.ui.context.AppContext.on_ready`: once the context resolves
+(on the kernel's event loop), the header, footer and class panel are redrawn, the apps'
+:meth:`AppFrame.on_context` callbacks run (the drill reloads the student's record), and the page's
+widget state is sent again a little later (:data:`RESEND_AT`, see :meth:`Page.resend`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import sys
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +54,9 @@ from .context import AppContext, current_context
 
 STYLESHEET = Path(__file__).with_name("static") / "triage.css"
 NOTICE_LEAD = "Educational use only."
+# Seconds after a pending page adopts its context at which the page's widget state is sent again.
+RESEND_AT = (1.0, 4.0)
+log = logging.getLogger(__name__)
 
 ClassPanelProvider = Callable[[AppContext, str], "w.Widget | None"]
 _class_panel_provider: ClassPanelProvider | None = None
@@ -66,11 +74,13 @@ def notice_html() -> str:
     return f'<p class="triage-notice" role="note"><strong>{esc(NOTICE_LEAD)}</strong> {esc(rest)}</p>'
 
 
-def set_class_panel_provider(provider: ClassPanelProvider | None) -> None:
-    """Register what fills the class-panel slot of each new page: ``provider(context, notebook)``
-    returns a widget (e.g. the open live poll) or None. Pages built before the call keep their slot."""
+def set_class_panel_provider(provider: ClassPanelProvider | None) -> ClassPanelProvider | None:
+    """Register what fills the class-panel slot of each page: ``provider(context, notebook)`` returns a
+    widget (e.g. the open live poll) or None. Pages built before the call keep their slot. Returns the
+    provider registered before (so a caller can put it back)."""
     global _class_panel_provider
-    _class_panel_provider = provider
+    previous, _class_panel_provider = _class_panel_provider, provider
+    return previous
 
 
 def _cell_id() -> str | None:
@@ -89,6 +99,10 @@ def _cell_id() -> str | None:
     return str(cell) if cell else None
 
 
+def _audience(notebook: str) -> str:
+    return next((a.audience for a in course() if a.notebook == notebook), "student")
+
+
 def _link(context: AppContext, href: str, notebook: str, text: str, css: str = "") -> str:
     """A link to another app; in JupyterLab it also opens the notebook through the command linker."""
     attrs = f' class="{css}"' if css else ""
@@ -98,19 +112,25 @@ def _link(context: AppContext, href: str, notebook: str, text: str, css: str = "
     return f'<a href="{esc(href)}"{attrs}>{esc(text)}</a>'
 
 
-def header_html(context: AppContext) -> str:
-    """Notice, who is answering (with a way to change it) and the context's messages."""
+def header_html(context: AppContext, notebook: str = "") -> str:
+    """Notice, who is answering (with a way to change it) and the context's messages.
+
+    On an instructor app (``audience: instructor`` in the course map) nobody answers: the header
+    leaves out the name and the reminder to choose one."""
     parts = [notice_html()]
     home = context.home_link()
     learner = context.learner
-    if context.mode == "voila" and learner.can_save:
+    student = _audience(notebook) == "student"
+    if student and context.mode == "voila" and learner.can_save:
         parts.append(
             f'<p class="triage-who">Answering as <strong>{esc(learner.display_name)}</strong>. '
             f'<a href="{esc(home)}">Change name</a></p>'
         )
-    elif context.mode == "hub" and learner.can_save:
+    elif student and context.mode == "hub" and learner.can_save:
         parts.append(f'<p class="triage-who">Answering as <strong>{esc(learner.display_name)}</strong>.</p>')
     for message in context.messages:
+        if not student and message == context.learner_problem:
+            continue
         link = f' <a href="{esc(home)}">Go to the home page</a>' if context.mode == "voila" else ""
         parts.append(f'<p class="triage-message" role="status">{esc(message)}{link}</p>')
     return '<div class="triage-header">' + "".join(parts) + "</div>"
@@ -144,6 +164,7 @@ class Page:
     class_panel: w.Box
     footer: w.HTML
     style: w.HTML | None
+    fill_class_panel: bool = True
     header_cell: str | None = None
     header_owner: weakref.ref[AppFrame] | None = None
     footer_owner: weakref.ref[AppFrame] | None = None
@@ -151,24 +172,43 @@ class Page:
     frames: list[weakref.ref[AppFrame]] = field(default_factory=list)
 
     def adopt(self, context: AppContext) -> None:
-        """Take the real context of a page built provisionally: redraw, then tell the apps."""
-        self.context = context
-        self.header.value = header_html(context)
+        """The pending context is now known (the page's request arrived): redraw, then tell the apps.
+
+        A class store that cannot be read leaves the page usable as it is, with a message; the page's
+        widget state is sent again at :data:`RESEND_AT` (see :meth:`resend`)."""
+        self._schedule_resend()
+        self.header.value = header_html(context, self.notebook)
         self.footer.value = footer_html(context, self.notebook)
-        _fill_class_panel(self.class_panel, context, self.notebook)
-        for listener in list(self.listeners):
-            listener(context)
+        problems: list[str] = []
+        steps: list[Callable[[], None]] = [lambda: _fill_class_panel(self, context)]
+        steps += [lambda listener=listener: listener(context) for listener in list(self.listeners)]
+        for step in steps:
+            try:
+                step()
+            except TriageError as exc:
+                problems.append(exc.problems[0].message if exc.problems else str(exc))
+        for message in dict.fromkeys(problems):
+            self.header.value += f'<p class="triage-message" role="status">{esc(message)}</p>'
+
+    def _schedule_resend(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on the kernel's event loop (plain Python, tests): no browser to race with
+            return
+        for delay in RESEND_AT:
+            loop.call_later(delay, self.resend)
 
     def resend(self) -> None:
         """Send the whole state of every widget on the page again.
 
-        The page's browser may be fetching the widgets' state at the very moment the context
-        arrives; an update sent between its snapshot and the widgets' creation is dropped by the
-        browser's widget manager, so the adopted state is sent once more shortly after."""
+        The page's browser may be fetching the widgets' state at the very moment the context arrives
+        (ipywidgets' manager asks for every state at once, then opens each widget's comm); an update sent
+        between that snapshot and the comm's opening is dropped by the browser, so the adopted state is
+        sent once more shortly after."""
         seen: set[str] = set()
 
         def walk(widget: w.Widget) -> None:
-            if widget.model_id in seen:
+            if widget.model_id in seen or widget.comm is None:
                 return
             seen.add(widget.model_id)
             widget.send_state()
@@ -183,72 +223,65 @@ class Page:
 
 _pages: dict[int, Page] = {}
 _lock = threading.Lock()
-RESEND_AFTER = (1.0, 3.0)  # seconds after adopting a context, and then after that (see Page.resend)
-_provisional: AppContext | None = None
+_fallback: AppContext | None = None
 
 
 def _forget(key: int) -> None:
     _pages.pop(key, None)
 
 
-def _fill_class_panel(slot: w.Box, context: AppContext, notebook: str) -> None:
-    if _class_panel_provider is not None and context.learner.can_save:
-        panel = _class_panel_provider(context, notebook)
-        slot.children = (panel,) if panel is not None else ()
+def _fill_class_panel(page: Page, context: AppContext) -> None:
+    if page.fill_class_panel and _class_panel_provider is not None and context.learner.can_save:
+        panel = _class_panel_provider(context, page.notebook)
+        page.class_panel.children = (panel,) if panel is not None else ()
 
 
-def page_for(context: AppContext, notebook: str) -> Page:
-    """The page of ``context`` (one per kernel in practice), created on first use."""
+def page_for(context: AppContext, notebook: str, class_panel: bool = True) -> Page:
+    """The page of ``context`` (one per kernel in practice), created on first use.
+
+    A page created on a pending context is redrawn when the context resolves (:meth:`Page.adopt`).
+    ``class_panel=False`` leaves the class-panel slot of a page this call creates empty."""
     key = id(context)
+    created = False
     with _lock:
         page = _pages.get(key)
         if page is None or page.context is not context:
-            header = w.HTML(header_html(context))
+            header = w.HTML(header_html(context, notebook))
             header.add_class("triage-header-widget")
             slot = w.Box()
             slot.add_class("triage-class-panel")
-            _fill_class_panel(slot, context, notebook)
             footer = w.HTML(footer_html(context, notebook))
             footer.add_class("triage-footer")
             style = None
             if context.mode != "voila":  # the Voilà template links the stylesheet itself
                 style = w.HTML(f"<style>{stylesheet()}</style>")
                 style.add_class("triage-style")
-            page = Page(context, notebook, header, slot, footer, style)
+            page = Page(context, notebook, header, slot, footer, style, class_panel)
             _pages[key] = page
             weakref.finalize(context, _forget, key)
+            created = True
+    if created:
+        if context.ready:
+            _fill_class_panel(page, context)
+        else:
+            context.on_ready(page.adopt)
     return page
 
 
-def _waiting_for_request() -> bool:
-    """True in a preheated Voilà kernel whose page has not been asked for yet."""
-    return os.environ.get("VOILA_PREHEAT") == "True" and "QUERY_STRING" not in os.environ
-
-
 def page_context() -> AppContext:
-    """The context apps use when none is given: this kernel's, or a provisional one while a
-    preheated kernel waits for its request (never blocks the cell)."""
-    global _provisional
-    with _lock:
-        if _provisional is None and not _waiting_for_request():
-            return _context_or_guest(current_context)
-        if _provisional is None:
-            mode = "hub" if os.environ.get("JUPYTERHUB_USER") else "voila"
-            _provisional = AppContext(GUEST, MemoryStore("not saved yet"), mode)  # type: ignore[arg-type]
-            threading.Thread(target=_resolve_later, args=(_provisional,), name="triage-context",
-                             daemon=True).start()
-        return _provisional
-
-
-def _context_or_guest(resolve: Callable[[], AppContext]) -> AppContext:
-    """The resolved context; if it cannot be made (a class store that cannot be opened), a guest page
-    that works unsaved and says why, rather than an app that fails to appear."""
+    """The context apps use when none is given: this kernel's :func:`~triage.ui.context.current_context`
+    (pending in a preheated Voilà kernel until its request arrives; never blocks the cell)."""
+    global _fallback
     try:
-        return resolve()
+        return current_context()
     except TriageError as exc:
-        mode = "hub" if os.environ.get("JUPYTERHUB_USER") else ("voila" if _in_voila() else "lab")
-        message = f"Your answers are not being saved: {exc.problems[0].message}" if exc.problems else str(exc)
-        return AppContext(GUEST, MemoryStore("not saved"), mode, (message,))  # type: ignore[arg-type]
+        # a class store that cannot be opened: a guest page that works unsaved and says why, rather than
+        # an app that fails to appear (one per kernel, so the apps of a page still share a page)
+        if _fallback is None:
+            mode = "hub" if os.environ.get("JUPYTERHUB_USER") else ("voila" if _in_voila() else "lab")
+            message = f"Your answers are not being saved: {exc.problems[0].message}" if exc.problems else str(exc)
+            _fallback = AppContext(GUEST, MemoryStore("not saved"), mode, (message,))  # type: ignore[arg-type]
+        return _fallback
 
 
 def _in_voila() -> bool:
@@ -257,31 +290,16 @@ def _in_voila() -> bool:
     return in_voila(os.environ)
 
 
-def _resolve_later(provisional: AppContext, resolve: Callable[[], AppContext] | None = None) -> None:
-    """Wait for the page's request, then give every provisional page the real context."""
-    context = _context_or_guest(resolve or current_context)
-    with _lock:
-        pages = [p for p in _pages.values() if p.context is provisional]
-        for page in pages:
-            _pages.pop(id(provisional), None)
-            _pages[id(context)] = page
-    for page in pages:
-        try:
-            page.adopt(context)
-        except TriageError as exc:  # a store that cannot be read: the page stays usable as it is
-            page.header.value += f'<p class="triage-message" role="status">{esc(exc.problems[0].message)}</p>'
-    for delay in RESEND_AFTER:
-        time.sleep(delay)
-        for page in pages:
-            page.resend()
-
-
 class AppFrame:
-    """One app's box: ``[style] [header, class panel] *body [footer]`` (bracketed parts once per page)."""
+    """One app's box: ``[style] [header, class panel] *body [footer]`` (bracketed parts once per page).
 
-    def __init__(self, context: AppContext | None, notebook: str, *body: w.Widget, css_class: str = "") -> None:
+    ``context`` defaults to :func:`page_context`; ``class_panel=False`` keeps the page's class-panel
+    slot empty (when this app is the first on its page)."""
+
+    def __init__(self, context: AppContext | None, notebook: str, *body: w.Widget, css_class: str = "",
+                 class_panel: bool = True) -> None:
         self.notebook = notebook
-        self.page = page_for(context or page_context(), notebook)
+        self.page = page_for(context or page_context(), notebook, class_panel)
         self.body: tuple[w.Widget, ...] = tuple(body)
         self.widget = w.VBox()
         self.widget.add_class("triage-app")
@@ -308,12 +326,15 @@ class AppFrame:
 
     @property
     def context(self) -> AppContext:
-        """The page's context (provisional until a preheated kernel gets its request)."""
+        """The page's context (pending until a preheated kernel gets its request; the same object after)."""
         return self.page.context
 
     def on_context(self, callback: Callable[[AppContext], None]) -> None:
-        """Call ``callback(context)`` if the page's provisional context is replaced by the real one."""
-        self.page.listeners.append(callback)
+        """Call ``callback(context)`` when a pending page learns who is answering (after the header is
+        redrawn). On a page whose context was ready when it was built this never runs: the app was built
+        with the real context. A :class:`~triage.errors.TriageError` it raises becomes a header message."""
+        if not self.context.ready:
+            self.page.listeners.append(callback)
 
     @property
     def header(self) -> w.HTML:
@@ -346,6 +367,7 @@ class AppFrame:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def app_frame(context: AppContext | None, notebook: str, *body: w.Widget, css_class: str = "") -> AppFrame:
+def app_frame(context: AppContext | None, notebook: str, *body: w.Widget, css_class: str = "",
+              class_panel: bool = True) -> AppFrame:
     """Frame ``body`` as an app of ``notebook`` (see :class:`AppFrame`)."""
-    return AppFrame(context, notebook, *body, css_class=css_class)
+    return AppFrame(context, notebook, *body, css_class=css_class, class_panel=class_panel)

@@ -1,9 +1,12 @@
 """Only the instructor sees the class: the instructor apps open behind this gate.
 
-In JupyterLab (one user) the user is the instructor. In standalone Voilà and on a hub the page needs
-the instructor key the server was started with (``TRIAGE_INSTRUCTOR_KEY``; ``make app`` prints one),
-either as the ``key`` URL parameter or typed into the password field here. Until then the gate shows
-a plain message and nothing of the class; the app behind it reads the class only once unlocked.
+In JupyterLab (one user) the user is the instructor. On JupyterHub the class service decides: the
+gate opens, with no key, for members of the hub's ``instructors`` group
+(:meth:`~triage.ui.context.AppContext.hub_instructor`) and stays closed for everyone else. In
+standalone Voilà the page needs the instructor key the server was started with
+(``TRIAGE_INSTRUCTOR_KEY``; ``make app`` prints one), either as the ``key`` URL parameter or typed
+into the password field here. Until then the gate shows a plain message and nothing of the class;
+the app behind it reads the class only once unlocked.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .common import esc
+from .common import PRIMARY, esc
 from .context import AppContext
 
 MAX_TRIES = 10  # then the page must be reloaded (slows down guessing)
@@ -33,8 +36,10 @@ class InstructorGate:
         self.key = w.Password(description="Instructor key", placeholder="as printed when the server started",
                               layout=w.Layout(width="auto"))
         self.key.add_class("triage-gate-key")
-        self.button = w.Button(description="Open the instructor view", button_style="primary",
-                               tooltip="Check the instructor key", layout=w.Layout(width="auto"))
+        self.key.add_class("triage-field")
+        self.button = w.Button(description="Open the instructor view", tooltip="Check the instructor key",
+                               layout=w.Layout(width="auto"))
+        self.button.add_class(PRIMARY)
         self.button.add_class("triage-gate-open")
         self.button.on_click(self.on_try)
         self.feedback = w.HTML()
@@ -50,6 +55,13 @@ class InstructorGate:
     def _check(self, context: AppContext) -> None:
         if context.is_instructor():
             self._open()
+            return
+        if context.mode == "hub":  # the hub knows who this is; a key would change nothing at the class service
+            self.message.value = (
+                f"<h3>Instructor view</h3><p>The {esc(self._what)} shows the class's answers, so on this hub it "
+                "opens only for the class's instructors (the hub's <strong>instructors</strong> group). If you "
+                "teach this class, ask the hub's administrator to add your account to that group.</p>"
+            )
             return
         if not context.instructor_key:
             self.message.value = (

@@ -21,7 +21,7 @@ import ipywidgets as w
 from ..cases import Case, Question, cases_dir, load_case
 from ..errors import PollClosedError, StoreError, TriageError
 from ..store import Poll, PollTally
-from .common import esc
+from .common import PRIMARY, esc
 from .context import AppContext, current_context
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def bars_html(question: Question, counts: Mapping[str, int], answered: int, capt
     return (
         "<table class='triage-poll-chart'>"
         f"<caption>{caption}</caption>"
-        "<thead><tr><th scope='col'>Option</th><th scope='col'><span class='triage-sr-only'>Bar</span></th>"
+        "<thead><tr><th scope='col'>Option</th><th scope='col'><span class='triage-visually-hidden'>Bar</span></th>"
         "<th scope='col'>Answers</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
@@ -174,8 +174,9 @@ class ClassPanel:
         self.choice: w.RadioButtons | None = None
         self.boxes: list[w.Checkbox] = []
         self.options_box = w.VBox()
-        self.send = w.Button(description="Send my answer", button_style="primary",
-                             tooltip="Send your answer to the instructor", layout=w.Layout(width="auto"))
+        self.send = w.Button(description="Send my answer", tooltip="Send your answer to the instructor",
+                             layout=w.Layout(width="auto"))
+        self.send.add_class(PRIMARY)
         self.send.add_class("triage-poll-send")
         self.send.on_click(self.on_send)
         self.status = w.HTML()
@@ -326,9 +327,12 @@ class ClassPanel:
 
 
 def class_panel_for(context: AppContext, notebook: str) -> w.Widget | None:
-    """What the app frame puts in its class-panel slot: a :class:`ClassPanel` on student apps, nothing on
-    the instructor's (``frame.set_class_panel_provider(class_panel_for)``)."""
+    """What the app frame puts in its class-panel slot (``triage.ui`` registers this with
+    ``frame.set_class_panel_provider``): a :class:`ClassPanel` on student apps; nothing on the instructor's,
+    nor in the static build (one learner per browser, no class to poll)."""
     from ..course import course
 
+    if context.learner.source == "browser":
+        return None
     audience = next((a.audience for a in course() if a.notebook == notebook), "student")
     return ClassPanel(context).widget if audience == "student" else None

@@ -25,12 +25,13 @@ from ..engine import assess
 from ..errors import StoreError
 from ..store import Poll
 from .case_player import asked_at, level_rank, paragraphs
-from .class_style import style
-from .common import assessment_html, esc, notice
-from .context import AppContext, current_context
+from .common import PRIMARY, changes_list_html, esc, rules_html, verdict_html
+from .context import AppContext
+from .frame import app_frame
 from .gate import InstructorGate
 from .poll import Ticker, letter, tally_html
 
+NOTEBOOK = "06_instructor.ipynb"
 POLL_INTERVAL = 0.5  # seconds between tally reads while a poll is open
 KEYS = {
     "n": "next stage", "b": "previous stage", "q": "next question", "o": "show or hide the options",
@@ -43,8 +44,9 @@ class Presenter:
     ``$TRIAGE_CASE`` (``make present CASE=...``), else the first case."""
 
     def __init__(self, case_id: str | None = None, cases: Sequence[Case] | None = None,
-                 context: AppContext | None = None, keyboard: bool = True) -> None:
-        self.context = context or current_context()
+                 context: AppContext | None = None, keyboard: bool = True, notebook: str = NOTEBOOK) -> None:
+        self.frame = app_frame(context, notebook, css_class="triage-presenter")
+        self.widget = self.frame.widget
         loaded = list(cases) if cases is not None else load_cases()
         self.cases = sorted(loaded, key=lambda c: (level_rank(c.level), c.title.casefold(), c.id))
         wanted = case_id or os.environ.get("TRIAGE_CASE")
@@ -60,6 +62,7 @@ class Presenter:
 
         self.picker = w.Dropdown(options=[(c.title, c.id) for c in self.cases], value=None, description="Case",
                                  layout=w.Layout(width="auto"))
+        self.picker.add_class("triage-field")
         self.picker.add_class("triage-case-picker")
         self.stage_label = w.HTML()
         self.stage_label.add_class("triage-stage-label")
@@ -104,8 +107,9 @@ class Presenter:
             self.listener = KeyListener(list(KEYS), self.on_key, scroll_into_view=True)
             w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
         extras = [self.listener] if self.listener is not None else []
-        content = w.VBox([self.toolbar, *extras, self.message, grid, self.reasoning,
-                          w.Box([self.picker, self.shortcuts_on]), self.keys_help])
+        settings = w.VBox([self.picker, self.shortcuts_on])
+        settings.add_class("triage-presenter-settings")
+        content = w.VBox([self.toolbar, *extras, self.message, grid, self.reasoning, settings, self.keys_help])
         content.add_class("triage-presenter-content")
         self.ticker = Ticker(self.refresh_poll, POLL_INTERVAL, alive=lambda: self.widget.comm is not None)
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
@@ -119,13 +123,18 @@ class Presenter:
             self.picker.value = wanted or self.cases[0].id
         # last: opening the gate may already pick up a poll that is still open (a reloaded projector page)
         self.gate = InstructorGate(self.context, content, self._on_unlock, "presenter")
-        self.widget = w.VBox([style(), notice(), self.gate.widget])
-        self.widget.add_class("triage-presenter")
-        self.widget.add_class("triage-app")
+        self.frame.set_body(self.gate.widget)
+
+    @property
+    def context(self) -> AppContext:
+        """The page's context (the frame's)."""
+        return self.frame.context
 
     def _button(self, text: str, key: str, css: str, handler: Any, primary: bool = False) -> w.Button:
         b = w.Button(description=f"{text} ({key.upper()})", tooltip=f"{text} (key {key.upper()})",
-                     button_style="primary" if primary else "", layout=w.Layout(width="auto"))
+                     layout=w.Layout(width="auto"))
+        if primary:
+            b.add_class(PRIMARY)
         b.add_class(css)
         b.on_click(lambda _: handler() if self.unlocked else None)  # nothing works behind the gate
         return b
@@ -350,7 +359,14 @@ class Presenter:
         if self.poll is None or self.poll.question_id != getattr(self.question, "id", None):
             self.poll_button.description = "Open poll (P)"
         self._draw_question(asked)
-        self.reasoning.value = assessment_html(assess(current.presentation)) if self.reasoning_shown else ""
+        self.reasoning.value = self._reasoning_html(current.presentation) if self.reasoning_shown else ""
+
+    @staticmethod
+    def _reasoning_html(presentation: Any) -> str:
+        """The engine's answer for a stage, by name: verdict, the rules that fired, what would change it."""
+        a = assess(presentation)
+        return (f"<h3>The rules' answer at this stage</h3>{verdict_html(a, live=False)}"
+                f"{rules_html(a)}{changes_list_html(a)}")
 
     def _draw_question(self, asked: list[Question]) -> None:
         q = self.question
