@@ -1,69 +1,39 @@
-"""Progress store: atomic writes, restart survival, corrupt files kept."""
+"""Reading the old per-user progress file: its answers, its default place, and clear errors naming it."""
 
 import json
-import os
 
-from triage.progress import ProgressStore
+import pytest
 
-
-def test_round_trip(tmp_path):
-    path = tmp_path / "deep" / "p.json"
-    store = ProgressStore.open(path)
-    store.record("c", "q", ["b", "a"], False)
-    store.set_revealed("c", 2)
-    again = ProgressStore.open(path)
-    assert again.answers["c"]["q"].chosen == ["a", "b"]
-    assert again.revealed == {"c": 2}
-    assert again.score("c") == (0, 1)
+from triage.errors import ProgressError
+from triage.progress import Answer, default_path, read_progress
 
 
-def test_writes_are_atomic(tmp_path, monkeypatch):
+def test_answers_and_revealed_stages_are_read(tmp_path):
     path = tmp_path / "p.json"
-    store = ProgressStore.open(path)
-    store.record("c", "q", ["a"], True)
-    before = path.read_text()
-
-    def crash(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", crash)
-    try:
-        store.record("c", "q2", ["a"], True)
-    except OSError:
-        pass
-    assert path.read_text() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["p.json"]  # no temporary file left behind
+    path.write_text(json.dumps({"version": 1, "revealed": {"c": 2},
+                                "answers": {"c": {"q": {"chosen": ["a", "b"], "correct": False}}}}))
+    assert read_progress(path) == ({"c": {"q": Answer(["a", "b"], False)}}, {"c": 2})
 
 
-def test_wrong_structure_is_moved_aside_and_reported(tmp_path):
+@pytest.mark.parametrize("content,field,words", [
+    ("{not json", "", "not valid JSON"),
+    (json.dumps({"version": 2, "answers": {}, "revealed": {}}), "version", "version 1"),
+    (json.dumps({"version": 1, "answers": {"c": {"q": {"chosen": 3}}}, "revealed": {}}), "answers",
+     "unexpected structure"),
+])
+def test_an_unreadable_file_is_named_and_left_unchanged(tmp_path, content, field, words):
     path = tmp_path / "p.json"
-    path.write_text(json.dumps({"version": 1, "answers": {"c": {"q": {"chosen": 3}}}, "revealed": {}}))
-    store = ProgressStore.open(path)
-    assert "unexpected structure" in store.warning
-    assert store.answers == {}
-    assert len(list(tmp_path.glob("p.json.corrupt-*"))) == 1
+    path.write_text(content)
+    with pytest.raises(ProgressError) as caught:
+        read_progress(path)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.field) == (str(path), field)
+    assert words in problem.message
+    assert path.read_text() == content
 
 
 def test_default_path_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_PROGRESS_FILE", str(tmp_path / "x.json"))
-    assert ProgressStore.open().path == tmp_path / "x.json"
-
-
-def test_two_tabs_do_not_undo_each_other(tmp_path):
-    path = tmp_path / "p.json"
-    first, second = ProgressStore.open(path), ProgressStore.open(path)  # two kernels, same student
-    first.record("c", "q1", ["a"], True)
-    second.record("c", "q2", ["b"], False)
-    again = ProgressStore.open(path)
-    assert set(again.answers["c"]) == {"q1", "q2"}
-
-
-def test_a_file_corrupted_while_open_is_kept_not_overwritten(tmp_path):
-    path = tmp_path / "p.json"
-    store = ProgressStore.open(path)
-    store.record("c", "q1", ["a"], True)
-    path.write_text("garbage")
-    store.record("c", "q2", ["a"], True)
-    kept = list(tmp_path.glob("p.json.corrupt-*"))
-    assert len(kept) == 1 and kept[0].read_text() == "garbage"
-    assert "not valid JSON" in store.warning
+    assert default_path() == tmp_path / "x.json"
+    monkeypatch.delenv("TRIAGE_PROGRESS_FILE")
+    assert default_path().parts[-2:] == (".triage_progress", "progress.json")

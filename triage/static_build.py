@@ -57,7 +57,6 @@ SITE_PACKAGES = f"/lib/python{PYODIDE_PYTHON}/site-packages"
 # Where the browser keeps a student's answers: the JupyterLite drive, stored in the browser's
 # IndexedDB per browser profile (see triage.store.jsonfile and DEVELOPERS.md).
 BROWSER_STORE = "/drive/.triage/answers.json"
-BROWSER_PROGRESS = "/drive/.triage/progress.json"
 # Packages the Pyodide kernel installs when it starts (its initKernel list, plus the package
 # manager); preloading them all through the lock file fetches them in parallel with the runtime.
 KERNEL_PACKAGES = ("micropip", "piplite", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython")
@@ -500,7 +499,6 @@ def lite_config(preload: list[str]) -> dict:
     """``jupyter-lite.json`` for the site: the local Pyodide, preloaded packages, the browser store."""
     env = {
         "TRIAGE_STATIC_STORE": BROWSER_STORE,
-        "TRIAGE_PROGRESS_FILE": BROWSER_PROGRESS,
         "TRIAGE_CASES_DIR": f"{SITE_PACKAGES}/triage/case_studies",
     }
     return {
