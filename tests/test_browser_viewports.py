@@ -45,7 +45,8 @@ IN_VIEW_JS = """(el) => {
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    with serve(tmp_path_factory.mktemp("voila-viewports")) as server:
+    # layout only: kernels start when a page asks (the preheated path is tested in test_browser*.py)
+    with serve(tmp_path_factory.mktemp("voila-viewports"), args=["--pool_size=0"]) as server:
         seed_the_class(server)
         yield server
 

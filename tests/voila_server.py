@@ -58,6 +58,9 @@ class Server:
         return kernels
 
 
+TEST_POOL = 1
+
+
 @contextmanager
 def serve(
     tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
@@ -67,7 +70,13 @@ def serve(
 
     The store, the progress file and the instructor key are private to the server (a random key unless
     ``env`` sets ``TRIAGE_INSTRUCTOR_KEY``; a value of None in ``env`` removes a variable).
+
+    Unless ``args`` set ``--pool_size``, each app keeps one preheated kernel (:data:`TEST_POOL`), not
+    voila.json's class-sized pool: pages are still served by preheated kernels, and the suite does not
+    spend CPU filling pools nobody uses (test_voila_http checks that voila.json's own pool applies).
     """
+    if not any(a.startswith("--pool_size") for a in args or []):
+        args = [*(args or []), f"--pool_size={TEST_POOL}"]
     port = free_port()
     log_path = tmp / f"voila-{port}.log"
     log = log_path.open("w")
