@@ -93,15 +93,28 @@ def open_app(page: Page, site: str, stem: str) -> None:
         expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
 
 
-@pytest.fixture(scope="module", params=APPS)
-def app_page(request, site, profile):
-    """Each student app loaded once; tests below only read it."""
+@pytest.fixture(scope="module")
+def loaded(site, profile):
+    """Each student app loaded once (each load starts Python in the browser) and kept for the module."""
     context, recorder = profile
-    page = context.new_page()
-    page.set_default_timeout(RENDER_TIMEOUT)
-    open_app(page, site, request.param)
-    yield page, recorder
-    page.close()
+    pages: dict[str, Page] = {}
+
+    def get(stem: str) -> tuple[Page, Recorder]:
+        if stem not in pages:
+            pages[stem] = page = context.new_page()
+            page.set_default_timeout(RENDER_TIMEOUT)
+            open_app(page, site, stem)
+        return pages[stem], recorder
+
+    yield get
+    for page in pages.values():
+        page.close()
+
+
+@pytest.fixture(params=APPS)
+def app_page(request, loaded):
+    """A student app as loaded; the tests taking it only read it."""
+    return loaded(request.param)
 
 
 def test_every_student_app_renders_with_no_cell_error(app_page):
@@ -141,17 +154,18 @@ def page(site, profile):
     assert recorder.external == []
 
 
-def test_explorer_red_flag_gives_the_emergency_disposition(page, site):
-    open_app(page, site, "04_triage_explorer")
+def test_explorer_red_flag_gives_the_emergency_disposition(loaded):
+    page, recorder = loaded("04_triage_explorer")  # runs after the read-only tests above
     verdict = page.locator(".triage-verdict")
     expect(verdict).to_contain_text("Urgency: ROUTINE")
     page.get_by_role("checkbox", name="New loss of bowel or bladder control").check()
     expect(verdict).to_contain_text("Urgency: EMERGENCY")
     expect(verdict).to_contain_text("Emergency department")
+    assert recorder.external == []
 
 
-def test_case_player_answer_shows_feedback_and_survives_a_reload(page, site):
-    open_app(page, site, "05_case_studies")
+def test_case_player_answer_shows_feedback_and_survives_a_reload(loaded, site):
+    page, recorder = loaded("05_case_studies")
     question = page.locator(".triage-question").first
     question.get_by_role("radio").first.check()
     question.get_by_role("button", name="Check answer").click()
@@ -163,6 +177,7 @@ def test_case_player_answer_shows_feedback_and_survives_a_reload(page, site):
     open_app(page, site, "05_case_studies")  # load the page again: a new Python in the browser
     expect(page.locator(".triage-score")).to_contain_text("1 answered")
     expect(page.locator(".triage-question").first.locator(".triage-feedback")).to_contain_text(verdict)
+    assert recorder.external == []
 
 
 def test_the_landing_page_links_every_student_app(page, site):
