@@ -209,23 +209,25 @@ def test_a_class_store_that_cannot_be_read_on_adoption_leaves_a_message_and_the_
     assert "the class service does not answer" in first.header.value
 
 
-def test_resend_sends_every_widget_of_the_page_once(monkeypatch):
-    context = make_context()
-    shared = body("in both")
-    frames = [app_frame(context, "02_who_to_see.ipynb", shared, body(str(i))) for i in range(2)]
-    sent: list[str] = []
-    monkeypatch.setattr(w.Widget, "send_state", lambda self, key=None: sent.append(self.model_id))
+def test_resend_sends_only_what_adopting_changed_so_a_students_click_is_not_undone(monkeypatch):
+    """A student who ticks a box while the page adopts its context keeps the tick: the resend carries the
+    header (changed by adopting) and nothing else, once per widget and changed key."""
+    pending = AppContext(GUEST, MemoryStore(), "voila", ready=False)
+    tick = w.Checkbox(description="a red flag")
+    frames = [app_frame(pending, "04_triage_explorer.ipynb", tick), app_frame(pending, "04_triage_explorer.ipynb",
+                                                                           body("second"))]
+    pending.resolve("student=Ada", {"VOILA_PREHEAT": "True"})
+    sent: list[tuple[str, tuple[str, ...]]] = []
+    monkeypatch.setattr(w.Widget, "send_state",
+                        lambda self, key=None: sent.append((self.model_id, tuple(key or ()))))
+    tick.value = True  # the student's click, after adopting and before the resend
+    sent.clear()
     frames[0].page.resend()
-    expected = set()
-
-    def walk(x):
-        expected.add(x.model_id)
-        for child in getattr(x, "children", ()):
-            walk(child)
-
-    for f in frames:
-        walk(f.widget)
-    assert sorted(sent) == sorted(expected)
+    header = frames[0].page.header
+    assert (header.model_id, ("value",)) in sent
+    assert tick.model_id not in [model for model, _ in sent]
+    assert len(sent) == len(set(sent))
+    assert all(keys for _, keys in sent)
 
 
 def test_a_class_store_that_cannot_be_opened_gives_a_working_unsaved_page(monkeypatch):

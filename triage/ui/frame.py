@@ -24,7 +24,7 @@ learner is the guest) until the request arrives. The frame builds the page at on
 :meth:`Page.adopt` with :meth:`~triage.ui.context.AppContext.on_ready`: once the context resolves
 (on the kernel's event loop), the header, footer and class panel are redrawn, the apps'
 :meth:`AppFrame.on_context` callbacks run (the drill reloads the student's record), and the page's
-widget state is sent again a little later (:data:`RESEND_AT`, see :meth:`Page.resend`).
+widget state that changed is sent again a little later (:data:`RESEND_AT`, see :meth:`Page.resend`).
 """
 
 from __future__ import annotations
@@ -170,13 +170,14 @@ class Page:
     footer_owner: weakref.ref[AppFrame] | None = None
     listeners: list[Callable[[AppContext], None]] = field(default_factory=list)
     frames: list[weakref.ref[AppFrame]] = field(default_factory=list)
+    adopted_changes: list[tuple[w.Widget, list[str]]] = field(default_factory=list)
 
     def adopt(self, context: AppContext) -> None:
         """The pending context is now known (the page's request arrived): redraw, then tell the apps.
 
         A class store that cannot be read leaves the page usable as it is, with a message; the page's
-        widget state is sent again at :data:`RESEND_AT` (see :meth:`resend`)."""
-        self._schedule_resend()
+        widget state it changed is sent again at :data:`RESEND_AT` (see :meth:`resend`)."""
+        before = {widget.model_id: widget.get_state() for widget in self._widgets()}
         self.header.value = header_html(context, self.notebook)
         self.footer.value = footer_html(context, self.notebook)
         problems: list[str] = []
@@ -189,6 +190,8 @@ class Page:
                 problems.append(exc.problems[0].message if exc.problems else str(exc))
         for message in dict.fromkeys(problems):
             self.header.value += f'<p class="triage-message" role="status">{esc(message)}</p>'
+        self.adopted_changes = changed_keys(before, self._widgets())
+        self._schedule_resend()
 
     def _schedule_resend(self) -> None:
         try:
@@ -198,20 +201,14 @@ class Page:
         for delay in RESEND_AT:
             loop.call_later(delay, self.resend)
 
-    def resend(self) -> None:
-        """Send the whole state of every widget on the page again.
-
-        The page's browser may be fetching the widgets' state at the very moment the context arrives
-        (ipywidgets' manager asks for every state at once, then opens each widget's comm); an update sent
-        between that snapshot and the comm's opening is dropped by the browser, so the adopted state is
-        sent once more shortly after."""
-        seen: set[str] = set()
+    def _widgets(self) -> list[w.Widget]:
+        """Every live widget of the page's apps, each once."""
+        seen: dict[str, w.Widget] = {}
 
         def walk(widget: w.Widget) -> None:
-            if widget.model_id in seen or widget.comm is None:
+            if widget.comm is None or widget.model_id in seen:
                 return
-            seen.add(widget.model_id)
-            widget.send_state()
+            seen[widget.model_id] = widget
             for child in getattr(widget, "children", ()):
                 walk(child)
 
@@ -219,6 +216,31 @@ class Page:
             frame = ref()
             if frame is not None:
                 walk(frame.widget)
+        return list(seen.values())
+
+    def resend(self) -> None:
+        """Send again the state that adopting the context changed (:attr:`adopted_changes`).
+
+        The page's browser may be fetching the widgets' state at the very moment the context arrives
+        (ipywidgets' manager asks for every state at once, then opens each widget's comm); an update sent
+        between that snapshot and the comm's opening is dropped by the browser, so it is sent once more
+        shortly after. Only what adopting changed is sent: resending everything would also send a
+        control's value while the student's own change to it is on its way, and undo that change."""
+        for widget, keys in self.adopted_changes:
+            if widget.comm is not None:
+                widget.send_state(key=keys)
+
+
+def changed_keys(before: dict[str, dict], widgets: list[w.Widget]) -> list[tuple[w.Widget, list[str]]]:
+    """For each widget, the state keys that differ from ``before`` (all keys for a widget not in it)."""
+    out = []
+    for widget in widgets:
+        state = widget.get_state()
+        old = before.get(widget.model_id)
+        keys = sorted(state) if old is None else sorted(k for k, v in state.items() if old.get(k) != v)
+        if keys:
+            out.append((widget, keys))
+    return out
 
 
 _pages: dict[int, Page] = {}
