@@ -2,7 +2,7 @@
 
 A real server (``python -m triage serve``) with a SQLite class store. The presenter runs in real Chromium
 (``06_instructor`` with the instructor key) and opens a poll through its own button. One student answers
-in real Chromium through the class panel of a student app (click on an option, then "Send"); the other
+in real Chromium through the class panel of a student app (pick an option, then "Send my answer"); the other
 students are simulated by processes that do what a student's kernel does when "Send" is clicked
 (``store.answer_poll``), each at a random moment within the 5-second window. A MutationObserver in the
 presenter's page records when the "N answered" count changes. For the k-th answer to arrive, the
@@ -75,14 +75,13 @@ def one_round(browser, server, db: str, students: int, student_app: str, seed: i
     presenter = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
     presenter.set_default_timeout(RENDER_MS)
     presenter.goto(f"{server.url}/voila/render/06_instructor.ipynb?key={server.instructor_key}")
-    toggle = presenter.locator(".triage-poll-toggle button, button.triage-poll-toggle").first
-    expect(toggle).to_be_visible(timeout=RENDER_MS)
+    expect(presenter.locator(".triage-next-stage")).to_be_visible(timeout=RENDER_MS)
     student = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     student.set_default_timeout(RENDER_MS)
     student.goto(f"{server.url}/voila/render/{student_app}?student=Real%20student%20{seed}")
     expect(student.locator(".triage-app").first).to_be_visible(timeout=RENDER_MS)
 
-    toggle.click()
+    presenter.get_by_role("button", name="Open poll (P)").click()
     store = open_store(db)
     deadline = time.time() + 30
     poll = store.current_poll()
@@ -94,7 +93,7 @@ def one_round(browser, server, db: str, students: int, student_app: str, seed: i
     expect(presenter.locator(".triage-poll-count")).to_contain_text("0 answered", timeout=RENDER_MS)
     presenter.evaluate(OBSERVER_JS)
     panel = student.locator(".triage-poll-panel")
-    expect(panel.locator("input").first).to_be_visible(timeout=RENDER_MS)
+    expect(panel.get_by_role("radio").first).to_be_visible(timeout=RENDER_MS)
 
     start = time.time() + 1.0
     queue: multiprocessing.Queue = multiprocessing.Queue()
@@ -106,9 +105,9 @@ def one_round(browser, server, db: str, students: int, student_app: str, seed: i
         p.start()
         procs.append(p)
     time.sleep(max(0.0, start + rng.uniform(0, WINDOW_S) - time.time()))
-    panel.locator("input").first.check()
+    panel.get_by_role("radio").first.check()
     clicked = time.time()
-    panel.locator("button.triage-poll-send, .triage-poll-send button").first.click()
+    panel.get_by_role("button", name="Send my answer").click()
     answers = [("Real", clicked)]
     for p in procs:
         p.join(timeout=60)
@@ -117,6 +116,7 @@ def one_round(browser, server, db: str, students: int, student_app: str, seed: i
     time.sleep(SETTLE_S)
     counts = presenter.evaluate("window.__counts")
     final = store.poll_tally(poll.id).answered
+    store.close_poll(poll.id)  # the next round's presenter starts with no poll open
     store.close()
     answers.sort(key=lambda a: a[1])
     latencies, lost = [], 0

@@ -172,6 +172,19 @@ def main() -> None:
         for name, rd in st["reads"].items():
             lines.append(f"| {name} | {rd['current_poll_us']:.0f} us | {rd['poll_tally_us']:.0f} us "
                          f"| {rd['class_kernel_cpu_percent']:.1f} % of one core |")
+    if "poll" in r:
+        pl = r["poll"]
+        lat = pl["latency_s"]
+        lines += [f"## Live poll ({pl['students']} students answer within {pl['window_s']:.0f} s, "
+                  f"{pl['rounds']} rounds)", "",
+                  "The presenter (`06_instructor`) runs in Chromium and opens the poll with its button; one student "
+                  f"answers in Chromium from `{pl['student_app']}`'s class panel, the others are processes that "
+                  "record an answer as a student's kernel does. Latency: from an answer to the presenter's chart "
+                  "first counting it. Target: p95 < 1 s, 0 lost.", "",
+                  "| answers | stored | lost | median | p95 | max |", "|---|---|---|---|---|---|",
+                  f"| {pl['answers']} | {pl['stored']} | {pl['lost']} | {lat['median']:.2f} s | {lat['p95']:.2f} s "
+                  f"| {lat['max']:.2f} s |", "",
+                  f"Load average {' / '.join(map(str, pl['load_average_at_start']))} at the start.", ""]
     if "hub" in r:
         h = r["hub"]
         lines += ["## JupyterHub: a class logging in and opening the explorer together (`bench_hub.py`)", "",
