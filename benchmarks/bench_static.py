@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import psutil
-from common import ROOT, save, summary
+from common import ROOT, production_pool_args, save, summary
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(ROOT / "tests"))
@@ -91,7 +91,8 @@ def static_runs(url: str, runs: int) -> dict:
 def voila_runs(runs: int) -> dict:
     """`make app`'s server (voila.json, preheated kernels): the explorer's time to interactive and clicks."""
     tti, clicks, cpu = [], [], []
-    with tempfile.TemporaryDirectory() as tmp, voila_server(Path(tmp)) as url, sync_playwright() as pw:
+    with (tempfile.TemporaryDirectory() as tmp, voila_server(Path(tmp), args=production_pool_args()) as url,
+          sync_playwright() as pw):
         browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
         time.sleep(10)  # let the preheated pool fill, as before a class
         for run in range(runs):

@@ -48,3 +48,11 @@ def save(section: str, data: dict[str, Any]) -> None:
     results["machine"] = machine()
     results[section] = data
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+def production_pool_args() -> list[str]:
+    """``--pool_size`` as voila.json sets it: the test servers' default pool is smaller, benchmarks use the real one."""
+    import json
+
+    pool = json.loads((ROOT / "voila.json").read_text())["VoilaConfiguration"]["default_pool_size"]
+    return [f"--pool_size={pool}"]

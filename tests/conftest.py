@@ -51,3 +51,15 @@ def pytest_terminal_summary(terminalreporter):
         for name, value in getattr(report, "user_properties", []):
             if name == "presentations_checked":
                 terminalreporter.write_line(f"exhaustive safety check: {value:,} presentations checked")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (Debian's, found by ``browser_support.chromium_path``)."""
+    from browser_support import ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
+        yield b
+        b.close()

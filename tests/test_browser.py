@@ -12,8 +12,8 @@ import time
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import ARGS, axe_source, chromium_path
-from playwright.sync_api import Page, expect, sync_playwright
+from browser_support import axe_source
+from playwright.sync_api import Page, expect
 from voila_server import NOTEBOOKS, ROOT, fetch, voila_server
 
 pytestmark = pytest.mark.browser
@@ -28,14 +28,6 @@ INSTRUCTOR_KEY = "browser-test-key"
 def server(tmp_path_factory):
     with voila_server(tmp_path_factory.mktemp("voila"), env={"TRIAGE_INSTRUCTOR_KEY": INSTRUCTOR_KEY}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import re
 from urllib.parse import quote
 
 import pytest
-from browser_support import ARGS, axe_source, chromium_path
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from browser_support import axe_source
+from playwright.sync_api import Browser, Page, expect
 from voila_server import voila_server
 
 pytestmark = pytest.mark.browser
@@ -30,14 +30,6 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("class")
     with voila_server(tmp, env={"TRIAGE_CLASS_DB": str(tmp / "class.db"), "TRIAGE_INSTRUCTOR_KEY": KEY}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def new_page(browser: Browser, width: int = 1280, height: int = 900) -> Page:

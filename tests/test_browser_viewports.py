@@ -17,8 +17,7 @@ import uuid
 
 import pytest
 import viewport_checks as vc
-from browser_support import ARGS, chromium_path
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from voila_server import Server, serve
 
 from triage.identity import Learner, name_key
@@ -66,14 +65,6 @@ def seed_the_class(server: Server) -> None:
             store.record_answer(learner, "runner-hip-flexor-back", "where", ["pt" if not right else "ortho"], not right)
     finally:
         store.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def new_page(browser, viewport: str = "laptop") -> Page:

@@ -19,10 +19,9 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
-from browser_support import ARGS, chromium_path
 from hub_support import free_port, run_in_kernel, running_hub, start_hub, stop_hub
 from jupyterhub.services.auth import HubAuth
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from store_contract import ANA, BEN, StoreContract
 from tornado.httpserver import HTTPServer
 
@@ -52,14 +51,6 @@ def hub():
 def tokens(hub):
     """Each person's own hub token (inheriting their permissions), asked for with their own login."""
     return {name: hub.token(name) for name in [*STUDENTS, *INSTRUCTORS]}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def store_for(hub, token: str) -> HubStore:

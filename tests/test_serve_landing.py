@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import viewport_checks as vc
-from browser_support import ARGS, axe_source, chromium_path
-from playwright.sync_api import Page, expect, sync_playwright
+from browser_support import axe_source
+from playwright.sync_api import Page, expect
 from voila_server import fetch, serve, widget_notebook
 
 from triage.course import course
@@ -35,14 +35,6 @@ def server(tmp_path_factory):
     widget_notebook(folder, "extra_notes.ipynb")
     with serve(tmp, notebooks=folder, env={"TRIAGE_CLASS_CODE": CODE}, args=["--pool_size=0"]) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -8,20 +8,10 @@ from __future__ import annotations
 
 import pytest
 import viewport_checks as vc
-from browser_support import ARGS, chromium_path
-from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.browser
 
 LESSON = '<div class="jp-RenderedMarkdown"><p style="font-size:14px">Lesson text.</p></div>'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
