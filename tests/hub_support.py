@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import psutil
 import requests
+from ports import free_port
 
 from triage.hubservice.accounts import AccountBook
 
@@ -35,12 +35,6 @@ DEPLOY = ROOT / "deploy"
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 START_TIMEOUT = 180
 SPAWN_TIMEOUT = 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

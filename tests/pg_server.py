@@ -18,12 +18,12 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 INSTALL_HINT = ("install Debian's PostgreSQL server (apt-get install postgresql; `.ci/run` does this) "
                 "or set TRIAGE_PG_BINDIR to the folder holding initdb and pg_ctl")
@@ -51,12 +51,6 @@ def find_bindir() -> Path:
             return folder
     looked = ", ".join(str(c) for c in candidates) or "/usr/lib/postgresql/*/bin and PATH"
     raise PgUnavailable(f"PostgreSQL server binaries (initdb, pg_ctl) not found (looked in: {looked}); {INSTALL_HINT}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PgServer:
