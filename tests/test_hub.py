@@ -14,6 +14,7 @@ import os
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,6 +25,8 @@ from jupyterhub.services.auth import HubAuth
 from playwright.sync_api import expect
 from store_contract import ANA, BEN, StoreContract
 from tornado.httpserver import HTTPServer
+from tornado.httputil import HTTPServerConnectionDelegate
+from tornado.web import Application
 
 from triage.errors import AccessDeniedError
 from triage.hubservice.service import make_app
@@ -39,8 +42,46 @@ CONTRACT_TOKEN = secrets.token_hex(32)
 CONTRACT_PORT = free_port()
 
 
+class ContractService(HTTPServerConnectionDelegate):
+    """The contract's class-store service port, listening for the whole module so that the hub finds it at
+    start (an external service that does not answer makes the hub wait ~30 s at every start); each check
+    plugs in its own fresh app, and between checks every request gets 404."""
+
+    def __init__(self) -> None:
+        self.app: Application = Application([])
+
+    def start_request(self, server_conn, request_conn):
+        return self.app.start_request(server_conn, request_conn)
+
+
 @pytest.fixture(scope="module")
-def hub():
+def service_loop():
+    """An event loop in a thread of this process for the contract's class-store service (the same Tornado app
+    as the hub-managed one; a fresh app and store per check instead of a fresh process, which cost ~1 CPU-s)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def contract_service(service_loop):
+    service = ContractService()
+
+    async def listen() -> HTTPServer:
+        server = HTTPServer(service)
+        server.listen(CONTRACT_PORT, "127.0.0.1")
+        return server
+
+    server = asyncio.run_coroutine_threadsafe(listen(), service_loop).result(timeout=60)
+    yield service
+    service_loop.call_soon_threadsafe(server.stop)
+
+
+@pytest.fixture(scope="module")
+def hub(contract_service):
     extra = {"TRIAGE_CONTRACT_PORT": str(CONTRACT_PORT), "TRIAGE_CONTRACT_TOKEN": CONTRACT_TOKEN}
     config = Path(__file__).with_name("hub_contract_config.py")
     with running_hub(STUDENTS, INSTRUCTORS, extra_env=extra, config=config) as h:
@@ -49,8 +90,11 @@ def hub():
 
 @pytest.fixture(scope="module")
 def tokens(hub):
-    """Each person's own hub token (inheriting their permissions), asked for with their own login."""
-    return {name: hub.token(name) for name in [*STUDENTS, *INSTRUCTORS]}
+    """Each person's own hub token (inheriting their permissions), asked for with their own login; the four
+    servers start side by side."""
+    names = [*STUDENTS, *INSTRUCTORS]
+    with ThreadPoolExecutor(len(names)) as pool:
+        return dict(zip(names, pool.map(hub.token, names), strict=True))
 
 
 def store_for(hub, token: str) -> HubStore:
@@ -66,7 +110,7 @@ def hub_learner(name: str) -> Learner:
 def test_two_students_log_in_through_the_form_and_land_on_the_apps_offline(hub, browser):
     """Chromium: the real login form; each lands on the landing page, opens the explorer; nothing leaves 127.0.0.1;
     closing the tab shuts its kernel down."""
-    for name in STUDENTS:
+    for name in ("ana", "ben"):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         hosts: set[str] = set()
         context.on("request", lambda req, hosts=hosts: hosts.add(urlparse(req.url).hostname or ""))
@@ -183,6 +227,8 @@ def test_code_in_a_students_kernel_reaches_only_their_own_records(hub, tokens):
 import os
 from jupyterhub.services.auth import HubAuth
 from tornado.httpserver import HTTPServer
+from tornado.httputil import HTTPServerConnectionDelegate
+from tornado.web import Application
 
 from triage.errors import AccessDeniedError
 from triage.hubservice.service import make_app
@@ -302,38 +348,19 @@ HUB_IDENTITY_CHECKS = {"test_text_round_trips_exactly", "test_the_latest_display
 CONTRACT_CHECKS = sorted(n for n in dir(StoreContract) if n.startswith("test_") and n not in HUB_IDENTITY_CHECKS)
 
 
-@pytest.fixture(scope="module")
-def service_loop():
-    """An event loop in a thread of this process for the contract's class-store service (the same Tornado app
-    as the hub-managed one; a fresh app and store per check instead of a fresh process, which cost ~1 CPU-s)."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield loop
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("check", CONTRACT_CHECKS)
-def test_store_contract_through_the_hub_service(hub, tokens, tmp_path, request, service_loop, backend, check):
+def test_store_contract_through_the_hub_service(hub, tokens, tmp_path, request, contract_service, backend, check):
     location = str(tmp_path / "class.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
     store = open_store(location)
     prefix = "/services/triage-contract/"
-
-    async def start():
-        hub_auth = HubAuth(api_token=CONTRACT_TOKEN, api_url=hub.api, cache_max_age=0,
-                           access_scopes={"access:services!service=triage-contract"})
-        app = make_app(store, prefix, hub_auth)
-        server = HTTPServer(app)
-        server.listen(CONTRACT_PORT, "127.0.0.1")
-        return server, app
-
-    server, app = asyncio.run_coroutine_threadsafe(start(), service_loop).result(timeout=60)
+    hub_auth = HubAuth(api_token=CONTRACT_TOKEN, api_url=hub.api, cache_max_age=0,
+                       access_scopes={"access:services!service=triage-contract"})
+    app = contract_service.app = make_app(store, prefix, hub_auth)
     try:
         getattr(StoreContract(), check)(ThroughTheService(f"http://127.0.0.1:{CONTRACT_PORT}{prefix}", tokens))
     finally:
-        service_loop.call_soon_threadsafe(server.stop)
+        contract_service.app = Application([])
         app.settings["triage_pool"].shutdown(wait=True)
         store.close()
 
