@@ -11,3 +11,16 @@ def pytest_configure(config):
     folder = tempfile.mkdtemp(prefix="triage-test-")
     os.environ["TRIAGE_CLASS_DB"] = os.path.join(folder, "class.db")
     os.environ["TRIAGE_PROGRESS_FILE"] = os.path.join(folder, "progress.json")
+
+
+# The test modules that take longest (worker-seconds, measured on 2 cores; DEVELOPERS.md "Tests"), longest
+# first. With `--dist loadscope` every module runs whole on one worker in collection order, so starting the
+# long ones first keeps a worker from being left with a long module while the other has nothing to do.
+LONGEST_FIRST = ("test_browser_viewports", "test_static_site", "test_browser", "test_browser_class",
+                 "test_serve_kernels", "test_hub", "test_voila_http", "test_serve_app", "test_store_concurrency",
+                 "test_handouts_pdf", "test_engine_properties", "test_serve_landing", "test_engine_exhaustive")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the others keep their order

@@ -176,7 +176,7 @@ def payload_server(tmp_path_factory):
     src = src.replace("    text: |\n", f"    text: |\n      {evil}\n", 1)  # the opening story (first stage)
     (cases / "golfer-stiff-spine.yaml").write_text(src)
     shutil.copy(ROOT / "case_studies" / "_template.yaml", cases)
-    with voila_server(tmp, env={"TRIAGE_CASES_DIR": str(cases)}) as url:
+    with voila_server(tmp, env={"TRIAGE_CASES_DIR": str(cases)}, args=["--pool_size=0"]) as url:  # one page
         yield url
 
 
