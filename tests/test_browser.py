@@ -9,15 +9,12 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from urllib.parse import urlparse
 
 import pytest
-import viewport_checks as vc
 from playwright.sync_api import Page, expect
-from voila_server import NOTEBOOKS, ROOT, fetch, voila_server
+from voila_server import ROOT, fetch, voila_server
 
 pytestmark = pytest.mark.browser
-APPS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 RENDER_TIMEOUT = 90_000
 
 
@@ -119,51 +116,6 @@ def test_keyboard_only_drill(page, server):
         pytest.fail("Tab never reached the 'Emergency' answer button")
     page.keyboard.press("Enter")
     expect(page.locator(".triage-score")).to_contain_text("Score: 1 of 1")
-
-
-@pytest.fixture(scope="module", params=APPS)
-def app_page(request, browser, server):
-    """Each app loaded once; the requests it made are recorded. Tests below only read or Tab."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = context.new_page()
-    p.set_default_timeout(RENDER_TIMEOUT)
-    hosts: set[str] = set()
-    p.on("request", lambda req: hosts.add(urlparse(req.url).hostname or urlparse(req.url).scheme))
-    open_app(p, server, request.param)
-    p.wait_for_load_state("networkidle")
-    yield p, hosts
-    context.close()
-
-
-def test_no_request_leaves_the_local_server(app_page):
-    _, hosts = app_page
-    assert hosts <= {"127.0.0.1", "data", "blob"}, hosts
-
-
-def test_axe_finds_no_serious_or_critical_violations(app_page):
-    page, _ = app_page
-    bad = vc.axe_problems(page)  # WCAG 2.0-2.2 A and AA rules
-    assert bad == [], "\n".join(bad)
-
-
-CONTROLS = """[...document.querySelectorAll('#rendered_cells input:not([type=hidden]), #rendered_cells button,'
-    + '#rendered_cells select, #rendered_cells textarea, #rendered_cells a[href], #rendered_cells summary')]
-    .filter(e => e.offsetParent !== null && !e.disabled && !e.closest('details:not([open]) > :not(summary)'))"""
-
-
-def test_every_control_is_reachable_with_tab(app_page):
-    page, _ = app_page
-    total = page.evaluate(f"() => {CONTROLS}.length")
-    page.locator("body").focus()
-    reached = set()
-    for _ in range(total * 2 + 10):
-        page.keyboard.press("Tab")
-        idx = page.evaluate(f"() => {CONTROLS}.indexOf(document.activeElement)")
-        if idx >= 0:
-            reached.add(idx)
-        if len(reached) == total:
-            break
-    assert len(reached) == total, f"{len(reached)} of {total} enabled controls reachable by Tab"
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ instructor key, the presenter with its answers and reasoning shown, the class vi
 answers. Then what a student does: the explorer's verdict and its input problems land in view, the
 drill marks the pressed answer, reshuffles on retry and keeps the score across a reload, an open live
 poll appears in a student app and passes the same checks, the page prints whole, links carry the
-student's name.
+student's name. On the same loaded pages: no request leaves the server, and Tab reaches every control.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 import uuid
+from urllib.parse import urlparse
 
 import pytest
 import viewport_checks as vc
@@ -111,6 +112,8 @@ def pages(browser, running):
         phone = viewport == "phone"
         if (app, phone) not in cache:
             cache[(app, phone)] = page = new_page(browser, viewport)
+            page.hosts = hosts = set()  # every host (or scheme: data, blob) the page asks for
+            page.on("request", lambda req: hosts.add(urlparse(req.url).hostname or urlparse(req.url).scheme))
             if app in INSTRUCTOR_APPS:
                 open_instructor_app(page, running, app)
             else:
@@ -160,6 +163,35 @@ def test_the_notice_is_shown_once_and_apps_say_who_is_answering(pages, app):
     assert "?student=Ada+Lovelace" in next_link.get_attribute("href")
 
 
+@pytest.mark.parametrize("app", APPS + INSTRUCTOR_APPS)
+def test_no_request_leaves_the_local_server(pages, app):
+    page = pages(app, "laptop")  # loaded, resized through every desktop size, its disclosures opened
+    page.wait_for_load_state("networkidle")
+    assert "127.0.0.1" in page.hosts and page.hosts <= {"127.0.0.1", "data", "blob"}, page.hosts
+
+
+CONTROLS = """[...document.querySelectorAll('#rendered_cells input:not([type=hidden]), #rendered_cells button,'
+    + '#rendered_cells select, #rendered_cells textarea, #rendered_cells a[href], #rendered_cells summary')]
+    .filter(e => e.offsetParent !== null && !e.disabled && !e.closest('details:not([open]) > :not(summary)'))"""
+
+
+@pytest.mark.parametrize("app", APPS + INSTRUCTOR_APPS)
+def test_every_control_is_reachable_with_tab(pages, app):
+    page = pages(app, "laptop")
+    total = page.evaluate(f"() => {CONTROLS}.length")
+    page.locator("body").focus()
+    reached = set()
+    for _ in range(total * 2 + 10):
+        page.keyboard.press("Tab")
+        idx = page.evaluate(f"() => {CONTROLS}.indexOf(document.activeElement)")
+        if idx >= 0:
+            reached.add(idx)
+        if len(reached) == total:
+            break
+    assert total > 0 or app == "00_start_here.ipynb"
+    assert len(reached) == total, f"{len(reached)} of {total} enabled controls reachable by Tab"
+
+
 def test_lesson_links_keep_the_students_name(browser, server):
     page = new_page(browser, "phone")
     open_app(page, server, "00_start_here.ipynb")
@@ -169,27 +201,43 @@ def test_lesson_links_keep_the_students_name(browser, server):
     page.context.close()
 
 
+# The explorer tests below use the explorer pages the checks above loaded (one per phone and desktop), and
+# leave them as they found them.
 @pytest.mark.parametrize("viewport", ["phone", "laptop"])
-def test_explorer_red_flag_puts_the_emergency_verdict_in_view(browser, server, viewport):
-    page = new_page(browser, viewport)
-    open_app(page, server, "04_triage_explorer.ipynb")
+def test_explorer_red_flag_puts_the_emergency_verdict_in_view(pages, viewport):
+    page = pages("04_triage_explorer.ipynb", viewport)
+    page.evaluate("window.scrollTo(0, 0)")
+    verdict = page.locator(".triage-verdict .triage-urgency")
+    expect(verdict).to_contain_text("Urgency: ROUTINE")
     box = page.get_by_role("checkbox", name="New loss of bowel or bladder control")
     box.check()  # scrolls the box into view first, as a student would
-    verdict = page.locator(".triage-verdict .triage-urgency")
-    expect(verdict).to_contain_text("Urgency: EMERGENCY")
-    assert in_view(verdict) == ""
-    expect(page.locator(".triage-verdict [role=status]")).to_contain_text("Red flag: New loss of bowel")
-    assert in_view(box) == "", "ticking the box must not move it out of sight"
-    page.context.close()
+    try:
+        expect(verdict).to_contain_text("Urgency: EMERGENCY")
+        assert in_view(verdict) == ""
+        expect(page.locator(".triage-verdict [role=status]")).to_contain_text("Red flag: New loss of bowel")
+        assert in_view(box) == "", "ticking the box must not move it out of sight"
+    finally:
+        box.uncheck()
+    expect(verdict).to_contain_text("Urgency: ROUTINE")
 
 
 @pytest.mark.parametrize("viewport", ["phone", "laptop"])
-def test_explorer_bad_numbers_get_a_plain_message_in_view(browser, server, viewport):
-    page = new_page(browser, viewport)
-    open_app(page, server, "04_triage_explorer.ipynb")
+def test_explorer_bad_numbers_get_a_plain_message_in_view(pages, viewport):
+    page = pages("04_triage_explorer.ipynb", viewport)
+    page.evaluate("window.scrollTo(0, 0)")
     care = page.get_by_role("spinbutton", name="Conservative care already tried (weeks)")
+    before = care.input_value()
     care.fill("9")
     care.press("Enter")
+    try:
+        _bad_numbers_are_explained_in_view(page)
+    finally:
+        care.fill(before)
+        care.press("Enter")
+    expect(page.locator(".triage-verdict .triage-urgency")).to_contain_text("Urgency: ROUTINE")
+
+
+def _bad_numbers_are_explained_in_view(page: Page) -> None:
     words = "cannot last longer than the pain (2 weeks)"
     # next to the control ...
     expect(page.locator(".triage-problem")).to_contain_text(f"Conservative care (9 weeks) {words}")
@@ -199,7 +247,6 @@ def test_explorer_bad_numbers_get_a_plain_message_in_view(browser, server, viewp
     assert in_view(verdict) == ""
     assert in_view(page.locator(".triage-problem")) == ""
     assert "conservative_care_weeks" not in page.evaluate("document.body.innerText")
-    page.context.close()
 
 
 def answer(page: Page, choice: str = "Emergency") -> str:
