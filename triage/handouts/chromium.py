@@ -1,4 +1,9 @@
-"""Find the Chromium the suite drives (Debian's ``chromium``); nothing is ever downloaded.
+"""Find the Chromium the suite drives (Debian's ``chromium-headless-shell`` or ``chromium``); nothing is
+ever downloaded.
+
+The headless shell is Chromium's own build for headless use (what Playwright itself runs headless): the
+same Blink and V8 without the desktop browser around them. Measured here, a Voila app page costs it
+about 1.8 CPU-s against 3.5 for the full ``chromium``, so it comes first when both are installed.
 
 Used to print handouts to PDF and by the browser tests and benchmarks (through
 ``tests/browser_support.py``), so every part of the suite runs the same binary with the same flags.
@@ -20,14 +25,15 @@ ARGS: tuple[str, ...] = (
     "--disable-sync", "--no-first-run", "--disable-quic",
 )
 MISSING = (
-    "no Chromium found. Install Debian's package (apt-get install -y chromium) or point TRIAGE_CHROMIUM "
-    "at a Chromium binary; `.ci/run` installs it automatically."
+    "no Chromium found. Install Debian's package (apt-get install -y chromium-headless-shell, or chromium) "
+    "or point TRIAGE_CHROMIUM at a Chromium binary; `.ci/run` installs it automatically."
 )
 
 
 def candidates() -> list[str | None]:
-    """Where to look, in order: $TRIAGE_CHROMIUM, /usr/bin/chromium, chromium or chromium-browser on PATH."""
-    return [os.environ.get("TRIAGE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+    """Where to look, in order: $TRIAGE_CHROMIUM, the headless shell, then chromium (or chromium-browser)."""
+    return [os.environ.get("TRIAGE_CHROMIUM"), "/usr/bin/chromium-headless-shell",
+            shutil.which("chromium-headless-shell"), "/usr/bin/chromium", shutil.which("chromium"),
             shutil.which("chromium-browser")]
 
 
