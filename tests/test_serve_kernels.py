@@ -200,6 +200,27 @@ def test_a_dead_waiting_kernel_is_replaced_not_handed_out(quick_reaper):
     assert "stopped or restarted" in quick_reaper.log_text()
 
 
+def test_a_kernel_that_waited_longer_than_the_idle_timeout_is_not_culled_on_its_way_to_the_page(tmp_path):
+    """A pool filled before the lesson waits longer than the idle culler's timeout; a kernel handed out is
+    idle from the hand-out, so the culler leaves it alone while the page connects (on the hub, 2 of 30
+    students got an error when it did not)."""
+    folder = tmp_path / "apps"
+    widget_notebook(folder)
+    cull_after = 4
+    args = ["--pool_size=1", "--unclaimed_timeout=60", f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+            "--MappingKernelManager.cull_interval=1"]
+    with serve(tmp_path, notebooks=folder, args=args) as server:
+        wait_until(lambda: "Kernel pool of tiny.ipynb is filled with 1 kernel(s)" in server.log_text(), 120,
+                   "the pool fills")
+        time.sleep(cull_after + 3)  # waiting in the pool past the timeout: Voila's culler skips pooled kernels
+        status, body = fetch(f"{server.url}/voila/render/tiny.ipynb")
+        assert status == 200
+        kernel = page_kernel_id(body)
+        time.sleep(cull_after - 1.5)  # the page is slow to connect; the culler has looked at least twice
+        assert kernel_status(server.url, kernel) == 200, "the handed-out kernel was culled before its page connected"
+        wait_until(lambda: kernel_status(server.url, kernel) == 404, 30, "and unconnected, it is culled later")
+
+
 def test_pools_leave_half_the_ceiling_free_and_small_pool_apps_keep_one(tmp_path):
     folder = tmp_path / "apps"
     widget_notebook(folder, "tiny.ipynb")

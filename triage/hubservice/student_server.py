@@ -25,6 +25,8 @@ from voila.paths import collect_template_paths
 from voila.utils import get_page_config
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
+from ..serve.kernels import restart_idle_clock
+
 # Jupyter server resources that would show a notebook's source (or a shell) to whoever is logged in.
 REFUSED_RESOURCES = frozenset({"contents", "nbconvert", "terminals"})
 
@@ -63,6 +65,12 @@ class PreheatedKernelManager(_PooledBase):
                 parent.server_url = parent.base_url
         self._voila_parts: tuple[VoilaConfiguration, list[str]] | None = None
         super().__init__(**kwargs)
+
+    async def get_rendered_notebook(self, *args: Any, **kwargs: Any) -> Any:
+        """Voilà's hand-out of a waiting kernel; its idle clock starts now (see :func:`restart_idle_clock`)."""
+        render_task, rendered_cache, kernel_id = await super().get_rendered_notebook(*args, **kwargs)
+        restart_idle_clock(self, kernel_id)
+        return render_task, rendered_cache, kernel_id
 
     @default("kernel_pools_config")
     def _one_kernel_per_listed_app(self) -> dict:
