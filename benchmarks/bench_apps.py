@@ -21,7 +21,8 @@ from playwright.async_api import async_playwright
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(ROOT / "tests"))
-from browser_support import ARGS, chromium_path
+from browser_support import ARGS
+from browser_support import student_chromium_path as chromium_path
 from voila_server import voila_server
 
 # app -> selector of its main control (visible and enabled = interactive)

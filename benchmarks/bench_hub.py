@@ -68,7 +68,8 @@ def _static(url: str) -> bool:
 def browser_assets(hub: Hub, name: str) -> list[str]:
     """What one real Chromium fetches to bring the explorer up (widget code included), as paths after
     /user/<name>/: every simulated student then fetches the same files, as their browsers would."""
-    from browser_support import ARGS, chromium_path
+    from browser_support import ARGS
+    from browser_support import student_chromium_path as chromium_path
     from playwright.sync_api import sync_playwright
 
     prefix = f"{hub.url}/user/{name}/"

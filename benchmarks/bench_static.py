@@ -21,7 +21,8 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(ROOT / "tests"))
 from bench_apps import CLICK_JS, tti_js
-from browser_support import ARGS, chromium_path
+from browser_support import ARGS
+from browser_support import student_chromium_path as chromium_path
 from static_site import OFFLINE_ARGS, built_site, serve
 from voila_server import voila_server
 

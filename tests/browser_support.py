@@ -21,6 +21,18 @@ def chromium_path() -> str:
     return found
 
 
+def student_chromium_path() -> str:
+    """The full ``chromium`` where installed (else :func:`chromium_path`): the benchmarks time what a student's
+    desktop browser does; the headless shell the tests prefer is lighter and would flatter the figures."""
+    import os
+    import shutil
+
+    from triage.handouts.chromium import find_chromium
+
+    return find_chromium([os.environ.get("TRIAGE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]) \
+        or chromium_path()
+
+
 def axe_source() -> str:
     if not AXE.exists():
         pytest.fail(f"axe-core missing at {AXE}: run `make browser-deps` (npm install in tests/browser).",
