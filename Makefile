@@ -64,7 +64,7 @@ $(AXE): tests/browser/package.json
 browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
 
 test: install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests notebooks --nbval-lax
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax
 
 bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
 	cd benchmarks && ../$(BIN)/python bench_engine.py
