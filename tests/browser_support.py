@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from triage.handouts.chromium import ARGS as _ARGS
-from triage.handouts.chromium import MISSING, find_chromium
+from triage.handouts.chromium import MISSING, find_chromium, full_browser_candidates
 
 ARGS = list(_ARGS)  # one list of launch flags for the whole suite (defined in triage/handouts/chromium.py)
 AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -24,13 +24,7 @@ def chromium_path() -> str:
 def student_chromium_path() -> str:
     """The full ``chromium`` where installed (else :func:`chromium_path`): the benchmarks time what a student's
     desktop browser does; the headless shell the tests prefer is lighter and would flatter the figures."""
-    import os
-    import shutil
-
-    from triage.handouts.chromium import find_chromium
-
-    return find_chromium([os.environ.get("TRIAGE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]) \
-        or chromium_path()
+    return find_chromium(full_browser_candidates()) or chromium_path()
 
 
 def axe_source() -> str:

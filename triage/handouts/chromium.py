@@ -30,11 +30,16 @@ MISSING = (
 )
 
 
-def candidates() -> list[str | None]:
-    """Where to look, in order: $TRIAGE_CHROMIUM, the headless shell, then chromium (or chromium-browser)."""
-    return [os.environ.get("TRIAGE_CHROMIUM"), "/usr/bin/chromium-headless-shell",
-            shutil.which("chromium-headless-shell"), "/usr/bin/chromium", shutil.which("chromium"),
+def full_browser_candidates() -> list[str | None]:
+    """$TRIAGE_CHROMIUM, then the full chromium: /usr/bin/chromium, chromium or chromium-browser on PATH."""
+    return [os.environ.get("TRIAGE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
             shutil.which("chromium-browser")]
+
+
+def candidates() -> list[str | None]:
+    """Where to look, in order: $TRIAGE_CHROMIUM, the headless shell, then the full chromium."""
+    chosen, *full = full_browser_candidates()
+    return [chosen, "/usr/bin/chromium-headless-shell", shutil.which("chromium-headless-shell"), *full]
 
 
 def find_chromium(places: Sequence[str | None] | None = None) -> str | None:
