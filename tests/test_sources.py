@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from triage import sources
 from triage.errors import PresentationError
 from triage.sources import load_document, parse_text, split_path
 
@@ -54,3 +58,75 @@ def test_json_is_parsed_strictly(tmp_path):
 def test_a_directory_is_not_a_file(tmp_path):
     with pytest.raises(PresentationError, match="is a directory"):
         load_document(tmp_path, PresentationError)
+
+
+@pytest.fixture
+def table_file(tmp_path, monkeypatch):
+    """Point the reader at a precomputed table in tmp_path (as the static build's package has one)."""
+    path = tmp_path / "precomputed.json"
+    monkeypatch.setattr(sources, "PRECOMPUTED", path)
+    sources._precomputed.cache_clear()
+    yield path
+    sources._precomputed.cache_clear()
+
+
+def write_table(path, table) -> None:
+    path.write_text(json.dumps(table))
+    sources._precomputed.cache_clear()  # read once per process, as in the browser
+
+
+def test_a_text_in_the_precomputed_table_is_not_parsed_again(table_file):
+    table = sources.precomputed_table([("x.yaml", TEXT)], PresentationError)
+    assert list(table["documents"]) == [sources.text_key(TEXT)]
+    # a forged entry shows the table is what answers: the text itself says otherwise
+    table["documents"][sources.text_key(TEXT)] = json.dumps({"title": "from the table"})
+    write_table(table_file, table)
+    doc = parse_text(TEXT, "x.yaml", PresentationError)
+    assert doc.data == {"title": "from the table"}
+    assert doc.line_of("questions[0].options[1].text") == 8  # lines still come from the text
+
+
+def test_the_table_gives_the_same_data_as_parsing_and_a_fresh_copy_each_time(table_file):
+    parsed = parse_text(TEXT, "x.yaml", PresentationError).data
+    write_table(table_file, sources.precomputed_table([("x.yaml", TEXT)], PresentationError))
+    first = parse_text(TEXT, "x.yaml", PresentationError).data
+    assert first == parsed
+    first["title"] = "changed by a caller"
+    assert parse_text(TEXT, "x.yaml", PresentationError).data == parsed
+
+
+def test_an_edited_text_is_parsed_and_still_checked(table_file):
+    write_table(table_file, sources.precomputed_table([("x.yaml", TEXT)], PresentationError))
+    assert parse_text(TEXT + "extra: 1\n", "x.yaml", PresentationError).data["extra"] == 1
+    with pytest.raises(PresentationError, match="given twice"):
+        parse_text(TEXT + "title: again\n", "x.yaml", PresentationError)
+
+
+def test_data_json_cannot_hold_exactly_is_left_out_of_the_table():
+    texts = ["when: 2026-11-26\n", "1: one\n", "x: .nan\n", "ok: [1, 2.5, true, null, text]\n"]
+    table = sources.precomputed_table([(f"{i}.yaml", t) for i, t in enumerate(texts)], PresentationError)
+    assert list(table["documents"]) == [sources.text_key(texts[3])]
+
+
+def test_a_text_that_does_not_parse_cannot_enter_the_table():
+    with pytest.raises(PresentationError) as exc:
+        sources.precomputed_table([("twice.yaml", "a: 1\na: 2\n")], PresentationError)
+    assert str(exc.value) == "twice.yaml:2: a: given twice; keep one"
+
+
+@pytest.mark.parametrize("content", ["not json", '{"format": 99, "documents": {}}', "[]"])
+def test_an_unusable_table_is_ignored(table_file, content):
+    table_file.write_text(content)
+    sources._precomputed.cache_clear()
+    assert parse_text(TEXT, "x.yaml", PresentationError).data["title"] == "demo"
+
+
+def test_every_data_file_in_the_repository_reads_as_safe_load_reads_it():
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*(root / "triage").rglob("*.yaml"), *(root / "case_studies").glob("*.yaml")])
+    assert len(files) > 40
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        assert sources._parse_yaml(text, str(f), PresentationError).data == yaml.safe_load(text), f

@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 from static_site import built_site
 
+from triage import sources
 from triage.course import course, student_apps
-from triage.errors import TriageError
+from triage.errors import KnowledgeError, TriageError
 from triage.static_build import (
+    KERNEL_INSTALLS,
+    KERNEL_JS,
     ROOT,
     WheelInfo,
     browser_depends,
@@ -198,6 +201,39 @@ def test_the_project_wheel_carries_the_repository_case_files(site):
         shipped = {n.rsplit("/", 1)[1]: z.read(n) for n in z.namelist() if n.startswith("triage/case_studies/")}
     cases = {p.name: p.read_bytes() for p in (ROOT / "case_studies").glob("*.yaml") if not p.name.startswith("_")}
     assert shipped == cases
+
+
+def test_the_project_wheel_carries_its_data_files_already_parsed(site):
+    """The browser's PyYAML is pure Python: every YAML file in the wheel is in precomputed.json, as the
+    data CPython's reader gives for its text."""
+    wheel = next((site / "static" / "pyodide").glob("triage-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        texts = {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".yaml")}
+        table = json.loads(z.read("triage/precomputed.json"))
+    assert len(texts) > 40 and table["format"] == sources.PRECOMPUTED_FORMAT
+    assert set(table["documents"]) == {sources.text_key(t) for t in texts.values()}
+    for name, text in texts.items():
+        expected = sources.parse_text(text, name, KnowledgeError).data
+        assert json.loads(table["documents"][sources.text_key(text)]) == expected, name
+
+
+def test_only_the_lab_loads_jedi(site):
+    """The apps never complete code, so their kernels skip jedi (IPython imports it if present); the lab,
+    where Tab completes, preloads it. The kernel's own install list must not bring it back."""
+    def packages(config: Path) -> list[str]:
+        data = json.loads(config.read_text(encoding="utf-8"))
+        return data["jupyter-config-data"]["litePluginSettings"][
+            "@jupyterlite/pyodide-kernel-extension:kernel"]["loadPyodideOptions"]["packages"]
+
+    assert "jedi" not in packages(site / "jupyter-lite.json") and "ipython" in packages(site / "jupyter-lite.json")
+    assert "jedi" in packages(site / "lab" / "jupyter-lite.json")
+    for page in (site / "voici" / "render").glob("*.html"):
+        assert '"jedi"' not in page.read_text(encoding="utf-8"), page.name
+    lock = json.loads((site / "static" / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
+    assert "jedi" in lock["packages"] and not [n for n, p in lock["packages"].items() if "jedi" in p["depends"]]
+    kernel_js = "".join(p.read_text(encoding="utf-8") for p in (site / KERNEL_JS).glob("*.js"))
+    old, new = KERNEL_INSTALLS
+    assert old not in kernel_js and new in kernel_js
 
 
 def test_the_site_points_the_kernel_at_its_own_pyodide_and_store(site):

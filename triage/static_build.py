@@ -59,7 +59,17 @@ SITE_PACKAGES = f"/lib/python{PYODIDE_PYTHON}/site-packages"
 BROWSER_STORE = "/drive/.triage/answers.json"
 # Packages the Pyodide kernel installs when it starts (its initKernel list, plus the package
 # manager); preloading them all through the lock file fetches them in parallel with the runtime.
-KERNEL_PACKAGES = ("micropip", "piplite", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython")
+KERNEL_PACKAGES = ("micropip", "piplite", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "ipython")
+# Loaded by the lab only. Jedi gives the lab's Tab completion; the apps never complete code, and IPython
+# imports jedi inside try/except, so the apps' kernels leave it out: unpacking its 1,880 files and
+# importing it took about 0.5 s of every app page's start (in Node). So the lock does not make ipython
+# depend on it (OPTIONAL_DEPENDS), and the kernel's own list of packages to install at start loses it
+# (KERNEL_INSTALLS, patched in the kernel's JavaScript by lab_only_kernel_packages).
+LAB_ONLY_PACKAGES = ("jedi",)
+OPTIONAL_DEPENDS = {"ipython": {"jedi"}}
+KERNEL_INSTALLS = ('["sqlite3","ipykernel","comm","pyodide_kernel","jedi","ipython"]',
+                   '["sqlite3","ipykernel","comm","pyodide_kernel","ipython"]')
+KERNEL_JS = "extensions/@jupyterlite/pyodide-kernel-extension/static"
 # The kernel runs in /drive, the browser's contents (where answers are kept), and "" leads Pyodide's
 # sys.path: Python looks in the current folder first for every top-level import, and each look is a
 # synchronous request from the kernel's worker to the page through the service worker (tens of ms
@@ -384,9 +394,22 @@ def project_wheel(venv: Path, dest: Path, digest: str) -> Path:
               "--no-deps", "--no-build-isolation", "-w", str(out), str(src)], "building the project's wheel")
         built = next(out.glob("triage-*.whl"))
         extra = {f"triage/case_studies/{p.name}": p.read_bytes() for p in case_files()}
+        extra["triage/precomputed.json"] = precomputed_json(built, extra)
         target = dest / built.name
         add_to_wheel(built, target, extra)
     return target
+
+
+def precomputed_json(wheel: Path, extra: dict[str, bytes]) -> bytes:
+    """``triage/precomputed.json``: every YAML file of the package, parsed here (see
+    :func:`triage.sources.precomputed_table`), so the browser's pure-Python PyYAML need not parse them."""
+    from .sources import precomputed_table
+
+    with zipfile.ZipFile(wheel) as src:
+        files = {n: src.read(n) for n in src.namelist() if n.endswith(".yaml")}
+    files.update({n: data for n, data in extra.items() if n.endswith(".yaml")})
+    table = precomputed_table([(n, data.decode("utf-8")) for n, data in sorted(files.items())], StaticBuildError)
+    return json.dumps(table, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def add_to_wheel(wheel: Path, target: Path, extra: dict[str, bytes]) -> None:
@@ -470,7 +493,8 @@ def browser_depends(info: WheelInfo, available: set[str]) -> list[str]:
 
 
 def write_lock(runtime: Path, wheels: Iterable[Path], dest: Path) -> dict:
-    """A Pyodide lock listing exactly ``wheels`` (the npm lock names wheels the package does not ship)."""
+    """A Pyodide lock listing exactly ``wheels`` (the npm lock names wheels the package does not ship),
+    without the OPTIONAL_DEPENDS (a page that wants one loads it by name)."""
     base = json.loads((runtime / "pyodide-lock.json").read_text(encoding="utf-8"))
     infos = [wheel_info(w) for w in wheels]
     available = {i.name for i in infos}
@@ -479,7 +503,8 @@ def write_lock(runtime: Path, wheels: Iterable[Path], dest: Path) -> dict:
         packages[i.name] = {
             "name": i.name, "version": i.version, "file_name": i.path.name, "install_dir": "site",
             "sha256": hashlib.sha256(i.path.read_bytes()).hexdigest(), "package_type": "package",
-            "imports": list(i.imports), "depends": browser_depends(i, available), "unvendored_tests": False,
+            "imports": list(i.imports), "unvendored_tests": False,
+            "depends": [d for d in browser_depends(i, available) if d not in OPTIONAL_DEPENDS.get(i.name, ())],
         }
     lock = {"info": base["info"], "packages": dict(sorted(packages.items()))}
     dest.write_text(json.dumps(lock, indent=1), encoding="utf-8")
@@ -581,6 +606,21 @@ def landing_page(apps: list[tuple[str, str, str, int]]) -> str:
 </body>
 </html>
 """
+
+
+def lab_only_kernel_packages(out: Path) -> None:
+    """Take the LAB_ONLY_PACKAGES out of the list the Pyodide kernel installs at start (it installs
+    each one the page did not preload), so only the lab, which preloads them, has them."""
+    old, new = KERNEL_INSTALLS
+    found = 0
+    for js in sorted((out / KERNEL_JS).glob("*.js")):
+        text = js.read_text(encoding="utf-8")
+        if old in text:
+            found += text.count(old)
+            js.write_text(text.replace(old, new), encoding="utf-8")
+    if not found:
+        raise _fail(f"the Pyodide kernel's list of packages to install at start ({old}) is not in {KERNEL_JS}; "
+                    "the kernel changed: check LAB_ONLY_PACKAGES and KERNEL_INSTALLS in triage/static_build.py")
 
 
 def _redirect_page(target: str) -> str:
@@ -696,6 +736,7 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
             _run([str(venv / "bin" / "jupyter"), "lite", "build", "--lite-dir", str(lite)], "jupyter lite build",
                  env=env, cwd=lite)
         finish_site(out, apps)
+        lab_only_kernel_packages(out)
         bad = external_requests(out)
         if bad:
             shutil.rmtree(out, ignore_errors=True)
@@ -730,6 +771,8 @@ def finish_site(out: Path, apps: list[Path]) -> None:
     root = json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))
     settings = json.loads(json.dumps(root["jupyter-config-data"]["litePluginSettings"][plugin]))
     settings["loadPyodideOptions"]["env"]["TRIAGE_STATIC_LAB"] = "1"
+    settings["loadPyodideOptions"]["packages"] = sorted({*settings["loadPyodideOptions"]["packages"],
+                                                         *LAB_ONLY_PACKAGES})
     for key, value in settings.items():  # "./x" would be read relative to lab/; the page resolves "../x"
         if key.endswith("Url") and value.startswith("./"):
             settings[key] = "../" + value[2:]
