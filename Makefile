@@ -54,8 +54,8 @@ static: install ## build the static site in build/static (student apps + Jupyter
 lab: install ## open the notebooks in JupyterLab (students)
 	$(BIN)/jupyter lab notebooks/
 
-lint: install ## ruff over the package, tests and benchmarks
-	$(BIN)/ruff check triage tests benchmarks
+lint: install ## ruff over the whole checkout (package, tests, benchmarks, deploy, notebooks)
+	$(BIN)/ruff check .
 
 $(AXE): tests/browser/package.json
 	cd tests/browser && npm install --no-audit --no-fund --silent

@@ -3,8 +3,9 @@
 # - the suite's voila.json, applied here in full: the Voilà server extension alone reads only its
 #   VoilaConfiguration part (and from the student's home), losing executor timeouts, kernel culling
 #   and the IPC transport;
-# - lean: only the hub, Voilà and triage.serve (landing data, progress) extensions; no JupyterLab, no terminals; the server's own file
-#   routes (contents API, /files, /view, /nbconvert) refuse everyone, so stripped sources stay hidden;
+# - lean: only the hub, Voilà and triage.serve (landing data, progress) extensions; no JupyterLab, no
+#   terminals; the server's own file routes (contents API, /files, /view, /nbconvert) refuse everyone,
+#   so stripped sources stay hidden;
 # - offline: MathJax's public CDN cleared (the server extension sets it; standalone Voilà does not);
 # - warm kernels: the apps in $TRIAGE_HUB_PREHEAT keep one kernel that has already run the notebook.
 # ruff: noqa: F821  (`get_config` is provided by the Jupyter server when it loads this file)

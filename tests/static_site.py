@@ -17,7 +17,15 @@ OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    """Python's plain file server (``python -m http.server``), without its request log."""
+    """Python's plain file server (``python -m http.server``), without its request log; optionally with a
+    ``Cache-Control`` header on every response, as static hosts send one."""
+
+    cache_control: str | None = None
+
+    def end_headers(self) -> None:
+        if self.cache_control:
+            self.send_header("Cache-Control", self.cache_control)
+        super().end_headers()
 
     def log_message(self, format, *args):
         pass
@@ -30,9 +38,13 @@ def built_site(out: Path = DEFAULT_OUT) -> BuildReport:
 
 
 @contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` on 127.0.0.1 (a secure context, as voici needs) at a free port; yield the URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(folder)))
+def serve(folder: Path, cache_control: str | None = None) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (a secure context, as voici needs) at a free port; yield the URL.
+
+    Without ``cache_control`` the browser decides how long to keep files from their age (Last-Modified):
+    files built minutes ago are checked again on every visit."""
+    handler = type("Handler", (_Handler,), {"cache_control": cache_control})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

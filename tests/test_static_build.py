@@ -19,11 +19,13 @@ from triage.errors import KnowledgeError, TriageError
 from triage.static_build import (
     KERNEL_INSTALLS,
     KERNEL_JS,
+    LAZY_EMBED,
     ROOT,
     WheelInfo,
     browser_depends,
     external_requests,
     inputs_digest,
+    patched_wheel,
     placeholder_wheel,
     read_pins,
     wheel_info,
@@ -111,6 +113,45 @@ def test_compiled_wheels_import_from_bytecode(tmp_path, keep_source, monkeypatch
     assert module.VALUE == 42
     assert module.__spec__.cached.endswith(".pyc") and Path(module.__spec__.cached).exists()
     sys.modules.pop("demo", None)
+
+
+def _ipython_like(tmp_path: Path, init: bytes) -> Path:
+    """A wheel named like IPython's whose package is ``lazydemo`` (so importing it here is harmless)."""
+    src = tmp_path / "ipython-9.0.2-py3-none-any.whl"
+    write_wheel(src, {"IPython/__init__.py": init,
+                      "ipython-9.0.2.dist-info/METADATA": b"Name: ipython\nVersion: 9.0.2\n"},
+                "ipython-9.0.2.dist-info/RECORD")
+    return src
+
+
+def test_ipython_in_the_browser_imports_its_terminal_shell_only_for_embed(tmp_path, monkeypatch):
+    init = b"import sys\n" + LAZY_EMBED[0] + b"VERSION = 9\n"
+    out = tmp_path / "out"
+    out.mkdir()
+    patched = patched_wheel(_ipython_like(tmp_path, init), out)
+    assert patched.parent == out
+    site = tmp_path / "site"
+    (site / "lazydemo" / "terminal").mkdir(parents=True)
+    (site / "lazydemo" / "__init__.py").write_bytes(zipfile.ZipFile(patched).read("IPython/__init__.py"))
+    (site / "lazydemo" / "terminal" / "__init__.py").write_text("")
+    (site / "lazydemo" / "terminal" / "embed.py").write_text("def embed():\n    return 'shell'\n")
+    monkeypatch.syspath_prepend(str(site))
+    try:
+        module = importlib.import_module("lazydemo")
+        assert module.VERSION == 9 and "lazydemo.terminal.embed" not in sys.modules
+        assert module.embed() == "shell" and "lazydemo.terminal.embed" in sys.modules
+        with pytest.raises(AttributeError, match="no attribute 'missing'"):
+            module.missing  # noqa: B018
+    finally:
+        for name in [n for n in sys.modules if n.startswith("lazydemo")]:
+            sys.modules.pop(name)
+
+
+def test_a_wheel_patch_that_no_longer_matches_fails_the_build(tmp_path):
+    with pytest.raises(TriageError, match=r"IPython/__init__.py no longer has the line"):
+        patched_wheel(_ipython_like(tmp_path, b"from .terminal.embed import embed as _e\n"), tmp_path)
+    other = _wheel(tmp_path)
+    assert patched_wheel(other, tmp_path / "unused") == other  # no patch for it: the wheel itself
 
 
 def test_a_compiled_archive_imports_without_sources(tmp_path, monkeypatch):

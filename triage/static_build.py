@@ -83,6 +83,24 @@ if "" in _sys.path:  # triage.static_build: the current folder is the browser's 
     _sys.path.append("")
 del _sys
 """
+# IPython's __init__ imports its terminal shell (prompt_toolkit and all) for `IPython.embed`, which a
+# kernel never calls: 0.25-0.3 s of every kernel's start in Node. The browser's copy imports it on first
+# use of `IPython.embed` instead (PEP 562 module __getattr__).
+LAZY_EMBED = (b"from .terminal.embed import embed\n", b"""
+
+def __getattr__(name):  # triage.static_build: the terminal shell is imported on first use of IPython.embed
+    if name == "embed":
+        from .terminal.embed import embed
+        return embed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+""")
+# Changes to third-party wheels for the browser, by canonical name: (file in the wheel, old, new).
+# An empty ``old`` prepends ``new``; otherwise ``old`` must occur exactly once.
+WHEEL_PATCHES: dict[str, list[tuple[str, bytes, bytes]]] = {
+    "piplite": [("piplite/__init__.py", b"", CWD_LAST)],
+    "ipython": [("IPython/__init__.py", *LAZY_EMBED)],
+}
 # Requirements that need nothing in the browser: JavaScript-only packages (the page has the widget
 # manager built in) and server-side pieces.
 NOT_IN_BROWSER = {"jupyterlab-widgets"}
@@ -323,7 +341,8 @@ def compiled_wheels(cache: Path, runtime: Path, wheels: list[Path]) -> list[Path
     ``python_stdlib.zip`` (cached per pin set and runtime)."""
     from . import wheel_pyc
 
-    key = _digest(BROWSER_PINS.read_bytes(), NPM_PINS.read_bytes(), TOOLCHAIN_PINS.read_bytes(), CWD_LAST,
+    key = _digest(BROWSER_PINS.read_bytes(), NPM_PINS.read_bytes(), TOOLCHAIN_PINS.read_bytes(),
+                  repr(sorted(WHEEL_PATCHES.items())).encode(),
                   Path(wheel_pyc.__file__).read_bytes(), "\n".join(sorted(w.name for w in wheels)).encode())
     folder = cache / "compiled" / key
     with _locked(cache / "compiled.lock"):
@@ -420,13 +439,26 @@ def add_to_wheel(wheel: Path, target: Path, extra: dict[str, bytes]) -> None:
     write_wheel(target, {**entries, **extra}, record_name)
 
 
-def cwd_last_piplite(wheel: Path, dest: Path) -> Path:
-    """A copy of the kernel's ``piplite`` wheel whose ``__init__`` first moves "" to the end of sys.path
-    (see ``CWD_LAST``)."""
+def patched_wheel(wheel: Path, dest: Path) -> Path:
+    """``wheel`` itself, or a copy in ``dest`` with its WHEEL_PATCHES applied (an edit that no longer
+    matches the pinned release fails the build, naming the file)."""
+    patches = WHEEL_PATCHES.get(canonical(_wheel_name(wheel)[0]))
+    if not patches:
+        return wheel
+    changed: dict[str, bytes] = {}
     with zipfile.ZipFile(wheel) as src:
-        init = src.read("piplite/__init__.py")
+        for member, old, new in patches:
+            text = changed.get(member) or src.read(member)
+            if not old:
+                text = new + text
+            elif text.count(old) == 1:
+                text = text.replace(old, new)
+            else:
+                raise _fail(f"{wheel.name}: {member} no longer has the line the static build changes "
+                            f"({old.decode().strip()!r}); see WHEEL_PATCHES in triage/static_build.py", member)
+            changed[member] = text
     target = dest / wheel.name
-    add_to_wheel(wheel, target, {"piplite/__init__.py": CWD_LAST + init})
+    add_to_wheel(wheel, target, changed)
     return target
 
 
@@ -703,9 +735,9 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
                 shutil.copy2(runtime / name, pyodide_dir / name)
             kernel_pypi = (venv / "share" / "jupyter" / "labextensions" / "@jupyterlite" / "pyodide-kernel-extension"
                            / "static" / "pypi")
-            kernel_wheels = [cwd_last_piplite(w, work) if w.name.startswith("piplite-") else w
-                             for w in kernel_pypi.glob("*.whl") if not w.name.startswith("widgetsnbextension-3.")]
-            for w in compiled_wheels(cache, runtime, [*wheels, *kernel_wheels]):  # + the standard library
+            kernel_wheels = [w for w in kernel_pypi.glob("*.whl") if not w.name.startswith("widgetsnbextension-3.")]
+            patched = [patched_wheel(w, work) for w in [*wheels, *kernel_wheels]]
+            for w in compiled_wheels(cache, runtime, patched):  # + the standard library
                 shutil.copy2(w, pyodide_dir / w.name)
             placeholder_wheel(pyodide_dir, "sqlite3", "0.0.0", "Placeholder: no sqlite3 module in this static build")
             raw = project_wheel(venv, work, digest)
