@@ -134,6 +134,46 @@ def ws_url(url: str, kernel_id: str) -> str:
     return url.replace("http", "ws") + f"/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
 
 
+# A kernel being shut down may still try to publish its status on a socket it has just closed: ipykernel
+# then prints this traceback. It is the kernel process ending, not the server failing (seen once in
+# about ten full runs, while the reaper shut kernels down).
+KERNEL_SHUTDOWN_RACE = "ZMQError: Socket operation on non-socket"
+
+
+def tracebacks(log: str) -> list[str]:
+    """Each traceback in a server log (kernels write theirs to the same log), header to exception line."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in log.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            current = [line]
+        elif current is not None:
+            current.append(line)
+            if line and not line[0].isspace():  # the exception line closes the block
+                blocks.append("\n".join(current))
+                current = None
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def failures(log: str) -> list[str]:
+    """The log's tracebacks, except a kernel's own shutdown race (KERNEL_SHUTDOWN_RACE)."""
+    return [t for t in tracebacks(log) if not t.rstrip().endswith(KERNEL_SHUTDOWN_RACE)]
+
+
+def test_only_the_kernel_shutdown_race_is_forgiven_in_a_log():
+    race = ("Traceback (most recent call last):\n  File \"ipykernel/iostream.py\", line 1, in _flush\n"
+            "    self.socket.send(msg)\nzmq.error.ZMQError: Socket operation on non-socket")
+    server = ("Traceback (most recent call last):\n  File \"tornado/web.py\", line 1, in _execute\n"
+              "    result = method()\nKeyError: 'kernel'")
+    log = f"[I 12:00 ServerApp] fine\n{race}\n[I 12:01 ServerApp] later\n{server}\n[I 12:02] end"
+    assert tracebacks(log) == [race, server]
+    assert failures(log) == [server]
+    assert failures(f"{race}\nDuring handling of the above exception, another exception occurred:\n\n{server}") \
+        == [server]
+
+
 def pool_filled(server, times: int = 1) -> bool:
     return server.log_text().count(f"Kernel pool of tiny.ipynb is filled with {POOL} kernel(s)") >= times
 
@@ -285,6 +325,6 @@ def _burst(server) -> None:
     assert sampler.most <= CEILING, f"{sampler.most} kernel processes at once; ceiling {CEILING}"
     log = server.log_text()
     assert log.count("its page never connected") >= len(unclaimed)
-    assert "Traceback" not in log, log[-3000:]
+    assert failures(log) == [], log[-3000:]
     print(f"unclaimed kernels gone {gone_after:.0f} s after the burst "
           f"(timeout {BURST_TIMEOUT} s, checked every {QUICK_INTERVAL} s)")
