@@ -5,11 +5,13 @@ Steps (each cached under :func:`cache_root`, keyed on the pinned versions in ``r
 
 1. a toolchain virtual environment (voici-core, jupyterlite-core, the Pyodide kernel addon);
 2. the Pyodide runtime from the npm ``pyodide`` package (checked against its integrity hash);
-3. the browser's wheels from PyPI, PyYAML built as a pure-Python wheel, a ``sqlite3`` placeholder;
+3. the browser's wheels from PyPI, PyYAML built as a pure-Python wheel, a ``sqlite3`` placeholder,
+   the few edits in ``WHEEL_PATCHES``, all byte-compiled by the browser's own Python;
 4. the project's own wheel, built from the checkout with ``case_studies/*.yaml`` added as package
-   data (the repository's case files stay the only copy);
+   data (the repository's case files stay the only copy) and ``precomputed.json`` (its YAML parsed);
 5. a Pyodide lock file over exactly those wheels, then ``jupyter lite build`` into a fresh folder,
-   the landing page, and a check that nothing in the folder makes the browser leave the origin.
+   the landing page, jedi left to the lab, and a check that nothing in the folder makes the browser
+   leave the origin.
 
 The output is rebuilt only when an input changed (notebooks, package, cases, template, pins, this
 module); ``--force`` rebuilds anyway. A rebuild always starts from an empty folder, since a stale
