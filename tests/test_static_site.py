@@ -206,3 +206,13 @@ def test_the_lab_runs_a_notebook_with_its_widgets(page, site):
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE", timeout=RENDER_TIMEOUT)
     errors = page.locator(ERRORS)
     assert errors.count() == 0, errors.all_inner_texts()[:3]
+    # the lab's kernel has jedi, for Tab completion (the apps' kernels leave it out)
+    page.locator(".jp-Notebook .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type("import jedi; jedi.__version__")
+    page.keyboard.press("Shift+Enter")
+    cell = page.locator(".jp-Notebook .jp-CodeCell", has_text="jedi.__version__")
+    expect(cell.locator(".jp-OutputArea-output")).to_have_text(
+        re.compile(r"'\d+\.\d+\.\d+'"), timeout=RENDER_TIMEOUT)
