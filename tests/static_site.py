@@ -20,7 +20,9 @@ class _Handler(SimpleHTTPRequestHandler):
     """Python's plain file server (``python -m http.server``), without its request log; optionally with a
     ``Cache-Control`` header on every response, as static hosts send one."""
 
-    cache_control: str | None = None
+    def __init__(self, *args, cache_control: str | None = None, **kwargs) -> None:
+        self.cache_control = cache_control  # before the base class, which handles the request in __init__
+        super().__init__(*args, **kwargs)
 
     def end_headers(self) -> None:
         if self.cache_control:
@@ -43,8 +45,8 @@ def serve(folder: Path, cache_control: str | None = None) -> Iterator[str]:
 
     Without ``cache_control`` the browser decides how long to keep files from their age (Last-Modified):
     files built minutes ago are checked again on every visit."""
-    handler = type("Handler", (_Handler,), {"cache_control": cache_control})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    handler = functools.partial(_Handler, directory=str(folder), cache_control=cache_control)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -19,6 +19,7 @@ from triage.errors import KnowledgeError, TriageError
 from triage.static_build import (
     KERNEL_INSTALLS,
     KERNEL_JS,
+    KERNEL_PLUGIN,
     LAZY_EMBED,
     ROOT,
     WheelInfo,
@@ -258,13 +259,17 @@ def test_the_project_wheel_carries_its_data_files_already_parsed(site):
         assert json.loads(table["documents"][sources.text_key(text)]) == expected, name
 
 
+def kernel_settings(config: Path) -> dict:
+    """The Pyodide kernel's settings in a ``jupyter-lite.json``."""
+    data = json.loads(config.read_text(encoding="utf-8"))
+    return data["jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN]
+
+
 def test_only_the_lab_loads_jedi(site):
     """The apps never complete code, so their kernels skip jedi (IPython imports it if present); the lab,
     where Tab completes, preloads it. The kernel's own install list must not bring it back."""
     def packages(config: Path) -> list[str]:
-        data = json.loads(config.read_text(encoding="utf-8"))
-        return data["jupyter-config-data"]["litePluginSettings"][
-            "@jupyterlite/pyodide-kernel-extension:kernel"]["loadPyodideOptions"]["packages"]
+        return kernel_settings(config)["loadPyodideOptions"]["packages"]
 
     assert "jedi" not in packages(site / "jupyter-lite.json") and "ipython" in packages(site / "jupyter-lite.json")
     assert "jedi" in packages(site / "lab" / "jupyter-lite.json")
@@ -278,15 +283,13 @@ def test_only_the_lab_loads_jedi(site):
 
 
 def test_the_site_points_the_kernel_at_its_own_pyodide_and_store(site):
-    config = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))
-    kernel = config["jupyter-config-data"]["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    kernel = kernel_settings(site / "jupyter-lite.json")
     assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.js"
     assert kernel["disablePyPIFallback"] is True
     env = kernel["loadPyodideOptions"]["env"]
     assert env["TRIAGE_STATIC_STORE"].startswith("/drive/")
     assert "TRIAGE_STATIC_LAB" not in env
-    lab = json.loads((site / "lab" / "jupyter-lite.json").read_text(encoding="utf-8"))
-    lab_kernel = lab["jupyter-config-data"]["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    lab_kernel = kernel_settings(site / "lab" / "jupyter-lite.json")
     assert lab_kernel["loadPyodideOptions"]["env"]["TRIAGE_STATIC_LAB"] == "1"
     assert lab_kernel["pyodideUrl"] == "../static/pyodide/pyodide.js"
 

@@ -72,6 +72,7 @@ OPTIONAL_DEPENDS = {"ipython": {"jedi"}}
 KERNEL_INSTALLS = ('["sqlite3","ipykernel","comm","pyodide_kernel","jedi","ipython"]',
                    '["sqlite3","ipykernel","comm","pyodide_kernel","ipython"]')
 KERNEL_JS = "extensions/@jupyterlite/pyodide-kernel-extension/static"
+KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"  # its settings in jupyter-lite.json
 # The kernel runs in /drive, the browser's contents (where answers are kept), and "" leads Pyodide's
 # sys.path: Python looks in the current folder first for every top-level import, and each look is a
 # synchronous request from the kernel's worker to the page through the service worker (tens of ms
@@ -588,7 +589,7 @@ def lite_config(preload: list[str]) -> dict:
         "jupyter-config-data": {
             "appName": "Back & hip pain triage",
             "litePluginSettings": {
-                "@jupyterlite/pyodide-kernel-extension:kernel": {
+                KERNEL_PLUGIN: {
                     "pyodideUrl": "./static/pyodide/pyodide.js",
                     "disablePyPIFallback": True,
                     "loadPyodideOptions": {"packages": preload, "env": env},
@@ -801,9 +802,8 @@ def finish_site(out: Path, apps: list[Path]) -> None:
             page.write_text(_redirect_page(target), encoding="utf-8")
     # The lab reads the site's configuration and then its own on top (per plugin, shallowly): the
     # same kernel settings plus TRIAGE_STATIC_LAB, so links in the lab open notebooks, not voici pages.
-    plugin = "@jupyterlite/pyodide-kernel-extension:kernel"
     root = json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))
-    settings = json.loads(json.dumps(root["jupyter-config-data"]["litePluginSettings"][plugin]))
+    settings = json.loads(json.dumps(root["jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN]))
     settings["loadPyodideOptions"]["env"]["TRIAGE_STATIC_LAB"] = "1"
     settings["loadPyodideOptions"]["packages"] = sorted({*settings["loadPyodideOptions"]["packages"],
                                                          *LAB_ONLY_PACKAGES})
@@ -814,7 +814,7 @@ def finish_site(out: Path, apps: list[Path]) -> None:
             settings[key] = ["../" + v[2:] if v.startswith("./") else v for v in value]
     lab_json = out / "lab" / "jupyter-lite.json"
     lab = json.loads(lab_json.read_text(encoding="utf-8"))
-    lab.setdefault("jupyter-config-data", {}).setdefault("litePluginSettings", {})[plugin] = settings
+    lab.setdefault("jupyter-config-data", {}).setdefault("litePluginSettings", {})[KERNEL_PLUGIN] = settings
     lab_json.write_text(json.dumps(lab, indent=2), encoding="utf-8")
     for p in out.rglob("*"):
         p.chmod(0o755 if p.is_dir() else 0o644)
