@@ -7,6 +7,7 @@ import importlib
 import json
 import re
 import sys
+import types
 import zipfile
 from pathlib import Path
 
@@ -22,12 +23,14 @@ from triage.static_build import (
     KERNEL_PLUGIN,
     LAZY_EMBED,
     ROOT,
+    WIDGET_TARGETS,
     WheelInfo,
     browser_depends,
     external_requests,
     inputs_digest,
     patched_wheel,
     placeholder_wheel,
+    preloaded_wheels,
     read_pins,
     wheel_info,
 )
@@ -146,6 +149,36 @@ def test_ipython_in_the_browser_imports_its_terminal_shell_only_for_embed(tmp_pa
     finally:
         for name in [n for n in sys.modules if n.startswith("lazydemo")]:
             sys.modules.pop(name)
+
+
+def test_the_kernel_registers_the_widget_targets_of_an_ipywidgets_imported_before_it(tmp_path):
+    """On the app pages ipywidgets is imported before the kernel (memory snapshot); the kernel's __init__
+    then registers its comm targets. Where ipywidgets is not imported yet, it does nothing."""
+    src = tmp_path / "pyodide_kernel-0.7.0-py3-none-any.whl"
+    write_wheel(src, {"pyodide_kernel/__init__.py": b"stderr_stream = 'stream'\n" + WIDGET_TARGETS[0]},
+                "pyodide_kernel-0.7.0.dist-info/RECORD")
+    (tmp_path / "out").mkdir()
+    code = zipfile.ZipFile(patched_wheel(src, tmp_path / "out")).read("pyodide_kernel/__init__.py")
+    calls = []
+    widgets = types.SimpleNamespace(_handle_ipython=lambda: calls.append("registered"))
+    for modules, expected in (({}, []), ({"ipywidgets": widgets}, ["registered"])):
+        fake_sys = types.SimpleNamespace(modules=modules, stderr=None)
+        exec(compile(code, "pyodide_kernel/__init__.py", "exec"), {"sys": fake_sys})  # as the kernel runs it
+        assert fake_sys.stderr == "stream" and calls == expected
+
+
+def test_preloaded_wheels_follow_dependencies_through_the_lock(tmp_path):
+    lock = {"packages": {
+        "app": {"file_name": "app-1-py3-none-any.whl", "depends": ["lib-a"]},
+        "lib-a": {"file_name": "lib_a-1-py3-none-any.whl", "depends": ["lib-b"]},
+        "lib-b": {"file_name": "lib_b-1-py3-none-any.whl", "depends": []},
+        "unused": {"file_name": "unused-1-py3-none-any.whl", "depends": []},
+    }}
+    assert [p.name for p in preloaded_wheels(lock, ["app"], tmp_path)] == [
+        "app-1-py3-none-any.whl", "lib_a-1-py3-none-any.whl", "lib_b-1-py3-none-any.whl"]
+    assert preloaded_wheels(lock, ["lib_b"], tmp_path) == [tmp_path / "lib_b-1-py3-none-any.whl"]
+    with pytest.raises(TriageError, match="'missing' is preloaded but not in the lock file"):
+        preloaded_wheels(lock, ["app", "missing"], tmp_path)
 
 
 def test_a_wheel_patch_that_no_longer_matches_fails_the_build(tmp_path):

@@ -48,10 +48,12 @@ class Recorder:
     def __init__(self, context: BrowserContext) -> None:
         self.external: list[str] = []
         self.drive_lookups: set[str] = set()  # the kernel's file-system calls on the drive's top folder, by id
+        self.files: list[str] = []  # the file name of every request, in order
         context.on("request", self._seen)
         context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), self._block)
 
     def _seen(self, request) -> None:
+        self.files.append(urlparse(request.url).path.rsplit("/", 1)[-1])
         if urlparse(request.url).path == "/api/drive" and request.post_data:  # seen from worker and service worker
             call = json.loads(request.post_data).get("data", {})
             if call.get("method") == "getattr" and call.get("path") == "":
@@ -197,8 +199,33 @@ def test_the_landing_page_links_every_student_app(page, site):
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
 
 
-def test_the_lab_runs_a_notebook_with_its_widgets(page, site):
+def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, site):
+    """The app pages start Python from the build's memory snapshot (triage.static_snapshot): a new
+    profile fetches the snapshot and its pack of files, and not one wheel; the next visit takes both
+    from the origin's Cache Storage and fetches neither."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    recorder = Recorder(context)
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT)
+    open_app(page, site, "04_triage_explorer")
+    expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
+    first = list(recorder.files)
+    page.wait_for_function("async () => (await (await caches.open('triage-snapshot')).keys()).length === 2")
+    open_app(page, site, "04_triage_explorer")
+    expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
+    again = recorder.files[len(first):]
+    context.close()
+    assert [f for f in first if f.startswith("snapshot-") and f.endswith(".bin.gz")]
+    assert [f for f in first if f.startswith("site-") and f.endswith(".bin.gz")]
+    assert [f for f in first if f.endswith(".whl")] == []
+    assert [f for f in again if f.endswith(".bin.gz")] == [] and "pyodide.asm.wasm" in again
+    assert recorder.external == []
+
+
+def test_the_lab_runs_a_notebook_with_its_widgets(page, site, profile):
     """Students who want to read the code open the notebooks in JupyterLab, in the same browser."""
+    _, recorder = profile
+    before = len(recorder.files)
     page.goto(f"{site}/lab/index.html?path=04_triage_explorer.ipynb", wait_until="load")
     expect(page.get_by_text("Python (Pyodide) | Idle").first).to_be_visible(timeout=RENDER_TIMEOUT)
     page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -216,3 +243,6 @@ def test_the_lab_runs_a_notebook_with_its_widgets(page, site):
     cell = page.locator(".jp-Notebook .jp-CodeCell", has_text="jedi.__version__")
     expect(cell.locator(".jp-OutputArea-output")).to_have_text(
         re.compile(r"'\d+\.\d+\.\d+'"), timeout=RENDER_TIMEOUT)
+    # the lab starts Python the ordinary way (other packages, another environment): no snapshot
+    lab_files = recorder.files[before:]
+    assert [f for f in lab_files if f.startswith("jedi-")] and not [f for f in lab_files if f.startswith("snapshot-")]

@@ -42,6 +42,7 @@ from email.parser import Parser
 from pathlib import Path
 
 from .errors import Problem, TriageError
+from .static_snapshot import hook_worker, make_snapshot
 from .wheel_pyc import write_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,11 +99,21 @@ def __getattr__(name):  # triage.static_build: the terminal shell is imported on
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 """)
+# ipywidgets registers its comm targets when it is imported inside a running kernel. On the app pages it
+# is imported before the kernel exists (in the memory snapshot, triage.static_snapshot), so the
+# kernel's __init__ registers them once the shell is up; without them the page's widget manager cannot
+# ask the kernel for the widgets' state. In a kernel that imports ipywidgets later this does nothing.
+WIDGET_TARGETS = (b"sys.stderr = stderr_stream\n", b"""sys.stderr = stderr_stream
+
+if "ipywidgets" in sys.modules:  # triage.static_build: imported before this kernel (memory snapshot)
+    sys.modules["ipywidgets"]._handle_ipython()
+""")
 # Changes to third-party wheels for the browser, by canonical name: (file in the wheel, old, new).
 # An empty ``old`` prepends ``new``; otherwise ``old`` must occur exactly once.
 WHEEL_PATCHES: dict[str, list[tuple[str, bytes, bytes]]] = {
     "piplite": [("piplite/__init__.py", b"", CWD_LAST)],
     "ipython": [("IPython/__init__.py", *LAZY_EMBED)],
+    "pyodide-kernel": [("pyodide_kernel/__init__.py", *WIDGET_TARGETS)],
 }
 # Requirements that need nothing in the browser: JavaScript-only packages (the page has the widget
 # manager built in) and server-side pieces.
@@ -578,12 +589,32 @@ def stage_contents(dest: Path) -> list[str]:
     return sorted(students)
 
 
-def lite_config(preload: list[str]) -> dict:
-    """``jupyter-lite.json`` for the site: the local Pyodide, preloaded packages, the browser store."""
-    env = {
-        "TRIAGE_STATIC_STORE": BROWSER_STORE,
-        "TRIAGE_CASES_DIR": f"{SITE_PACKAGES}/triage/case_studies",
-    }
+def kernel_env() -> dict[str, str]:
+    """The app pages' kernel environment (also baked into the memory snapshot)."""
+    return {"TRIAGE_STATIC_STORE": BROWSER_STORE, "TRIAGE_CASES_DIR": f"{SITE_PACKAGES}/triage/case_studies"}
+
+
+def preloaded_wheels(lock: dict, preload: Iterable[str], folder: Path) -> list[Path]:
+    """The wheels in ``folder`` that Pyodide loads for ``preload``: those packages and their dependencies."""
+    packages = {canonical(name): entry for name, entry in lock["packages"].items()}
+    todo, seen = [canonical(p) for p in preload], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        if name not in packages:
+            raise _fail(f"{name!r} is preloaded but not in the lock file", "pyodide-lock.json")
+        seen.add(name)
+        todo += [canonical(d) for d in packages[name]["depends"]]
+    return [folder / packages[name]["file_name"] for name in sorted(seen)]
+
+
+def lite_config(preload: list[str], snapshot: dict | None = None) -> dict:
+    """``jupyter-lite.json`` for the site: the local Pyodide, preloaded packages, the browser store and,
+    for the app pages, the memory snapshot they start from (``triage.static_snapshot``)."""
+    options: dict = {"packages": preload, "env": kernel_env()}
+    if snapshot:
+        options["triageSnapshot"] = snapshot
     return {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
@@ -592,7 +623,7 @@ def lite_config(preload: list[str]) -> dict:
                 KERNEL_PLUGIN: {
                     "pyodideUrl": "./static/pyodide/pyodide.js",
                     "disablePyPIFallback": True,
-                    "loadPyodideOptions": {"packages": preload, "env": env},
+                    "loadPyodideOptions": options,
                 },
             },
         },
@@ -748,7 +779,10 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
             lock = write_lock(runtime, sorted(pyodide_dir.glob("*.whl")), pyodide_dir / "pyodide-lock.json")
             # spelled as the kernel spells them: it skips its own installs only for names in this list
             preload = sorted({*KERNEL_PACKAGES, "triage", *lock["packages"]["triage"]["depends"]})
-            (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(preload), indent=2), encoding="utf-8")
+            snapshot = make_snapshot(pyodide_dir, preloaded_wheels(lock, preload, pyodide_dir), preload,
+                                     kernel_env(), SITE_PACKAGES, startup=CWD_LAST.decode())
+            (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(preload, snapshot.settings()), indent=2),
+                                                    encoding="utf-8")
             contents = work / "contents"
             stage_contents(contents)
             labext = venv / "share" / "jupyter" / "labextensions"
@@ -772,6 +806,7 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
                  env=env, cwd=lite)
         finish_site(out, apps)
         lab_only_kernel_packages(out)
+        hook_worker(out / KERNEL_JS)
         bad = external_requests(out)
         if bad:
             shutil.rmtree(out, ignore_errors=True)
@@ -805,6 +840,7 @@ def finish_site(out: Path, apps: list[Path]) -> None:
     root = json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))
     settings = json.loads(json.dumps(root["jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN]))
     settings["loadPyodideOptions"]["env"]["TRIAGE_STATIC_LAB"] = "1"
+    settings["loadPyodideOptions"].pop("triageSnapshot", None)  # other packages and environment: a plain start
     settings["loadPyodideOptions"]["packages"] = sorted({*settings["loadPyodideOptions"]["packages"],
                                                          *LAB_ONLY_PACKAGES})
     for key, value in settings.items():  # "./x" would be read relative to lab/; the page resolves "../x"

@@ -1,0 +1,164 @@
+"""The app pages' memory snapshot (triage/static_snapshot.py): the pack of files, the edit of the
+kernel's JavaScript and, with the built site, Python restored in Node exactly as a page restores it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from static_site import built_site, serve
+
+from triage.errors import TriageError
+from triage.static_build import KERNEL_JS, KERNEL_PLUGIN, case_files
+from triage.static_snapshot import UNPACK_JS, WORKER_JS, hook_worker, site_pack
+from triage.wheel_pyc import write_wheel
+
+
+def node() -> str:
+    path = shutil.which("node")
+    if path is None:
+        pytest.fail("Node.js is needed (the static build runs Pyodide in it): apt-get install nodejs")
+    return path
+
+
+def run_node(script: str, *args: str, tmp_path: Path) -> dict:
+    """Run an ES module; its last line of output is ``RESULT <json>``."""
+    path = tmp_path / "run.mjs"
+    path.write_text(script, encoding="utf-8")
+    done = subprocess.run([node(), str(path), *args], capture_output=True, text=True, timeout=300, check=False)
+    results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and results, (done.stdout[-2000:], done.stderr[-2000:])
+    return json.loads(results[-1][len("RESULT "):])
+
+
+# ---------------------------------------------------------------------------------------- pieces
+def test_the_pack_writes_every_file_of_the_wheels_under_the_root(tmp_path):
+    one, two = tmp_path / "one-1.0-py3-none-any.whl", tmp_path / "two-2.0-py3-none-any.whl"
+    write_wheel(one, {"one/__init__.py": b"A = 1\n", "one/data/x.yaml": b"k: v\n"}, "one-1.0.dist-info/RECORD")
+    write_wheel(two, {"two.py": "# é\n".encode()}, "two-2.0.dist-info/RECORD")
+    (tmp_path / "pack.bin").write_bytes(site_pack([one, two], "/lib/site"))
+    script = "import { readFileSync } from 'node:fs';\n" + UNPACK_JS + """
+const files = {}, folders = [];
+const FS = { mkdirTree: (p) => folders.push(p), writeFile: (p, b) => { files[p] = Buffer.from(b).toString("utf8"); } };
+triageUnpack(FS, readFileSync(process.argv[2]));
+console.log("RESULT " + JSON.stringify({ files, folders }));
+"""
+    result = run_node(script, str(tmp_path / "pack.bin"), tmp_path=tmp_path)
+    assert result["files"]["/lib/site/one/__init__.py"] == "A = 1\n"
+    assert result["files"]["/lib/site/one/data/x.yaml"] == "k: v\n"
+    assert result["files"]["/lib/site/two.py"] == "# é\n"
+    assert "/lib/site/one-1.0.dist-info/RECORD" in result["files"]
+    assert sorted(result["folders"]) == ["/lib/site", "/lib/site/one", "/lib/site/one-1.0.dist-info",
+                                         "/lib/site/one/data", "/lib/site/two-2.0.dist-info"]
+
+
+# Two Pyodide starts as the minifier leaves them (other variable names in each build of the worker).
+MINIFIED = ('async initRuntime(e){let t,{pyodideUrl:n,indexUrl:s}=e;t=self.loadPyodide,this._pyodide=await t('
+            '{indexURL:s,stdout:e=>{},...e.loadPyodideOptions}),this._pyodide._api.on_fatal=async e=>{}}')
+MINIFIED_2 = MINIFIED.replace("pyodideUrl:n,indexUrl:s}=e", "pyodideUrl:r,indexUrl:n}=o").replace(
+    "indexURL:s", "indexURL:n").replace("...e.loadPyodideOptions", "...o.loadPyodideOptions")
+
+
+def test_every_pyodide_start_in_the_kernel_goes_through_the_snapshot_hooks(tmp_path):
+    (tmp_path / "a.js").write_text(MINIFIED + ";" + MINIFIED_2, encoding="utf-8")
+    (tmp_path / "b.js").write_text("unrelated()", encoding="utf-8")
+    assert hook_worker(tmp_path) == [tmp_path / "a.js"]
+    text = (tmp_path / "a.js").read_text(encoding="utf-8")
+    assert text.endswith(WORKER_JS)
+    assert ("...self.triageLoadOptions(e.loadPyodideOptions,s)}),"
+            "await self.triageAfterLoad(this._pyodide,e.loadPyodideOptions),this._pyodide._api.on_fatal=") in text
+    assert "...self.triageLoadOptions(o.loadPyodideOptions,n)})" in text
+    assert (tmp_path / "b.js").read_text(encoding="utf-8") == "unrelated()"
+
+
+def test_a_kernel_whose_start_changed_fails_the_build_naming_the_folder(tmp_path):
+    (tmp_path / "a.js").write_text(MINIFIED.replace("_api.on_fatal", "_api.onFatal"), encoding="utf-8")
+    with pytest.raises(TriageError, match=r"no Pyodide start in .* matches WORKER_START"):
+        hook_worker(tmp_path)
+
+
+# ------------------------------------------------------------------------------------ the built site
+@pytest.fixture(scope="module")
+def site() -> Path:
+    return built_site().out
+
+
+def test_the_app_pages_start_from_the_snapshot_and_the_lab_does_not(site):
+    options = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))[
+        "jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN]["loadPyodideOptions"]
+    snapshot = options["triageSnapshot"]
+    pyodide = site / "static" / "pyodide"
+    memory = gzip.decompress((pyodide / snapshot["memory"]).read_bytes())
+    assert memory[:4] == (1886286592).to_bytes(4, "little") and len(memory) > 10_000_000  # Pyodide's magic
+    files = gzip.decompress((pyodide / snapshot["files"]).read_bytes())
+    head = json.loads(files[4:4 + int.from_bytes(files[:4], "little")])
+    assert "triage/__init__.py" in {path for path, _ in head["files"]}
+    assert {"triage", "ipywidgets", "ipython"} <= set(snapshot["loadedPackages"])
+    lab = json.loads((site / "lab" / "jupyter-lite.json").read_text(encoding="utf-8"))
+    assert "triageSnapshot" not in lab["jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN]["loadPyodideOptions"]
+    hooked = [p for p in (site / KERNEL_JS).glob("*.js") if p.read_text(encoding="utf-8").endswith(WORKER_JS)]
+    assert hooked, "no kernel script carries the snapshot hooks"
+
+
+RESTORE_JS = """
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const [site, url, hook, plugin, checks] = process.argv.slice(2);
+globalThis.self = globalThis;  // the kernel's worker, as far as the hooks can tell
+globalThis.location = { href: url + "/extensions/worker.js" };
+await import(pathToFileURL(hook).href);
+const settings = JSON.parse(readFileSync(site + "/jupyter-lite.json", "utf8"))["jupyter-config-data"]
+  .litePluginSettings[plugin].loadPyodideOptions;
+const runtime = site + "/static/pyodide/";
+const { loadPyodide } = await import(pathToFileURL(runtime + "pyodide.mjs").href);
+const rounds = [];
+let py;
+for (const round of [1, 2]) {  // two pages restoring the same memory
+  py = await loadPyodide({ indexURL: runtime, ...self.triageLoadOptions(settings, "./../static/pyodide/") });
+  await self.triageAfterLoad(py, settings);
+  rounds.push(JSON.parse(py.runPython(readFileSync(checks, "utf8"))));
+}
+await py.runPythonAsync("import piplite.piplite\\nimport pyodide_kernel");  // what the worker runs next
+const targets = JSON.parse(py.runPython("import comm, json; json.dumps(sorted(comm.get_comm_manager().targets))"));
+console.log("RESULT " + JSON.stringify({ rounds, targets, loaded: Object.keys(py.loadedPackages) }));
+"""
+CHECKS = """
+import importlib, importlib.metadata, json, os, random, sys
+lazy = "pygments.lexers.javascript"  # not imported by the snapshot: read from the files written after it
+was_imported = lazy in sys.modules
+importlib.import_module(lazy)
+json.dumps({
+    "restored": [m for m in ("IPython", "ipywidgets", "traitlets", "triage.ui",
+                             "micropip._vendored.packaging.src.packaging.specifiers") if m in sys.modules],
+    "after": [m for m in ("piplite", "micropip", "pyodide_kernel", "ipykernel") if m in sys.modules],
+    "lazy_was_imported": was_imported,
+    "ipywidgets": importlib.metadata.version("ipywidgets"),
+    "cases": sorted(os.listdir(os.environ["TRIAGE_CASES_DIR"])),
+    "path_last": sys.path[-1],
+    "random": random.random(),
+})
+"""
+
+
+def test_a_restored_page_has_its_modules_its_files_its_own_random_numbers_and_a_kernel(site, tmp_path):
+    hook, checks = tmp_path / "hook.mjs", tmp_path / "checks.py"
+    hook.write_text(WORKER_JS, encoding="utf-8")
+    checks.write_text(CHECKS, encoding="utf-8")
+    with serve(site) as url:
+        result = run_node(RESTORE_JS, str(site), url, str(hook), KERNEL_PLUGIN, str(checks), tmp_path=tmp_path)
+    one, two = result["rounds"]
+    assert one["restored"] == ["IPython", "ipywidgets", "traitlets", "triage.ui",
+                               "micropip._vendored.packaging.src.packaging.specifiers"]
+    assert one["after"] == []  # these reach into JavaScript: imported after the restore
+    assert one["lazy_was_imported"] is False
+    lock = json.loads((site / "static" / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
+    assert one["ipywidgets"] == lock["packages"]["ipywidgets"]["version"]
+    assert one["cases"] == sorted(p.name for p in case_files())
+    assert one["path_last"] == ""  # the drive is searched last
+    assert one["random"] != two["random"]  # the same memory, reseeded per page
+    assert {"jupyter.widget", "jupyter.widget.control"} <= set(result["targets"])
+    assert "triage" in result["loaded"]  # so the kernel does not fetch and unpack it again

@@ -1,0 +1,285 @@
+"""A warm start for the static site's app pages: Python restored from a memory snapshot.
+
+Without it, every app page starts Python from nothing: Pyodide boots, unpacks the preloaded
+wheels (about 1,200 files, through Python's ``zipfile``) and then imports IPython, the kernel,
+ipywidgets and ``triage.ui`` (about 550 modules) before the first widget can show. The build
+does that work once, in Node, and saves Pyodide's memory after the imports
+(``loadPyodide({_makeSnapshot: true})``, then ``makeMemorySnapshot()``). A page restores that memory
+instead of booting, then writes the same files into the browser's file system from one pack
+(a plain JavaScript loop), so a module imported later is still found on disk.
+
+What cannot be in the snapshot: Pyodide refuses to save memory that refers to JavaScript objects,
+so packages whose import reaches into JavaScript (``SNAPSHOT_SKIP``: the package manager and the
+kernel itself) are imported after the restore, as before. Every page restoring the same memory
+would also get the same random numbers; the restore reseeds ``random``.
+
+Two gzipped files in ``static/pyodide/``, named by the hash of their content so a browser never
+keeps an old one: ``snapshot-<hash>.bin.gz`` (the memory) and ``site-<hash>.bin.gz`` (the files: a
+4-byte little-endian header length, a JSON header, then each file's bytes in header order). Gzip
+halves what a first visit downloads; the worker keeps the unzipped bytes in the origin's Cache
+Storage, so later visits neither unzip nor download them. The app pages' kernel settings name the
+files (``triageSnapshot`` in ``loadPyodideOptions``); the lab's settings do not, since the lab's
+kernel has other packages (jedi) and another environment. The kernel's worker reads those settings
+through ``WORKER_JS``, added to its JavaScript by :func:`hook_worker`. DEVELOPERS.md has the figures.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, TriageError
+
+# Top-level packages imported after the restore, not before the snapshot: their import reaches into
+# JavaScript (fetch, the page's package loader, the kernel's message channel), which a snapshot
+# cannot hold. Pyodide names the first JavaScript object it cannot save; the build then fails.
+SNAPSHOT_SKIP = ("ipykernel", "js", "micropip", "piplite", "pyodide_js", "pyodide_kernel")
+# Parts of a skipped package that never touch JavaScript, imported into the snapshot under a stand-in
+# for their package (its __init__ not run). The real package, imported after the restore, finds them
+# already imported: micropip's vendored `packaging` compiles regular expressions at import, about
+# 0.15 s of every app page's start in Node.
+SNAPSHOT_PARTS = {"micropip": "micropip._vendored"}
+# What the ordinary start of an app page imports, in the order the kernel's worker does it; the
+# modules this adds are the ones the snapshot imports beforehand (less SNAPSHOT_SKIP).
+DISCOVER = """
+import sys
+_before = set(sys.modules)
+import piplite.piplite
+import pyodide_kernel
+import triage.ui
+triage_modules = sorted(set(sys.modules) - _before)
+"""
+# Before the snapshot's imports: the kernel's stand-ins for terminal modules (termios, fcntl, ...),
+# as its __init__ installs them before importing IPython, so IPython is imported as in a page.
+MOCKS = "pyodide_kernel/mocks.pyc"
+
+# Writes a pack's files into Pyodide's file system; the same code runs in Node (the build) and in the
+# kernel's worker (the page).
+UNPACK_JS = """function triageUnpack(FS, buffer) {
+  const bytes = new Uint8Array(buffer);
+  const size = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  const head = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
+  const made = new Set();
+  let at = 4 + size;
+  for (const [path, length] of head.files) {
+    const full = head.root + "/" + path;
+    const folder = full.slice(0, full.lastIndexOf("/"));
+    if (!made.has(folder)) { FS.mkdirTree(folder); made.add(folder); }
+    FS.writeFile(full, bytes.subarray(at, at + length), { canOwn: true });
+    at += length;
+  }
+  return head;
+}"""
+
+# Appended to each of the kernel's JavaScript files that starts Pyodide (see hook_worker).
+WORKER_JS = """
+;(() => {  // triage.static_snapshot: restore Python from the build's memory snapshot
+  UNPACK_JS
+  const CACHE = "triage-snapshot";
+  // A file's bytes, unzipped: from this origin's Cache Storage after the first visit (no unzipping, and
+  // no trip through the site's service worker), else fetched, unzipped and kept there (other files
+  // removed: their names carry the hash of an older build).
+  const bytes = async (url) => {
+    const cache = typeof caches === "undefined" ? null : await caches.open(CACHE).catch(() => null);
+    const kept = cache && await cache.match(url.href);
+    if (kept) return kept.arrayBuffer();
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`triage snapshot: ${url} answered ${r.status}`);
+    const raw = await new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+    if (cache) {
+      cache.put(url.href, new Response(raw)).then(async () => {
+        for (const old of await cache.keys()) if (!self.triageKeep.includes(old.url)) await cache.delete(old);
+      }).catch((e) => console.warn("triage snapshot: not kept for the next visit", e));
+    }
+    return raw;
+  };
+  self.triageLoadOptions = (options, indexUrl) => {
+    const snapshot = options && options.triageSnapshot;
+    if (!snapshot) return options;
+    const base = new URL(indexUrl, self.location.href);
+    const { packages, triageSnapshot, ...rest } = options;
+    const memory = new URL(snapshot.memory, base), files = new URL(snapshot.files, base);
+    self.triageKeep = [memory.href, files.href];
+    self.triageSiteFiles = bytes(files);
+    return { ...rest, _loadSnapshot: bytes(memory) };
+  };
+  self.triageAfterLoad = async (pyodide, options) => {
+    const snapshot = options && options.triageSnapshot;
+    if (!snapshot) return;
+    triageUnpack(pyodide.FS, await self.triageSiteFiles);
+    Object.assign(pyodide.loadedPackages, snapshot.loadedPackages);
+    pyodide.runPython("import random; random.seed()");
+  };
+})();
+""".replace("UNPACK_JS", UNPACK_JS.replace("\n", "\n  "))
+# Where the worker starts Pyodide: ``loadPyodide({indexURL, stdout, stderr, ...loadPyodideOptions})``,
+# then it sets a fatal-error handler. The edit passes the options through triageLoadOptions and runs
+# triageAfterLoad before the handler; the names are the minifier's, so they are matched, not assumed.
+WORKER_START = re.compile(r"\{pyodideUrl:(?P<url>[\w$]+),indexUrl:(?P<index>[\w$]+)\}=(?P<opts>[\w$]+);"
+                          r"(?P<body>.{0,800}?)\.\.\.(?P=opts)\.loadPyodideOptions\}\),"
+                          r"this\._pyodide\._api\.on_fatal=", re.S)
+
+_SNAPSHOT_NODE = """
+import { readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const [runtime, configPath] = process.argv.slice(2);
+const config = JSON.parse(readFileSync(configPath, "utf8"));
+UNPACK_JS
+const { loadPyodide } = await import(pathToFileURL(runtime + "/pyodide.mjs").href);
+try {
+// 1. An ordinary start, as a page does it: which modules do the kernel and the apps import?
+const plain = await loadPyodide({ indexURL: runtime + "/", packages: config.packages, env: config.env });
+await plain.runPythonAsync(config.discover);
+const modules = plain.globals.get("triage_modules").toJs();
+const loadedPackages = { ...plain.loadedPackages };
+// 2. The snapshot: the same files, those modules imported (JSON text is a Python literal here).
+const py = await loadPyodide({ indexURL: runtime + "/", env: config.env, _makeSnapshot: true });
+triageUnpack(py.FS, readFileSync(config.pack));
+py.runPython(config.prepare.replace("MODULES", JSON.stringify(modules)));
+const failed = py.runPython("'\\\\n'.join(triage_failed)");
+if (failed) throw new Error("modules that did not import:\\n" + failed);
+writeFileSync(config.memory, py.makeMemorySnapshot());
+writeFileSync(config.result, JSON.stringify({ modules, loadedPackages }));
+} catch (e) {  // Pyodide's own report of an uncaught error prints a line of its minified code
+  console.error("SNAPSHOT-ERROR " + String(e && e.message || e).split("\\n").slice(-15).join("\\n"));
+  process.exit(3);
+}
+"""
+_PREPARE = """
+import importlib, importlib.machinery, importlib.util, sys
+_modules = MODULES
+_loader = importlib.machinery.SourcelessFileLoader("_triage_kernel_mocks", SITE + "/" + MOCKS)
+_mocks = importlib.util.module_from_spec(importlib.util.spec_from_loader(_loader.name, _loader))
+_loader.exec_module(_mocks)
+_mocks.apply_mocks()
+triage_failed = []
+_package = _part = _name = None
+for _package, _part in PARTS.items():
+    sys.modules[_package] = importlib.util.module_from_spec(importlib.util.find_spec(_package))
+    for _name in _modules:
+        if _name == _part or _name.startswith(_part + "."):
+            try:
+                importlib.import_module(_name)
+            except Exception as _error:
+                triage_failed.append(f"{_name}: {_error!r}")
+    del sys.modules[_package]
+for _name in _modules:
+    if _name.split(".")[0] in SKIP or _name in sys.modules:
+        continue
+    try:
+        importlib.import_module(_name)
+    except Exception as _error:
+        triage_failed.append(f"{_name}: {_error!r}")
+del _modules, _loader, _mocks, _name, _package, _part
+"""
+
+
+class SnapshotError(TriageError):
+    """The build could not make the memory snapshot or fit the worker's hook."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The two files a page restores from, and what Pyodide must record as loaded."""
+
+    memory: Path
+    files: Path
+    modules: tuple[str, ...]
+    loaded_packages: dict[str, str]
+
+    def settings(self) -> dict:
+        """``triageSnapshot`` for the kernel's ``loadPyodideOptions`` (file names are relative to Pyodide's)."""
+        return {"memory": self.memory.name, "files": self.files.name, "loadedPackages": self.loaded_packages}
+
+
+def _fail(message: str, file: str | None = None) -> SnapshotError:
+    return SnapshotError([Problem(file=file or "triage/static_snapshot.py", field="snapshot", message=message)])
+
+
+def site_pack(wheels: Iterable[Path], root: str) -> bytes:
+    """The files of ``wheels`` as one pack for :data:`UNPACK_JS`, installed under ``root``."""
+    files: list[list] = []
+    data: list[bytes] = []
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as zf:
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                content = zf.read(info)
+                files.append([info.filename, len(content)])
+                data.append(content)
+    head = json.dumps({"root": root, "files": files}, separators=(",", ":")).encode()
+    return struct.pack("<I", len(head)) + head + b"".join(data)
+
+
+def _named(folder: Path, stem: str, content: bytes) -> Path:
+    """``content`` gzipped into ``folder``, named by the hash of the content (a new build, a new name)."""
+    path = folder / f"{stem}-{hashlib.sha256(content).hexdigest()[:12]}.bin.gz"
+    path.write_bytes(gzip.compress(content, compresslevel=6, mtime=0))
+    return path
+
+
+def make_snapshot(runtime: Path, wheels: list[Path], packages: list[str], env: dict[str, str],
+                  site_packages: str, startup: str = "") -> Snapshot:
+    """Write the memory snapshot and the file pack into ``runtime`` (the site's Pyodide folder, with its
+    lock over ``wheels``), for pages that preload ``packages`` with ``env``; ``startup`` is Python run
+    before the imports (the build passes its sys.path fix, which a page would run later)."""
+    node = shutil.which("node")
+    if node is None:
+        raise _fail("Node.js is needed to make the Pyodide memory snapshot (apt-get install nodejs)")
+    pack = site_pack(wheels, site_packages)
+    prepare = startup + (_PREPARE.replace("SITE", json.dumps(site_packages)).replace("MOCKS", json.dumps(MOCKS))
+               .replace("SKIP", repr(sorted(SNAPSHOT_SKIP))).replace("PARTS", repr(SNAPSHOT_PARTS)))
+    with tempfile.TemporaryDirectory(prefix="triage-snapshot-") as tmp:
+        work = Path(tmp)
+        (work / "site.bin").write_bytes(pack)
+        config = {"packages": packages, "env": env, "discover": DISCOVER, "prepare": prepare,
+                  "pack": str(work / "site.bin"), "memory": str(work / "memory.bin"),
+                  "result": str(work / "result.json")}
+        (work / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        script = work / "snapshot.mjs"
+        script.write_text(_SNAPSHOT_NODE.replace("UNPACK_JS", UNPACK_JS), encoding="utf-8")
+        done = subprocess.run([node, str(script), str(runtime.resolve()), str(work / "config.json")],  # noqa: S603
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            report = done.stderr.split("SNAPSHOT-ERROR ", 1)
+            tail = "\n".join(line[:300] for line in report[-1].strip().splitlines()[-15:])
+            raise _fail(f"making the Pyodide memory snapshot failed (node exit {done.returncode}):\n{tail}")
+        result = json.loads((work / "result.json").read_text(encoding="utf-8"))
+        memory = _named(runtime, "snapshot", (work / "memory.bin").read_bytes())
+    files = _named(runtime, "site", pack)
+    return Snapshot(memory, files, tuple(result["modules"]), dict(result["loadedPackages"]))
+
+
+def hook_worker(folder: Path) -> list[Path]:
+    """Route every Pyodide start in the kernel's JavaScript (``folder``) through the snapshot hooks of
+    ``WORKER_JS``; fails, naming the folder, when no start matches (the kernel's code changed)."""
+    changed: list[Path] = []
+    for js in sorted(folder.glob("*.js")):
+        text = js.read_text(encoding="utf-8")
+
+        def hooked(m: re.Match[str]) -> str:
+            opts, index = m["opts"], m["index"]
+            return (f"{{pyodideUrl:{m['url']},indexUrl:{index}}}={opts};{m['body']}"
+                    f"...self.triageLoadOptions({opts}.loadPyodideOptions,{index})}}),"
+                    f"await self.triageAfterLoad(this._pyodide,{opts}.loadPyodideOptions),"
+                    "this._pyodide._api.on_fatal=")
+
+        new, count = WORKER_START.subn(hooked, text)
+        if count:
+            js.write_text(new + WORKER_JS, encoding="utf-8")
+            changed.append(js)
+    if not changed:
+        raise _fail(f"no Pyodide start in {folder} matches WORKER_START; the Pyodide kernel's code changed: "
+                    "check triage/static_snapshot.py", str(folder))
+    return changed
