@@ -148,6 +148,7 @@ triageUnpack(py.FS, readFileSync(config.pack));
 py.runPython(config.prepare.replace("MODULES", JSON.stringify(modules)));
 const failed = py.runPython("'\\\\n'.join(triage_failed)");
 if (failed) throw new Error("modules that did not import:\\n" + failed);
+py.runPython("del triage_failed, importlib, sys");  // leave __main__ as a page's Python has it
 writeFileSync(config.memory, py.makeMemorySnapshot());
 writeFileSync(config.result, JSON.stringify({ modules, loadedPackages }));
 } catch (e) {  // Pyodide's own report of an uncaught error prints a line of its minified code
