@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from static_site import built_site, serve
+from static_site import built_site
 
 from triage.errors import TriageError
 from triage.static_build import KERNEL_JS, KERNEL_PLUGIN, case_files
@@ -59,19 +59,19 @@ console.log("RESULT " + JSON.stringify({ files, folders }));
 # Two Pyodide starts as the minifier leaves them (other variable names in each build of the worker).
 MINIFIED = ('async initRuntime(e){let t,{pyodideUrl:n,indexUrl:s}=e;t=self.loadPyodide,this._pyodide=await t('
             '{indexURL:s,stdout:e=>{},...e.loadPyodideOptions}),this._pyodide._api.on_fatal=async e=>{}}')
-MINIFIED_2 = MINIFIED.replace("pyodideUrl:n,indexUrl:s}=e", "pyodideUrl:r,indexUrl:n}=o").replace(
-    "indexURL:s", "indexURL:n").replace("...e.loadPyodideOptions", "...o.loadPyodideOptions")
+MINIFIED_2 = MINIFIED.replace("let t,", "let r,").replace("t=self", "r=self").replace("await t(", "await r(").replace(
+    "...e.loadPyodideOptions", "...o.loadPyodideOptions")
 
 
-def test_every_pyodide_start_in_the_kernel_goes_through_the_snapshot_hooks(tmp_path):
+def test_every_pyodide_start_in_the_kernel_goes_through_the_snapshot_hook(tmp_path):
     (tmp_path / "a.js").write_text(MINIFIED + ";" + MINIFIED_2, encoding="utf-8")
     (tmp_path / "b.js").write_text("unrelated()", encoding="utf-8")
     assert hook_worker(tmp_path) == [tmp_path / "a.js"]
     text = (tmp_path / "a.js").read_text(encoding="utf-8")
     assert text.endswith(WORKER_JS)
-    assert ("...self.triageLoadOptions(e.loadPyodideOptions,s)}),"
-            "await self.triageAfterLoad(this._pyodide,e.loadPyodideOptions),this._pyodide._api.on_fatal=") in text
-    assert "...self.triageLoadOptions(o.loadPyodideOptions,n)})" in text
+    assert ("this._pyodide=await self.triageLoad(t,{indexURL:s,stdout:e=>{},...e.loadPyodideOptions}),"
+            "this._pyodide._api.on_fatal=") in text
+    assert "this._pyodide=await self.triageLoad(r,{indexURL:s,stdout:e=>{},...o.loadPyodideOptions})" in text
     assert (tmp_path / "b.js").read_text(encoding="utf-8") == "unrelated()"
 
 
@@ -107,24 +107,33 @@ def test_the_app_pages_start_from_the_snapshot_and_the_lab_does_not(site):
 RESTORE_JS = """
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-const [site, url, hook, plugin, checks] = process.argv.slice(2);
-globalThis.self = globalThis;  // the kernel's worker, as far as the hooks can tell
-globalThis.location = { href: url + "/extensions/worker.js" };
+const [site, hook, plugin, checks, memory] = process.argv.slice(2);
+globalThis.self = globalThis;  // the kernel's worker, as far as the hook can tell
+globalThis.location = { href: pathToFileURL(site + "/extensions/worker.js").href };
+const fetchUrl = globalThis.fetch;  // Node's fetch reads no file: URLs; the page fetches from its server
+globalThis.fetch = async (url) => {
+  const u = new URL(url);
+  if (u.protocol !== "file:") return fetchUrl(url);
+  try { return new Response(readFileSync(u)); } catch { return new Response("", { status: 404 }); }
+};
 await import(pathToFileURL(hook).href);
 const settings = JSON.parse(readFileSync(site + "/jupyter-lite.json", "utf8"))["jupyter-config-data"]
   .litePluginSettings[plugin].loadPyodideOptions;
+if (memory) settings.triageSnapshot.memory = memory;
 const runtime = site + "/static/pyodide/";
 const { loadPyodide } = await import(pathToFileURL(runtime + "pyodide.mjs").href);
 const rounds = [];
 let py;
 for (const round of [1, 2]) {  // two pages restoring the same memory
-  py = await loadPyodide({ indexURL: runtime, ...self.triageLoadOptions(settings, "./../static/pyodide/") });
-  await self.triageAfterLoad(py, settings);
+  py = await self.triageLoad(loadPyodide, { indexURL: runtime, ...settings });
   rounds.push(JSON.parse(py.runPython(readFileSync(checks, "utf8"))));
 }
 await py.runPythonAsync("import piplite.piplite\\nimport pyodide_kernel");  // what the worker runs next
-const targets = JSON.parse(py.runPython("import comm, json; json.dumps(sorted(comm.get_comm_manager().targets))"));
-console.log("RESULT " + JSON.stringify({ rounds, targets, loaded: Object.keys(py.loadedPackages) }));
+const TARGETS = "import comm, json; json.dumps(sorted(comm.get_comm_manager().targets))";
+const targets = JSON.parse(py.runPython(TARGETS));
+py.runPython("import ipywidgets");  // what the notebook runs first
+const notebook = JSON.parse(py.runPython(TARGETS));
+console.log("RESULT " + JSON.stringify({ rounds, targets, notebook, loaded: Object.keys(py.loadedPackages) }));
 """
 CHECKS = """
 import importlib, importlib.metadata, json, os, random, sys
@@ -144,12 +153,16 @@ json.dumps({
 """
 
 
-def test_a_restored_page_has_its_modules_its_files_its_own_random_numbers_and_a_kernel(site, tmp_path):
+def restore(site: Path, tmp_path: Path, memory: str = "") -> dict:
+    """Start Python twice as the app pages' worker does (its hook, its settings), then the kernel."""
     hook, checks = tmp_path / "hook.mjs", tmp_path / "checks.py"
     hook.write_text(WORKER_JS, encoding="utf-8")
     checks.write_text(CHECKS, encoding="utf-8")
-    with serve(site) as url:
-        result = run_node(RESTORE_JS, str(site), url, str(hook), KERNEL_PLUGIN, str(checks), tmp_path=tmp_path)
+    return run_node(RESTORE_JS, str(site), str(hook), KERNEL_PLUGIN, str(checks), memory, tmp_path=tmp_path)
+
+
+def test_a_restored_page_has_its_modules_its_files_its_own_random_numbers_and_a_kernel(site, tmp_path):
+    result = restore(site, tmp_path)
     one, two = result["rounds"]
     assert one["restored"] == ["IPython", "ipywidgets", "traitlets", "triage.ui",
                                "micropip._vendored.packaging.src.packaging.specifiers"]
@@ -160,5 +173,17 @@ def test_a_restored_page_has_its_modules_its_files_its_own_random_numbers_and_a_
     assert one["cases"] == sorted(p.name for p in case_files())
     assert one["path_last"] == ""  # the drive is searched last
     assert one["random"] != two["random"]  # the same memory, reseeded per page
-    assert {"jupyter.widget", "jupyter.widget.control"} <= set(result["targets"])
+    assert {"jupyter.widget", "jupyter.widget.control"} <= set(result["targets"])  # once the kernel is up
+    assert result["notebook"] == result["targets"]
     assert "triage" in result["loaded"]  # so the kernel does not fetch and unpack it again
+
+
+def test_without_a_usable_snapshot_python_starts_the_ordinary_way(site, tmp_path):
+    """A snapshot that cannot be fetched (a partial upload, say) costs time, not the page."""
+    result = restore(site, tmp_path, memory="snapshot-missing.bin.gz")
+    one, two = result["rounds"]
+    assert one["restored"] == [] and one["lazy_was_imported"] is False  # nothing imported beforehand
+    assert one["cases"] == sorted(p.name for p in case_files())  # the wheels were loaded instead
+    assert one["random"] != two["random"]
+    assert result["targets"] == []  # ipywidgets registers them itself when the notebook imports it
+    assert {"jupyter.widget", "jupyter.widget.control"} <= set(result["notebook"])

@@ -9,8 +9,10 @@ Steps (each cached under :func:`cache_root`, keyed on the pinned versions in ``r
    the few edits in ``WHEEL_PATCHES``, all byte-compiled by the browser's own Python;
 4. the project's own wheel, built from the checkout with ``case_studies/*.yaml`` added as package
    data (the repository's case files stay the only copy) and ``precomputed.json`` (its YAML parsed);
-5. a Pyodide lock file over exactly those wheels, then ``jupyter lite build`` into a fresh folder,
-   the landing page, jedi left to the lab, and a check that nothing in the folder makes the browser
+5. a Pyodide lock file over exactly those wheels and the app pages' memory snapshot (Python with the
+   kernel's and the apps' modules imported, :mod:`triage.static_snapshot`);
+6. ``jupyter lite build`` into a fresh folder, the landing page, jedi left to the lab, the kernel's
+   worker hooked to restore the snapshot, and a check that nothing in the folder makes the browser
    leave the origin.
 
 The output is rebuilt only when an input changed (notebooks, package, cases, template, pins, this

@@ -83,51 +83,55 @@ UNPACK_JS = """function triageUnpack(FS, buffer) {
 
 # Appended to each of the kernel's JavaScript files that starts Pyodide (see hook_worker).
 WORKER_JS = """
-;(() => {  // triage.static_snapshot: restore Python from the build's memory snapshot
+;(() => {  // triage.static_snapshot: start Python from the build's memory snapshot
   UNPACK_JS
   const CACHE = "triage-snapshot";
   // A file's bytes, unzipped: from this origin's Cache Storage after the first visit (no unzipping, and
   // no trip through the site's service worker), else fetched, unzipped and kept there (other files
   // removed: their names carry the hash of an older build).
-  const bytes = async (url) => {
+  const bytes = async (url, keep) => {
     const cache = typeof caches === "undefined" ? null : await caches.open(CACHE).catch(() => null);
-    const kept = cache && await cache.match(url.href);
+    const kept = cache && await cache.match(url);
     if (kept) return kept.arrayBuffer();
     const r = await fetch(url);
-    if (!r.ok) throw new Error(`triage snapshot: ${url} answered ${r.status}`);
+    if (!r.ok) throw new Error(`${url} answered ${r.status}`);
     const raw = await new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
     if (cache) {
-      cache.put(url.href, new Response(raw)).then(async () => {
-        for (const old of await cache.keys()) if (!self.triageKeep.includes(old.url)) await cache.delete(old);
+      cache.put(url, new Response(raw)).then(async () => {
+        for (const old of await cache.keys()) if (!keep.includes(old.url)) await cache.delete(old);
       }).catch((e) => console.warn("triage snapshot: not kept for the next visit", e));
     }
     return raw;
   };
-  self.triageLoadOptions = (options, indexUrl) => {
-    const snapshot = options && options.triageSnapshot;
-    if (!snapshot) return options;
-    const base = new URL(indexUrl, self.location.href);
-    const { packages, triageSnapshot, ...rest } = options;
-    const memory = new URL(snapshot.memory, base), files = new URL(snapshot.files, base);
-    self.triageKeep = [memory.href, files.href];
-    self.triageSiteFiles = bytes(files);
-    return { ...rest, _loadSnapshot: bytes(memory) };
-  };
-  self.triageAfterLoad = async (pyodide, options) => {
-    const snapshot = options && options.triageSnapshot;
-    if (!snapshot) return;
-    triageUnpack(pyodide.FS, await self.triageSiteFiles);
-    Object.assign(pyodide.loadedPackages, snapshot.loadedPackages);
-    pyodide.runPython("import random; random.seed()");
+  // Called instead of loadPyodide(options). Without a snapshot in the options, or a browser without
+  // DecompressionStream, or when the restore fails, Python starts the ordinary way.
+  self.triageLoad = async (loadPyodide, options) => {
+    const { triageSnapshot: snapshot, ...plain } = options;
+    if (!snapshot || typeof DecompressionStream === "undefined") return loadPyodide(plain);
+    try {
+      const base = new URL(options.indexURL, self.location.href);
+      const memory = new URL(snapshot.memory, base).href, files = new URL(snapshot.files, base).href;
+      const pack = bytes(files, [memory, files]), saved = bytes(memory, [memory, files]);
+      for (const p of [pack, saved]) p.catch(() => null);  // a failure is handled below, not "unhandled"
+      const { packages, ...rest } = plain;
+      const pyodide = await loadPyodide({ ...rest, _loadSnapshot: saved });
+      triageUnpack(pyodide.FS, await pack);
+      Object.assign(pyodide.loadedPackages, snapshot.loadedPackages);
+      pyodide.runPython("import random; random.seed()");
+      return pyodide;
+    } catch (e) {
+      console.warn("triage snapshot: not usable, Python starts the ordinary way", e);
+      if (typeof caches !== "undefined") await caches.delete(CACHE).catch(() => null);
+      return loadPyodide(plain);
+    }
   };
 })();
 """.replace("UNPACK_JS", UNPACK_JS.replace("\n", "\n  "))
-# Where the worker starts Pyodide: ``loadPyodide({indexURL, stdout, stderr, ...loadPyodideOptions})``,
-# then it sets a fatal-error handler. The edit passes the options through triageLoadOptions and runs
-# triageAfterLoad before the handler; the names are the minifier's, so they are matched, not assumed.
-WORKER_START = re.compile(r"\{pyodideUrl:(?P<url>[\w$]+),indexUrl:(?P<index>[\w$]+)\}=(?P<opts>[\w$]+);"
-                          r"(?P<body>.{0,800}?)\.\.\.(?P=opts)\.loadPyodideOptions\}\),"
-                          r"this\._pyodide\._api\.on_fatal=", re.S)
+# Where the worker starts Pyodide: ``this._pyodide = await loadPyodide({indexURL, stdout, stderr,
+# ...loadPyodideOptions})``, then it sets a fatal-error handler. The edit calls triageLoad with the
+# same options instead; the names are the minifier's, so they are matched, not assumed.
+WORKER_START = re.compile(r"this\._pyodide=await (?P<load>[\w$]+)\(\{indexURL:(?P<body>.{0,800}?)"
+                          r"\.\.\.(?P<opts>[\w$]+)\.loadPyodideOptions\}\),this\._pyodide\._api\.on_fatal=", re.S)
 
 _SNAPSHOT_NODE = """
 import { readFileSync, writeFileSync } from "node:fs";
@@ -262,21 +266,17 @@ def make_snapshot(runtime: Path, wheels: list[Path], packages: list[str], env: d
     return Snapshot(memory, files, tuple(result["modules"]), dict(result["loadedPackages"]))
 
 
+def _hooked(m: re.Match[str]) -> str:
+    return (f"this._pyodide=await self.triageLoad({m['load']},{{indexURL:{m['body']}"
+            f"...{m['opts']}.loadPyodideOptions}}),this._pyodide._api.on_fatal=")
+
+
 def hook_worker(folder: Path) -> list[Path]:
-    """Route every Pyodide start in the kernel's JavaScript (``folder``) through the snapshot hooks of
+    """Route every Pyodide start in the kernel's JavaScript (``folder``) through ``triageLoad`` of
     ``WORKER_JS``; fails, naming the folder, when no start matches (the kernel's code changed)."""
     changed: list[Path] = []
     for js in sorted(folder.glob("*.js")):
-        text = js.read_text(encoding="utf-8")
-
-        def hooked(m: re.Match[str]) -> str:
-            opts, index = m["opts"], m["index"]
-            return (f"{{pyodideUrl:{m['url']},indexUrl:{index}}}={opts};{m['body']}"
-                    f"...self.triageLoadOptions({opts}.loadPyodideOptions,{index})}}),"
-                    f"await self.triageAfterLoad(this._pyodide,{opts}.loadPyodideOptions),"
-                    "this._pyodide._api.on_fatal=")
-
-        new, count = WORKER_START.subn(hooked, text)
+        new, count = WORKER_START.subn(_hooked, js.read_text(encoding="utf-8"))
         if count:
             js.write_text(new + WORKER_JS, encoding="utf-8")
             changed.append(js)
