@@ -14,7 +14,7 @@ from static_site import built_site
 
 from triage.errors import TriageError
 from triage.static_build import KERNEL_JS, KERNEL_PLUGIN, case_files
-from triage.static_snapshot import UNPACK_JS, WORKER_JS, hook_worker, site_pack
+from triage.static_snapshot import UNPACK_JS, WORKER_JS, hook_worker, make_snapshot, site_pack
 from triage.wheel_pyc import write_wheel
 
 
@@ -79,6 +79,12 @@ def test_a_kernel_whose_start_changed_fails_the_build_naming_the_folder(tmp_path
     (tmp_path / "a.js").write_text(MINIFIED.replace("_api.on_fatal", "_api.onFatal"), encoding="utf-8")
     with pytest.raises(TriageError, match=r"no Pyodide start in .* matches WORKER_START"):
         hook_worker(tmp_path)
+
+
+def test_a_snapshot_that_cannot_be_made_fails_the_build_with_node_s_reason(tmp_path):
+    with pytest.raises(TriageError, match=r"snapshot failed \(node exit 3\):\nCannot find module .*/pyodide\.mjs"):
+        make_snapshot(tmp_path, [], [], {}, "/lib/site")  # no runtime in the folder
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
 # ------------------------------------------------------------------------------------ the built site

@@ -42,7 +42,7 @@ from .errors import Problem, TriageError
 
 # Top-level packages imported after the restore, not before the snapshot: their import reaches into
 # JavaScript (fetch, the page's package loader, the kernel's message channel), which a snapshot
-# cannot hold. Pyodide names the first JavaScript object it cannot save; the build then fails.
+# cannot hold (Pyodide refuses: "Can't serialize object at index N", and the build fails).
 SNAPSHOT_SKIP = ("ipykernel", "js", "micropip", "piplite", "pyodide_js", "pyodide_kernel")
 # Parts of a skipped package that never touch JavaScript, imported into the snapshot under a stand-in
 # for their package (its __init__ not run). The real package, imported after the restore, finds them
@@ -139,8 +139,8 @@ import { pathToFileURL } from "node:url";
 const [runtime, configPath] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(configPath, "utf8"));
 UNPACK_JS
-const { loadPyodide } = await import(pathToFileURL(runtime + "/pyodide.mjs").href);
 try {
+const { loadPyodide } = await import(pathToFileURL(runtime + "/pyodide.mjs").href);
 // 1. An ordinary start, as a page does it: which modules do the kernel and the apps import?
 const plain = await loadPyodide({ indexURL: runtime + "/", packages: config.packages, env: config.env });
 await plain.runPythonAsync(config.discover);
