@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,11 +26,12 @@ def node() -> str:
     return path
 
 
-def run_node(script: str, *args: str, tmp_path: Path) -> dict:
-    """Run an ES module; its last line of output is ``RESULT <json>``."""
+def run_node(script: str, *args: str, tmp_path: Path, tz: str = "UTC") -> dict:
+    """Run an ES module (in time zone ``tz``); its last line of output is ``RESULT <json>``."""
     path = tmp_path / "run.mjs"
     path.write_text(script, encoding="utf-8")
-    done = subprocess.run([node(), str(path), *args], capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run([node(), str(path), *args], capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "TZ": tz})
     results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and results, (done.stdout[-2000:], done.stderr[-2000:])
     return json.loads(results[-1][len("RESULT "):])
@@ -142,7 +144,7 @@ const notebook = JSON.parse(py.runPython(TARGETS));
 console.log("RESULT " + JSON.stringify({ rounds, targets, notebook, loaded: Object.keys(py.loadedPackages) }));
 """
 CHECKS = """
-import importlib, importlib.metadata, json, os, random, sys
+import importlib, importlib.metadata, json, os, random, sys, time
 lazy = "pygments.lexers.javascript"  # not imported by the snapshot: read from the files written after it
 was_imported = lazy in sys.modules
 importlib.import_module(lazy)
@@ -155,6 +157,7 @@ json.dumps({
     "cases": sorted(os.listdir(os.environ["TRIAGE_CASES_DIR"])),
     "path_last": sys.path[-1],
     "random": random.random(),
+    "zone": [time.timezone, time.localtime().tm_gmtoff],
 })
 """
 
@@ -164,7 +167,8 @@ def restore(site: Path, tmp_path: Path, memory: str = "") -> dict:
     hook, checks = tmp_path / "hook.mjs", tmp_path / "checks.py"
     hook.write_text(WORKER_JS, encoding="utf-8")
     checks.write_text(CHECKS, encoding="utf-8")
-    return run_node(RESTORE_JS, str(site), str(hook), KERNEL_PLUGIN, str(checks), memory, tmp_path=tmp_path)
+    return run_node(RESTORE_JS, str(site), str(hook), KERNEL_PLUGIN, str(checks), memory, tmp_path=tmp_path,
+                    tz="Asia/Kolkata")  # UTC+05:30 all year
 
 
 def test_a_restored_page_has_its_modules_its_files_its_own_random_numbers_and_a_kernel(site, tmp_path):
@@ -179,6 +183,7 @@ def test_a_restored_page_has_its_modules_its_files_its_own_random_numbers_and_a_
     assert one["cases"] == sorted(p.name for p in case_files())
     assert one["path_last"] == ""  # the drive is searched last
     assert one["random"] != two["random"]  # the same memory, reseeded per page
+    assert one["zone"] == [0, 19800]  # time.timezone as the build had it (UTC); local time the student's
     assert {"jupyter.widget", "jupyter.widget.control"} <= set(result["targets"])  # once the kernel is up
     assert result["notebook"] == result["targets"]
     assert "triage" in result["loaded"]  # so the kernel does not fetch and unpack it again
@@ -192,4 +197,5 @@ def test_without_a_usable_snapshot_python_starts_the_ordinary_way(site, tmp_path
     assert one["cases"] == sorted(p.name for p in case_files())  # the wheels were loaded instead
     assert one["random"] != two["random"]
     assert result["targets"] == []  # ipywidgets registers them itself when the notebook imports it
+    assert one["zone"] == [-19800, 19800]
     assert {"jupyter.widget", "jupyter.widget.control"} <= set(result["notebook"])

@@ -28,6 +28,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 import shutil
 import struct
@@ -255,7 +256,8 @@ def make_snapshot(runtime: Path, wheels: list[Path], packages: list[str], env: d
         script = work / "snapshot.mjs"
         script.write_text(_SNAPSHOT_NODE.replace("UNPACK_JS", UNPACK_JS), encoding="utf-8")
         done = subprocess.run([node, str(script), str(runtime.resolve()), str(work / "config.json")],  # noqa: S603
-                              capture_output=True, text=True, check=False)
+                              capture_output=True, text=True, check=False,
+                              env={**os.environ, "TZ": "UTC"})  # time.timezone in the snapshot: the same anywhere
         if done.returncode != 0:
             report = done.stderr.split("SNAPSHOT-ERROR ", 1)
             tail = "\n".join(line[:300] for line in report[-1].strip().splitlines()[-15:])
