@@ -44,7 +44,7 @@ from email.parser import Parser
 from pathlib import Path
 
 from .errors import Problem, TriageError
-from .static_snapshot import hook_worker, make_snapshot
+from .static_snapshot import edit_scripts, hook_worker, make_snapshot
 from .wheel_pyc import write_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -680,13 +680,7 @@ def lab_only_kernel_packages(out: Path) -> None:
     """Take the LAB_ONLY_PACKAGES out of the list the Pyodide kernel installs at start (it installs
     each one the page did not preload), so only the lab, which preloads them, has them."""
     old, new = KERNEL_INSTALLS
-    found = 0
-    for js in sorted((out / KERNEL_JS).glob("*.js")):
-        text = js.read_text(encoding="utf-8")
-        if old in text:
-            found += text.count(old)
-            js.write_text(text.replace(old, new), encoding="utf-8")
-    if not found:
+    if not edit_scripts(out / KERNEL_JS, re.compile(re.escape(old)), lambda _: new):
         raise _fail(f"the Pyodide kernel's list of packages to install at start ({old}) is not in {KERNEL_JS}; "
                     "the kernel changed: check LAB_ONLY_PACKAGES and KERNEL_INSTALLS in triage/static_build.py")
 

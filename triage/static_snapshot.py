@@ -35,7 +35,7 @@ import struct
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,7 +155,7 @@ const failed = py.runPython("'\\\\n'.join(triage_failed)");
 if (failed) throw new Error("modules that did not import:\\n" + failed);
 py.runPython("del triage_failed, importlib, sys");  // leave __main__ as a page's Python has it
 writeFileSync(config.memory, py.makeMemorySnapshot());
-writeFileSync(config.result, JSON.stringify({ modules, loadedPackages }));
+writeFileSync(config.result, JSON.stringify({ loadedPackages }));
 } catch (e) {  // Pyodide's own report of an uncaught error prints a line of its minified code
   console.error("SNAPSHOT-ERROR " + String(e && e.message || e).split("\\n").slice(-15).join("\\n"));
   process.exit(3);
@@ -200,7 +200,6 @@ class Snapshot:
 
     memory: Path
     files: Path
-    modules: tuple[str, ...]
     loaded_packages: dict[str, str]
 
     def settings(self) -> dict:
@@ -265,7 +264,7 @@ def make_snapshot(runtime: Path, wheels: list[Path], packages: list[str], env: d
         result = json.loads((work / "result.json").read_text(encoding="utf-8"))
         memory = _named(runtime, "snapshot", (work / "memory.bin").read_bytes())
     files = _named(runtime, "site", pack)
-    return Snapshot(memory, files, tuple(result["modules"]), dict(result["loadedPackages"]))
+    return Snapshot(memory, files, dict(result["loadedPackages"]))
 
 
 def _hooked(m: re.Match[str]) -> str:
@@ -273,15 +272,23 @@ def _hooked(m: re.Match[str]) -> str:
             f"...{m['opts']}.loadPyodideOptions}}),this._pyodide._api.on_fatal=")
 
 
+def edit_scripts(folder: Path, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str],
+                 append: str = "") -> list[Path]:
+    """Replace ``pattern`` in every script of ``folder`` (the Pyodide kernel's built JavaScript), adding
+    ``append`` to each script changed; the scripts changed (the build's edits of the kernel all go here)."""
+    changed: list[Path] = []
+    for js in sorted(folder.glob("*.js")):
+        new, count = pattern.subn(repl, js.read_text(encoding="utf-8"))
+        if count:
+            js.write_text(new + append, encoding="utf-8")
+            changed.append(js)
+    return changed
+
+
 def hook_worker(folder: Path) -> list[Path]:
     """Route every Pyodide start in the kernel's JavaScript (``folder``) through ``triageLoad`` of
     ``WORKER_JS``; fails, naming the folder, when no start matches (the kernel's code changed)."""
-    changed: list[Path] = []
-    for js in sorted(folder.glob("*.js")):
-        new, count = WORKER_START.subn(_hooked, js.read_text(encoding="utf-8"))
-        if count:
-            js.write_text(new + WORKER_JS, encoding="utf-8")
-            changed.append(js)
+    changed = edit_scripts(folder, WORKER_START, _hooked, append=WORKER_JS)
     if not changed:
         raise _fail(f"no Pyodide start in {folder} matches WORKER_START; the Pyodide kernel's code changed: "
                     "check triage/static_snapshot.py", str(folder))
