@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from static_site import OFFLINE_ARGS, built_site, serve
 
 from triage.course import student_apps
-from triage.static_build import ROOT
+from triage.static_build import KERNEL_JS, ROOT
 
 pytestmark = pytest.mark.browser
 APPS = [a.stem for a in student_apps()]
@@ -145,10 +145,27 @@ def test_axe_finds_no_serious_or_critical_violations(app_page):
     assert bad == [], "\n".join(bad)
 
 
-def test_python_in_the_page_does_not_search_the_drive_for_installed_packages(loaded):
+@pytest.fixture(scope="module")
+def first_visit(browser, site):
+    """A new profile's first page, the case player: the site's service worker, which carries the drive where
+    answers are kept, does not control it yet, so the kernel starts its worker when it asks (no early start,
+    see PRESTART_JS)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    recorder = Recorder(context)
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT)
+    open_app(page, site, "05_case_studies")
+    page.drive_lookups = len(recorder.drive_lookups)
+    yield page, recorder
+    context.close()
+
+
+def test_python_in_the_page_does_not_search_the_drive_for_installed_packages(first_visit):
     """The kernel works in the drive (the browser's contents); a look there is a round trip through the page.
-    Installed packages must be found first (the build's CWD_LAST): 94 looks per start without it, 25 with."""
-    page, _ = loaded("04_triage_explorer")
+    Installed packages must be found first (the build's CWD_LAST): 94 looks per start without it, 25 with
+    (the explorer). A page started early imports the kernel before the drive is there and looks in it less."""
+    page, _ = first_visit
+    assert kernel_workers(page) == [["", None]]
     assert 0 < page.drive_lookups <= 40, page.drive_lookups
 
 
@@ -188,6 +205,19 @@ def test_case_player_answer_shows_feedback_and_survives_a_reload(loaded, site):
     assert recorder.external == []
 
 
+def test_answers_given_on_a_first_visit_are_kept(first_visit, site):
+    page, recorder = first_visit
+    question = page.locator(".triage-question").first
+    question.get_by_role("radio").first.check()
+    question.get_by_role("button", name="Check answer").click()
+    expect(question.locator(".triage-feedback")).to_contain_text(re.compile("Correct|Not quite"))
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")  # saved
+    open_app(page, site, "05_case_studies")  # now under the service worker: started early
+    assert kernel_workers(page) == [["triage-prestart", "used"]]
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")
+    assert recorder.external == []
+
+
 def test_the_landing_page_links_every_student_app(page, site):
     page.goto(f"{site}/", wait_until="load")
     links = page.locator("ul.apps a")
@@ -197,6 +227,12 @@ def test_the_landing_page_links_every_student_app(page, site):
     page.add_script_tag(content=axe_source())
     result = page.evaluate("async () => await axe.run(document)")
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+
+
+def kernel_workers(page: Page) -> list[list]:
+    """Each of the page's kernel workers: [the first word of its name, whether it was started early and used]."""
+    return [w.evaluate("[self.name.split(' ')[0], self.triagePrestart || null]") for w in page.workers
+            if KERNEL_JS in w.url]
 
 
 def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, site):
@@ -210,11 +246,16 @@ def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, 
     open_app(page, site, "04_triage_explorer")
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
     first = list(recorder.files)
+    first_kernel = kernel_workers(page)
     page.wait_for_function("async () => (await (await caches.open('triage-snapshot')).keys()).length === 2")
     open_app(page, site, "04_triage_explorer")
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
     again = recorder.files[len(first):]
+    again_kernel = kernel_workers(page)
     context.close()
+    # a first visit: the kernel starts its worker (the site's service worker does not control the page yet);
+    # the next: the page started it before its scripts asked (PRESTART_JS), and the kernel took it
+    assert first_kernel == [["", None]] and again_kernel == [["triage-prestart", "used"]]
     assert [f for f in first if f.startswith("snapshot-") and f.endswith(".bin.gz")]
     assert [f for f in first if f.startswith("site-") and f.endswith(".bin.gz")]
     assert [f for f in first if f.endswith(".whl")] == []
@@ -245,4 +286,5 @@ def test_the_lab_runs_a_notebook_with_its_widgets(page, site, profile):
         re.compile(r"'\d+\.\d+\.\d+'"), timeout=RENDER_TIMEOUT)
     # the lab starts Python the ordinary way (other packages, another environment): no snapshot
     lab_files = recorder.files[before:]
+    assert [w.evaluate("self.name") for w in page.workers if KERNEL_JS in w.url] == [""]  # nor an early start
     assert [f for f in lab_files if f.startswith("jedi-")] and not [f for f in lab_files if f.startswith("snapshot-")]

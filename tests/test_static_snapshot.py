@@ -15,7 +15,16 @@ from static_site import built_site
 
 from triage.errors import TriageError
 from triage.static_build import KERNEL_JS, KERNEL_PLUGIN, case_files
-from triage.static_snapshot import UNPACK_JS, WORKER_JS, hook_worker, make_snapshot, site_pack
+from triage.static_snapshot import (
+    PRESTART,
+    UNPACK_JS,
+    WORKER_JS,
+    hook_main,
+    hook_worker,
+    make_snapshot,
+    prestart_pages,
+    site_pack,
+)
 from triage.wheel_pyc import write_wheel
 
 
@@ -81,6 +90,52 @@ def test_a_kernel_whose_start_changed_fails_the_build_naming_the_folder(tmp_path
     (tmp_path / "a.js").write_text(MINIFIED.replace("_api.on_fatal", "_api.onFatal"), encoding="utf-8")
     with pytest.raises(TriageError, match=r"no Pyodide start in .* matches WORKER_START"):
         hook_worker(tmp_path)
+
+
+# Where the page creates the kernel's worker, as the minifier leaves it (chunk 620 when cross-origin isolated).
+MAIN = ('initWorker(e){return crossOriginIsolated?new Worker(new URL(n.p+n.u(620),n.b),{type:void 0}):'
+        'new Worker(new URL(n.p+n.u(352),n.b),{type:void 0})}initRemote(e){}')
+
+
+def test_the_kernel_takes_the_worker_an_app_page_started_early(tmp_path):
+    minified = MAIN.replace("initWorker(e)", "initWorker(r)").replace("n.", "o.")  # other names, another build
+    (tmp_path / "872.abc.js").write_text(minified, encoding="utf-8")
+    for name in ("352.def.js", "352.def.js.LICENSE.txt", "620.aaa.js"):
+        (tmp_path / name).write_text("worker()", encoding="utf-8")
+    assert hook_main(tmp_path) == tmp_path / "352.def.js"  # the worker a page that is not isolated gets
+    text = (tmp_path / "872.abc.js").read_text(encoding="utf-8")
+    assert text.startswith("initWorker(r){const triageWorker=self.triageTakeWorker&&self.triageTakeWorker();"
+                           "if(triageWorker)return triageWorker;return crossOriginIsolated?new Worker(")
+    assert text.endswith(minified[minified.index("return crossOriginIsolated"):])
+
+
+def test_a_kernel_that_creates_its_worker_otherwise_fails_the_build_naming_the_folder(tmp_path):
+    (tmp_path / "872.abc.js").write_text(MAIN.replace("crossOriginIsolated?", "isolated?"), encoding="utf-8")
+    with pytest.raises(TriageError, match=r"no single kernel worker in .* matches MAIN_START"):
+        hook_main(tmp_path)
+    (tmp_path / "872.abc.js").write_text(MAIN, encoding="utf-8")  # matched, but no such script
+    with pytest.raises(TriageError, match=r"chunks \['352'\], scripts \[\]"):
+        hook_main(tmp_path)
+
+
+def test_the_early_start_goes_first_in_the_head_after_the_charset(tmp_path):
+    site = tmp_path / "site"
+    worker = site / "ext" / "352.def.js"
+    page = site / "voici" / "render" / "app.html"
+    page.parent.mkdir(parents=True)
+    page.write_text('<!DOCTYPE html>\n<html><head><meta charset="utf-8" />\n<title>x</title></head></html>',
+                    encoding="utf-8")
+    options = {"env": {"X": "</script><script>alert(1)</script>"}, "packages": ["triage"]}
+    prestart_pages(site, [page], worker, {"pyodideUrl": "./static/pyodide/pyodide.js", "loadPyodideOptions": options})
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith('<!DOCTYPE html>\n<html><head><meta charset="utf-8" />\n<script>')
+    assert text.endswith("</script>\n<title>x</title></head></html>")
+    assert text.count("</script>") == 1  # the settings cannot end the script early
+    assert 'url("../../static/pyodide/pyodide.js")' in text and 'url("../../ext/352.def.js")' in text
+    assert '"triage-prestart "' in text and PRESTART == "triage-prestart "
+    (tmp_path / "bad.html").write_text("<html><body></body></html>", encoding="utf-8")
+    with pytest.raises(TriageError, match=r"bad\.html has no <head>"):
+        prestart_pages(tmp_path, [tmp_path / "bad.html"], worker, {"pyodideUrl": "./p.js", "loadPyodideOptions": {}})
 
 
 def test_a_snapshot_that_cannot_be_made_fails_the_build_with_node_s_reason(tmp_path):
@@ -199,3 +254,56 @@ def test_without_a_usable_snapshot_python_starts_the_ordinary_way(site, tmp_path
     assert result["targets"] == []  # ipywidgets registers them itself when the notebook imports it
     assert one["zone"] == [-19800, 19800]
     assert {"jupyter.widget", "jupyter.widget.control"} <= set(result["notebook"])
+
+
+PRESTART_NODE = """
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const [site, hook, plugin, prefix, extra] = process.argv.slice(2);
+globalThis.self = globalThis;  // a worker that an app page started early, named as the page names it
+globalThis.location = { href: pathToFileURL(site + "/extensions/worker.js").href };
+const fetchUrl = globalThis.fetch;
+globalThis.fetch = async (url) => {
+  const u = new URL(url);
+  if (u.protocol !== "file:") return fetchUrl(url);
+  try { return new Response(readFileSync(u)); } catch { return new Response("", { status: 404 }); }
+};
+const settings = JSON.parse(readFileSync(site + "/jupyter-lite.json", "utf8"))["jupyter-config-data"]
+  .litePluginSettings[plugin].loadPyodideOptions;
+const runtime = site + "/static/pyodide/";
+const { loadPyodide } = await import(pathToFileURL(runtime + "pyodide.mjs").href);
+const imported = [];
+globalThis.importScripts = (url) => { imported.push(url); globalThis.loadPyodide = loadPyodide; };
+globalThis.name = prefix + JSON.stringify({ pyodideUrl: runtime + "pyodide.js", options: settings });
+await import(pathToFileURL(hook).href);  // the worker's script: Python starts here
+const out = [];
+const options = { indexURL: runtime, stdout: (s) => out.push(s), stderr: (s) => out.push("E " + s), ...settings };
+Object.assign(options.env, JSON.parse(extra));
+const py = await self.triageLoad(loadPyodide, options);  // what the kernel calls, later
+const handed = py.runPython("import sys; sorted(m for m in ('piplite', 'pyodide_kernel') if m in sys.modules)").toJs();
+py.runPython("import os; print('cases', len(os.listdir(os.environ['TRIAGE_CASES_DIR'])), file=sys.__stdout__)");
+console.log("RESULT " + JSON.stringify({ prestart: self.triagePrestart || null, imported, handed, out }));
+process.exit(0);  // a Python left unused may still be starting
+"""
+
+
+def prestart(site: Path, tmp_path: Path, extra: dict) -> dict:
+    hook = tmp_path / "hook.mjs"
+    hook.write_text(WORKER_JS, encoding="utf-8")
+    return run_node(PRESTART_NODE, str(site), str(hook), KERNEL_PLUGIN, PRESTART, json.dumps(extra),
+                    tmp_path=tmp_path)
+
+
+def test_a_python_started_early_is_handed_to_the_kernel_with_its_modules_and_its_output(site, tmp_path):
+    result = prestart(site, tmp_path, {})
+    runtime = str(site / "static" / "pyodide")
+    assert result["prestart"] == "used" and result["imported"] == [runtime + "/pyodide.js"]
+    assert result["handed"] == ["piplite", "pyodide_kernel"]  # imported while the page loaded
+    assert result["out"] == [f"cases {len(case_files())}"]  # through the kernel's output handlers
+
+
+def test_a_python_started_with_other_settings_is_not_used(site, tmp_path):
+    result = prestart(site, tmp_path, {"TRIAGE_EXTRA": "1"})  # the kernel's settings differ from the page's
+    assert result["prestart"] is None
+    assert result["handed"] == []  # a fresh Python: the kernel imports its modules itself
+    assert result["out"] == [f"cases {len(case_files())}"]

@@ -44,7 +44,7 @@ from email.parser import Parser
 from pathlib import Path
 
 from .errors import Problem, TriageError
-from .static_snapshot import edit_scripts, hook_worker, make_snapshot
+from .static_snapshot import edit_scripts, hook_main, hook_worker, make_snapshot, prestart_pages
 from .wheel_pyc import write_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -803,6 +803,9 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
         finish_site(out, apps)
         lab_only_kernel_packages(out)
         hook_worker(out / KERNEL_JS)
+        prestart_pages(out, sorted((out / "voici" / "render").glob("*.html")), hook_main(out / KERNEL_JS),
+                       json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))[
+                           "jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN])
         bad = external_requests(out)
         if bad:
             shutil.rmtree(out, ignore_errors=True)

@@ -82,6 +82,8 @@ UNPACK_JS = """function triageUnpack(FS, buffer) {
   return head;
 }"""
 
+# An app page's early worker is named PRESTART followed by JSON: {pyodideUrl, options} (see prestart_script).
+PRESTART = "triage-prestart "
 # Appended to each of the kernel's JavaScript files that starts Pyodide (see hook_worker).
 WORKER_JS = """
 ;(() => {  // triage.static_snapshot: start Python from the build's memory snapshot
@@ -104,9 +106,29 @@ WORKER_JS = """
     }
     return raw;
   };
-  // Called instead of loadPyodide(options). Without a snapshot in the options, or a browser without
-  // DecompressionStream, or when the restore fails, Python starts the ordinary way.
+  let early = null;  // {key, pyodide}: Python started before the kernel asked
+  // Options as text with sorted keys and without functions: equal when they would start the same Python.
+  const same = (options) => JSON.stringify(options, (key, value) => value && typeof value === "object" &&
+    !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort()) : value);
+  // Called instead of loadPyodide(options). A Python the page started early with the same options is
+  // handed over. Without a snapshot in the options, or a browser without DecompressionStream, or when
+  // the restore fails, Python starts the ordinary way.
   self.triageLoad = async (loadPyodide, options) => {
+    const mine = early;
+    early = null;  // handed over once; a restarted kernel starts afresh
+    if (mine && mine.key === same(options)) {
+      try {
+        const pyodide = await mine.pyodide;
+        if (options.stdout) pyodide.setStdout({ batched: options.stdout });
+        if (options.stderr) pyodide.setStderr({ batched: options.stderr });
+        self.triagePrestart = "used";
+        return pyodide;
+      } catch (e) {
+        console.warn("triage prestart: failed, Python starts again", e);
+      }
+    } else if (mine) {
+      console.warn("triage prestart: the kernel's settings differ from the page's; Python starts again");
+    }
     const { triageSnapshot: snapshot, ...plain } = options;
     if (!snapshot || typeof DecompressionStream === "undefined") return loadPyodide(plain);
     try {
@@ -126,8 +148,26 @@ WORKER_JS = """
       return loadPyodide(plain);
     }
   };
+  // Started by an app page before it asks for a kernel (see prestart_script): the worker's name carries the
+  // page's kernel settings; Python is restored and the kernel's modules imported while the page loads.
+  if (typeof self.name === "string" && self.name.startsWith("PRESTART")) {
+    try {
+      const { pyodideUrl, options } = JSON.parse(self.name.slice("PRESTART".length));
+      importScripts(pyodideUrl);
+      const start = { indexURL: pyodideUrl.slice(0, pyodideUrl.lastIndexOf("/") + 1), ...options };
+      early = { key: same(start), pyodide: self.triageLoad(self.loadPyodide, start).then(async (pyodide) => {
+        // what the kernel imports first; an error here shows when the kernel imports them itself
+        await pyodide.runPythonAsync("import piplite.piplite\\nimport pyodide_kernel").catch(
+          (e) => console.warn("triage prestart: the kernel's modules will be imported later", e));
+        return pyodide;
+      }) };
+      early.pyodide.catch(() => null);  // handled when the kernel asks for it
+    } catch (e) {
+      console.warn("triage prestart: not started early", e);
+    }
+  }
 })();
-""".replace("UNPACK_JS", UNPACK_JS.replace("\n", "\n  "))
+""".replace("UNPACK_JS", UNPACK_JS.replace("\n", "\n  ")).replace("PRESTART", PRESTART)
 # Where the worker starts Pyodide: ``this._pyodide = await loadPyodide({indexURL, stdout, stderr,
 # ...loadPyodideOptions})``, then it sets a fatal-error handler. The edit calls triageLoad with the
 # same options instead; the names are the minifier's, so they are matched, not assumed.
@@ -293,3 +333,83 @@ def hook_worker(folder: Path) -> list[Path]:
         raise _fail(f"no Pyodide start in {folder} matches WORKER_START; the Pyodide kernel's code changed: "
                     "check triage/static_snapshot.py", str(folder))
     return changed
+
+
+# Where the page creates the kernel's worker: ``initWorker(options){return crossOriginIsolated?new
+# Worker(<one script>):new Worker(<the other>)}``. The edit first takes the worker an app page started
+# early (PRESTART_JS), if any; the script's chunk number says which file the page must start.
+MAIN_START = re.compile(r"initWorker\((?P<arg>[\w$]+)\)\{(?=return crossOriginIsolated\?new Worker\(new URL\("
+                        r"(?P<req>[\w$]+)\.p\+(?P=req)\.u\(\d+\),(?P=req)\.b\),\{type:void 0\}\):new Worker\("
+                        r"new URL\((?P=req)\.p\+(?P=req)\.u\((?P<chunk>\d+)\),(?P=req)\.b\))")
+# Put first in an app page's <head>: starts the kernel's worker at once, named PRESTART + its settings,
+# so Python is restored while the page's own scripts load. Only in a page the site's service worker
+# already controls: the kernel reaches the student's files (the drive, where answers are kept) through
+# that service worker, and a worker made before it controls the page depends on being claimed later
+# (Chromium does claim it, as tested; other browsers are not tested here). So a first visit, or a
+# reload that bypasses the service worker, starts Python when the kernel asks, as before.
+# Not where pages are cross-origin isolated (the kernel then starts another script); a worker no
+# kernel takes within two minutes is stopped.
+PRESTART_JS = """<script>
+  // triage.static_snapshot: start Python while the page loads; the kernel takes this worker
+  (() => {
+    if (self.crossOriginIsolated || typeof Worker === "undefined" || !navigator.serviceWorker ||
+        !navigator.serviceWorker.controller) return;
+    try {
+      const url = (path) => new URL(path, location.href).href;
+      const settings = { pyodideUrl: url(PYODIDE_URL), options: OPTIONS };
+      const worker = new Worker(url(WORKER_URL), { name: PREFIX + JSON.stringify(settings) });
+      const unused = setTimeout(() => { self.triageTakeWorker = null; worker.terminate(); }, 120000);
+      self.triageTakeWorker = () => { self.triageTakeWorker = null; clearTimeout(unused); return worker; };
+    } catch (e) {
+      console.warn("triage prestart: Python starts when the kernel asks", e);
+    }
+  })();
+</script>"""
+
+
+HEAD = re.compile(r"<head>(\s*<meta charset=[^>]*>)?", re.I)
+
+
+def hook_main(folder: Path) -> Path:
+    """Make the kernel take an app page's early worker (see PRESTART_JS) in the kernel's JavaScript
+    (``folder``); the worker script the page must start. Fails, naming the folder, when the kernel's
+    code changed."""
+    chunks: set[str] = set()
+
+    def take(m: re.Match[str]) -> str:
+        chunks.add(m["chunk"])
+        return (f"initWorker({m['arg']}){{const triageWorker=self.triageTakeWorker&&self.triageTakeWorker();"
+                "if(triageWorker)return triageWorker;")
+
+    edit_scripts(folder, MAIN_START, take)
+    scripts = [p for c in chunks for p in folder.glob(f"{c}.*.js")]
+    if len(chunks) != 1 or len(scripts) != 1:
+        raise _fail(f"no single kernel worker in {folder} matches MAIN_START (chunks {sorted(chunks)}, scripts "
+                    f"{[p.name for p in scripts]}); the Pyodide kernel's code changed: check "
+                    "triage/static_snapshot.py", str(folder))
+    return scripts[0]
+
+
+def _script_json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
+
+
+def prestart_script(worker_url: str, pyodide_url: str, options: dict) -> str:
+    """PRESTART_JS for a page: URLs relative to the page, ``options`` the kernel's loadPyodideOptions."""
+    values = {"PYODIDE_URL": pyodide_url, "WORKER_URL": worker_url, "OPTIONS": options, "PREFIX": PRESTART}
+    return re.sub("|".join(values), lambda m: _script_json(values[m[0]]), PRESTART_JS)
+
+
+def prestart_pages(site: Path, pages: Iterable[Path], worker: Path, settings: dict) -> None:
+    """Put PRESTART_JS first in the <head> of ``pages`` (in ``site``), for the worker script ``worker`` and
+    the kernel's ``settings`` (its litePluginSettings, URLs relative to the site's root)."""
+    for page in pages:
+        up = "../" * (len(page.relative_to(site).parts) - 1)
+        pyodide = up + settings["pyodideUrl"].removeprefix("./")
+        script = prestart_script(up + worker.relative_to(site).as_posix(), pyodide, settings["loadPyodideOptions"])
+        text = page.read_text(encoding="utf-8")
+        head = HEAD.search(text)  # after the charset, which must stay in the first 1,024 bytes
+        if head is None:
+            raise _fail(f"{page} has no <head>; the early start cannot be added", str(page))
+        at = head.end()
+        page.write_text(text[:at] + "\n" + script + text[at:], encoding="utf-8")
