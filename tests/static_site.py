@@ -4,11 +4,17 @@ served by a plain static file server on a free loopback port."""
 from __future__ import annotations
 
 import functools
+import json
+import os
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 from triage.static_build import DEFAULT_OUT, BuildReport, build
 
@@ -54,3 +60,21 @@ def serve(folder: Path, cache_control: str | None = None) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def node() -> str:
+    path = shutil.which("node")
+    if path is None:
+        pytest.fail("Node.js is needed (the static build runs Pyodide in it): apt-get install nodejs")
+    return path
+
+
+def run_node(script: str, *args: str, tmp_path: Path, tz: str = "UTC") -> dict:
+    """Run an ES module (in time zone ``tz``); its last line of output is ``RESULT <json>``."""
+    path = tmp_path / "run.mjs"
+    path.write_text(script, encoding="utf-8")
+    done = subprocess.run([node(), str(path), *args], capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "TZ": tz})
+    results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and results, (done.stdout[-2000:], done.stderr[-2000:])
+    return json.loads(results[-1][len("RESULT "):])

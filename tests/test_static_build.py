@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from static_site import built_site
+from static_site import built_site, run_node
 
 from triage import sources
 from triage.course import course, student_apps
@@ -26,12 +26,15 @@ from triage.static_build import (
     WIDGET_TARGETS,
     WheelInfo,
     browser_depends,
+    cache_root,
+    direct_service_worker,
     external_requests,
     inputs_digest,
     patched_wheel,
     placeholder_wheel,
     preloaded_wheels,
     read_pins,
+    toolchain,
     wheel_info,
 )
 from triage.wheel_pyc import compile_wheel, compile_zip, write_wheel
@@ -226,6 +229,68 @@ def test_the_inputs_digest_follows_cases_notebooks_and_code_but_not_caches(tmp_p
 def site():
     report = built_site()
     return report.out
+
+
+SERVICE_WORKER_NODE = """
+import { readFileSync } from "node:fs";
+import vm from "node:vm";
+const [script] = process.argv.slice(2);
+const on = {};  // the service worker's global scope, as far as its code reaches
+Object.assign(globalThis, {
+  self: { addEventListener: (name, handler) => { on[name] = handler; }, skipWaiting() {},
+          clients: { claim: async () => {} } },
+  location: { href: "http://127.0.0.1/service-worker.js?enableCache=false", origin: "http://127.0.0.1" },
+  BroadcastChannel: class { postMessage() {} addEventListener() {} removeEventListener() {} },
+  caches: { open: async () => ({ addAll: async () => {} }) },
+});
+vm.runInThisContext(readFileSync(script, "utf8"));
+const routes = [], waits = [];
+on.install({ addRoutes: async (rules) => { routes.push(rules); }, waitUntil: (p) => waits.push(p) });
+on.activate({ waitUntil: (p) => waits.push(p) });
+await Promise.all(waits);
+const answered = {};
+const requests = [["/build/voici.js", "GET"], ["/static/pyodide/pyodide.asm.wasm", "GET"], ["/api/drive", "POST"]];
+for (const [path, method] of requests) {
+  answered[path] = false;
+  const request = { url: "http://127.0.0.1" + path, method,
+                    json: async () => ({ browsingContextId: "b", requestId: "r" }) };
+  on.fetch({ request, respondWith: () => { answered[path] = true; }, waitUntil() {} });  // answers at once or never
+}
+console.log("RESULT " + JSON.stringify({ routes, answered }));
+process.exit(0);
+"""
+
+
+def service_worker_run(path: Path, tmp_path: Path) -> dict:
+    return run_node(SERVICE_WORKER_NODE, str(path), tmp_path=tmp_path)
+
+
+def test_the_service_worker_answers_only_the_drive_and_routes_the_rest_to_the_network(tmp_path, site):
+    venv = toolchain(cache_root(), [])  # JupyterLite's own service worker, as the build copies it
+    original = next((venv / "lib").glob("python*/site-packages/voici_core/static/build/service-worker.js"))
+    out = tmp_path / "site"
+    for name in ("service-worker.js", "build/service-worker.js"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(original.read_bytes())
+    before = service_worker_run(original, tmp_path)
+    assert before["routes"] == [] and all(before["answered"].values())  # it fetched every file again itself
+    assert direct_service_worker(out) == [out / "service-worker.js", out / "build/service-worker.js"]
+    after = service_worker_run(out / "build/service-worker.js", tmp_path)
+    assert after["routes"] == [[{"condition": {"not": {"urlPattern": {"pathname": "*/api/*"}}}, "source": "network"}]]
+    assert after["answered"] == {"/build/voici.js": False, "/static/pyodide/pyodide.asm.wasm": False,
+                                 "/api/drive": True}  # the drive still goes to the page
+    assert (site / "service-worker.js").read_text(encoding="utf-8") == (out / "service-worker.js").read_text(
+        encoding="utf-8")  # what the built site ships
+
+
+def test_a_service_worker_that_changed_fails_the_build_naming_it(tmp_path):
+    (tmp_path / "build").mkdir()
+    for name in ("service-worker.js", "build/service-worker.js"):
+        (tmp_path / name).write_text("function onInstall(e){}", encoding="utf-8")  # no fetch fallback to edit
+    with pytest.raises(TriageError, match=r"service worker changed \(install handler found 1 times, fetch fallback "
+                                          r"0 times\)") as caught:
+        direct_service_worker(tmp_path)
+    assert caught.value.problems[0].file == "service-worker.js"
 
 
 def test_every_student_app_is_a_page_and_no_instructor_app_is(site):

@@ -247,6 +247,8 @@ def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, 
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
     first = list(recorder.files)
     first_kernel = kernel_workers(page)
+    answered: list[tuple[str, bool]] = []  # (path, answered by the service worker), on the next visit
+    context.on("response", lambda r: answered.append((urlparse(r.url).path, r.from_service_worker)))
     page.wait_for_function("async () => (await (await caches.open('triage-snapshot')).keys()).length === 2")
     open_app(page, site, "04_triage_explorer")
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
@@ -256,6 +258,9 @@ def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, 
     # a first visit: the kernel starts its worker (the site's service worker does not control the page yet);
     # the next: the page started it before its scripts asked (PRESTART_JS), and the kernel took it
     assert first_kernel == [["", None]] and again_kernel == [["triage-prestart", "used"]]
+    # the service worker answers the drive and leaves every file to the browser (direct_service_worker)
+    assert [p for p, sw in answered if sw and "/api/" not in p] == []
+    assert [p for p, sw in answered if sw and p.endswith("/api/drive")]
     assert [f for f in first if f.startswith("snapshot-") and f.endswith(".bin.gz")]
     assert [f for f in first if f.startswith("site-") and f.endswith(".bin.gz")]
     assert [f for f in first if f.endswith(".whl")] == []

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from static_site import built_site
+from static_site import built_site, run_node
 
 from triage.errors import TriageError
 from triage.static_build import KERNEL_JS, KERNEL_PLUGIN, case_files
@@ -26,24 +23,6 @@ from triage.static_snapshot import (
     site_pack,
 )
 from triage.wheel_pyc import write_wheel
-
-
-def node() -> str:
-    path = shutil.which("node")
-    if path is None:
-        pytest.fail("Node.js is needed (the static build runs Pyodide in it): apt-get install nodejs")
-    return path
-
-
-def run_node(script: str, *args: str, tmp_path: Path, tz: str = "UTC") -> dict:
-    """Run an ES module (in time zone ``tz``); its last line of output is ``RESULT <json>``."""
-    path = tmp_path / "run.mjs"
-    path.write_text(script, encoding="utf-8")
-    done = subprocess.run([node(), str(path), *args], capture_output=True, text=True, timeout=300, check=False,
-                          env={**os.environ, "TZ": tz})
-    results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and results, (done.stdout[-2000:], done.stderr[-2000:])
-    return json.loads(results[-1][len("RESULT "):])
 
 
 # ---------------------------------------------------------------------------------------- pieces

@@ -12,8 +12,9 @@ Steps (each cached under :func:`cache_root`, keyed on the pinned versions in ``r
 5. a Pyodide lock file over exactly those wheels and the app pages' memory snapshot (Python with the
    kernel's and the apps' modules imported, :mod:`triage.static_snapshot`);
 6. ``jupyter lite build`` into a fresh folder, the landing page, jedi left to the lab, the kernel's
-   worker hooked to restore the snapshot, and a check that nothing in the folder makes the browser
-   leave the origin.
+   worker hooked to restore the snapshot, the app pages made to start that worker as they load, the
+   service worker kept off the path of files it has nothing to add to, and a check that nothing in
+   the folder makes the browser leave the origin.
 
 The output is rebuilt only when an input changed (notebooks, package, cases, template, pins, this
 module); ``--force`` rebuilds anyway. A rebuild always starts from an empty folder, since a stale
@@ -685,6 +686,38 @@ def lab_only_kernel_packages(out: Path) -> None:
                     "the kernel changed: check LAB_ONLY_PACKAGES and KERNEL_INSTALLS in triage/static_build.py")
 
 
+# JupyterLite's service worker answers every request of the pages it controls: the drive (the student's
+# files, /api/drive) by asking the page, everything else by fetching it again itself (or from its cache,
+# which this site leaves off). That second fetch puts the service worker's thread between the page and
+# every script and costs a warm explorer 0.2-0.3 s. Two edits: when installed, it declares every path
+# without /api/ to go to the network directly (static routes: Chromium 123 and later; the page's own
+# requests then never wait for the service worker), and its fetch handler leaves such requests to the
+# browser (elsewhere, and for the kernel's worker, whose requests the routes do not cover).
+SW_ROUTES = re.compile(r"function onInstall\((?P<e>[\w$]+)\)\{")
+SW_PASS = re.compile(r"shouldDrop\((?P<args>[\w$]+,[\w$]+)\)\|\|\((?P<n>[\w$]+)=maybeFromCache\(")
+SW_FILES = ("service-worker.js", "build/service-worker.js")
+
+
+def direct_service_worker(out: Path) -> list[Path]:
+    """Apply SW_ROUTES and SW_PASS to JupyterLite's service worker in ``out`` (both copies); a copy that
+    does not match both fails the build, naming it."""
+    changed = []
+    for name in SW_FILES:
+        path = out / name
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        text, routes = SW_ROUTES.subn(lambda m: (
+            f"{m[0]}if({m['e']}.addRoutes&&new URL(location.href).searchParams.get(\"enableCache\")!==\"true\")"
+            f"{m['e']}.waitUntil({m['e']}.addRoutes([{{condition:{{not:{{urlPattern:{{pathname:\"*/api/*\"}}}}}},"
+            f"source:\"network\"}}]).catch(r=>console.warn(\"triage: no static routes\",r)));"), text)
+        text, passes = SW_PASS.subn(lambda m: f"shouldDrop({m['args']})||!enableCache||({m['n']}=maybeFromCache(", text)
+        if routes != 1 or passes != 1:
+            raise _fail(f"JupyterLite's service worker changed (install handler found {routes} times, fetch fallback "
+                        f"{passes} times): check SW_ROUTES and SW_PASS in triage/static_build.py", name)
+        path.write_text(text, encoding="utf-8")
+        changed.append(path)
+    return changed
+
+
 def _redirect_page(target: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Apps</title>'
             f'<meta http-equiv="refresh" content="0; url={target}"></head>'
@@ -802,6 +835,7 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
                  env=env, cwd=lite)
         finish_site(out, apps)
         lab_only_kernel_packages(out)
+        direct_service_worker(out)
         hook_worker(out / KERNEL_JS)
         prestart_pages(out, sorted((out / "voici" / "render").glob("*.html")), hook_main(out / KERNEL_JS),
                        json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))[

@@ -20,7 +20,13 @@ halves what a first visit downloads; the worker keeps the unzipped bytes in the 
 Storage, so later visits neither unzip nor download them. The app pages' kernel settings name the
 files (``triageSnapshot`` in ``loadPyodideOptions``); the lab's settings do not, since the lab's
 kernel has other packages (jedi) and another environment. The kernel's worker reads those settings
-through ``WORKER_JS``, added to its JavaScript by :func:`hook_worker`. DEVELOPERS.md has the figures.
+through ``WORKER_JS``, added to its JavaScript by :func:`hook_worker`.
+
+The early start: an app page's scripts take a while before they ask for a kernel. So the page's
+first script (``PRESTART_JS``, put in by :func:`prestart_pages`) starts the kernel's worker at once,
+its settings in the worker's name; the worker restores Python and imports the kernel meanwhile, and
+the kernel takes that worker (:func:`hook_main`) and that Python when the settings match.
+DEVELOPERS.md has the figures.
 """
 
 from __future__ import annotations
