@@ -100,6 +100,12 @@ def open_app(page: Page, site: str, stem: str) -> None:
         expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
 
 
+def kernel_workers(page: Page) -> list[list]:
+    """Each of the page's kernel workers: [the first word of its name, whether it was started early and used]."""
+    return [w.evaluate("[self.name.split(' ')[0], self.triagePrestart || null]") for w in page.workers
+            if KERNEL_JS in w.url]
+
+
 @pytest.fixture(scope="module")
 def loaded(site, profile):
     """Each student app loaded once (each load starts Python in the browser) and kept for the module."""
@@ -227,12 +233,6 @@ def test_the_landing_page_links_every_student_app(page, site):
     page.add_script_tag(content=axe_source())
     result = page.evaluate("async () => await axe.run(document)")
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
-
-
-def kernel_workers(page: Page) -> list[list]:
-    """Each of the page's kernel workers: [the first word of its name, whether it was started early and used]."""
-    return [w.evaluate("[self.name.split(' ')[0], self.triagePrestart || null]") for w in page.workers
-            if KERNEL_JS in w.url]
 
 
 def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, site):

@@ -347,14 +347,14 @@ def hook_worker(folder: Path) -> list[Path]:
 MAIN_START = re.compile(r"initWorker\((?P<arg>[\w$]+)\)\{(?=return crossOriginIsolated\?new Worker\(new URL\("
                         r"(?P<req>[\w$]+)\.p\+(?P=req)\.u\(\d+\),(?P=req)\.b\),\{type:void 0\}\):new Worker\("
                         r"new URL\((?P=req)\.p\+(?P=req)\.u\((?P<chunk>\d+)\),(?P=req)\.b\))")
-# Put first in an app page's <head>: starts the kernel's worker at once, named PRESTART + its settings,
-# so Python is restored while the page's own scripts load. Only in a page the site's service worker
-# already controls: the kernel reaches the student's files (the drive, where answers are kept) through
-# that service worker, and a worker made before it controls the page depends on being claimed later
-# (Chromium does claim it, as tested; other browsers are not tested here). So a first visit, or a
-# reload that bypasses the service worker, starts Python when the kernel asks, as before.
-# Not where pages are cross-origin isolated (the kernel then starts another script); a worker no
-# kernel takes within two minutes is stopped.
+# Put first in an app page's <head> (after its charset): starts the kernel's worker at once, named
+# PRESTART + its settings, so Python is restored while the page's own scripts load. Only in a page
+# the site's service worker already controls: the kernel reaches the student's files (the drive,
+# where answers are kept) through that service worker, and a worker made before it controls the page
+# depends on being claimed later (Chromium does claim it, as tested; other browsers are not tested
+# here). So a first visit, or a reload that bypasses the service worker, starts Python when the
+# kernel asks, as before. Not where pages are cross-origin isolated (the kernel then starts another
+# script); a worker no kernel takes within two minutes is stopped.
 PRESTART_JS = """<script>
   // triage.static_snapshot: start Python while the page loads; the kernel takes this worker
   (() => {
