@@ -106,6 +106,10 @@ def kernel_workers(page: Page) -> list[list]:
             if KERNEL_JS in w.url]
 
 
+def kernel_worker_urls(page: Page) -> list[str]:
+    return [urlparse(w.url)._replace(netloc="").geturl() for w in page.workers if KERNEL_JS in w.url]
+
+
 @pytest.fixture(scope="module")
 def loaded(site, profile):
     """Each student app loaded once (each load starts Python in the browser) and kept for the module."""
@@ -247,6 +251,7 @@ def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, 
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
     first = list(recorder.files)
     first_kernel = kernel_workers(page)
+    first_url = kernel_worker_urls(page)
     answered: list[tuple[str, bool]] = []  # (path, answered by the service worker), on the next visit
     context.on("response", lambda r: answered.append((urlparse(r.url).path, r.from_service_worker)))
     page.wait_for_function("async () => (await (await caches.open('triage-snapshot')).keys()).length === 2")
@@ -254,10 +259,12 @@ def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, 
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
     again = recorder.files[len(first):]
     again_kernel = kernel_workers(page)
+    again_url = kernel_worker_urls(page)
     context.close()
     # a first visit: the kernel starts its worker (the site's service worker does not control the page yet);
     # the next: the page started it before its scripts asked (PRESTART_JS), and the kernel took it
     assert first_kernel == [["", None]] and again_kernel == [["triage-prestart", "used"]]
+    assert again_url == first_url and "?v=" in first_url[0]  # one script in the cache, as the kernel names it
     # the service worker answers the drive and leaves every file to the browser (direct_service_worker)
     assert [p for p, sw in answered if sw and "/api/" not in p] == []
     assert [p for p, sw in answered if sw and p.endswith("/api/drive")]

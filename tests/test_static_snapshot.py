@@ -110,7 +110,7 @@ def test_the_early_start_goes_first_in_the_head_after_the_charset(tmp_path):
     assert text.startswith('<!DOCTYPE html>\n<html><head><meta charset="utf-8" />\n<script>')
     assert text.endswith("</script>\n<title>x</title></head></html>")
     assert text.count("</script>") == 1  # the settings cannot end the script early
-    assert 'url("../../static/pyodide/pyodide.js")' in text and 'url("../../ext/352.def.js")' in text
+    assert 'url("../../static/pyodide/pyodide.js")' in text and 'url("../../ext/352.def.js?v=def")' in text
     assert '"triage-prestart "' in text and PRESTART == "triage-prestart "
     (tmp_path / "bad.html").write_text("<html><body></body></html>", encoding="utf-8")
     with pytest.raises(TriageError, match=r"bad\.html has no <head>"):

@@ -396,6 +396,13 @@ def hook_main(folder: Path) -> Path:
     return scripts[0]
 
 
+def worker_url(site: Path, worker: Path) -> str:
+    """The worker script's URL (from ``site``) as the kernel asks for it: JupyterLab's extension chunks
+    are named ``<chunk>.<hash>.js`` and loaded with ``?v=<hash>``. The same URL, so the early start and
+    a first visit's kernel share one entry in the browser's cache, compiled code included."""
+    return f"{worker.relative_to(site).as_posix()}?v={worker.name.split('.')[1]}"
+
+
 def _script_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
@@ -412,7 +419,7 @@ def prestart_pages(site: Path, pages: Iterable[Path], worker: Path, settings: di
     for page in pages:
         up = "../" * (len(page.relative_to(site).parts) - 1)
         pyodide = up + settings["pyodideUrl"].removeprefix("./")
-        script = prestart_script(up + worker.relative_to(site).as_posix(), pyodide, settings["loadPyodideOptions"])
+        script = prestart_script(up + worker_url(site, worker), pyodide, settings["loadPyodideOptions"])
         text = page.read_text(encoding="utf-8")
         head = HEAD.search(text)  # after the charset, which must stay in the first 1,024 bytes
         if head is None:
