@@ -13,6 +13,7 @@ from static_site import built_site, run_node
 from triage.errors import TriageError
 from triage.static_build import KERNEL_JS, KERNEL_PLUGIN, case_files
 from triage.static_snapshot import (
+    KERNEL_FIRST,
     PRESTART,
     UNPACK_JS,
     WORKER_JS,
@@ -146,37 +147,42 @@ def test_the_app_pages_start_from_the_snapshot_and_the_lab_does_not(site):
     assert hooked, "no kernel script carries the snapshot hooks"
 
 
-RESTORE_JS = """
+# The kernel's worker as far as the hook can tell, in Node: the built site's settings and runtime, and
+# its files fetched as a page fetches them from its server (Node's fetch reads no file: URLs).
+WORKER_PRELUDE = """
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-const [site, hook, plugin, checks, memory] = process.argv.slice(2);
-globalThis.self = globalThis;  // the kernel's worker, as far as the hook can tell
+const [site, hook, plugin, ...more] = process.argv.slice(2);
+globalThis.self = globalThis;
 globalThis.location = { href: pathToFileURL(site + "/extensions/worker.js").href };
-const fetchUrl = globalThis.fetch;  // Node's fetch reads no file: URLs; the page fetches from its server
+const fetchUrl = globalThis.fetch;
 globalThis.fetch = async (url) => {
   const u = new URL(url);
   if (u.protocol !== "file:") return fetchUrl(url);
   try { return new Response(readFileSync(u)); } catch { return new Response("", { status: 404 }); }
 };
-await import(pathToFileURL(hook).href);
 const settings = JSON.parse(readFileSync(site + "/jupyter-lite.json", "utf8"))["jupyter-config-data"]
   .litePluginSettings[plugin].loadPyodideOptions;
-if (memory) settings.triageSnapshot.memory = memory;
 const runtime = site + "/static/pyodide/";
 const { loadPyodide } = await import(pathToFileURL(runtime + "pyodide.mjs").href);
+"""
+RESTORE_JS = WORKER_PRELUDE + """
+const [checks, memory] = more;
+await import(pathToFileURL(hook).href);
+if (memory) settings.triageSnapshot.memory = memory;
 const rounds = [];
 let py;
 for (const round of [1, 2]) {  // two pages restoring the same memory
   py = await self.triageLoad(loadPyodide, { indexURL: runtime, ...settings });
   rounds.push(JSON.parse(py.runPython(readFileSync(checks, "utf8"))));
 }
-await py.runPythonAsync("import piplite.piplite\\nimport pyodide_kernel");  // what the worker runs next
+await py.runPythonAsync(KERNEL_FIRST);  // what the worker runs next
 const TARGETS = "import comm, json; json.dumps(sorted(comm.get_comm_manager().targets))";
 const targets = JSON.parse(py.runPython(TARGETS));
 py.runPython("import ipywidgets");  // what the notebook runs first
 const notebook = JSON.parse(py.runPython(TARGETS));
 console.log("RESULT " + JSON.stringify({ rounds, targets, notebook, loaded: Object.keys(py.loadedPackages) }));
-"""
+""".replace("KERNEL_FIRST", json.dumps(KERNEL_FIRST))
 CHECKS = """
 import importlib, importlib.metadata, json, os, random, sys, time
 lazy = "pygments.lexers.javascript"  # not imported by the snapshot: read from the files written after it
@@ -235,22 +241,8 @@ def test_without_a_usable_snapshot_python_starts_the_ordinary_way(site, tmp_path
     assert {"jupyter.widget", "jupyter.widget.control"} <= set(result["notebook"])
 
 
-PRESTART_NODE = """
-import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-const [site, hook, plugin, prefix, extra] = process.argv.slice(2);
-globalThis.self = globalThis;  // a worker that an app page started early, named as the page names it
-globalThis.location = { href: pathToFileURL(site + "/extensions/worker.js").href };
-const fetchUrl = globalThis.fetch;
-globalThis.fetch = async (url) => {
-  const u = new URL(url);
-  if (u.protocol !== "file:") return fetchUrl(url);
-  try { return new Response(readFileSync(u)); } catch { return new Response("", { status: 404 }); }
-};
-const settings = JSON.parse(readFileSync(site + "/jupyter-lite.json", "utf8"))["jupyter-config-data"]
-  .litePluginSettings[plugin].loadPyodideOptions;
-const runtime = site + "/static/pyodide/";
-const { loadPyodide } = await import(pathToFileURL(runtime + "pyodide.mjs").href);
+PRESTART_NODE = WORKER_PRELUDE + """
+const [prefix, extra] = more;  // a worker that an app page started early, named as the page names it
 const imported = [];
 globalThis.importScripts = (url) => { imported.push(url); globalThis.loadPyodide = loadPyodide; };
 globalThis.name = prefix + JSON.stringify({ pyodideUrl: runtime + "pyodide.js", options: settings });

@@ -56,13 +56,15 @@ SNAPSHOT_SKIP = ("ipykernel", "js", "micropip", "piplite", "pyodide_js", "pyodid
 # already imported: micropip's vendored `packaging` compiles regular expressions at import, about
 # 0.15 s of every app page's start in Node.
 SNAPSHOT_PARTS = {"micropip": "micropip._vendored"}
+# What the kernel's worker imports first (its package manager, then the kernel); an app page started
+# early imports them before the kernel asks (WORKER_JS).
+KERNEL_FIRST = "import piplite.piplite\nimport pyodide_kernel"
 # What the ordinary start of an app page imports, in the order the kernel's worker does it; the
 # modules this adds are the ones the snapshot imports beforehand (less SNAPSHOT_SKIP).
-DISCOVER = """
+DISCOVER = f"""
 import sys
 _before = set(sys.modules)
-import piplite.piplite
-import pyodide_kernel
+{KERNEL_FIRST}
 import triage.ui
 triage_modules = sorted(set(sys.modules) - _before)
 """
@@ -163,7 +165,7 @@ WORKER_JS = """
       const start = { indexURL: pyodideUrl.slice(0, pyodideUrl.lastIndexOf("/") + 1), ...options };
       early = { key: same(start), pyodide: self.triageLoad(self.loadPyodide, start).then(async (pyodide) => {
         // what the kernel imports first; an error here shows when the kernel imports them itself
-        await pyodide.runPythonAsync("import piplite.piplite\\nimport pyodide_kernel").catch(
+        await pyodide.runPythonAsync(KERNEL_FIRST).catch(
           (e) => console.warn("triage prestart: the kernel's modules will be imported later", e));
         return pyodide;
       }) };
@@ -173,7 +175,8 @@ WORKER_JS = """
     }
   }
 })();
-""".replace("UNPACK_JS", UNPACK_JS.replace("\n", "\n  ")).replace("PRESTART", PRESTART)
+""".replace("UNPACK_JS", UNPACK_JS.replace("\n", "\n  ")).replace("PRESTART", PRESTART).replace(
+    "KERNEL_FIRST", json.dumps(KERNEL_FIRST))
 # Where the worker starts Pyodide: ``this._pyodide = await loadPyodide({indexURL, stdout, stderr,
 # ...loadPyodideOptions})``, then it sets a fatal-error handler. The edit calls triageLoad with the
 # same options instead; the names are the minifier's, so they are matched, not assumed.
