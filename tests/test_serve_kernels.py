@@ -62,16 +62,26 @@ def wait_until(condition, deadline_s: float, what: str, poll: float = 0.5):
         time.sleep(poll)
 
 
+def _described(process: psutil.Process) -> str:
+    try:
+        return f"pid {process.pid}, {time.time() - process.create_time():.1f} s old, {process.status()}"
+    except psutil.Error:
+        return f"pid {process.pid}, gone"
+
+
 class KernelSampler:
     """Counts the server's kernel processes every 0.2 s (from the OS, not from the server's own view)."""
 
     def __init__(self, server) -> None:
         self.server, self.most, self._stop = server, 0, threading.Event()
+        self.at_most: list[str] = []  # the processes seen when the count was highest, for a failure's message
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.most = max(self.most, len(self.server.kernel_processes()))
+            seen = self.server.kernel_processes()
+            if len(seen) > self.most:
+                self.most, self.at_most = len(seen), [_described(p) for p in seen]
             time.sleep(0.2)
 
     def __enter__(self) -> KernelSampler:
@@ -322,7 +332,8 @@ def _burst(server) -> None:
                        "the pool refills once there is room")
         finally:
             tab.close()
-    assert sampler.most <= CEILING, f"{sampler.most} kernel processes at once; ceiling {CEILING}"
+    assert sampler.most <= CEILING, (f"{sampler.most} kernel processes at once; ceiling {CEILING}: "
+                                     f"{sampler.at_most}\n{server.log_text()[-3000:]}")
     log = server.log_text()
     assert log.count("its page never connected") >= len(unclaimed)
     assert failures(log) == [], log[-3000:]
