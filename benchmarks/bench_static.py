@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from bench_apps import CLICK_JS, tti_js
 from browser_support import ARGS
 from browser_support import student_chromium_path as chromium_path
-from static_site import OFFLINE_ARGS, built_site, serve
+from static_site import OFFLINE_ARGS, STATIC_HOST_CACHE, built_site, serve
 from voila_server import voila_server
 
 from triage.static_build import folder_size
@@ -57,7 +57,6 @@ def cpu_since(before: dict[int, float]) -> float:
 SELECTOR = ".triage-symptom input"  # the explorer's first checkbox: visible and enabled = interactive
 TIMEOUT = 180_000
 TARGETS = {"warm_tti_ratio_to_voila": 2.0, "cold_tti_s": 10.0, "click_ms": 100.0, "folder_mb": 150.0}
-STATIC_HOST_CACHE = "max-age=600"  # what GitHub Pages sends for every file
 # A student's first visit lasts minutes; the benchmark stays this long before leaving it. Meanwhile Chromium
 # finishes compiling the runtime's WebAssembly and keeps the code for the next visit. Leaving at the first
 # interactive moment, the second visit compiles it again (measured as its own row: about 2-3 s more).

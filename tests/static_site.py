@@ -20,6 +20,8 @@ from triage.static_build import DEFAULT_OUT, BuildReport, build
 
 # Chromium: every host but the loopback address is unresolvable, so nothing can leave even unseen.
 OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+# What GitHub Pages sends with every file: fresh for 10 minutes, then checked again.
+STATIC_HOST_CACHE = "max-age=600"
 
 
 class _Handler(SimpleHTTPRequestHandler):

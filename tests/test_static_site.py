@@ -15,10 +15,11 @@ import pytest
 import viewport_checks as vc
 from browser_support import ARGS, axe_source, chromium_path
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
-from static_site import OFFLINE_ARGS, built_site, serve
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from static_site import OFFLINE_ARGS, STATIC_HOST_CACHE, built_site, serve
 
 from triage.course import student_apps
-from triage.static_build import KERNEL_JS, ROOT
+from triage.static_build import KERNEL_JS, ROOT, STAMP
 
 pytestmark = pytest.mark.browser
 APPS = [a.stem for a in student_apps()]
@@ -43,14 +44,17 @@ def browser():
 
 
 class Recorder:
-    """Every request of a browser context (pages, workers, the service worker); others than 127.0.0.1 fail."""
+    """Every request of a browser context (pages, workers, the service worker); others than 127.0.0.1 fail.
+    ``block=False`` only records them (Playwright's routing turns the HTTP cache off; OFFLINE_ARGS still
+    make every other host unresolvable)."""
 
-    def __init__(self, context: BrowserContext) -> None:
+    def __init__(self, context: BrowserContext, block: bool = True) -> None:
         self.external: list[str] = []
         self.drive_lookups: set[str] = set()  # the kernel's file-system calls on the drive's top folder, by id
         self.files: list[str] = []  # the file name of every request, in order
         context.on("request", self._seen)
-        context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), self._block)
+        if block:
+            context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), self._block)
 
     def _seen(self, request) -> None:
         self.files.append(urlparse(request.url).path.rsplit("/", 1)[-1])
@@ -273,6 +277,73 @@ def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, 
     assert [f for f in first if f.endswith(".whl")] == []
     assert [f for f in again if f.endswith(".bin.gz")] == [] and "pyodide.asm.wasm" in again
     assert recorder.external == []
+
+
+# Chromium keeps no compiled code for a smaller script.
+CODE_CACHE_MIN_BYTES = 1024
+
+
+def compiled(page: Page, load) -> dict[str, bool]:
+    """Each script V8 compiled on ``page`` while ``load()`` ran: its URL, and whether its compiled code came
+    from the browser's code cache (from a Chromium trace)."""
+    cdp = page.context.new_cdp_session(page)
+    events: list[dict] = []
+    done: list[bool] = []
+    cdp.on("Tracing.dataCollected", lambda p: events.extend(p["value"]))
+    cdp.on("Tracing.tracingComplete", lambda p: done.append(True))
+    cdp.send("Tracing.start", {"categories": "devtools.timeline,v8", "transferMode": "ReportEvents"})
+    load()
+    cdp.send("Tracing.end")
+    while not done:
+        page.wait_for_timeout(100)
+    cdp.detach()
+    scripts: dict[str, bool] = {}
+    for e in events:
+        data = (e.get("args") or {}).get("data") or {}
+        if e.get("name") == "v8.compile" and data.get("url", "").startswith("http"):
+            scripts[urlparse(data["url"]).path] = data.get("consumedCacheSize", 0) > 0 and not data.get("cacheRejected")
+    return scripts
+
+
+def test_a_first_visit_leaves_its_compiled_scripts_to_the_next(browser, tmp_path):
+    """Chromium keeps a script's compiled code only once it has run it twice, so a second visit used to
+    compile voici's scripts again and write the cache while the app started. The app pages run those
+    scripts a second time when the first visit is ready (triage.static_codecache): the next visit
+    compiles them from the cache. A profile on disk, as a student's is (a private one keeps no code),
+    and a server that says how long files stay fresh, as static hosts do (a file checked again and
+    answered "not modified" loses its compiled code in Chromium)."""
+    out = built_site().out
+    with serve(out, cache_control=STATIC_HOST_CACHE) as site:
+        context = browser.browser_type.launch_persistent_context(
+            str(tmp_path), executable_path=chromium_path(), args=ARGS + OFFLINE_ARGS, headless=True,
+            viewport={"width": 1280, "height": 900})
+        recorder = Recorder(context, block=False)  # the HTTP cache on: the code cache lives in it
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(RENDER_TIMEOUT)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        first = compiled(page, lambda: open_app(page, site, "04_triage_explorer"))
+        key = "triage-code-cache /voici/render/04_triage_explorer.html"
+        try:  # the app ready, two seconds, then a quiet moment
+            page.wait_for_function("key => localStorage.getItem(key) !== null", arg=key, timeout=60_000)
+        except PlaywrightTimeoutError:
+            pass  # asserted below
+        warmed = page.evaluate("key => localStorage.getItem(key)", key)
+        page.wait_for_timeout(200)
+        frames_left = page.locator("iframe").count()
+        page.goto("about:blank")
+        second = compiled(page, lambda: open_app(page, site, "04_triage_explorer"))
+        context.close()
+    chunks = sorted(p for p in first if p.startswith("/voici/build/") and not p.endswith("/voici.js")
+                    and (out / p.lstrip("/")).stat().st_size >= CODE_CACHE_MIN_BYTES)
+    assert len(chunks) >= 50, sorted(first)
+    assert [p for p in chunks if first[p]] == []  # a new profile has no compiled code
+    build = json.loads((out / STAMP).read_text(encoding="utf-8"))["inputs"][:16]
+    assert warmed == build, "the first visit did not run its scripts again within a minute"
+    assert frames_left == 0  # the hidden frame is gone once its scripts ran
+    assert [p for p in chunks if not second.get(p)] == []
+    assert errors == [] and recorder.external == []
 
 
 def test_the_lab_runs_a_notebook_with_its_widgets(page, site, profile):

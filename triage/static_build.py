@@ -12,9 +12,10 @@ Steps (each cached under :func:`cache_root`, keyed on the pinned versions in ``r
 5. a Pyodide lock file over exactly those wheels and the app pages' memory snapshot (Python with the
    kernel's and the apps' modules imported, :mod:`triage.static_snapshot`);
 6. ``jupyter lite build`` into a fresh folder, the landing page, jedi left to the lab, the kernel's
-   worker hooked to restore the snapshot, the app pages made to start that worker as they load, the
-   service worker kept off the path of files it has nothing to add to, and a check that nothing in
-   the folder makes the browser leave the origin.
+   worker hooked to restore the snapshot, the app pages made to start that worker as they load and to
+   leave their compiled JavaScript to the next visit (:mod:`triage.static_codecache`), the service
+   worker kept off the path of files it has nothing to add to, and a check that nothing in the folder
+   makes the browser leave the origin.
 
 The output is rebuilt only when an input changed (notebooks, package, cases, template, pins, this
 module); ``--force`` rebuilds anyway. A rebuild always starts from an empty folder, since a stale
@@ -45,6 +46,7 @@ from email.parser import Parser
 from pathlib import Path
 
 from .errors import Problem, TriageError
+from .static_codecache import codecache_pages
 from .static_snapshot import edit_scripts, hook_main, hook_worker, make_snapshot, prestart_pages
 from .wheel_pyc import write_wheel
 
@@ -837,9 +839,11 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
         lab_only_kernel_packages(out)
         direct_service_worker(out)
         hook_worker(out / KERNEL_JS)
-        prestart_pages(out, sorted((out / "voici" / "render").glob("*.html")), hook_main(out / KERNEL_JS),
+        pages = sorted((out / "voici" / "render").glob("*.html"))
+        prestart_pages(out, pages, hook_main(out / KERNEL_JS),
                        json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))[
                            "jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN])
+        codecache_pages(pages, digest[:16])
         bad = external_requests(out)
         if bad:
             shutil.rmtree(out, ignore_errors=True)
