@@ -19,6 +19,7 @@ from ..vocabulary import vocabulary
 from .common import changes_list_html, esc, rules_html, verdict_html, waiting_html
 from .context import AppContext
 from .frame import app_frame
+from .widgets import W, classed
 
 NOTEBOOK = "04_triage_explorer.ipynb"
 RED_FLAG_SYMPTOMS = (
@@ -43,11 +44,8 @@ FIELD_WORDS = {
 }
 
 
-def _checkbox(label: str, css: str, value: str) -> w.Checkbox:
-    box = w.Checkbox(value=False, description=label, indent=False)
-    box.add_class(css)
-    box.add_class(f"{css}-{value}")
-    return box
+def _checkbox(label: str, css: str, value: str, *more: str) -> w.Checkbox:
+    return classed(w.Checkbox, css, f"{css}-{value}", *more, value=False, description=label, indent=False)
 
 
 def _heading(text: str) -> w.HTML:
@@ -55,16 +53,11 @@ def _heading(text: str) -> w.HTML:
 
 
 def _group(children: list[w.Widget], css: str = "triage-group-wrap") -> w.Box:
-    box = w.Box(children)
-    box.add_class(css)
-    return box
+    return classed(w.Box, css, children=children)
 
 
-def _field(control: w.Widget, css: str) -> w.Widget:
-    control.add_class("triage-field")
-    control.add_class("triage-input")
-    control.add_class(css)
-    return control
+def _field(kind: type[W], css: str, **kwargs: Any) -> W:
+    return classed(kind, "triage-field", "triage-input", css, **kwargs)
 
 
 class Explorer:
@@ -76,34 +69,27 @@ class Explorer:
         self.sites = {s: _checkbox(voc.site(s), "triage-site", s.value) for s in PainSite}
         self.symptoms = {s: _checkbox(voc.symptom(s), "triage-symptom", s.value) for s in Symptom}
         self.findings = {f: _checkbox(voc.finding(f), "triage-finding", f.value) for f in Finding}
-        self.age = _field(w.BoundedIntText(value=45, min=0, max=120, description="Age (years)"), "triage-age")
-        self.duration = _field(w.BoundedFloatText(value=2, min=0, max=520, step=1, description="Pain for (weeks)"),
-                               "triage-duration")
-        self.care = _field(w.BoundedFloatText(value=0, min=0, max=520, step=1,
-                                              description="Conservative care already tried (weeks)"), "triage-care")
-        self.trauma = _field(w.Dropdown(options=[(voc.trauma_name(t), t.value) for t in Trauma],
-                                        value=Trauma.NONE.value, description="Injury"), "triage-trauma")
-        self.prefers = _checkbox("Would rather avoid surgery", "triage-prefers", "yes")
-        self.prefers.add_class("triage-input")
+        self.age = _field(w.BoundedIntText, "triage-age", value=45, min=0, max=120, description="Age (years)")
+        self.duration = _field(w.BoundedFloatText, "triage-duration", value=2, min=0, max=520, step=1,
+                               description="Pain for (weeks)")
+        self.care = _field(w.BoundedFloatText, "triage-care", value=0, min=0, max=520, step=1,
+                           description="Conservative care already tried (weeks)")
+        self.trauma = _field(w.Dropdown, "triage-trauma", options=[(voc.trauma_name(t), t.value) for t in Trauma],
+                             value=Trauma.NONE.value, description="Injury")
+        self.prefers = _checkbox("Would rather avoid surgery", "triage-prefers", "yes", "triage-input")
         # plain-words problems, each right under the control that causes it
-        self.site_problem = w.HTML()
-        self.weeks_problem = w.HTML()
-        self.other_problem = w.HTML()
-        for slot in (self.site_problem, self.weeks_problem, self.other_problem):
-            slot.add_class("triage-problem-slot")
-        self.verdict = w.HTML()
-        for css in ("triage-verdict", "triage-result", "triage-live"):
-            self.verdict.add_class(css)
-        self.reasons = w.HTML()
-        self.reasons.add_class("triage-reasons")
-        self.changes = w.HTML()
-        self.changes.add_class("triage-changes")
+        self.site_problem = classed(w.HTML, "triage-problem-slot")
+        self.weeks_problem = classed(w.HTML, "triage-problem-slot")
+        self.other_problem = classed(w.HTML, "triage-problem-slot")
+        self.verdict = classed(w.HTML, "triage-verdict", "triage-result", "triage-live")
+        self.reasons = classed(w.HTML, "triage-reasons")
+        self.changes = classed(w.HTML, "triage-changes")
         self.assessment: Assessment | None = None
         self._loading = False
 
         red = [self.symptoms[s] for s in RED_FLAG_SYMPTOMS]
         other = [b for s, b in self.symptoms.items() if s not in RED_FLAG_SYMPTOMS]
-        inputs = w.VBox([
+        inputs = classed(w.VBox, "triage-explorer-inputs", children=[
             _heading("Where does it hurt?"), _group(list(self.sites.values())), self.site_problem,
             _heading("History"), self.age, self.duration, self.weeks_problem, self.care, self.trauma, self.prefers,
             _heading("Red-flag symptoms"), _group(red, "triage-group"),
@@ -111,13 +97,9 @@ class Explorer:
             _heading("Findings from an assessment"), _group(list(self.findings.values()), "triage-group"),
             self.other_problem,
         ])
-        inputs.add_class("triage-explorer-inputs")
-        details = w.VBox([self.reasons, self.changes])
-        details.add_class("triage-details")
-        results = w.VBox([self.verdict, details])
-        results.add_class("triage-explorer-results")
-        layout = w.Box([inputs, results])
-        layout.add_class("triage-explorer-layout")
+        details = classed(w.VBox, "triage-details", children=[self.reasons, self.changes])
+        results = classed(w.VBox, "triage-explorer-results", children=[self.verdict, details])
+        layout = classed(w.Box, "triage-explorer-layout", children=[inputs, results])
         self.frame = app_frame(context, notebook, layout, css_class="triage-explorer")
         self.widget = self.frame.widget
         self._live = self.frame.context.mode != "voila"  # under Voilà the template makes the verdict live

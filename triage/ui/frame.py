@@ -51,6 +51,7 @@ from ..model import DISCLAIMER
 from ..store.memory import MemoryStore
 from .common import esc
 from .context import AppContext, current_context
+from .widgets import classed
 
 STYLESHEET = Path(__file__).with_name("static") / "triage.css"
 NOTICE_LEAD = "Educational use only."
@@ -268,16 +269,12 @@ def page_for(context: AppContext, notebook: str, class_panel: bool = True) -> Pa
     with _lock:
         page = _pages.get(key)
         if page is None or page.context is not context:
-            header = w.HTML(header_html(context, notebook))
-            header.add_class("triage-header-widget")
-            slot = w.Box()
-            slot.add_class("triage-class-panel")
-            footer = w.HTML(footer_html(context, notebook))
-            footer.add_class("triage-footer")
+            header = classed(w.HTML, "triage-header-widget", value=header_html(context, notebook))
+            slot = classed(w.Box, "triage-class-panel")
+            footer = classed(w.HTML, "triage-footer", value=footer_html(context, notebook))
             style = None
             if context.mode != "voila":  # the Voilà template links the stylesheet itself
-                style = w.HTML(f"<style>{stylesheet()}</style>")
-                style.add_class("triage-style")
+                style = classed(w.HTML, "triage-style", value=f"<style>{stylesheet()}</style>")
             page = Page(context, notebook, header, slot, footer, style, class_panel)
             _pages[key] = page
             weakref.finalize(context, _forget, key)
@@ -323,10 +320,7 @@ class AppFrame:
         self.notebook = notebook
         self.page = page_for(context or page_context(), notebook, class_panel)
         self.body: tuple[w.Widget, ...] = tuple(body)
-        self.widget = w.VBox()
-        self.widget.add_class("triage-app")
-        if css_class:
-            self.widget.add_class(css_class)
+        self.widget = classed(w.VBox, "triage-app", *([css_class] if css_class else []))
         page = self.page
         page.frames.append(weakref.ref(self))
         cell = _cell_id()

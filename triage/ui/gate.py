@@ -18,6 +18,7 @@ import ipywidgets as w
 
 from .common import PRIMARY, esc
 from .context import AppContext
+from .widgets import classed
 
 MAX_TRIES = 10  # then the page must be reloaded (slows down guessing)
 
@@ -31,23 +32,16 @@ class InstructorGate:
         self._on_unlock = on_unlock
         self.unlocked = False
         self.tries = 0
-        self.message = w.HTML()
-        self.message.add_class("triage-gate-message")
-        self.key = w.Password(description="Instructor key", placeholder="as printed when the server started",
-                              layout=w.Layout(width="auto"))
-        self.key.add_class("triage-gate-key")
-        self.key.add_class("triage-field")
-        self.button = w.Button(description="Open the instructor view", tooltip="Check the instructor key",
-                               layout=w.Layout(width="auto"))
-        self.button.add_class(PRIMARY)
-        self.button.add_class("triage-gate-open")
+        self.message = classed(w.HTML, "triage-gate-message")
+        self.key = classed(w.Password, "triage-gate-key", "triage-field", description="Instructor key",
+                           placeholder="as printed when the server started", layout=w.Layout(width="auto"))
+        self.button = classed(w.Button, PRIMARY, "triage-gate-open", description="Open the instructor view",
+                              tooltip="Check the instructor key", layout=w.Layout(width="auto"))
         self.button.on_click(self.on_try)
-        self.feedback = w.HTML()
-        self.feedback.add_class("triage-gate-feedback")
+        self.feedback = classed(w.HTML, "triage-gate-feedback")
         self.form = w.VBox([self.key, self.button, self.feedback])
         self.form.layout.display = "none"
-        self.widget = w.VBox([self.message, self.form])
-        self.widget.add_class("triage-gate")
+        self.widget = classed(w.VBox, "triage-gate", children=[self.message, self.form])
         self._what = what
         self.message.value = "<p role='status'>Loading&hellip;</p>"
         context.on_ready(self._check)

@@ -23,6 +23,7 @@ from ..errors import PollClosedError, StoreError, TriageError
 from ..store import Poll, PollTally
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
+from .widgets import classed
 
 log = logging.getLogger(__name__)
 STUDENT_INTERVAL = 1.0  # seconds between checks for a new or closed poll in a student's kernel
@@ -174,18 +175,14 @@ class ClassPanel:
         self.choice: w.RadioButtons | None = None
         self.boxes: list[w.Checkbox] = []
         self.options_box = w.VBox()
-        self.send = w.Button(description="Send my answer", tooltip="Send your answer to the instructor",
-                             layout=w.Layout(width="auto"))
-        self.send.add_class(PRIMARY)
-        self.send.add_class("triage-poll-send")
+        self.send = classed(w.Button, PRIMARY, "triage-poll-send", description="Send my answer",
+                            tooltip="Send your answer to the instructor", layout=w.Layout(width="auto"))
         self.send.on_click(self.on_send)
-        self.status = w.HTML()
-        self.status.add_class("triage-poll-status")
-        self.body = w.VBox([self.heading, self.options_box, self.send])
-        self.body.add_class("triage-poll-body")
-        self.body.layout.display = "none"
-        self.widget = w.VBox([self.body, self.status])
-        self.widget.add_class("triage-poll-panel")  # the app frame's slot (class triage-class-panel) holds it
+        self.status = classed(w.HTML, "triage-poll-status")
+        self.body = classed(w.VBox, "triage-poll-body", children=[self.heading, self.options_box, self.send],
+                            layout=w.Layout(display="none"))
+        # the app frame's slot (class triage-class-panel) holds it
+        self.widget = classed(w.VBox, "triage-poll-panel", children=[self.body, self.status])
         self.ticker = Ticker(self.refresh, interval, alive=lambda: self.widget.comm is not None)
         self._live = live
         self.context.on_ready(self._start)
