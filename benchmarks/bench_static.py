@@ -90,12 +90,14 @@ def profile(pw, user_data: str, offline: bool):
 
 def static_runs(url: str, runs: int) -> dict:
     """Per run: a new on-disk profile, a cold visit (kept FIRST_VISIT_MS), a warm one and a third
-    (Chromium keeps compiled JavaScript from the second visit on, for the third); a second visit after a
+    (Chromium keeps compiled JavaScript from the second visit on, for the third), then one after the
+    browser restarted on that profile (a new renderer process, as a student coming back another day
+    gets); a second visit after a
     first one left at once, in another new profile; then the warm visit of the old method (a private
     context, second visit)."""
     app = f"{url}/voici/render/04_triage_explorer.html"
     cold, warm, third, clicks, fetched, cold_cpu, warm_cpu, private_warm = [], [], [], [], [], [], [], []
-    left_at_once = []
+    left_at_once, restarted = [], []
     with sync_playwright() as pw:
         for run in range(runs):
             with tempfile.TemporaryDirectory() as user_data:
@@ -122,6 +124,9 @@ def static_runs(url: str, runs: int) -> dict:
                 page.goto("about:blank")
                 third.append(visit(page, app)[0])
                 context.close()
+                context, page = profile(pw, user_data, offline=True)  # the student comes back another day
+                restarted.append(visit(page, app)[0])
+                context.close()
             with tempfile.TemporaryDirectory() as user_data:
                 context, page = profile(pw, user_data, offline=True)
                 visit(page, app)
@@ -139,13 +144,15 @@ def static_runs(url: str, runs: int) -> dict:
     return {"cold_tti_ms": summary(cold), "warm_tti_ms": summary(warm), "third_visit_tti_ms": summary(third),
             "click_ms": summary(clicks), "fetched_first_visit_mb": summary(fetched), "cold_cpu_s": summary(cold_cpu),
             "warm_cpu_s": summary(warm_cpu), "private_context_warm_tti_ms": summary(private_warm),
-            "warm_after_leaving_at_once_tti_ms": summary(left_at_once), "first_visit_kept_ms": FIRST_VISIT_MS}
+            "warm_after_leaving_at_once_tti_ms": summary(left_at_once), "first_visit_kept_ms": FIRST_VISIT_MS,
+            "after_restart_tti_ms": summary(restarted)}
 
 
 def voila_runs(runs: int) -> dict:
     """`make app`'s server (voila.json, preheated kernels): per run a new on-disk profile, a first visit,
-    a second (warm cache) and a third, each with a kernel from the pool; clicks."""
-    first, second, third, clicks, cpu = [], [], [], [], []
+    a second (warm cache) and a third, each with a kernel from the pool, then one after the browser restarted;
+    clicks."""
+    first, second, third, clicks, cpu, restarted = [], [], [], [], [], []
     with (tempfile.TemporaryDirectory() as tmp, voila_server(Path(tmp), args=production_pool_args()) as url,
           sync_playwright() as pw):
         app = f"{url}/voila/render/04_triage_explorer.ipynb"
@@ -165,8 +172,13 @@ def voila_runs(runs: int) -> dict:
                     page.goto("about:blank")  # the page's kernel is shut down as a closing tab does
                     time.sleep(3)  # the pool replaces the used kernel
                 context.close()
+                context, page = profile(pw, user_data, offline=False)  # the browser restarted
+                restarted.append(visit(page, app)[0])
+                page.goto("about:blank")
+                time.sleep(3)
+                context.close()
     return {"tti_ms": summary(first), "warm_tti_ms": summary(second), "third_visit_tti_ms": summary(third),
-            "click_ms": summary(clicks),
+            "click_ms": summary(clicks), "after_restart_tti_ms": summary(restarted),
             "cpu_s": summary(cpu)}
 
 
@@ -201,7 +213,10 @@ def main() -> None:
           f"visit static {static['third_visit_tti_ms']['median'] / 1000:.1f} s, Voila "
           f"{voila['third_visit_tti_ms']['median'] / 1000:.1f} s "
           f"(ratio warm/warm {data['warm_tti_ratio_to_voila']:.1f}, warm/first "
-          f"{data['warm_tti_ratio_to_voila_first_visit']:.1f}); click {static['click_ms']['median']:.0f} ms "
+          f"{data['warm_tti_ratio_to_voila_first_visit']:.1f}); after a browser restart static "
+          f"{static['after_restart_tti_ms']['median'] / 1000:.1f} s, Voila "
+          f"{voila['after_restart_tti_ms']['median'] / 1000:.1f} s; "
+          f"click {static['click_ms']['median']:.0f} ms "
           f"(Voila {voila['click_ms']['median']:.0f} ms); CPU per load cold {static['cold_cpu_s']['median']:.1f} s, "
           f"warm {static['warm_cpu_s']['median']:.1f} s, Voila {voila['cpu_s']['median']:.1f} s; "
           f"load average {load[0]:.1f} -> {os.getloadavg()[0]:.1f}")

@@ -126,6 +126,10 @@ def main() -> None:
                   *([f"| time to interactive, third visit | {s_['third_visit_tti_ms']['median'] / 1000:.1f} s | "
                      f"{v_['third_visit_tti_ms']['median'] / 1000:.1f} s | - |"]
                     if "third_visit_tti_ms" in s_ and "third_visit_tti_ms" in v_ else []),
+                  *([f"| after the browser restarted (a new process; another day's visit) | "
+                     f"{s_['after_restart_tti_ms']['median'] / 1000:.1f} s | "
+                     f"{v_['after_restart_tti_ms']['median'] / 1000:.1f} s | - |"]
+                    if "after_restart_tti_ms" in s_ and "after_restart_tti_ms" in v_ else []),
                   *([f"| warm, the first visit left at once (no time to keep compiled code) | "
                      f"{s_['warm_after_leaving_at_once_tti_ms']['median'] / 1000:.1f} s | - | - |"]
                     if "warm_after_leaving_at_once_tti_ms" in s_ else []),
