@@ -310,8 +310,7 @@ def test_a_first_visit_leaves_its_compiled_scripts_to_the_next(browser, tmp_path
     compile voici's scripts again and write the cache while the app started. The app pages run those
     scripts a second time when the first visit is ready (triage.static_codecache): the next visit
     compiles them from the cache. A profile on disk, as a student's is (a private one keeps no code),
-    and a server that says how long files stay fresh, as static hosts do (a file checked again and
-    answered "not modified" loses its compiled code in Chromium)."""
+    and a server that says how long files stay fresh, as static hosts do (and as the benchmark serves)."""
     out = built_site().out
     with serve(out, cache_control=STATIC_HOST_CACHE) as site:
         context = browser.browser_type.launch_persistent_context(
