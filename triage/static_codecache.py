@@ -16,12 +16,12 @@ happens. DEVELOPERS.md has the figures.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import Problem, TriageError
+from .static_snapshot import fill_script
 
 # Runs in an app page. SKIP: the page's own scripts (URLs relative to the page); BUILD: the build's id.
 WARM_JS = """<script>
@@ -81,10 +81,7 @@ def page_scripts(html: str) -> list[str]:
 
 def warm_script(skip: Iterable[str], build: str) -> str:
     """WARM_JS for a page whose own scripts are ``skip``, in build ``build``."""
-    values = {"SKIP": list(skip), "BUILD": build, "DELAY_MS": DELAY_MS}
-    text = json.dumps  # JSON is JavaScript; "</" is escaped so no value can end the script
-    return re.sub(r"\b(SKIP|BUILD|DELAY_MS)\b",
-                  lambda m: text(values[m[0]], separators=(",", ":")).replace("</", "<\\/"), WARM_JS)
+    return fill_script(WARM_JS, {"SKIP": list(skip), "BUILD": build, "DELAY_MS": DELAY_MS})
 
 
 def codecache_pages(pages: Iterable[Path], build: str) -> None:

@@ -406,14 +406,19 @@ def worker_url(site: Path, worker: Path) -> str:
     return f"{worker.relative_to(site).as_posix()}?v={worker.name.split('.')[1]}"
 
 
-def _script_json(value: object) -> str:
-    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
+def fill_script(template: str, values: dict[str, object]) -> str:
+    """``template`` (an inline ``<script>``) with each placeholder word of ``values`` replaced by its value as
+    JSON, which is JavaScript; ``</`` is escaped, so no value can end the script early."""
+    def literal(m: re.Match[str]) -> str:
+        return json.dumps(values[m[0]], separators=(",", ":")).replace("</", "<\\/")
+
+    return re.sub(r"\b(" + "|".join(map(re.escape, values)) + r")\b", literal, template)
 
 
 def prestart_script(worker_url: str, pyodide_url: str, options: dict) -> str:
     """PRESTART_JS for a page: URLs relative to the page, ``options`` the kernel's loadPyodideOptions."""
-    values = {"PYODIDE_URL": pyodide_url, "WORKER_URL": worker_url, "OPTIONS": options, "PREFIX": PRESTART}
-    return re.sub("|".join(values), lambda m: _script_json(values[m[0]]), PRESTART_JS)
+    return fill_script(PRESTART_JS, {"PYODIDE_URL": pyodide_url, "WORKER_URL": worker_url, "OPTIONS": options,
+                                     "PREFIX": PRESTART})
 
 
 def prestart_pages(site: Path, pages: Iterable[Path], worker: Path, settings: dict) -> None:
