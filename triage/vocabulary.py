@@ -77,7 +77,7 @@ class Vocabulary:
 
 def in_sentence(name: str) -> str:
     """``name`` written to sit inside a sentence ("Fever" -> "fever"; acronyms such as "EMG" stay)."""
-    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
 
 
 def load_vocabulary(path: Path = LABELS_FILE, kb: Knowledge | None = None) -> Vocabulary:

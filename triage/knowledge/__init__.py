@@ -53,6 +53,12 @@ class RedFlag:
     next_step: NextStep
     guide_section: str
     sources: tuple[str, ...]
+    detail: str = ""
+
+    @property
+    def explanation(self) -> str:
+        """What the flag may signal, and why, in full (``signals`` then ``detail``)."""
+        return f"{self.signals} {self.detail}".strip()
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,14 @@ class Knowledge:
 
     def section(self, section_id: str) -> GuideSection:
         return next(s for s in self.sections if s.id == section_id)
+
+    def flag_symptoms(self) -> tuple[Symptom, ...]:
+        """Symptoms that are a red flag on their own (a flag whose only condition is ``any_symptom``), in flag order."""
+        out: dict[Symptom, None] = {}
+        for flag in self.red_flags:
+            if set(flag.when) == {"any_symptom"}:
+                out.update((Symptom(v), None) for v in flag.when["any_symptom"])
+        return tuple(out)
 
 
 # -- predicate vocabulary: name -> (argument checker, plain-language description) ----------------
@@ -318,6 +332,7 @@ def load_knowledge(directory: Path = HERE) -> Knowledge:
                 next_step=rf.enum(item, w, "next_step", NextStep),
                 guide_section=check_section(rf, item, w),
                 sources=_strings(rf.get(item, w, "sources", list, [])),
+                detail=rf.get(item, w, "detail", str, ""),
             )
         )
     problems += rf.problems
@@ -338,7 +353,7 @@ def load_knowledge(directory: Path = HERE) -> Knowledge:
                 kind="red_flag",
                 when=when,
                 condition=describe(when, weeks),
-                reason=f"Red flag - {str(flag.label).lower()}: {flag.signals}",
+                reason=f"Red flag - {str(flag.label).lower()}: {flag.explanation}",
                 guide_section=flag.guide_section,
                 urgency=flag.urgency,
                 next_step=flag.next_step,
