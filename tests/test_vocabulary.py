@@ -31,6 +31,7 @@ def test_red_flag_rules_take_their_flags_label():
 
 def test_in_sentence_keeps_acronyms():
     assert in_sentence("Fever") == "fever" and in_sentence("EMG test") == "EMG test"
+    assert in_sentence("A weakened immune system") == "a weakened immune system"
 
 
 @pytest.mark.parametrize(("old", "new", "field"), [
