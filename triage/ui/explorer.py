@@ -88,7 +88,7 @@ class Explorer:
         other = [b for s, b in self.symptoms.items() if s not in flagged]
         inputs = classed(w.VBox, "triage-explorer-inputs", children=[
             _heading("Where does it hurt?"), _group(list(self.sites.values())), self.site_problem,
-            _heading("Age, timing and injury"), self.age, self.duration, self.weeks_problem, self.care, self.trauma,
+            _heading("Age and timing"), self.age, self.duration, self.weeks_problem, self.care, self.trauma,
             self.prefers,
             _heading("Red-flag symptoms"), _group(red, "triage-group"),
             _heading("Other symptoms"), _group(other, "triage-group"),
@@ -159,7 +159,7 @@ class Explorer:
             weeks = (f"conservative care ({self.care.value:g} weeks) cannot last longer than the pain "
                      f"({self.duration.value:g} weeks)")
             out["weeks"] = (f"{weeks[:1].upper()}{weeks[1:]}: lower one of them.",
-                            f"{weeks}; change the weeks under “Age, timing and injury”.")
+                            f"{weeks}; change the weeks under “Age and timing”.")
         return out
 
     def update(self) -> None:
