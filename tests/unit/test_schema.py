@@ -144,11 +144,10 @@ def _knowledge_validator(schema):
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
-def _paths(data, schema):
-    from triage.domain.knowledge import SCHEMAS
+def _paths(data, schema, folder=KNOWLEDGE / "schemas"):
     from triage.domain.schema import sibling_resolver
 
-    ours = {tuple(e.path) for e in iter_errors(data, schema, resolve=sibling_resolver(SCHEMAS, schema))}
+    ours = {tuple(e.path) for e in iter_errors(data, schema, resolve=sibling_resolver(folder, schema))}
     theirs = set()
     for e in _knowledge_validator(schema).iter_errors(data):
         if e.validator == "additionalProperties" and e.validator_value is False:
@@ -158,14 +157,29 @@ def _paths(data, schema):
     return ours, theirs
 
 
-@pytest.mark.parametrize("name", KNOWLEDGE_FILES)
-def test_each_knowledge_file_has_a_valid_schema_it_meets(name):
+CONTENT = ROOT / "triage" / "content"
+# every data file with a schema: (schema file, data file)
+SCHEMA_FILES = [(KNOWLEDGE / "schemas" / f"{n}.schema.json", KNOWLEDGE / f"{n}.yaml") for n in KNOWLEDGE_FILES] + [
+    (CONTENT / "schemas" / "scenarios.schema.json", CONTENT / "data" / "drill.yaml"),
+    (CONTENT / "schemas" / "scenarios.schema.json", KNOWLEDGE / "pathway_examples.yaml"),
+    (CONTENT / "schemas" / "glossary.schema.json", CONTENT / "data" / "glossary.yaml"),
+]
+
+
+@pytest.mark.parametrize(("schema_path", "data_path"), SCHEMA_FILES, ids=lambda p: p.name)
+def test_each_data_file_has_a_valid_schema_it_meets(schema_path, data_path):
     from triage.domain.schema import load_schema
 
-    schema = load_schema(KNOWLEDGE / "schemas" / f"{name}.schema.json")
+    schema = load_schema(schema_path)
     jsonschema.Draft202012Validator.check_schema(schema)
-    data = yaml.safe_load((KNOWLEDGE / f"{name}.yaml").read_text(encoding="utf-8"))
-    assert _paths(data, schema) == (set(), set())
+    data = yaml.safe_load(data_path.read_text(encoding="utf-8"))
+    assert _paths(data, schema, schema_path.parent) == (set(), set())
+
+
+def test_every_data_file_of_the_domain_and_content_has_a_schema():
+    described = {d for _, d in SCHEMA_FILES}
+    assert set(KNOWLEDGE.glob("*.yaml")) | set((CONTENT / "data").glob("*.yaml")) - {CONTENT / "data" / "course.yaml"} \
+        <= described
 
 
 @pytest.mark.parametrize(("name", "old", "new"), BREAKS)

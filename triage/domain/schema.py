@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import Problem
-from .sources import Document
+from ..errors import Problem, TriageError
+from .sources import Document, load_document
 
 SUPPORTED = {
     "$schema", "$id", "$defs", "$ref", "title", "description", "type", "enum", "required",
@@ -183,3 +183,10 @@ def document_problems(doc: Document, schema: dict[str, Any], resolve: Resolver |
             message = f"must be {_WORDS[err.expected]}, got {err.value!r}"
         problems.append(Problem(where, message, doc.path, doc.line_of(where)))
     return problems
+
+
+def read_checked(path: Path, schema_path: Path, error: type[TriageError]) -> tuple[Document, list[Problem]]:
+    """Parse a data file (``error`` if it cannot be read or parsed) and check it against a schema file."""
+    doc = load_document(path, error)
+    schema = load_schema(schema_path)
+    return doc, document_problems(doc, schema, sibling_resolver(schema_path.parent, schema))

@@ -20,8 +20,8 @@ from typing import Any
 
 from ...errors import KnowledgeError, Problem
 from ..model import Finding, History, NextStep, PainSite, Symptom, Trauma, Urgency
-from ..schema import document_problems, load_schema, sibling_resolver
-from ..sources import Document, load_document
+from ..schema import read_checked as read_against
+from ..sources import Document
 
 HERE = Path(__file__).resolve().parent
 SCHEMAS = HERE / "schemas"
@@ -173,9 +173,7 @@ def describe(when: Mapping[str, Any], care_trial_weeks: float) -> str:
 
 def read_checked(path: Path, schema_name: str) -> tuple[Document, list[Problem]]:
     """Parse a knowledge file and check it against ``schemas/<schema_name>.schema.json``."""
-    doc = load_document(path, KnowledgeError)
-    schema = load_schema(SCHEMAS / f"{schema_name}.schema.json")
-    return doc, document_problems(doc, schema, sibling_resolver(SCHEMAS, schema))
+    return read_against(path, SCHEMAS / f"{schema_name}.schema.json", KnowledgeError)
 
 
 class _Refs:
