@@ -94,13 +94,13 @@ def test_closing_the_tab_shuts_its_kernel_down(page, server):
 def test_keyboard_only_explorer(page, server):
     """Tab reaches the red-flag checkbox and Space ticks it; the result follows."""
     open_app(page, server, "04_triage_explorer.ipynb")
-    target = page.get_by_role("checkbox", name="Leg weakness that keeps getting worse")
+    target = page.get_by_role("checkbox", name="Severe or worsening leg weakness")
     for _ in range(80):
         page.keyboard.press("Tab")
         if target.evaluate("el => el === document.activeElement"):
             break
     else:
-        pytest.fail("Tab never reached the 'Leg weakness that keeps getting worse' checkbox")
+        pytest.fail("Tab never reached the 'Severe or worsening leg weakness' checkbox")
     page.keyboard.press("Space")
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: EMERGENCY")
 

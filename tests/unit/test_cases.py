@@ -41,6 +41,8 @@ GOOD = ROOT / "tests" / "data" / "good_cases" / "minimal-staged.yaml"
 # bad case file -> (field, message fragment) that must be among its problems
 EXPECTED = {
     "bad-yaml": ("", "not valid YAML"),
+    "story-names-the-answer": ("stages[0].text", "names 'physiotherapist' before questions[0] ('where') asks where"),
+    "beyond-guide-without-source": ("questions[0]", "rests on RF-fracture_risk, which goes beyond the reference guide"),
     "missing-title": ("title", "is required"),
     "unknown-symptom": ("stages[0].presentation.symptoms[0]", "unknown id 'backache'"),
     "wrong-type-duration": ("stages[0].presentation.duration_weeks", "must be a number"),
