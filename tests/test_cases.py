@@ -328,7 +328,7 @@ def test_cases_this_suite_and_its_tests_rely_on_keep_their_ids_and_shape(cases):
     assert kwame.expected_next_step is NextStep.ORTHOPEDIC_SURGEON
     priya = by_id["runner-hip-flexor-back"]
     assert priya.title == "Priya: the runner who sits all day"
-    assert [s.title for s in priya.stages] == ["The story", "Primary care assessment"]
+    assert [s.title for s in priya.stages] == ["The story", "Primary care assessment", "Six weeks on"]
     assert "golfer-stiff-spine" in by_id and "teacher-new-incontinence" in by_id
 
 
