@@ -13,7 +13,7 @@ def test_shipped_scenarios_load():
 
 def test_bad_scenario_file_names_file_line_and_field(tmp_path):
     f = tmp_path / "drill.yaml"
-    f.write_text("- id: a\n  text: t\n  presentation: {pain_sites: [knee], duration_weeks: 1}\n")
+    f.write_text("- id: a\n  text: t\n  presentation: {pain_sites: [ankle], duration_weeks: 1}\n")
     with pytest.raises(KnowledgeError) as exc:
         load_scenarios(f)
     assert exc.value.field == "[0].presentation.pain_sites[0]"

@@ -13,8 +13,9 @@ to unknown knowledge-base entries, duplicate ids.
 
 Facts are named in one small vocabulary: ``age``, ``duration_weeks``, ``conservative_care_weeks``,
 ``trauma``, ``prefers_non_surgical`` for single values and ``pain_site:<id>``, ``symptom:<id>``,
-``finding:<id>`` for list members. A stage reveals the facts its presentation or changes mention,
-plus those it lists under ``reveals`` (asked about, often absent, presentation unchanged).
+``finding:<id>``, ``history:<id>`` for list members. A stage reveals the facts its presentation or
+changes mention, plus those it lists under ``reveals`` (asked about, often absent, presentation
+unchanged).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 from .engine import assess
 from .errors import CaseError, PresentationError, Problem
 from .knowledge import knowledge
-from .model import PRESENTATION_FIELDS, Finding, NextStep, PainSite, Presentation, Symptom, Urgency
+from .model import PRESENTATION_FIELDS, Finding, History, NextStep, PainSite, Presentation, Symptom, Urgency
 from .schema import check_schema, iter_errors
 from .sources import Document, load_document
 
@@ -47,7 +48,7 @@ PLACEHOLDER = "TODO"
 
 # list fields of a presentation and the prefix of their member facts
 _MEMBER_KINDS = {"pain_sites": ("pain_site", PainSite), "symptoms": ("symptom", Symptom),
-                 "findings": ("finding", Finding)}
+                 "findings": ("finding", Finding), "history": ("history", History)}
 _SCALARS = tuple(f for f in PRESENTATION_FIELDS if f not in _MEMBER_KINDS)
 # fields of the old single-presentation format and where the staged format keeps them
 _MOVED = {
@@ -218,7 +219,7 @@ def _schema_problems(doc: Document, schema: dict[str, Any], what: str) -> list[P
                 form = "kind:id with kind provider, red_flag or rule (e.g. provider:physiatrist)"
             elif ".needs[" in where or ".reveals[" in where:
                 form = ("a fact id: age, duration_weeks, conservative_care_weeks, trauma, prefers_non_surgical, "
-                        "or pain_site:<id>, symptom:<id>, finding:<id>")
+                        "or pain_site:<id>, symptom:<id>, finding:<id>, history:<id>")
             else:
                 form = "letters, digits, - and _ only"
             message = f"{err.value!r} has the wrong form; use {form}"

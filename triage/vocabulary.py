@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import KnowledgeError, Problem
 from .knowledge import HERE, Knowledge, knowledge
-from .model import Finding, PainSite, Symptom, Trauma, Urgency
+from .model import Finding, History, PainSite, Symptom, Trauma, Urgency
 from .sources import load_document
 
 LABELS_FILE = HERE / "labels.yaml"
@@ -25,6 +25,7 @@ EFFECTS = ("decides", "agrees", "adds", "overridden", "note")
 _ENUMS: dict[str, tuple[type[StrEnum], bool]] = {
     "symptoms": (Symptom, True),
     "findings": (Finding, True),
+    "history": (History, True),
     "trauma": (Trauma, True),
     "urgency": (Urgency, False),
 }
@@ -42,6 +43,7 @@ class Vocabulary:
 
     symptoms: Mapping[str, Label]
     findings: Mapping[str, Label]
+    history: Mapping[str, Label]
     trauma: Mapping[str, Label]
     urgency: Mapping[str, Label]
     rules: Mapping[str, str]
@@ -53,6 +55,9 @@ class Vocabulary:
 
     def finding(self, fid: str) -> str:
         return self.findings[str(fid)].name
+
+    def history_item(self, hid: str) -> str:
+        return self.history[str(hid)].name
 
     def trauma_name(self, tid: str) -> str:
         return self.trauma[str(tid)].name
@@ -128,8 +133,8 @@ def load_vocabulary(path: Path = LABELS_FILE, kb: Knowledge | None = None) -> Vo
             fail(f"effects.{key}", f"unknown effect; valid: {', '.join(EFFECTS)}")
     if problems:
         raise KnowledgeError(problems)
-    return Vocabulary(labels["symptoms"], labels["findings"], labels["trauma"], labels["urgency"], rules, effects,
-                      _site_labels())
+    return Vocabulary(labels["symptoms"], labels["findings"], labels["history"], labels["trauma"], labels["urgency"],
+                      rules, effects, _site_labels())
 
 
 def _site_labels() -> dict[str, str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KnowledgeError, Problem
-from ..model import Finding, NextStep, PainSite, Symptom, Trauma, Urgency
+from ..model import Finding, History, NextStep, PainSite, Symptom, Trauma, Urgency
 from ..sources import Document, load_document
 
 HERE = Path(__file__).resolve().parent
@@ -38,13 +38,16 @@ class Provider:
     treatments: tuple[str, ...]
     reached_when: str
     guide_section: str
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class RedFlag:
+    """A warning sign: the condition (data, in the rules' predicate language) that raises the urgency."""
+
     id: str
     label: str
-    trigger: Mapping[str, str]
+    when: Mapping[str, Any]
     signals: str
     urgency: Urgency
     next_step: NextStep
@@ -127,6 +130,41 @@ def _groups(value: Any) -> str | None:
     return None
 
 
+def _conditions(value: Any) -> str | None:
+    if not isinstance(value, list) or len(value) < 2:
+        return "must be a list of at least two conditions"
+    for i, cond in enumerate(value):
+        if not isinstance(cond, Mapping) or not cond:
+            return f"[{i}] must be a non-empty mapping of conditions"
+        for name, arg in cond.items():
+            if name not in PREDICATES:
+                return f"[{i}].{name}: unknown condition; valid: {', '.join(PREDICATES)}"
+            if (msg := PREDICATES[name][0](arg)) is not None:
+                return f"[{i}].{name}: {msg}"
+    return None
+
+
+def _counted(value: Any) -> str | None:
+    if not isinstance(value, Mapping) or set(value) != {"count", "of"}:
+        return "must be a mapping with count and of"
+    count = value["count"]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        return "count must be a whole number of at least 1"
+    if (msg := _conditions(value["of"])) is not None:
+        return f"of: {msg}"
+    if count > len(value["of"]):
+        return f"count {count} is more than the {len(value['of'])} conditions listed"
+    return None
+
+
+def _at_least(value: Any, weeks: float) -> str:
+    return f"at least {value['count']} of: " + ", ".join(f"({describe(c, weeks)})" for c in value["of"])
+
+
+def _either(value: Any, weeks: float) -> str:
+    return "either " + ", or ".join(f"({describe(cond, weeks)})" for cond in value)
+
+
 PREDICATES: dict[str, tuple[Callable[[Any], str | None], Callable[[Any, float], str]]] = {
     "care_trial_complete": (
         _bool,
@@ -135,16 +173,37 @@ PREDICATES: dict[str, tuple[Callable[[Any], str | None], Callable[[Any, float], 
     "any_finding": (_ids(Finding), lambda v, t: "finding: any of " + ", ".join(v)),
     "no_finding": (_ids(Finding), lambda v, t: "no finding among " + ", ".join(v)),
     "any_symptom": (_ids(Symptom), lambda v, t: "symptom: any of " + ", ".join(v)),
+    "any_history": (_ids(History), lambda v, t: "history: any of " + ", ".join(v)),
     "prefers_non_surgical": (_bool, lambda v, t: "prefers to avoid surgery" if v else "open to surgery"),
     "trauma": (_trauma, lambda v, t: f"trauma: {v}"),
     "min_age": (_age, lambda v, t: f"age {v}+"),
+    "max_age": (_age, lambda v, t: f"age {v} or under"),
+    "any_site": (_ids(PainSite), lambda v, t: "pain in any of " + ", ".join(v)),
     "sites_span": (_groups, lambda v, t: "pain in " + " and in ".join("/".join(g) for g in v)),
+    "any_of": (_conditions, _either),
+    "at_least": (_counted, _at_least),
 }
+"""Condition kinds: name -> (argument check, plain-language text). A rule's or flag's ``when`` holds when all
+of its conditions hold; ``any_of`` holds when one of its listed conditions (each a ``when`` of its own) holds,
+``at_least`` when ``count`` of them do."""
 
 
 def describe(when: Mapping[str, Any], care_trial_weeks: float) -> str:
     """Plain-language text of a rule's condition."""
     return "; ".join(PREDICATES[name][1](value, care_trial_weeks) for name, value in when.items())
+
+
+def check_when(when: Any) -> list[tuple[str, str]]:
+    """Problems with a ``when`` mapping, as (field below ``when``, message)."""
+    if not isinstance(when, Mapping) or not when:
+        return [("", "must be a non-empty mapping of conditions")]
+    out = []
+    for name, value in when.items():
+        if name not in PREDICATES:
+            out.append((str(name), f"unknown condition; valid: {', '.join(PREDICATES)}"))
+        elif (msg := PREDICATES[name][0](value)) is not None:
+            out.append((str(name), msg))
+    return out
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -234,6 +293,7 @@ def load_knowledge(directory: Path = HERE) -> Knowledge:
                 treatments=_strings(prov.get(item, w, "treatments", list)),
                 reached_when=prov.get(item, w, "reached_when"),
                 guide_section=check_section(prov, item, w),
+                sources=_strings(prov.get(item, w, "sources", list, [])),
             )
         )
     missing = set(NextStep) - {p.id for p in providers}
@@ -245,16 +305,14 @@ def load_knowledge(directory: Path = HERE) -> Knowledge:
     red_flags = []
     for i, item in enumerate(rf.items()):
         w = f"[{i}]"
-        trigger = rf.get(item, w, "trigger", dict) or {}
-        if len(trigger) != 1 or not (
-            trigger.get("symptom") in Symptom._value2member_map_ or trigger.get("trauma") == Trauma.HIGH_IMPACT
-        ):
-            rf.fail(f"{w}.trigger", "must be {symptom: <symptom id>} or {trauma: high_impact}")
+        when = rf.get(item, w, "when", dict) or {}
+        for field, msg in check_when(when):
+            rf.fail(f"{w}.when.{field}".rstrip("."), msg)
         red_flags.append(
             RedFlag(
                 id=rf.get(item, w, "id"),
                 label=rf.get(item, w, "label"),
-                trigger=trigger,
+                when=when,
                 signals=rf.get(item, w, "signals"),
                 urgency=rf.enum(item, w, "urgency", Urgency),
                 next_step=rf.enum(item, w, "next_step", NextStep),
@@ -273,15 +331,14 @@ def load_knowledge(directory: Path = HERE) -> Knowledge:
         weeks = 1
     rules: list[Rule] = []
     for flag in red_flags:
-        kind, value = next(iter(flag.trigger.items()), ("symptom", ""))
-        when = {"any_symptom": [value]} if kind == "symptom" else {"trauma": value}
+        when = flag.when if not check_when(flag.when) else {}
         rules.append(
             Rule(
                 id=f"RF-{flag.id}",
                 kind="red_flag",
                 when=when,
                 condition=describe(when, weeks),
-                reason=f"Red flag - {flag.label.lower()}: {flag.signals}",
+                reason=f"Red flag - {str(flag.label).lower()}: {flag.signals}",
                 guide_section=flag.guide_section,
                 urgency=flag.urgency,
                 next_step=flag.next_step,
@@ -299,11 +356,8 @@ def load_knowledge(directory: Path = HERE) -> Knowledge:
             ru.fail(f"{w}.id", f"duplicate rule id {rule_id!r}")
         seen.add(rule_id)
         when = ru.get(item, w, "when", dict) or {}
-        for name, value in when.items():
-            if name not in PREDICATES:
-                ru.fail(f"{w}.when.{name}", f"unknown predicate; valid: {', '.join(PREDICATES)}")
-            elif (msg := PREDICATES[name][0](value)) is not None:
-                ru.fail(f"{w}.when.{name}", msg)
+        for field, msg in check_when(when):
+            ru.fail(f"{w}.when.{field}".rstrip("."), msg)
         has_note = isinstance(item, Mapping) and "note" in item
         then = {} if has_note else (ru.get(item, w, "then", dict) or {})
         step = ru.enum(then, f"{w}.then", "next_step", NextStep) if not has_note else None

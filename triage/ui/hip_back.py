@@ -72,6 +72,10 @@ REGIONS: dict[PainSite, tuple[str, tuple[tuple[int, int, int, int], ...]]] = {
         + _mirror('<rect x="-36" y="316" width="22" height="80" rx="10"/>', BACK),
         ((FRONT - 82, 356, FRONT - 40, 356), (BACK + 82, 356, BACK + 40, 356)),
     ),
+    PainSite.KNEE: (
+        _mirror('<ellipse cx="-25" cy="307" rx="15" ry="11"/>', FRONT),
+        ((FRONT - 82, 307, FRONT - 44, 307), (FRONT + 82, 307, FRONT + 44, 307)),
+    ),
 }
 INK, SKIN, OUTLINE, MARK = "#1a1a1a", "#f3ece6", "#5a5a5a", "#9b1c1c"
 
