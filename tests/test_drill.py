@@ -18,3 +18,12 @@ def test_bad_scenario_file_names_file_line_and_field(tmp_path):
         load_scenarios(f)
     assert exc.value.field == "[0].presentation.pain_sites[0]"
     assert exc.value.line == 3
+
+
+def test_every_red_flag_is_drilled_and_some_scenarios_look_alarming_but_are_routine():
+    from triage.knowledge import knowledge
+
+    drilled = {f for s in scenarios() for f in s.assessment.red_flags}
+    assert drilled >= {f.id for f in knowledge().red_flags}
+    routine = {s.id for s in scenarios() if s.answer.value == "routine"}
+    assert {"d-slip", "d-pins-needles", "d-sciatica"} <= routine  # a minor fall at 40; one-sided sciatica

@@ -277,3 +277,14 @@ def test_cli_rejects_an_unknown_paper_size(capsys):
 def test_output_folder_is_git_ignored():
     ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8").split()
     assert "handouts/" in ignored or "/handouts/" in ignored
+
+
+def test_history_is_listed_with_the_presentation_and_its_changes():
+    from triage.handouts.content import describe_presentation
+    from triage.model import Presentation
+
+    before = Presentation(pain_sites=["lower_back"], duration_weeks=2, age=60)
+    after = Presentation(pain_sites=["lower_back"], duration_weeks=2, age=60, history=["cancer", "osteoporosis"])
+    assert "History: cancer, osteoporosis" in describe_presentation(after)
+    assert not any(line.startswith("History") for line in describe_presentation(before))
+    assert presentation_diff(before, after) == ("history: + cancer", "history: + osteoporosis")

@@ -106,7 +106,20 @@ def kb_copy(tmp_path):
          "[11].when.any_symptom"),
         ("red_flags.yaml", "when: {any_history: [cancer]}", "when: {any_history: [cancers]}",
          "[14].when.any_history"),
-        ("red_flags.yaml", "      - {min_age: 65}", "      - {min_age: old}", "[13].when.any_of"),
+        ("red_flags.yaml", "      - {min_age: 65}", "      - {min_age: old}", "[13].when.any_of[0].min_age"),
+        ("red_flags.yaml", "  urgency: emergency\n", "", "[0].urgency"),
+        ("red_flags.yaml", "when: {any_symptom: [fever]}", "when: {}", "[10].when"),
+        ("red_flags.yaml", "- id: chills\n", "- id: fever\n", "[11].id"),
+        ("red_flags.yaml", "      - {any_history: [osteoporosis, long_term_steroids]}",
+         "      - {any_history: [osteoporosis, steroids]}", "[13].when.any_of[1].any_history"),
+        ("rules.yaml", "        count: 2", "        count: two", "rules[11].when.at_least.count"),
+        ("rules.yaml", "    note: >-\n      Pain that shoots",
+         "    then: {next_step: physiatrist}\n    note: >-\n      Pain that shoots", "rules[7]"),
+        ("rules.yaml", "    precedence: 40", "    precedence: high", "rules[3].precedence"),
+        ("rules.yaml", "thresholds:", "threshold:", "threshold"),
+        ("pain_sites.yaml", "- id: knee", "- id: ankle", "[6].id"),
+        ("pain_sites.yaml", "  label: Knee\n", "", "[6].label"),
+        ("guide_sections.yaml", "- id: rehabilitation", "- id: overview", "[3].id"),
         ("rules.yaml", "when: {max_age: 15}", "when: {max_age: 15, min_height: 2}", "rules[10].when.min_height"),
     ],
 )
@@ -117,9 +130,19 @@ def test_broken_knowledge_is_reported_with_file_line_and_field(kb_copy, file, ol
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(KnowledgeError) as exc:
         load_knowledge(kb_copy)
-    problem = next(p for p in exc.value.problems if p.field == field)
+    problem = next((p for p in exc.value.problems if p.field == field), None)
+    assert problem is not None, exc.value.problems
     assert problem.file == str(path)
     assert problem.line is not None and problem.line > 1
+    assert f"{path}:{problem.line}: {field}: " in str(exc.value)
+
+
+def test_missing_pain_site_is_reported(kb_copy):
+    path = kb_copy / "pain_sites.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("- id: knee")])
+    with pytest.raises(KnowledgeError, match=r"no entry for pain sites \['knee'\]"):
+        load_knowledge(kb_copy)
 
 
 def test_missing_provider_is_reported(kb_copy):

@@ -7,16 +7,12 @@ by arrows, and every other site stays plain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import ipywidgets as w
 
-from ..errors import KnowledgeError, Problem
-from ..knowledge import HERE
+from ..knowledge import PainSiteInfo, knowledge
 from ..model import PainSite
-from ..sources import load_document
 from .common import esc, guide_ref_html
 from .context import AppContext
 from .frame import app_frame
@@ -80,27 +76,9 @@ REGIONS: dict[PainSite, tuple[str, tuple[tuple[int, int, int, int], ...]]] = {
 INK, SKIN, OUTLINE, MARK = "#1a1a1a", "#f3ece6", "#5a5a5a", "#9b1c1c"
 
 
-@dataclass(frozen=True)
-class SiteInfo:
-    id: PainSite
-    label: str
-    structures: tuple[str, ...]
-    guide_section: str
-
-
-@cache
-def site_info() -> dict[PainSite, SiteInfo]:
-    """Pain site -> structures that may cause pain there (knowledge/pain_sites.yaml)."""
-    path = HERE / "pain_sites.yaml"
-    doc = load_document(path, KnowledgeError)
-    out = {}
-    for i, item in enumerate(doc.data or []):
-        try:
-            out[PainSite(item["id"])] = SiteInfo(PainSite(item["id"]), item["label"], tuple(item["structures"]),
-                                                 item["guide_section"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise KnowledgeError(Problem(f"[{i}]", f"bad entry ({exc})", str(path), doc.line_of(f"[{i}]"))) from None
-    return out
+def site_info() -> dict[PainSite, PainSiteInfo]:
+    """Pain site -> structures that may cause pain there (``knowledge/pain_sites.yaml``)."""
+    return {s.id: s for s in knowledge().pain_sites}
 
 
 def body_svg(selected: PainSite) -> str:
