@@ -1,0 +1,377 @@
+"""The engine: every rule and documented edge case, with expectations written from the guide."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from triage.domain.engine import Engine, assess
+from triage.domain.knowledge import load_knowledge
+from triage.domain.model import Finding, History, NextStep, PainSite, Presentation, Symptom, Trauma, Urgency
+
+E, U, R = Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE
+
+
+def p(**kw) -> Presentation:
+    kw.setdefault("pain_sites", ["lower_back"])
+    kw.setdefault("duration_weeks", max(kw.get("conservative_care_weeks", 0), 2))
+    return Presentation(**kw)
+
+
+def persisting(**kw) -> Presentation:
+    """Pain that has outlasted a fair conservative-care trial (6 weeks, see rules.yaml)."""
+    return p(duration_weeks=10, conservative_care_weeks=8, **kw)
+
+
+# -- red flags -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("symptom", "urgency", "step"),
+    [
+        ("new_bowel_or_bladder_incontinence", E, NextStep.EMERGENCY_DEPARTMENT),
+        ("saddle_numbness_progressive", E, NextStep.EMERGENCY_DEPARTMENT),
+        ("leg_weakness_progressive", E, NextStep.EMERGENCY_DEPARTMENT),
+        ("fever", U, NextStep.URGENT_CARE),
+        ("chills", U, NextStep.URGENT_CARE),
+        ("unexplained_weight_loss", U, NextStep.URGENT_CARE),
+        ("difficulty_passing_urine", E, NextStep.EMERGENCY_DEPARTMENT),
+        ("saddle_numbness", E, NextStep.EMERGENCY_DEPARTMENT),
+        ("bilateral_sciatica", E, NextStep.EMERGENCY_DEPARTMENT),
+    ],
+)
+def test_each_red_flag_symptom_escalates(symptom, urgency, step):
+    a = assess(p(symptoms=[symptom]))
+    assert (a.urgency, a.next_step) == (urgency, step)
+    assert a.red_flags == (symptom,)
+    assert a.trace[0].rule_id == f"RF-{symptom}"
+    assert a.trace[0].effect == "decides"
+    assert a.trace[0].guide_section == "red-flags"
+
+
+def test_high_impact_trauma_is_an_emergency_even_without_symptoms():
+    a = assess(p(trauma="high_impact"))
+    assert (a.urgency, a.next_step, a.red_flags) == (E, NextStep.EMERGENCY_DEPARTMENT, ("high_impact_trauma",))
+
+
+def test_minor_trauma_is_not_a_red_flag():
+    a = assess(p(trauma="minor"))
+    assert (a.urgency, a.next_step, a.red_flags) == (R, NextStep.PRIMARY_CARE, ())
+
+
+def test_ordinary_presentations_are_not_over_triaged():
+    fall = assess(p(age=40, pain_sites=["hip"], trauma="minor", symptoms=["pain_worse_with_movement"]))
+    assert (fall.urgency, fall.next_step, fall.red_flags) == (R, NextStep.PRIMARY_CARE, ())
+    sciatica = assess(p(age=40, pain_sites=["lower_back", "leg"],
+                        symptoms=["radiating_leg_pain", "leg_numbness_or_tingling"]))
+    assert (sciatica.urgency, sciatica.next_step, sciatica.red_flags) == (R, NextStep.PRIMARY_CARE, ())
+    persisting_sciatica = assess(persisting(age=40, symptoms=["radiating_leg_pain"], findings=["nerve_compression"]))
+    assert (persisting_sciatica.urgency, persisting_sciatica.next_step) == (R, NextStep.PHYSIATRIST)
+    # a risk factor with nothing that it changes the meaning of stays routine
+    for history in (["osteoporosis"], ["long_term_steroids"], ["immunosuppression"], ["iv_drug_use"]):
+        assert assess(p(age=40, history=history)).urgency is R, history
+
+
+# -- red flags beyond the guide (cited in red_flags.yaml) ------------------------------------
+
+@pytest.mark.parametrize(
+    ("kw", "flag"),
+    [
+        ({"age": 65, "trauma": "minor"}, "fracture_risk"),
+        ({"age": 90, "trauma": "minor"}, "fracture_risk"),
+        ({"age": 40, "trauma": "minor", "history": ["osteoporosis"]}, "fracture_risk"),
+        ({"age": 30, "trauma": "minor", "history": ["long_term_steroids"]}, "fracture_risk"),
+        ({"trauma": "minor", "history": ["osteoporosis"]}, "fracture_risk"),
+        ({"age": 50, "history": ["cancer"]}, "cancer_history"),
+    ],
+)
+def test_urgent_flags_beyond_the_guide(kw, flag):
+    a = assess(p(**kw))
+    assert (a.urgency, a.next_step) == (U, NextStep.URGENT_CARE)
+    assert a.red_flags == (flag,)
+    assert a.also_consider == (NextStep.EMERGENCY_DEPARTMENT,)
+
+
+def test_fracture_risk_needs_the_minor_injury_and_a_fragile_bone():
+    assert assess(p(age=64, trauma="minor")).urgency is R
+    assert assess(p(trauma="minor")).urgency is R  # age not given: not assumed old
+    assert assess(p(age=80)).urgency is R
+    assert assess(p(age=80, history=["osteoporosis"])).urgency is R
+
+
+def test_fracture_risk_says_that_walking_does_not_rule_out_a_hip_fracture():
+    a = assess(p(age=78, pain_sites=["hip"], trauma="minor"))
+    assert "walk does not rule out a hip fracture" in a.trace[0].reason
+    assert any("CG124" in s for s in a.trace[0].sources)
+
+
+@pytest.mark.parametrize(
+    ("kw", "flags"),
+    [
+        ({"history": ["cancer"], "symptoms": ["radiating_leg_pain"]}, ("cancer_with_nerve_symptoms", "cancer_history")),
+        ({"history": ["cancer"], "symptoms": ["leg_numbness_or_tingling"]},
+         ("cancer_with_nerve_symptoms", "cancer_history")),
+        ({"history": ["cancer"], "symptoms": ["leg_weakness_progressive"]},
+         ("leg_weakness_progressive", "cancer_history")),
+        ({"history": ["immunosuppression"], "symptoms": ["fever"]}, ("infection_risk_with_fever", "fever")),
+        ({"history": ["iv_drug_use"], "symptoms": ["chills"]}, ("infection_risk_with_fever", "chills")),
+        ({"age": 7, "pain_sites": ["hip"], "symptoms": ["fever"]}, ("child_hip_fever", "fever")),
+        ({"age": 15, "pain_sites": ["knee"], "symptoms": ["fever"]}, ("child_hip_fever", "fever")),
+    ],
+)
+def test_emergency_flags_beyond_the_guide(kw, flags):
+    a = assess(p(**kw))
+    assert (a.urgency, a.next_step) == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert a.red_flags == flags
+    assert a.trace[0].effect == "decides" and a.trace[0].rule_id == f"RF-{flags[0]}"
+
+
+def test_fever_alone_stays_as_the_guide_has_it():
+    for kw in ({"age": 40}, {"age": 16, "pain_sites": ["hip"]}, {"age": 7, "pain_sites": ["lower_back"]},
+               {"age": 40, "history": ["osteoporosis", "long_term_steroids"]}):
+        a = assess(p(symptoms=["fever"], **kw))
+        assert (a.urgency, a.next_step, a.red_flags) == (U, NextStep.URGENT_CARE, ("fever",)), kw
+
+
+def test_under_16_the_output_notes_the_scope_and_red_flags_still_apply():
+    child = assess(p(age=12, pain_sites=["hip"]))
+    assert (child.urgency, child.next_step) == (R, NextStep.PRIMARY_CARE)
+    (note,) = [n for n in child.notes if "16" in n]
+    assert "aged 16 and over" in note and "NG59" in note and "clinician" in note
+    assert not any("16 and over" in n for n in assess(p(age=16)).notes)
+    assert not any("16 and over" in n for n in assess(p()).notes)
+    assert assess(p(age=9, symptoms=["new_bowel_or_bladder_incontinence"])).urgency is E
+    assert assess(p(age=9, trauma="high_impact")).urgency is E
+
+
+def test_several_warning_signs_are_noted_without_adding_up():
+    a = assess(p(age=86, symptoms=["fever", "chills"]))
+    assert (a.urgency, a.red_flags) == (U, ("fever", "chills"))
+    assert any(h.rule_id == "NOTE-SEVERAL-WARNING-SIGNS" for h in a.trace)
+    assert any("combination" in n for n in a.notes)
+    assert not any(h.rule_id == "NOTE-SEVERAL-WARNING-SIGNS" for h in assess(p(symptoms=["fever"])).trace)
+
+
+def test_urgent_flags_offer_the_emergency_department_as_the_same_day_alternative():
+    assert assess(p(symptoms=["chills"])).also_consider == (NextStep.EMERGENCY_DEPARTMENT,)
+
+
+def test_highest_urgency_wins_and_every_flag_is_reported():
+    a = assess(p(symptoms=["fever", "leg_weakness_progressive"], trauma="high_impact"))
+    assert (a.urgency, a.next_step) == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert set(a.red_flags) == {"fever", "leg_weakness_progressive", "high_impact_trauma"}
+    effects = {hit.rule_id: hit.effect for hit in a.trace}
+    assert effects["RF-fever"] == "overridden"
+    assert effects["RF-leg_weakness_progressive"] == "decides"
+    assert effects["RF-high_impact_trauma"] == "agrees"
+    assert a.also_consider == ()
+
+
+def test_red_flag_overrides_a_specialist_referral():
+    a = assess(persisting(findings=["severe_osteoarthritis"], symptoms=["unexplained_weight_loss"]))
+    assert (a.urgency, a.next_step) == (U, NextStep.URGENT_CARE)
+    assert {h.rule_id: h.effect for h in a.trace}["REF-STRUCTURAL"] == "overridden"
+
+
+def test_red_flags_do_not_need_findings_or_conservative_care():
+    a = assess(p(symptoms=["saddle_numbness_progressive"], duration_weeks=0))
+    assert a.urgency == E
+
+
+# -- routine pathway ---------------------------------------------------------------------------
+
+def test_new_pain_without_red_flags_starts_in_primary_care():
+    a = assess(p(symptoms=["pain_worse_with_movement"]))
+    assert (a.urgency, a.next_step, a.red_flags, a.also_consider) == (R, NextStep.PRIMARY_CARE, (), ())
+    assert a.trace[0].rule_id == "PC-START"
+
+
+@pytest.mark.parametrize("finding", [f.value for f in Finding])
+def test_findings_do_not_skip_primary_care_before_conservative_care_has_had_a_fair_trial(finding):
+    a = assess(p(duration_weeks=10, conservative_care_weeks=5, findings=[finding]))
+    assert a.next_step == NextStep.PRIMARY_CARE
+
+
+def test_the_trial_counts_as_complete_at_exactly_six_weeks():
+    assert assess(p(duration_weeks=6, conservative_care_weeks=6, findings=["muscle_imbalance"])).next_step == (
+        NextStep.PHYSICAL_THERAPIST
+    )
+    assert assess(p(duration_weeks=6, conservative_care_weeks=5.9, findings=["muscle_imbalance"])).next_step == (
+        NextStep.PRIMARY_CARE
+    )
+
+
+def test_long_pain_without_any_conservative_care_still_goes_to_primary_care():
+    assert assess(p(duration_weeks=30, conservative_care_weeks=0)).next_step == NextStep.PRIMARY_CARE
+
+
+@pytest.mark.parametrize("finding", ["severe_osteoarthritis", "hip_labral_tear", "spinal_instability"])
+def test_structural_failure_after_conservative_care_goes_to_the_orthopedic_surgeon(finding):
+    a = assess(persisting(findings=[finding]))
+    assert (a.urgency, a.next_step) == (R, NextStep.ORTHOPEDIC_SURGEON)
+    assert a.trace[0].rule_id == "REF-STRUCTURAL"
+    assert a.trace[0].guide_section == "medical-specialists"
+
+
+def test_structural_failure_and_a_wish_to_avoid_surgery_goes_to_the_physiatrist_with_the_surgeon_alongside():
+    a = assess(persisting(findings=["hip_labral_tear"], prefers_non_surgical=True))
+    assert a.next_step == NextStep.PHYSIATRIST
+    assert a.also_consider == (NextStep.ORTHOPEDIC_SURGEON,)
+
+
+def test_nerve_compression_goes_to_the_physiatrist():
+    a = assess(persisting(findings=["nerve_compression"], symptoms=["radiating_leg_pain"]))
+    assert (a.next_step, a.also_consider) == (NextStep.PHYSIATRIST, ())
+
+
+def test_muscle_imbalance_goes_to_the_physical_therapist():
+    a = assess(persisting(findings=["muscle_imbalance"]))
+    assert (a.next_step, a.also_consider) == (NextStep.PHYSICAL_THERAPIST, ())
+    assert a.trace[0].guide_section == "rehabilitation"
+
+
+def test_joint_restriction_goes_to_the_chiropractor_with_physical_therapy_as_complement():
+    a = assess(persisting(findings=["joint_restriction"]))
+    assert (a.next_step, a.also_consider) == (NextStep.CHIROPRACTOR, (NextStep.PHYSICAL_THERAPIST,))
+
+
+def test_persisting_pain_with_no_finding_goes_to_the_physiatrist():
+    a = assess(persisting())
+    assert a.next_step == NextStep.PHYSIATRIST
+    assert a.trace[0].rule_id == "REF-UNCLEAR"
+
+
+def test_surgical_preference_alone_changes_nothing_without_a_structural_finding():
+    for findings in ([], ["muscle_imbalance"], ["joint_restriction"], ["nerve_compression"]):
+        assert assess(persisting(findings=findings, prefers_non_surgical=True)).next_step == (
+            assess(persisting(findings=findings)).next_step
+        )
+
+
+@pytest.mark.parametrize(
+    ("findings", "step", "also"),
+    [
+        (["severe_osteoarthritis", "nerve_compression"], NextStep.ORTHOPEDIC_SURGEON, (NextStep.PHYSIATRIST,)),
+        (["nerve_compression", "muscle_imbalance"], NextStep.PHYSIATRIST, (NextStep.PHYSICAL_THERAPIST,)),
+        (["muscle_imbalance", "joint_restriction"], NextStep.PHYSICAL_THERAPIST, (NextStep.CHIROPRACTOR,)),
+        (["spinal_instability", "joint_restriction"], NextStep.ORTHOPEDIC_SURGEON,
+         (NextStep.CHIROPRACTOR, NextStep.PHYSICAL_THERAPIST)),
+    ],
+)
+def test_several_findings_the_most_serious_decides_and_the_rest_join_the_plan(findings, step, also):
+    a = assess(persisting(findings=findings))
+    assert a.next_step == step
+    assert a.also_consider == also
+
+
+def test_next_step_never_appears_in_also_consider():
+    a = assess(persisting(findings=["hip_labral_tear", "nerve_compression"], prefers_non_surgical=True))
+    assert a.next_step == NextStep.PHYSIATRIST
+    assert NextStep.PHYSIATRIST not in a.also_consider
+    assert a.also_consider == (NextStep.ORTHOPEDIC_SURGEON,)
+
+
+# -- notes -------------------------------------------------------------------------------------
+
+def test_notes_explain_without_changing_the_result():
+    plain = assess(p(pain_sites=["lower_back"]))
+    noted = assess(p(pain_sites=["lower_back", "hip"], symptoms=["leg_numbness_or_tingling"]))
+    assert (noted.urgency, noted.next_step) == (plain.urgency, plain.next_step)
+    ids = [h.rule_id for h in noted.trace if h.effect == "note"]
+    assert ids == ["NOTE-NERVE-SYMPTOMS", "NOTE-BACK-AND-HIP"]
+    assert len(noted.notes) == 2
+
+
+def test_knee_pain_notes_that_it_may_come_from_the_hip():
+    a = assess(p(age=60, pain_sites=["knee"]))
+    assert (a.urgency, a.next_step) == (R, NextStep.PRIMARY_CARE)
+    assert any(h.rule_id == "NOTE-KNEE" for h in a.trace)
+
+
+# -- what would change -------------------------------------------------------------------------
+
+def _changes(a):
+    return {(c.field, c.action, str(c.value)): (c.urgency, c.next_step) for c in a.what_would_change}
+
+
+def test_what_would_change_for_a_new_routine_presentation():
+    changes = _changes(assess(p()))
+    assert changes[("symptoms", "add", "fever")] == (U, NextStep.URGENT_CARE)
+    assert changes[("symptoms", "add", "new_bowel_or_bladder_incontinence")] == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert changes[("trauma", "set", "high_impact")] == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert changes[("conservative_care_weeks", "set", "6.0")] == (R, NextStep.PHYSIATRIST)
+    # Adding a finding alone does not bypass primary care, so it is not listed.
+    assert not any(field == "findings" for field, _, _ in changes)
+    assert ("trauma", "set", "minor") not in changes
+    assert changes[("history", "add", "cancer")] == (U, NextStep.URGENT_CARE)
+    assert not any(field == "age" for field, _, _ in changes)  # no age-dependent rule could fire
+    # nine red-flag symptoms, a past cancer, high-impact trauma, completing the care trial
+    assert len(changes) == 12
+
+
+def test_what_would_change_names_the_age_bands_the_rules_use():
+    changes = {(c.field, c.value): (c.urgency, c.description) for c in assess(p(age=70, trauma="minor"))
+               .what_would_change}
+    assert changes[("age", 64)] == (R, "if aged 16 to 64")
+    assert changes[("age", 15)] == (R, "if aged 15 or under")
+    child = {(c.field, c.value): c.urgency for c in assess(p(age=8, pain_sites=["hip"], symptoms=["fever"]))
+             .what_would_change}
+    assert child[("age", 16)] is U
+
+
+def test_what_would_change_for_a_red_flag_lists_removing_it():
+    changes = _changes(assess(p(symptoms=["fever"])))
+    assert changes[("symptoms", "remove", "fever")] == (R, NextStep.PRIMARY_CARE)
+    assert ("symptoms", "add", "chills") not in changes  # still urgent, still urgent care
+
+
+def test_what_would_change_includes_the_surgical_preference_when_it_matters():
+    changes = _changes(assess(persisting(findings=["severe_osteoarthritis"])))
+    assert changes[("prefers_non_surgical", "set", "True")] == (R, NextStep.PHYSIATRIST)
+    assert changes[("conservative_care_weeks", "set", "0")] == (R, NextStep.PRIMARY_CARE)
+    assert changes[("findings", "remove", "severe_osteoarthritis")] == (R, NextStep.PHYSIATRIST)
+
+
+def test_what_would_change_is_empty_when_nothing_single_can_change_it():
+    a = assess(p(symptoms=["new_bowel_or_bladder_incontinence", "leg_weakness_progressive"], trauma="high_impact"))
+    assert a.what_would_change == ()
+
+
+# -- contract and configuration ----------------------------------------------------------------
+
+def test_assess_accepts_a_mapping_and_to_dict_is_json():
+    a = assess({"pain_sites": ["hip"], "duration_weeks": 1, "symptoms": ["chills"]})
+    data = json.loads(json.dumps(a.to_dict()))
+    assert data["urgency"] == "urgent"
+    assert data["disclaimer"].startswith("Educational use only")
+
+
+def test_the_conservative_care_threshold_is_data(tmp_path):
+    import shutil
+
+    from triage.domain.knowledge import HERE
+
+    for f in HERE.glob("*.yaml"):
+        shutil.copy(f, tmp_path / f.name)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(rules.read_text().replace("value: 6", "value: 3"))
+    engine = Engine(load_knowledge(tmp_path))
+    a = engine.assess(p(duration_weeks=4, conservative_care_weeks=3, findings=["muscle_imbalance"]))
+    assert a.next_step == NextStep.PHYSICAL_THERAPIST
+
+
+def test_enums_match_the_contract_ids():
+    assert {s.value for s in Symptom} == {
+        "new_bowel_or_bladder_incontinence", "saddle_numbness_progressive", "leg_weakness_progressive",
+        "fever", "chills", "unexplained_weight_loss", "radiating_leg_pain", "leg_numbness_or_tingling",
+        "pain_worse_with_movement", "pain_eased_by_rest", "difficulty_passing_urine", "saddle_numbness",
+        "bilateral_sciatica",
+    }
+    assert {h.value for h in History} == {"cancer", "osteoporosis", "long_term_steroids", "immunosuppression",
+                                          "iv_drug_use"}
+    assert {s.value for s in PainSite} == {"lower_back", "hip", "groin", "buttock", "thigh", "leg", "knee"}
+    assert {t.value for t in Trauma} == {"none", "minor", "high_impact"}
+    assert {s.value for s in NextStep} == {
+        "emergency_department", "urgent_care", "primary_care", "orthopedic_surgeon", "physiatrist",
+        "physical_therapist", "chiropractor",
+    }
