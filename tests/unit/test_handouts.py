@@ -139,6 +139,10 @@ def test_key_html_has_answers_feedback_and_teaching_points(cases):
                 assert norm(o.feedback) in text, case.id
         for point in (*case.teaching_points, *case.learning_objectives):
             assert norm(point) in text
+        # the objectives come after the case, with the teaching points: read first, they give its turns away
+        last_story = norm(paragraphs(case.stages[-1].text)[-1])
+        for objective in case.learning_objectives:
+            assert text.index(last_story) < text.index(norm(objective)), case.id
 
 
 def test_key_names_the_knowledge_base_entries_each_option_rests_on():
