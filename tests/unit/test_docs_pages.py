@@ -58,3 +58,14 @@ def test_links_from_readme_and_developers_reach_their_files(name):
     assert targets
     missing = [t for t in targets if not (ROOT / t).exists()]
     assert not missing, f"{name} links to missing files: {missing}"
+
+
+def test_the_students_lesson_times_are_the_courses():
+    import yaml
+
+    course = yaml.safe_load((ROOT / "triage" / "content" / "data" / "course.yaml").read_text(encoding="utf-8"))
+    minutes = {app["notebook"]: app["minutes"] for app in course["apps"]}
+    page = (ROOT / "docs" / "students" / "index.md").read_text(encoding="utf-8")
+    rows = re.findall(r"\(\.\./lessons/(\d\d_\w+\.ipynb)\) \| (\d+) min \|", page)
+    assert len(rows) == sum(1 for app in course["apps"] if app["audience"] == "student")
+    assert {name: int(m) for name, m in rows} == {name: minutes[name] for name, _ in rows}
