@@ -158,3 +158,13 @@ def test_module_entry_point_runs_as_a_subprocess():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["next_step"] == "physical_therapist"
+
+
+def test_serve_help_lists_the_launchers_options():
+    # the top-level help sends people to `serve --help`; it used to end in a KeyError traceback
+    proc = subprocess.run([sys.executable, "-m", "triage", "serve", "--help"], capture_output=True, text=True,
+                          check=False, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for option in ("--class_code", "--max_kernels", "--unclaimed_timeout", "--fill_delay", "--pool_size"):
+        assert option in proc.stdout, f"{option} missing from serve --help"

@@ -3,7 +3,7 @@
 ``Presentation`` is the engine's input: what a person reports and what a clinician found.
 ``Assessment`` is its output: urgency, next step, the red flags that escalated, the rules
 that fired and the single changes that would alter the result. Both serialise to the
-JSON contract documented in the README.
+JSON contract documented in docs/reference/contract.md.
 """
 
 from __future__ import annotations
