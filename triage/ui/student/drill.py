@@ -214,6 +214,8 @@ class RedFlagDrill:
             reason = f"{_flag_word(a.red_flags)}: {why}. Next step: {step}."
         else:
             reason = f"No red flag here, so the usual route applies. Next step: {step}."
+        if scenario.why:  # the author's reason, for a point the engine's words alone would not make
+            reason += f" {scenario.why}"
         role = ' role="status"' if self._live else ""
         return f"<div{role}><p><strong>{esc(verdict)}</strong> {esc(reason)}</p></div>"
 
