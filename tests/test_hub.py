@@ -183,8 +183,11 @@ def test_a_student_reads_and_writes_only_their_own_records(hub, tokens):
         ana.learner_record(hub_learner("ben"))
     with pytest.raises(AccessDeniedError):
         ana.record_answer(hub_learner("ben"), "case-a", "where", ["ed"], False)
+    ana.mark_present(hub_learner("ana"))
     for call in (ana.class_answers, ana.sessions, lambda: ana.new_session("x"),
-                 lambda: ana.open_poll("case-a", "where", ["gp", "ed"])):
+                 lambda: ana.open_poll("case-a", "where", ["gp", "ed"]), ana.class_record,
+                 lambda: ana.class_record(1), lambda: ana.set_poll_timer(1, 30),
+                 lambda: ana.mark_present(hub_learner("ben"))):
         with pytest.raises(AccessDeniedError):
             call()
     # the raw HTTP status for another's record
@@ -215,7 +218,11 @@ def test_the_instructor_reads_the_class_report_and_runs_a_poll(hub, tokens):
     with pytest.raises(AccessDeniedError):
         ana.poll_tally(poll.id)
     assert dict(teacher.poll_tally(poll.id).counts) == {"gp": 1, "ed": 0}
+    assert teacher.set_poll_timer(poll.id, 45).ends_at == ana.current_poll().ends_at  # students see the countdown
     teacher.close_poll(poll.id)
+    record = teacher.class_record()
+    assert [(a.learner_key, a.chosen) for a in record.poll_answers if a.poll_id == poll.id] == [("hub:ana", ("gp",))]
+    assert ("hub:ben", "case-r") in [(r.learner_key, r.case_id) for r in record.answers]
 
 
 def test_code_in_a_students_kernel_reaches_only_their_own_records(hub, tokens):
@@ -334,6 +341,10 @@ class ThroughTheService:
     def answer_poll(self, poll_id, learner, chosen):
         client, who = self._as(learner)
         return client.answer_poll(poll_id, who, chosen)
+
+    def mark_present(self, learner):
+        client, who = self._as(learner)
+        return client.mark_present(who)
 
     def __getattr__(self, name):  # polls, sessions, class answers: the instructor's client
         return getattr(self.teacher, name)

@@ -23,7 +23,21 @@ from typing import Any
 
 from ..errors import PollClosedError, Problem, StoreCorruptError, StoreError, StoreUnavailableError
 from ..identity import Learner
-from . import AnswerRow, CaseAnswer, ClassSession, ClassStore, DrillAttempt, LearnerRecord, Poll, PollTally
+from . import (
+    POLL_GRACE,
+    PRESENT_WINDOW,
+    AnswerRow,
+    CaseAnswer,
+    ClassRecord,
+    ClassSession,
+    ClassStore,
+    DrillAttempt,
+    DrillRow,
+    LearnerRecord,
+    Poll,
+    PollAnswerRow,
+    PollTally,
+)
 
 VERSION = 1
 KIND = "triage-answers"
@@ -38,7 +52,16 @@ def _empty(now: float) -> Doc:
 
 def _poll(row: Doc) -> Poll:
     return Poll(int(row["id"]), int(row["session_id"]), str(row["case_id"]), str(row["question_id"]),
-                tuple(row["options"]), float(row["opened_at"]), row["closed_at"], bool(row["revealed"]))
+                tuple(row["options"]), float(row["opened_at"]), row["closed_at"], bool(row["revealed"]),
+                row.get("ends_at"))
+
+
+def _drill_session(doc: Doc, row: Doc) -> int:
+    """The session of a drill answer: filed with it since countdowns came in; before, the one current at its time."""
+    if "session" in row:
+        return int(row["session"])
+    started = [int(s["id"]) for s in doc["sessions"] if float(s["started_at"]) <= float(row["at"])]
+    return max(started) if started else int(doc["sessions"][0]["id"])
 
 
 def _session(row: Doc) -> ClassSession:
@@ -145,7 +168,7 @@ class JsonFileStore:
         def edit(doc: Doc) -> None:
             self._seen(doc, learner)
             doc["drill"].append({"learner": learner.key, "scenario": scenario_id, "chosen": chosen,
-                                 "correct": bool(correct), "at": self._clock()})
+                                 "correct": bool(correct), "at": self._clock(), "session": self._session_id(doc)})
         self._change(edit)
 
     def mark_done(self, learner: Learner, app: str) -> None:
@@ -201,12 +224,33 @@ class JsonFileStore:
 
     def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
         def edit(doc: Doc) -> None:
-            if self._poll_row(doc, poll_id)["closed_at"] is not None:
+            row = self._poll_row(doc, poll_id)
+            if row["closed_at"] is not None:
                 raise PollClosedError(Problem("poll", "this poll has closed"))
+            now = self._clock()
+            if row.get("ends_at") is not None and now > row["ends_at"] + POLL_GRACE:
+                raise PollClosedError(Problem("poll", "the time for this poll is up"))
             self._seen(doc, learner)
             doc["poll_answers"] = [a for a in doc["poll_answers"]
                                    if (a["poll"], a["learner"]) != (poll_id, learner.key)]
-            doc["poll_answers"].append({"poll": poll_id, "learner": learner.key, "chosen": sorted(chosen)})
+            doc["poll_answers"].append({"poll": poll_id, "learner": learner.key, "chosen": sorted(chosen), "at": now})
+        self._change(edit)
+
+    def set_poll_timer(self, poll_id: int, seconds: float | None) -> Poll:
+        def edit(doc: Doc) -> Poll:
+            row = self._poll_row(doc, poll_id)
+            if row["closed_at"] is not None:
+                raise PollClosedError(Problem("poll", "this poll has closed"))
+            row["ends_at"] = None if seconds is None else self._clock() + float(seconds)
+            return _poll(row)
+        return self._change(edit)
+
+    def mark_present(self, learner: Learner) -> None:
+        def edit(doc: Doc) -> None:
+            self._seen(doc, learner)
+            sid = self._session_id(doc)
+            rows = [r for r in doc.get("presence", []) if (r["session"], r["learner"]) != (sid, learner.key)]
+            doc["presence"] = [*rows, {"session": sid, "learner": learner.key, "at": self._clock()}]
         self._change(edit)
 
     def close_poll(self, poll_id: int) -> Poll:
@@ -227,9 +271,12 @@ class JsonFileStore:
     def poll_tally(self, poll_id: int) -> PollTally:
         def view(doc: Doc) -> PollTally:
             poll = _poll(self._poll_row(doc, poll_id))
-            answers = [a["chosen"] for a in doc["poll_answers"] if a["poll"] == poll_id]
-            counts = {o: sum(o in chosen for chosen in answers) for o in poll.options}
-            return PollTally(poll, counts, len(answers))
+            mine = [a for a in doc["poll_answers"] if a["poll"] == poll_id]
+            counts = {o: sum(o in a["chosen"] for a in mine) for o in poll.options}
+            since = self._clock() - PRESENT_WINDOW
+            present = {r["learner"] for r in doc.get("presence", [])
+                       if r["session"] == poll.session_id and r["at"] >= since}
+            return PollTally(poll, counts, len(mine), len(present | {a["learner"] for a in mine}))
         return self._look(view)
 
     # ---------------------------------------------------------------------------------- the class
@@ -261,6 +308,26 @@ class JsonFileStore:
                               a["question"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
                     for a in doc["answers"] if a["session"] == sid]
             return sorted(rows, key=lambda r: (r.display_name.casefold(), r.case_id, r.question_id))
+        return self._look(view)
+
+    def class_record(self, session_id: int | None = None) -> ClassRecord:
+        def view(doc: Doc) -> ClassRecord:
+            sid = session_id if session_id is not None else self._session_id(doc)
+            names = doc["names"]
+            answers = sorted((AnswerRow(a["session"], a["learner"], names.get(a["learner"], a["learner"]), a["case"],
+                                        a["question"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
+                              for a in doc["answers"] if a["session"] == sid),
+                             key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
+            polls = tuple(_poll(p) for p in doc["polls"] if p["session_id"] == sid)
+            opened = {p.id: p.opened_at for p in polls}
+            poll_answers = sorted((PollAnswerRow(a["poll"], a["learner"], names.get(a["learner"], a["learner"]),
+                                                 tuple(a["chosen"]), float(a.get("at", opened[a["poll"]])))
+                                   for a in doc["poll_answers"] if a["poll"] in opened),
+                                  key=lambda a: (a.poll_id, a.at))
+            drill = tuple(DrillRow(sid, d["learner"], names.get(d["learner"], d["learner"]), d["scenario"], d["chosen"],
+                                   bool(d["correct"]), float(d["at"]))
+                          for d in doc["drill"] if _drill_session(doc, d) == sid)
+            return ClassRecord(sid, tuple(answers), polls, tuple(poll_answers), drill)
         return self._look(view)
 
     def close(self) -> None:
