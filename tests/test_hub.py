@@ -225,6 +225,34 @@ def test_the_instructor_reads_the_class_report_and_runs_a_poll(hub, tokens):
     assert ("hub:ben", "case-r") in [(r.learner_key, r.case_id) for r in record.answers]
 
 
+def test_the_class_report_csv_through_the_service_holds_case_poll_and_drill_answers(hub, tokens, capsys, monkeypatch):
+    """python -m triage class report --csv on the hub: the instructor's token, the service's URL; every kind of
+    answer with the option chosen, and a student who answered only a poll."""
+    import csv
+    import io
+
+    from triage.cli import main
+
+    teacher = store_for(hub, tokens["teacher"])
+    session = teacher.new_session("CSV through the service")
+    store_for(hub, tokens["ana"]).record_answer(hub_learner("ana"), "early-sciatica-tingling", "where", ["pcp"], True)
+    poll = teacher.open_poll("early-sciatica-tingling", "tingling", ["nerve", "foot"])
+    store_for(hub, tokens["zed"]).answer_poll(poll.id, hub_learner("zed"), ["foot"])
+    teacher.close_poll(poll.id)
+    store_for(hub, tokens["ben"]).record_drill(hub_learner("ben"), "d-bladder", "urgent", False)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", tokens["teacher"])
+    assert main(["class", "report", "--csv", "--session", str(session.id), "--db", hub.store_url]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["learner"], r["activity"], r["chosen"], r["correct"]) for r in rows] == [
+        ("hub:ana", "case", "A. With his GP, in primary care", "yes"),
+        ("hub:ben", "drill", "B. Urgent (same day)", "no"),
+        ("hub:zed", "poll", "B. A problem in his foot", "no")]
+    assert {r["session"] for r in rows} == {str(session.id)} and rows[2]["poll"] == "1"
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", tokens["ana"])  # a student's token reads nothing of the class
+    assert main(["class", "report", "--csv", "--db", hub.store_url]) == 2
+    assert "only the class's instructors" in capsys.readouterr().err
+
+
 def test_code_in_a_students_kernel_reaches_only_their_own_records(hub, tokens):
     """A student runs code in their own kernel: the class store answers only for them, and neither the
     database nor another student's home can be read from the file system."""
