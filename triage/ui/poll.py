@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import string
+import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -20,7 +22,7 @@ import ipywidgets as w
 
 from ..cases import Case, Question, cases_dir, load_case
 from ..errors import PollClosedError, StoreError, TriageError
-from ..store import Poll, PollTally
+from ..store import PRESENT_EVERY, Poll, PollTally
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
 from .widgets import classed
@@ -88,6 +90,12 @@ def _kernel_loop() -> asyncio.AbstractEventLoop | None:
     except Exception:
         return None
     return loop if loop.is_running() else None
+
+
+def clock(seconds: float) -> str:
+    """Seconds left as ``m:ss``, rounded up (a countdown shows 0:00 only once the time is up)."""
+    whole = max(0, math.ceil(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def letter(i: int) -> str:
@@ -179,12 +187,16 @@ class ClassPanel:
                             tooltip="Send your answer to the instructor", layout=w.Layout(width="auto"))
         self.send.on_click(self.on_send)
         self.status = classed(w.HTML, "triage-poll-status")
-        self.body = classed(w.VBox, "triage-poll-body", children=[self.heading, self.options_box, self.send],
-                            layout=w.Layout(display="none"))
+        # the countdown's time left: not a live region (a screen reader would read it every second); "Time is
+        # up" goes to the status line
+        self.clock = classed(w.HTML, "triage-poll-clock")
+        self.body = classed(w.VBox, "triage-poll-body", children=[self.heading, self.clock, self.options_box,
+                                                                  self.send], layout=w.Layout(display="none"))
         # the app frame's slot (class triage-class-panel) holds it
         self.widget = classed(w.VBox, "triage-poll-panel", children=[self.body, self.status])
         self.ticker = Ticker(self.refresh, interval, alive=lambda: self.widget.comm is not None)
         self._live = live
+        self._present_at: float | None = None  # when this app last told the store the student is here
         self.context.on_ready(self._start)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -202,6 +214,7 @@ class ClassPanel:
     def refresh(self) -> None:
         """Show the open poll (or what became of the last one); redraw only when something changed."""
         store = self.context.store
+        self._say_present()
         try:
             current = store.current_poll()
             last = self.poll
@@ -212,12 +225,27 @@ class ClassPanel:
             self.status.value = f"<p class='triage-poll-note'>The class poll cannot be read right now: {esc(exc)}</p>"
             return
         if current == self.poll:
+            if current is not None and current.is_open and current.ends_at is not None:
+                self._draw_state()  # the countdown's time left
             return
         if current is None or self.poll is None or current.id != self.poll.id:
             self._show_new(current)
         else:
             self.poll = current
             self._draw_state()
+
+    def _say_present(self) -> None:
+        """Tell the store, every :data:`~triage.store.PRESENT_EVERY` seconds, that this student has an app
+        open: the presenter counts who has not answered yet among the students present."""
+        learner = self.context.learner
+        now = time.monotonic()
+        if not learner.can_save or (self._present_at is not None and now - self._present_at < PRESENT_EVERY):
+            return
+        try:
+            self.context.store.mark_present(learner)
+        except StoreError:
+            return  # the poll check right after says when the store cannot be reached
+        self._present_at = now
 
     def _show_new(self, poll: Poll | None) -> None:
         self.poll, self.sent, self.question = poll, (), None
@@ -257,7 +285,9 @@ class ClassPanel:
         poll, question = self.poll, self.question
         if poll is None or question is None:
             return
-        open_ = poll.is_open
+        left = poll.time_left(time.time()) if poll.is_open else None
+        timed_out = left == 0
+        open_ = poll.is_open and not timed_out
         if self.choice is not None:
             self.choice.disabled = not open_
         for box in self.boxes:
@@ -272,6 +302,8 @@ class ClassPanel:
                 text = f"Sent: {esc(mine)}. You can change your answer until the poll closes."
             else:
                 text = "Your instructor is waiting for answers: choose and send."
+        elif timed_out:
+            text = "Time is up." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
         else:
             text = "The poll has closed." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
             if poll.revealed:
@@ -281,6 +313,10 @@ class ClassPanel:
                     verdict = " You got it." if question.is_correct(self.sent) else " Compare it with yours."
                 text += f" The answer: &#10004; {esc(right)}.{verdict}"
         self.status.value = f"<p role='status' class='triage-poll-note'>{text}</p>"
+        time_left = (f"<p class='triage-countdown'><strong>Time left: {clock(left)}</strong></p>"
+                     if open_ and left is not None else "")
+        if time_left != self.clock.value:
+            self.clock.value = time_left
 
     def _names(self, ids: Sequence[str]) -> str:
         if self.question is None:
