@@ -12,6 +12,9 @@ countdown" (T) gives the class a time limit that students see in their poll pane
 closes when it runs out; "Close poll" stops answers; showing the answers also reveals the poll, and
 only then is the right option marked.
 
+Joining: served with ``make app``, the presenter opens on a start screen with the classroom address
+and its QR code (:mod:`triage.ui.join`); J shows or hides it, and the next stage or a poll hides it.
+
 Only the instructor sees this app (see :mod:`triage.ui.gate`).
 """
 
@@ -33,6 +36,7 @@ from .common import PRIMARY, changes_list_html, esc, rules_html, verdict_html
 from .context import AppContext
 from .frame import app_frame
 from .gate import InstructorGate
+from .join import class_url, join_html
 from .poll import Ticker, clock, letter, tally_html
 
 NOTEBOOK = "06_instructor.ipynb"
@@ -40,7 +44,7 @@ POLL_INTERVAL = 0.5  # seconds between tally reads while a poll is open
 KEYS = {
     "n": "next stage", "b": "previous stage", "q": "next question", "o": "show or hide the options",
     "a": "show or hide the answers", "r": "show or hide the reasoning", "p": "open or close the poll",
-    "t": "start the poll's countdown",
+    "t": "start the poll's countdown", "j": "show or hide how students join",
 }
 COUNTDOWNS = ((("20 seconds", 20), ("30 seconds", 30), ("45 seconds", 45), ("1 minute", 60), ("90 seconds", 90),
                ("2 minutes", 120)))
@@ -66,6 +70,7 @@ class Presenter:
         self.reasoning_shown = False
         self.poll: Poll | None = None
         self.unlocked = False
+        self.join_shown = False  # the start screen: where students join (make app only)
 
         self.picker = w.Dropdown(options=[(c.title, c.id) for c in self.cases], value=None, description="Case",
                                  layout=w.Layout(width="auto"))
@@ -81,6 +86,10 @@ class Presenter:
         self.reasoning_button = self._button("Show reasoning", "r", "triage-show-reasoning", self.on_toggle_reasoning)
         self.poll_button = self._button("Open poll", "p", "triage-poll-toggle", self.on_toggle_poll)
         self.timer_button = self._button("Start countdown", "t", "triage-poll-timer", self.on_start_timer)
+        self.timer_button.layout.display = "none"  # shown while a poll is open
+        self.join_button = self._button("Hide how to join", "j", "triage-join-toggle", self.on_toggle_join)
+        self.join = w.HTML()
+        self.join.add_class("triage-join")
         self.timer_length = w.Dropdown(options=COUNTDOWNS, value=30, description="Countdown",
                                        layout=w.Layout(width="auto"))
         self.timer_length.add_class("triage-field")
@@ -123,9 +132,10 @@ class Presenter:
             self.listener = KeyListener(list(KEYS), self.on_key, scroll_into_view=True)
             w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
         extras = [self.listener] if self.listener is not None else []
-        settings = w.VBox([self.picker, self.shortcuts_on, self.hide_chart, self.timer_length])
+        settings = w.VBox([self.picker, self.join_button, self.shortcuts_on, self.hide_chart, self.timer_length])
         settings.add_class("triage-presenter-settings")
-        content = w.VBox([self.toolbar, *extras, self.message, grid, self.reasoning, settings, self.keys_help])
+        content = w.VBox([self.toolbar, *extras, self.message, self.join, grid, self.reasoning, settings,
+                          self.keys_help])
         content.add_class("triage-presenter-content")
         self.ticker = Ticker(self.refresh_poll, POLL_INTERVAL, alive=lambda: self.widget.comm is not None)
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
@@ -158,7 +168,21 @@ class Presenter:
     # -- access --------------------------------------------------------------------------------
     def _on_unlock(self) -> None:
         self.unlocked = True
+        self.join_shown = self.context.mode == "voila"  # make app: students join by address or QR code
+        self._draw_join()
         self._adopt_open_poll()
+
+    # -- joining -------------------------------------------------------------------------------
+    def on_toggle_join(self) -> None:
+        """Show or hide the start screen's address and QR code."""
+        self.join_shown = not self.join_shown
+        self._draw_join()
+
+    def _draw_join(self) -> None:
+        served = self.context.mode == "voila"
+        self.join_button.layout.display = None if served else "none"
+        self.join.value = join_html(class_url()) if served and self.join_shown else ""
+        self.join_button.description = "Hide how to join (J)" if self.join_shown else "Show how to join (J)"
 
     def _adopt_open_poll(self) -> None:
         """After a reload of the projector page, pick up the poll that is still open."""
@@ -218,6 +242,8 @@ class Presenter:
             self.options_shown = self.answers_shown = False
 
     def on_next_stage(self) -> None:
+        if self.join_shown:  # the lesson starts: the start screen makes way
+            self.on_toggle_join()
         if self.case is not None and self.stage + 1 < self.stages:
             self.stage += 1
             self.reasoning_shown = False
@@ -264,7 +290,7 @@ class Presenter:
         """A shortcut key from the browser (see :data:`KEYS`)."""
         actions = {"n": self.on_next_stage, "b": self.on_prev_stage, "q": self.on_next_question,
                    "o": self.on_toggle_options, "a": self.on_toggle_answers, "r": self.on_toggle_reasoning,
-                   "p": self.on_toggle_poll, "t": self.on_start_timer}
+                   "p": self.on_toggle_poll, "t": self.on_start_timer, "j": self.on_toggle_join}
         if key in actions and self.unlocked:
             actions[key]()
 
@@ -289,6 +315,8 @@ class Presenter:
             return
         self.answers_shown = False
         self.options_shown = True
+        if self.join_shown:
+            self.on_toggle_join()
         self.ticker.start()
         self.refresh_poll()
 
@@ -380,7 +408,7 @@ class Presenter:
         if not tally.poll.is_open:
             self.ticker.stop()
         self.poll_button.description = "Close poll (P)" if tally.poll.is_open else "Open poll again (P)"
-        self.timer_button.disabled = not tally.poll.is_open
+        self.timer_button.layout.display = None if tally.poll.is_open else "none"
         self.timer_button.description = ("Restart countdown (T)" if tally.poll.is_open and left is not None
                                          else "Start countdown (T)")
 
