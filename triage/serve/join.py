@@ -134,4 +134,4 @@ def join_lines(room: Classroom, host: str) -> list[str]:
     lines = [f"  Students join at:   {room.urls[0]}  (phones and laptops on the same network; scan the",
              "                      code below or on the presenter's start screen)"]
     lines += [f"                      also: {url}" for url in room.urls[1:]]
-    return [*lines, "", *("  " + line for line in qr_text(room.urls[0]).rstrip("\n").splitlines())]
+    return [*lines, "", *("  " + line for line in qr_text(room.urls[0]).rstrip("\n").splitlines()), ""]

@@ -231,7 +231,7 @@ class ClassView:
     @staticmethod
     def _cell(answered: int, asked: int | None, correct: int) -> str:
         if not answered:
-            return "<td class='triage-num'><span class='triage-hint'>&ndash;</span></td>"
+            return "<td class='triage-num'><span class='triage-none'>&ndash;</span></td>"
         out_of = "?" if asked is None else str(asked)
         return (f"<td class='triage-num'>{answered} / {out_of}<br>"
                 f"<span class='triage-cell-right'>{correct} right</span></td>")
@@ -276,7 +276,8 @@ class ClassView:
                 if i.under_triage:
                     wrong += " <strong class='triage-under-triage'>&#9888; under-triage</strong>"
             d = "&ndash;" if i.discrimination is None else f"{i.discrimination:+.2f}"
-            rows.append(f"<tr><td>{where}</td><th scope='row'>{esc(i.source)}: {esc(i.question)}</th>"
+            rows.append(f"<tr><td>{where}</td><th scope='row'><span class='triage-item-source'>{esc(i.source)}"
+                        f"</span><br>{esc(i.question)}</th>"
                         f"<td class='triage-num'>{i.answered}</td><td class='triage-num'>{share}</td>"
                         f"<td>{wrong}</td><td class='triage-num'>{d}</td></tr>")
         thirds = (f"the top and bottom thirds are {plural(report.groups, 'student')} each" if report.groups
