@@ -35,7 +35,6 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 
 from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, StoreUnavailableError, TriageError
-from ..identity import Learner, check_display_name
 from ..store import ClassStore, open_store
 from ..store.hub import (
     class_record_to_json,
@@ -45,6 +44,7 @@ from ..store.hub import (
     session_to_json,
     tally_to_json,
 )
+from ..store.identity import Learner, check_display_name
 
 INSTRUCTOR_SCOPE = "custom:triage:instructor"
 log = logging.getLogger("triage.hubservice")

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from . import ClassRecord, Poll
 
 if TYPE_CHECKING:
-    from ..cases import Case
-    from ..drill import Scenario
+    from ..content.cases import Case
+    from ..content.drill import Scenario
 
 CASE, POLL, DRILL = "case", "poll", "drill"
 DRILL_QUESTION = "How urgent is it?"  # what the red-flag drill asks of every scenario
@@ -104,8 +104,8 @@ class Catalog:
     @classmethod
     def shipped(cls) -> Catalog:
         """The course's case library and drill scenarios."""
-        from ..cases import load_cases
-        from ..drill import scenarios
+        from ..content.cases import load_cases
+        from ..content.drill import scenarios
 
         return cls(load_cases(), scenarios())
 
@@ -139,7 +139,7 @@ class Catalog:
         scenario = self._scenarios.get(scenario_id)
         if scenario is None:
             return None
-        from ..vocabulary import vocabulary
+        from ..domain.vocabulary import vocabulary
 
         voc = vocabulary()
         answer = str(scenario.answer)

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PollClosedError, Problem, StoreCorruptError, StoreError, StoreUnavailableError
-from ..identity import Learner
 from . import (
     POLL_GRACE,
     PRESENT_WINDOW,
@@ -38,6 +37,7 @@ from . import (
     PollAnswerRow,
     PollTally,
 )
+from .identity import Learner
 
 VERSION = 1
 KIND = "triage-answers"

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Sequence
 
 from ..errors import PollClosedError, Problem
-from ..identity import Learner
 from . import (
     POLL_GRACE,
     PRESENT_WINDOW,
@@ -22,6 +21,7 @@ from . import (
     PollAnswerRow,
     PollTally,
 )
+from .identity import Learner
 from .legacy import LegacyProgress
 
 

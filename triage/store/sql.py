@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from ..errors import PollClosedError, Problem, StoreError
-from ..identity import Learner
 from . import (
     POLL_GRACE,
     PRESENT_WINDOW,
@@ -36,6 +35,7 @@ from . import (
     PollAnswerRow,
     PollTally,
 )
+from .identity import Learner
 from .legacy import LegacyProgress
 
 T = TypeVar("T")
