@@ -166,3 +166,18 @@ def test_shipped_scenarios_cover_all_three_answers():
     app = RedFlagDrill(context=make_context())
     answers = {s.answer for s in app.items}
     assert answers == {Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE}
+
+
+def test_an_answer_is_drawn_before_it_is_saved():
+    """The verdict reaches the page before the (slow, on the static site) write to the store starts."""
+    seen: list[tuple[str, str]] = []
+
+    class SlowStore(MemoryStore):
+        def record_drill(self, learner, scenario_id, chosen, correct):
+            seen.append((app.feedback.value, app.buttons[Urgency.URGENT].description))
+            super().record_drill(learner, scenario_id, chosen, correct)
+
+    app = drill(context=make_context(store=SlowStore()))
+    app.buttons[Urgency.URGENT].click()
+    [(feedback, label)] = seen
+    assert "Right: Urgent" in feedback and label.startswith("✓")

@@ -220,18 +220,21 @@ class RedFlagDrill:
     # -- actions --------------------------------------------------------------------------
 
     def answer(self, choice: Urgency) -> None:
-        """Record the answer, mark the pressed button right or wrong, explain, update the score."""
+        """Mark the pressed button right or wrong, explain and update the score, then record the answer.
+
+        Drawn first: the widget updates leave for the browser before the store is written, which on the
+        static site (a file on the browser's drive) takes several times longer than the drawing."""
         if self.locked or self.finished:
             return
         scenario = self.current
         self.answers[scenario.id] = choice
+        self._draw()
         learner = self.context.learner
         if learner.can_save:
             try:
                 self.context.store.record_drill(learner, scenario.id, choice.value, choice == scenario.answer)
             except TriageError as exc:
                 self._say_unsaved(exc)
-        self._draw()
 
     def next(self, _: Any = None) -> None:
         """The next scenario, or the round's results after the last one."""
