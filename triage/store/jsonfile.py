@@ -5,8 +5,11 @@ In the static build (Pyodide in the browser, no server) the file lives on the Ju
 one browser profile on one device. The same class works in CPython on any local path (the store
 contract runs against it there).
 
-Every call re-reads the file and every change rewrites it whole (a temporary file, then
-``os.replace``), so two tabs never undo each other's answers. A file that cannot be read is never
+Every call re-reads the file and every change rewrites it whole, so two tabs never undo each
+other's answers: on a local disk through a temporary file and ``os.replace`` (never half-written); on
+the browser's drive in place, because the drive stores a file whole when it is closed, and looking up
+a temporary file that does not exist yet makes JupyterLite ask the site for a folder listing it does
+not have (a 404 in the console on every save). A file that cannot be read is never
 overwritten: reading raises :class:`~triage.errors.StoreCorruptError`; :func:`open_browser_store`
 moves it aside and starts a fresh record, saying so.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -71,9 +75,11 @@ def _session(row: Doc) -> ClassSession:
 class JsonFileStore:
     """Implements :class:`~triage.store.ClassStore` over one JSON file."""
 
-    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time, in_place: bool | None = None) -> None:
         self.path = Path(path)
         self._clock = clock
+        # in the browser (Pyodide) the file lives on JupyterLite's drive: written in place, see the module's docstring
+        self.in_place = sys.platform == "emscripten" if in_place is None else in_place
         self._lock = threading.Lock()
         self._opened_at = clock()  # the first session's start until the file is first written
 
@@ -107,10 +113,14 @@ class JsonFileStore:
         return doc
 
     def _write(self, doc: Doc) -> None:
+        text = json.dumps(doc, separators=(",", ":"))
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+            if self.in_place:
+                self.path.write_text(text, encoding="utf-8")
+                return
+            tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError as exc:
             raise StoreUnavailableError(Problem("", f"answers cannot be saved here ({exc.strerror or exc})",
