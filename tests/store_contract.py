@@ -53,6 +53,17 @@ class StoreContract:
         assert tally.answered == 2
         assert dict(tally.counts) == {"gp": 0, "ed": 2, "pt": 0}
 
+    def test_a_learner_reads_back_their_own_poll_answer_only(self, store):
+        poll = store.open_poll("case-a", "which", ["gp", "ed", "pt"])
+        assert store.poll_answer(poll.id, ANA) is None
+        store.answer_poll(poll.id, ANA, ["pt", "gp"])
+        assert store.poll_answer(poll.id, ANA) == ("gp", "pt")
+        store.answer_poll(poll.id, ANA, ["ed"])
+        assert store.poll_answer(poll.id, ANA) == ("ed",)
+        assert store.poll_answer(poll.id, BEN) is None
+        store.close_poll(poll.id)
+        assert store.poll_answer(poll.id, ANA) == ("ed",)  # still there once the poll closed
+
     def test_closed_poll_refuses_answers(self, store):
         poll = store.open_poll("case-a", "where", ["gp", "ed"])
         store.answer_poll(poll.id, ANA, ["gp"])

@@ -212,6 +212,10 @@ class HubStore:
         self._call("POST", self._learner_path(learner, f"polls/{int(poll_id)}"),
                    {"display_name": learner.display_name, "chosen": list(chosen)})
 
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        chosen = self._call("GET", self._learner_path(learner, f"polls/{int(poll_id)}")).get("chosen")
+        return tuple(sorted(chosen)) if chosen is not None else None
+
     def _poll_call(self, poll_id: int, what: str) -> Poll:
         poll = poll_from_json(self._call("POST", f"polls/{int(poll_id)}/{what}", {}))
         if poll is None:

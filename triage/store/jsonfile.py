@@ -209,6 +209,12 @@ class JsonFileStore:
             doc["poll_answers"].append({"poll": poll_id, "learner": learner.key, "chosen": sorted(chosen)})
         self._change(edit)
 
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        def view(doc: Doc) -> tuple[str, ...] | None:
+            found = [a["chosen"] for a in doc["poll_answers"] if (a["poll"], a["learner"]) == (poll_id, learner.key)]
+            return tuple(sorted(found[-1])) if found else None
+        return self._look(view)
+
     def close_poll(self, poll_id: int) -> Poll:
         def edit(doc: Doc) -> Poll:
             row = self._poll_row(doc, poll_id)

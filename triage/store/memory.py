@@ -128,6 +128,10 @@ class MemoryStore:
             self._seen(learner)
             self._poll_answers[poll_id][learner.key] = tuple(sorted(chosen))
 
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        with self._lock:
+            return self._poll_answers.get(poll_id, {}).get(learner.key)
+
     def close_poll(self, poll_id: int) -> Poll:
         with self._lock:
             poll = self._poll(poll_id)

@@ -405,6 +405,11 @@ class SqlStore:
 
         self._write(body)
 
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        rows = self._query("SELECT chosen FROM poll_answers WHERE poll_id = ? AND learner_key = ?",
+                           (int(poll_id), learner.key))
+        return tuple(sorted(json.loads(rows[0][0]))) if rows else None
+
     def close_poll(self, poll_id: int) -> Poll:
         def body(db: Db) -> Poll:
             db.execute("UPDATE polls SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (time.time(), int(poll_id)))
