@@ -39,7 +39,53 @@ def test_on_a_served_page_without_the_key_nothing_of_the_presenter_is_shown():
 
 def test_the_key_in_the_address_opens_it():
     app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila", params={"key": KEY}))
-    assert app.unlocked and app.gate.widget.children == (app.gate.content,)
+    assert app.unlocked and app.gate.widget.children[0] is app.gate.content
+    assert app.gate.feedback.value == ""
+
+
+def test_a_wrong_key_in_the_address_says_so_and_the_tab_forgets_it():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila", params={"key": "last-term"}))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate._check(app.context)
+    assert not app.unlocked and "key in the page's address is not right" in app.gate.feedback.value
+    assert {"forget": True} in sent
+
+
+def test_enter_in_the_key_field_opens_it():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    app.gate.key.value = KEY
+    app.gate.key._handle_string_msg(None, {"event": "submit"}, None)  # what the browser sends on Enter
+    assert app.unlocked
+
+
+def test_a_key_the_tab_kept_opens_it_after_a_reload_and_a_stale_one_is_forgotten():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate._on_carrier(None, {"key": "from-an-old-server"})
+    assert not app.unlocked and "kept is not right" in app.gate.feedback.value and {"forget": True} in sent
+    app.gate._on_carrier(None, {"key": KEY})
+    assert app.unlocked
+
+
+def test_a_kept_key_that_arrives_before_the_page_request_waits_for_it():
+    pending = context(ANA, mode="voila")
+    pending.ready = False
+    app = Presenter(CASE.id, cases=[CASE], context=pending)
+    app.gate._on_carrier(None, {"key": KEY})
+    assert not app.unlocked
+    pending.resolve("student=", {"VOILA_PREHEAT": "True", "TRIAGE_INSTRUCTOR_KEY": KEY})
+    assert app.unlocked
+
+
+def test_a_typed_key_is_kept_for_the_tab():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate.key.value = KEY
+    app.gate.button.click()
+    assert app.unlocked and {"remember": KEY} in sent
 
 
 def test_a_typed_key_opens_it_and_a_wrong_one_does_not():
