@@ -352,3 +352,18 @@ def test_the_page_player_follows_the_class_panel_of_its_page():
     store.open_poll(case.id, "first", ["gp", "ed"])
     panel.refresh()
     assert view_of(app, "first").check.disabled
+
+
+def test_a_second_tab_shows_the_answer_the_store_holds_not_its_own_old_verdict():
+    store = MemoryStore()
+    case = staged_case()
+    one = CasePlayer([case], context(ANA, store), class_panel=False)
+    two = CasePlayer([case], context(ANA, store), class_panel=False)  # the same student, another tab
+    answer(view_of(one, "first"), ["gp"])
+    assert "Correct." in view_of(one, "first").feedback.value
+    answer(view_of(two, "first"), ["ed"])  # the store now holds the wrong answer
+    assert store.learner_record(ANA).case_answers(case.id)["first"].chosen == ("ed",)
+    one.frame.page.bridge._message(None, {"visible": True})  # back to the first tab
+    first = view_of(one, "first")
+    assert first.choice.value == "ed" and "Not quite." in first.feedback.value
+    assert "Correct." not in first.feedback.value and "another tab" in one.status.value

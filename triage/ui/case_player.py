@@ -259,6 +259,7 @@ class CasePlayer:
             self.status.value = "<p role='status'>Loading your answers&hellip;</p>"
         self.context.on_ready(self._load_record)
         self.context.on_ready(self._follow_poll)
+        self.frame.on_visible(self.refresh_from_store)
 
     @property
     def context(self) -> AppContext:
@@ -322,6 +323,26 @@ class CasePlayer:
             else:
                 self.picker.value = resume
         self._draw_overview()
+
+    def refresh_from_store(self) -> None:
+        """Show what the class store holds now. Called when the student comes back to this tab: another
+        tab or device of theirs may have answered since, and this one must not keep saying "Correct."
+        about an answer the store no longer holds."""
+        if not self.context.ready or not self.context.learner.can_save:
+            return
+        try:
+            record = self.store.learner_record(self.context.learner)
+        except StoreError:
+            return  # keep what was read last; the connection notice says when the server is away
+        if record == self.record:
+            return
+        self.record = record
+        self._fill_picker()
+        if self.case is not None:
+            self.show(self.case.id)
+        self._draw_overview()
+        self.status.value = ("<p role='status' class='triage-hint'>Brought up to date: you answered in another "
+                             "tab or on another device since this page was last used.</p>")
 
     def _reload(self) -> None:
         try:
