@@ -213,6 +213,32 @@ def test_the_browser_listener_forwards_keys_and_can_be_switched_off():
     assert app.stage == 1
 
 
+def test_a_clickers_keys_step_the_stages():
+    app = presenter()
+    for key, stage in (("PageDown", 1), (" ", 2), ("PageUp", 1), ("ArrowLeft", 0), ("ArrowRight", 1)):
+        app.on_key(key)
+        assert app.stage == stage, key
+    assert {"PageDown", "PageUp", "ArrowRight", "ArrowLeft", " "} <= set(app.listener.shortcut_keys)
+    assert "Page Down" in app.keys_help.value and "Alt</kbd>+" in app.keys_help.value
+
+
+def test_projector_mode_keeps_the_picker_and_the_key_help_out_of_the_projected_part():
+    app = presenter()
+    [projected] = [c for c in app.gate.content.children if "triage-projected" in c._dom_classes]
+    def inside(widget, root):
+        return widget is root or any(inside(widget, c) for c in getattr(root, "children", ()))
+    assert inside(app.toolbar, projected) and inside(app.chart, projected) and inside(app.body, projected)
+    assert not inside(app.picker, projected) and not inside(app.keys_help, projected)
+
+
+def test_during_a_poll_the_options_are_listed_in_full_beside_the_chart():
+    store = MemoryStore()
+    app = presenter(store)
+    app.on_key("p")
+    assert "Primary care" in app.answers.value and "Emergency department" in app.answers.value
+    assert "correct" not in app.answers.value
+
+
 def test_button_labels_say_what_they_do_in_full():
     app = presenter()
     for b in (app.next_stage, app.options_button, app.answers_button, app.reasoning_button, app.poll_button):
