@@ -32,6 +32,7 @@ function render({ model, el }) {
 
   const panel = () => el.closest(".triage-poll-panel");
   const waiting = () => model.get("state") === "open";
+  const live = () => waiting() || model.get("state") === "sent"; // the poll takes answers
   const key = () => DRAFT + model.get("poll_id");
 
   function inputs() {
@@ -132,7 +133,7 @@ function render({ model, el }) {
     const p = panel();
     if (!p) return;
     const body = p.querySelector(".triage-poll-body") || p;
-    body.scrollIntoView({ block: "start", behavior: "smooth" });
+    body.scrollIntoView({ block: "start" });
     const first = p.querySelector(".triage-poll-options input:not([disabled])");
     if (first) first.focus({ preventScroll: true });
   }
@@ -161,9 +162,11 @@ function render({ model, el }) {
 
   // -- an answer kept from before a reload -------------------------------------------------------
   function restore() {
-    if (!waiting()) return;
+    if (!live() || offline()) return;
     const draft = readDraft();
     if (!draft || !Array.isArray(draft.chosen) || !draft.chosen.length) return;
+    const answered = model.get("answered");
+    if (JSON.stringify([...draft.chosen].sort()) === JSON.stringify([...answered].sort())) return;
     model.send({ draft: draft.chosen, send: !!draft.send });
   }
 
@@ -174,7 +177,7 @@ function render({ model, el }) {
     if (draft && answered.length && JSON.stringify([...draft.chosen].sort()) === JSON.stringify([...answered].sort())) {
       dropDraft(); // the store has exactly this answer
     }
-    if (model.get("state") !== "open") dropDraft();
+    if (!live()) dropDraft(); // the poll closed (or there is none): nothing more can be sent
     draw();
   }
   function onSeq() {

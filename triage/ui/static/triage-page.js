@@ -83,8 +83,8 @@
   function lost() {
     setState(state === "restarted" ? "restarted" : "lost");
     if (state === "lost") {
-      show("This page cannot reach the class server. What you chose stays on this page and is sent " +
-           "when the connection is back; the page reconnects by itself.", "Try again now", "lost");
+      show("No connection to the class server. What you choose stays on this page and is sent when " +
+           "the connection is back; the page reconnects by itself.", "Try again now", "lost");
     }
   }
   function reload(now) {
