@@ -184,7 +184,8 @@ def test_a_student_reads_and_writes_only_their_own_records(hub, tokens):
     with pytest.raises(AccessDeniedError):
         ana.record_answer(hub_learner("ben"), "case-a", "where", ["ed"], False)
     for call in (ana.class_answers, ana.sessions, lambda: ana.new_session("x"),
-                 lambda: ana.open_poll("case-a", "where", ["gp", "ed"])):
+                 lambda: ana.open_poll("case-a", "where", ["gp", "ed"]),
+                 lambda: ana.poll_answer(1, hub_learner("ben"))):
         with pytest.raises(AccessDeniedError):
             call()
     # the raw HTTP status for another's record
@@ -334,6 +335,10 @@ class ThroughTheService:
     def answer_poll(self, poll_id, learner, chosen):
         client, who = self._as(learner)
         return client.answer_poll(poll_id, who, chosen)
+
+    def poll_answer(self, poll_id, learner):
+        client, who = self._as(learner)
+        return client.poll_answer(poll_id, who)
 
     def __getattr__(self, name):  # polls, sessions, class answers: the instructor's client
         return getattr(self.teacher, name)
