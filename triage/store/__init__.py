@@ -61,6 +61,7 @@ class LearnerRecord:
     revealed: Mapping[str, int] = field(default_factory=dict)
     drill: tuple[DrillAttempt, ...] = ()
     done: frozenset[str] = frozenset()  # apps (notebook names) the learner has completed
+    display_name: str = ""  # the name last written under this key ("" before anything was written)
 
     def case_answers(self, case_id: str) -> dict[str, CaseAnswer]:
         """Latest answers for one case, by question id."""

@@ -39,6 +39,7 @@ def record_to_json(record: LearnerRecord) -> dict[str, Any]:
         "revealed": dict(record.revealed),
         "drill": [asdict(d) for d in record.drill],
         "done": sorted(record.done),
+        "display_name": record.display_name,
     }
 
 
@@ -50,7 +51,8 @@ def record_from_json(data: Mapping[str, Any]) -> LearnerRecord:
     drill = tuple(DrillAttempt(d["scenario_id"], d["chosen"], bool(d["correct"]), float(d["at"]))
                   for d in data["drill"])
     revealed = {str(k): int(v) for k, v in data["revealed"].items()}
-    return LearnerRecord(data["key"], answers, revealed, drill, frozenset(data.get("done", ())))
+    return LearnerRecord(data["key"], answers, revealed, drill, frozenset(data.get("done", ())),
+                         str(data.get("display_name", "")))
 
 
 def poll_to_json(poll: Poll | None) -> dict[str, Any] | None:

@@ -169,7 +169,7 @@ class JsonFileStore:
             drill = tuple(DrillAttempt(d["scenario"], d["chosen"], bool(d["correct"]), float(d["at"]))
                           for d in doc["drill"] if d["learner"] == learner.key)
             done = frozenset(d["app"] for d in doc["done"] if d["learner"] == learner.key)
-            return LearnerRecord(learner.key, latest, revealed, drill, done)
+            return LearnerRecord(learner.key, latest, revealed, drill, done, str(doc["names"].get(learner.key, "")))
         return self._look(view)
 
     # ----------------------------------------------------------------------------------------- polls

@@ -328,7 +328,8 @@ class SqlStore:
                 "SELECT scenario_id, chosen, correct, at FROM drill WHERE learner_key = ? ORDER BY id",
                 (learner.key,)))
             done = frozenset(a for (a,) in db.all("SELECT app FROM done WHERE learner_key = ?", (learner.key,)))
-            return LearnerRecord(learner.key, latest, revealed, drill, done)
+            name = db.all("SELECT display_name FROM learners WHERE learner_key = ?", (learner.key,))
+            return LearnerRecord(learner.key, latest, revealed, drill, done, name[0][0] if name else "")
 
         return self._read(body)
 
