@@ -12,7 +12,8 @@ What it checks: the key leaves the address bar; the presenter's keys work after 
 drop-down, clicker keys included; a poll opened while the phone is scrolled to the bottom is in view on
 the phone within 3 s (a bar that takes the student to it) and marks the tab's title; the case player
 gives no feedback on the polled question; answers reach the chart; a reload shows the vote already
-sent; with the server killed, every page says so within 5 s and a choice sent meanwhile is never
+sent; a laptop that loses its network says so, keeps the answer it sends meanwhile and reconnects
+without a reload; with the server killed, every page says so within 5 s and a choice sent meanwhile is never
 shown as sent; the restarted server (same key, kept in the class's folder) gets every page back by
 itself, the unsent answer included; the reveal reaches everyone; screenshots of the phone during the
 poll and of the presenter at 1024x768 and 1920x1080 (in ``$TRIAGE_REHEARSAL_SHOTS`` or pytest's
@@ -194,6 +195,23 @@ def a_reload_shows_the_vote_already_sent(room: Room) -> None:
     expect(room.phone.locator(".triage-poll-beacon")).to_be_hidden()
 
 
+def the_laptops_wifi_drops_for_a_moment(room: Room) -> None:
+    laptop = room.laptop
+    laptop.evaluate("window.__same_page = true")
+    laptop.context.set_offline(True)
+    expect(laptop.locator(".triage-connection")).to_be_visible(timeout=NOTICE_S * 1000)
+    panel = poll_panel(laptop)
+    panel.get_by_role("radio").nth(1).check()  # changes their mind while offline
+    panel.get_by_role("button", name="Send my answer").click()
+    expect(panel.locator(".triage-poll-pending")).to_contain_text("Not sent")
+    assert not panel.locator(".triage-poll-sent").is_visible()
+    laptop.context.set_offline(False)
+    expect(panel.locator(".triage-poll-status")).to_contain_text("Sent: B.", timeout=30_000)
+    expect(laptop.locator(".triage-connection")).to_be_hidden(timeout=10_000)
+    assert laptop.evaluate("window.__same_page === true"), "the page should reconnect, not reload"
+    expect(room.teacher.locator(".triage-poll-live")).to_contain_text("4 answered")
+
+
 def the_server_dies_mid_poll(room: Room) -> None:
     room.server.proc.kill()
     start = time.monotonic()
@@ -226,7 +244,7 @@ def the_server_comes_back(room: Room) -> None:
     # the wait is a page's, not a click's); the phone's unsent answer is sent by the reloaded page
     panel = poll_panel(room.phone)
     expect(panel.locator(".triage-poll-status")).to_contain_text("Sent: A.", timeout=RENDER_MS)
-    expect(room.laptop.locator(".triage-poll-panel .triage-poll-status")).to_contain_text("Sent: A.",
+    expect(room.laptop.locator(".triage-poll-panel .triage-poll-status")).to_contain_text("Sent: B.",
                                                                                           timeout=RENDER_MS)
     t = room.teacher
     expect(t.locator(".triage-next-stage")).to_be_visible(timeout=RENDER_MS)  # opened with the key the tab kept
@@ -283,6 +301,7 @@ STEPS: list[Callable[[Room], None]] = [
     a_poll_reaches_every_screen,
     students_answer,
     a_reload_shows_the_vote_already_sent,
+    the_laptops_wifi_drops_for_a_moment,
     the_server_dies_mid_poll,
     the_server_comes_back,
     the_reveal_reaches_everyone,
