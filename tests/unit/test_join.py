@@ -12,7 +12,7 @@ from support.class_fixtures import ANA, context, staged_case
 from support.qr import qr_block, terminal_qr_to_pbm, zbar
 
 from triage.errors import TriageError
-from triage.serve.app import startup_message
+from triage.serve.app import reach_note, startup_message
 from triage.serve.join import check_port_free, classroom, join_lines, lan_addresses, qr_text
 from triage.store.memory import MemoryStore
 from triage.ui import Presenter
@@ -69,11 +69,14 @@ def test_the_terminal_qr_code_reads_back_as_the_address(tmp_path):
 
 def test_the_start_up_message_says_where_students_join():
     room = classroom("0.0.0.0", 8870, "/", ["192.168.1.23", "10.20.0.5"])
-    text = startup_message("http://127.0.0.1:8870/", "k", "s", None, ["x"], room, "0.0.0.0")
+    text = startup_message("http://127.0.0.1:8870/", "k", "s", None, ["x"], room=room)
     assert "Students join at:   http://192.168.1.23:8870/" in text and "also: http://10.20.0.5:8870/" in text
     assert len(qr_block(text)) > 10
-    local = "\n".join(join_lines(classroom("127.0.0.1", 8866), "127.0.0.1"))
-    assert "only this machine can open the apps" in local and "make app HOST=0.0.0.0" in local
+    assert join_lines(classroom("127.0.0.1", 8866)) == []  # the note under the address says it (reach_note)
+    local = startup_message("http://127.0.0.1:8866/", "k", "s", None, ["x"], reach_note("127.0.0.1"),
+                            classroom("127.0.0.1", 8866))
+    assert "only this computer can open it" in local and "make app HOST=0.0.0.0" in local
+    assert "Students join at" not in local
 
 
 # -- the presenter's start screen ---------------------------------------------------------------------------

@@ -123,11 +123,11 @@ def qr_text(url: str) -> str:
     return out.getvalue()
 
 
-def join_lines(room: Classroom, host: str) -> list[str]:
-    """The start-up message's lines about joining from other devices (after "Open in a browser")."""
+def join_lines(room: Classroom) -> list[str]:
+    """The start-up message's lines about joining from other devices (after "Open in a browser"); none for
+    a server on this machine only (the line under the address says so: ``triage.serve.app.reach_note``)."""
     if room.local_only:
-        return [f"  Students join at:   only this machine can open the apps (HOST={host or '127.0.0.1'});",
-                "                      for phones and laptops on this network: make app HOST=0.0.0.0"]
+        return []
     if not room.urls:
         return ["  Students join at:   no network address found on this machine (is it on the room's",
                 "                      Wi-Fi or network?); students cannot join from other devices yet"]

@@ -202,7 +202,7 @@ class JsonFileStore:
             drill = tuple(DrillAttempt(d["scenario"], d["chosen"], bool(d["correct"]), float(d["at"]))
                           for d in doc["drill"] if d["learner"] == learner.key)
             done = frozenset(d["app"] for d in doc["done"] if d["learner"] == learner.key)
-            return LearnerRecord(learner.key, latest, revealed, drill, done)
+            return LearnerRecord(learner.key, latest, revealed, drill, done, str(doc["names"].get(learner.key, "")))
         return self._look(view)
 
     # ----------------------------------------------------------------------------------------- polls
@@ -262,6 +262,12 @@ class JsonFileStore:
             rows = [r for r in doc.get("presence", []) if (r["session"], r["learner"]) != (sid, learner.key)]
             doc["presence"] = [*rows, {"session": sid, "learner": learner.key, "at": self._clock()}]
         self._change(edit)
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        def view(doc: Doc) -> tuple[str, ...] | None:
+            found = [a["chosen"] for a in doc["poll_answers"] if (a["poll"], a["learner"]) == (poll_id, learner.key)]
+            return tuple(sorted(found[-1])) if found else None
+        return self._look(view)
 
     def close_poll(self, poll_id: int) -> Poll:
         def edit(doc: Doc) -> Poll:

@@ -89,7 +89,7 @@ class MemoryStore:
                     latest[(case, question)] = answer
             revealed = {case: n for (who, case), n in self._revealed.items() if who == learner.key}
             return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())),
-                                 frozenset(self._done.get(learner.key, ())))
+                                 frozenset(self._done.get(learner.key, ())), self._names.get(learner.key, ""))
 
     def import_legacy(self, learner: Learner, source: str, load: Callable[[], LegacyProgress]) -> int:
         """Import an old progress file once per (learner, source); see :mod:`triage.store.legacy`."""
@@ -160,6 +160,11 @@ class MemoryStore:
         with self._lock:
             self._seen(learner)
             self._present[(self._session_id(), learner.key)] = time.time()
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        with self._lock:
+            found = self._poll_answers.get(poll_id, {}).get(learner.key)
+            return found[0] if found is not None else None
 
     def close_poll(self, poll_id: int) -> Poll:
         with self._lock:
