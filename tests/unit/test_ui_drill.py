@@ -202,3 +202,25 @@ def test_coming_back_to_a_tab_that_is_up_to_date_changes_nothing():
     before = app.progress.value, app.score.value
     app.refresh_from_store()
     assert (app.progress.value, app.score.value) == before and app.status.value == ""
+
+
+def test_in_the_browser_the_save_waits_for_the_page_to_draw(monkeypatch):
+    """In Pyodide the save runs on the event loop a moment after the answer is drawn (its file operations
+    need the page's main thread, which is drawing the verdict); nothing is lost."""
+    import asyncio
+    import sys
+
+    from triage.ui.student import drill as drill_module
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    store = MemoryStore()
+    context = make_context(store=store)
+
+    async def lesson():
+        app = drill(context=context)
+        app.buttons[Urgency.URGENT].click()
+        assert "Right: Urgent" in app.feedback.value and store.learner_record(context.learner).drill == ()
+        await asyncio.sleep(drill_module.BROWSER_SAVE_DELAY + 0.1)
+        return [a.chosen for a in store.learner_record(context.learner).drill]
+
+    assert asyncio.run(lesson()) == ["urgent"]
