@@ -171,8 +171,13 @@
     var ctl = typeof AbortController === "function" ? new AbortController() : null;
     var limit = setTimeout(function () { if (ctl) ctl.abort(); }, PING_TIMEOUT);
     var base = cfg.baseUrl || "/";
+    var headers = { Accept: "application/json" };
+    // a Jupyter server behind JupyterHub checks the XSRF token on every cookie-authenticated API call, as
+    // the widget manager's own requests send it
+    var xsrf = document.cookie.match("\\b_xsrf=([^;]*)\\b");
+    if (xsrf) headers["X-XSRFToken"] = decodeURIComponent(xsrf[1]);
     fetch(base + "api/kernels/" + encodeURIComponent(cfg.kernelId) + "?no_track_activity=1", {
-      cache: "no-store", credentials: "same-origin", headers: { Accept: "application/json" },
+      cache: "no-store", credentials: "same-origin", headers: headers,
       signal: ctl ? ctl.signal : undefined
     }).then(function (r) {
       if (r.status === 404) { gone(); return null; }
