@@ -240,6 +240,8 @@ def the_server_dies_mid_poll(room: Room) -> None:
     assert "Sent: A" not in panel.inner_text()
     assert not panel.locator(".triage-poll-sent").is_visible()
     room.phone.screenshot(path=str(room.shots / "phone-server-away.png"))
+    # ... and picks an option in the case's first question (not checked: the class is being polled on it)
+    room.phone.locator(".triage-question").first.get_by_role("radio").nth(1).tap()
     for student in room.wire:
         student.closed.wait(10)
         assert student.closed.is_set()
@@ -254,6 +256,7 @@ def the_server_comes_back(room: Room) -> None:
     # the wait is a page's, not a click's); the phone's unsent answer is sent by the reloaded page
     panel = poll_panel(room.phone)
     expect(panel.locator(".triage-poll-status")).to_contain_text("Sent: A.", timeout=RENDER_MS)
+    expect(room.phone.locator(".triage-question").first.get_by_role("radio").nth(1)).to_be_checked()
     expect(room.laptop.locator(".triage-poll-panel .triage-poll-status")).to_contain_text("Sent: B.",
                                                                                           timeout=RENDER_MS)
     t = room.teacher

@@ -6,7 +6,8 @@
 // 2. The connection: the page checks every 2 s (while it is visible) that the server still has its
 //    kernel, and watches the kernel's websocket. Within 5 s of losing the server a notice says so; the
 //    page reconnects by itself when the server answers again, and reloads itself (into the same
-//    address) when the server came back without its kernel (it was restarted). State for the apps:
+//    address) when the server came back without its kernel (it was restarted), choosing again on the new
+//    page what the student had chosen in a case's questions but not checked. State for the apps:
 //    `document.documentElement.dataset.triageConnection` ("ok", "lost", "restarted") and a
 //    `triage-connection` event on window.
 (function () {
@@ -101,8 +102,48 @@
     try { sessionStorage.setItem(RELOADS, JSON.stringify(recent)); } catch (e) { /* no storage */ }
     window.location.reload();
   }
+  // Choices made in a case's questions but not yet checked live only in this page: kept through the
+  // automatic reload (by the question's words and the options' order) and chosen again on the new page
+  // for questions the class store has no answer to (all of their options unticked there).
+  var UNSENT = "triage-unsent:" + window.location.pathname + window.location.search;
+  function keepUnsent() {
+    var kept = [];
+    document.querySelectorAll(".triage-question").forEach(function (q) {
+      var prompt = q.querySelector(".triage-question-prompt");
+      var picked = [];
+      q.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (input, i) {
+        if (input.checked) picked.push(i);
+      });
+      if (prompt && picked.length) kept.push({ prompt: prompt.textContent.trim(), picked: picked });
+    });
+    try { sessionStorage.setItem(UNSENT, JSON.stringify(kept)); } catch (e) { /* nothing kept */ }
+  }
+  function giveBackUnsent() {
+    var kept;
+    try { kept = JSON.parse(sessionStorage.getItem(UNSENT) || "[]"); } catch (e) { kept = []; }
+    if (!kept.length) return;
+    var tries = 0;
+    var look = setInterval(function () {
+      kept = kept.filter(function (entry) {
+        var q = Array.prototype.find.call(document.querySelectorAll(".triage-question"), function (el) {
+          var prompt = el.querySelector(".triage-question-prompt");
+          return prompt && prompt.textContent.trim() === entry.prompt;
+        });
+        if (!q) return true;
+        var inputs = q.querySelectorAll("input[type=radio], input[type=checkbox]");
+        var answered = Array.prototype.some.call(inputs, function (input) { return input.checked; });
+        if (!answered) entry.picked.forEach(function (i) { if (inputs[i] && !inputs[i].disabled) inputs[i].click(); });
+        return false;
+      });
+      if (!kept.length || ++tries > 120) {
+        clearInterval(look);
+        try { sessionStorage.removeItem(UNSENT); } catch (e) { /* nothing kept */ }
+      }
+    }, 500);
+  }
   function gone() {
     // the server answers but no longer has this page's kernel: it was restarted (or the kernel ended)
+    keepUnsent();
     setState("restarted");
     show("The class server was restarted: this page opens again where you were…", "Reload this page", "lost");
     window.dispatchEvent(new CustomEvent("triage-before-reload"));
@@ -130,8 +171,13 @@
     var ctl = typeof AbortController === "function" ? new AbortController() : null;
     var limit = setTimeout(function () { if (ctl) ctl.abort(); }, PING_TIMEOUT);
     var base = cfg.baseUrl || "/";
+    var headers = { Accept: "application/json" };
+    // a Jupyter server behind JupyterHub checks the XSRF token on every cookie-authenticated API call, as
+    // the widget manager's own requests send it
+    var xsrf = document.cookie.match("\\b_xsrf=([^;]*)\\b");
+    if (xsrf) headers["X-XSRFToken"] = decodeURIComponent(xsrf[1]);
     fetch(base + "api/kernels/" + encodeURIComponent(cfg.kernelId) + "?no_track_activity=1", {
-      cache: "no-store", credentials: "same-origin", headers: { Accept: "application/json" },
+      cache: "no-store", credentials: "same-origin", headers: headers,
       signal: ctl ? ctl.signal : undefined
     }).then(function (r) {
       if (r.status === 404) { gone(); return null; }
@@ -167,6 +213,7 @@
   function start() {
     if (!config()) return; // not an app page
     root.dataset.triageConnection = state;
+    giveBackUnsent();
     document.addEventListener("visibilitychange", function () {
       if (!document.hidden) { clearTimeout(timer); check(); }
     });
