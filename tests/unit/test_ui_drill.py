@@ -224,3 +224,13 @@ def test_in_the_browser_the_save_waits_for_the_page_to_draw(monkeypatch):
         return [a.chosen for a in store.learner_record(context.learner).drill]
 
     assert asyncio.run(lesson()) == ["urgent"]
+
+
+def test_feedback_names_every_flag_of_a_scenario_with_two():
+    from triage.content.drill import scenarios
+
+    two = next(s for s in scenarios() if s.id == "d-cancer-tingling")
+    app = RedFlagDrill(items=[two], context=make_context())
+    html = app._feedback_html(two, Urgency.URGENT)
+    assert "Red flags: Past cancer with new shooting leg pain" in html and "A past cancer with new back" in html
+    assert "Not quite: this one is Emergency" in html
