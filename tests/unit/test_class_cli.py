@@ -9,6 +9,7 @@ import pytest
 
 from triage.cli import main
 from triage.content.cases import load_cases
+from triage.content.drill import scenarios
 from triage.store import open_store
 from triage.store.identity import Learner
 
@@ -67,7 +68,7 @@ def test_report_names_cases_by_title_with_answered_out_of_asked_polls_and_items(
         f"ben case: {TITLES[TWO_QUESTIONS]} 1 / 3 1",
         "ben Class polls 1 / 1 1",
         "Cy Class polls 1 / 1 0",
-        "Dee Red-flag drill 1 / 12 0",
+        f"Dee Red-flag drill 1 / {len(scenarios())} 0",
     ]
     assert "Item analysis (share correct; D = discrimination" in out
     assert "A. With his GP, in primary care (right): 0" not in out  # the poll asked the first question
@@ -92,7 +93,9 @@ def test_report_csv_holds_every_answer_with_the_options_chosen(capsys, db, monke
         ("Dee", "name:dee", "drill", "d-bladder", "", "urgent", "no"),
     ]
     assert {r["session"] for r in rows} == {"1"}
-    assert rows[1]["chosen"].startswith("A. Leg weakness") and "; D. Pain worse after sitting" in rows[1]["chosen"]
+    watch = next(q for c in load_cases() if c.id == TWO_QUESTIONS for q in c.questions if q.id == "watch")
+    letters = {o.id: f"{'ABCDEFGH'[i]}. {o.text}" for i, o in enumerate(watch.options)}
+    assert rows[1]["chosen"] == f"{letters['weak']}; {letters['worse-sitting']}"
     assert rows[0]["title"] == TITLES[TWO_QUESTIONS] and rows[5]["poll"] == "1"
     assert rows[6]["chosen"] == "B. Urgent (same day)" and rows[6]["right_answer"] == "A. Emergency"
 
@@ -103,7 +106,8 @@ def test_report_csv_summary_and_items(capsys, db):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["student"], r["activity"], r["answered"], r["asked"], r["correct"]) for r in rows] == [
         ("Ana", "case", "1", "3", "1"), ("Ana", "case", "2", "3", "1"), ("ben", "case", "1", "3", "1"),
-        ("ben", "polls", "1", "1", "1"), ("Cy", "polls", "1", "1", "0"), ("Dee", "drill", "1", "12", "0")]
+        ("ben", "polls", "1", "1", "1"), ("Cy", "polls", "1", "1", "0"),
+        ("Dee", "drill", "1", str(len(scenarios())), "0")]
     status, out, _ = run(capsys, "class", "report", "--csv", "items", "--db", db)
     items = list(csv.DictReader(io.StringIO(out)))
     poll = next(r for r in items if r["activity"] == "poll")
