@@ -350,13 +350,23 @@ class JsonFileStore:
         """Nothing to release: every call opens and closes the file."""
 
 
-def open_browser_store(path: str | Path) -> tuple[ClassStore, str | None]:
+NOT_KEPT = ("Your answers are not kept on this address: the page is open over plain http:// to another "
+            "computer, where the browser keeps nothing for it. This page works, but what you do here is lost "
+            "when it closes; open the site over https://, or at http://localhost on the computer that serves it.")
+
+
+def open_browser_store(path: str | Path, kept: bool = True) -> tuple[ClassStore, str | None]:
     """The store at ``path`` and a plain-words message for the student, if there is one.
 
     A damaged file is moved aside (``<name>.corrupt-<time>``, never deleted) and a fresh record
-    starts; a location that cannot be used gives an unsaved in-memory store.
+    starts; a location that cannot be used gives an unsaved in-memory store. ``kept=False`` (a page
+    that is not a secure context, where JupyterLite's drive lives in memory only) gives an unsaved
+    in-memory store that says so, rather than a file that seems to keep answers and loses them.
     """
     from .memory import MemoryStore
+
+    if not kept:
+        return MemoryStore("memory (not saved: the page is not a secure context)"), NOT_KEPT
 
     store = JsonFileStore(path)
     try:
