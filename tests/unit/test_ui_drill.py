@@ -187,3 +187,13 @@ def test_coming_back_to_a_tab_that_is_up_to_date_changes_nothing():
     before = app.progress.value, app.score.value
     app.refresh_from_store()
     assert (app.progress.value, app.score.value) == before and app.status.value == ""
+
+
+def test_feedback_names_every_flag_of_a_scenario_with_two():
+    from triage.content.drill import scenarios
+
+    two = next(s for s in scenarios() if s.id == "d-cancer-tingling")
+    app = RedFlagDrill(items=[two], context=make_context())
+    html = app._feedback_html(two, Urgency.URGENT)
+    assert "Red flags: Past cancer with new shooting leg pain" in html and "A past cancer with new back" in html
+    assert "Not quite: this one is Emergency" in html
