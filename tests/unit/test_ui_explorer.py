@@ -115,12 +115,15 @@ def test_the_ticks_survive_a_reload_for_the_same_student_in_this_browser():
     assert bridge.store_key.endswith(":name:ada:04_triage_explorer.ipynb")
     bridge.send = lambda msg: kept.update(msg["save"])  # what page_bridge.js keeps in localStorage
     first.symptoms[Symptom.FEVER].value = True
+    first.history[History.OSTEOPOROSIS].value = True
     first.duration.value = 3
     assert kept["inputs"]["symptoms"] == ["fever"] and kept["inputs"]["duration_weeks"] == 3
+    assert kept["inputs"]["history"] == ["osteoporosis"]
     reloaded = Explorer(context=make_context(store=store))  # a new kernel: every control at its default
     assert not reloaded.symptoms[Symptom.FEVER].value
     reloaded.frame.page.bridge._message(None, {"restore": kept})  # what the browser hands back on opening
     assert reloaded.symptoms[Symptom.FEVER].value and reloaded.duration.value == 3
+    assert reloaded.history[History.OSTEOPOROSIS].value
     assert "Urgency: URGENT" in reloaded.verdict.value
 
 

@@ -158,6 +158,7 @@ class Explorer:
             "pain_sites": [s.value for s, b in self.sites.items() if b.value],
             "symptoms": [s.value for s, b in self.symptoms.items() if b.value],
             "findings": [f.value for f, b in self.findings.items() if b.value],
+            "history": [h.value for h, b in self.history.items() if b.value],
             "age": self.age.value, "duration_weeks": self.duration.value,
             "conservative_care_weeks": self.care.value, "trauma": self.trauma.value,
             "prefers_non_surgical": self.prefers.value,
