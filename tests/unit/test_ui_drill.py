@@ -71,6 +71,8 @@ def test_the_authors_reason_follows_the_engines_when_a_scenario_has_one():
     app.next()
     app.answer(Urgency.ROUTINE)
     assert why not in app.feedback.value
+    app.next()  # the round's review repeats the reason beside the missed scenario
+    assert why in app.review.value and app.review.value.count(why) == 1
 
 
 def test_the_next_scenario_clears_the_marks():
