@@ -1,5 +1,7 @@
 # Two commands set everything up on a fresh machine: `make app` and `make test`.
-# Both create .venv/ (python3 -m venv + pip) the first time and reuse it afterwards.
+# Both create .venv/ (python3 -m venv + pip) the first time and reuse it afterwards. The Debian packages
+# a target needs (.ci/system-packages) are installed first when make runs as root or with sudo that
+# needs no password; otherwise make stops at once and prints the one command to run.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,9 +15,26 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab test lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts
+.PHONY: install app present lab test check lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts \
+	system-packages
 
-$(STAMP): pyproject.toml
+# The groups of .ci/system-packages the goals on the command line need (every group includes python3-venv
+# and make); checked before anything else is built, so a missing package stops make at once.
+PACKAGES_test := test
+PACKAGES_bench := test
+PACKAGES_browser-deps := test
+PACKAGES_handouts := handouts
+PACKAGES_static := static
+PACKAGES_hub := hub
+PACKAGES_hub-deps := hub
+PACKAGES_hub-accounts := hub
+PACKAGES_hub-prestart := hub
+PACKAGE_GROUPS = $(or $(sort $(foreach goal,$(MAKECMDGOALS),$(PACKAGES_$(goal)))),app)
+
+system-packages: ## install the Debian packages the goals need (.ci/system-packages), or say how to
+	@PYTHON=$(PYTHON) bash .ci/ensure-system-packages $(PACKAGE_GROUPS)
+
+$(STAMP): pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[serve,handouts,test]'
@@ -57,13 +76,13 @@ lab: install ## open the notebooks in JupyterLab (students)
 lint: install ## ruff over the whole checkout (package, tests, benchmarks, deploy, notebooks)
 	$(BIN)/ruff check .
 
-$(AXE): tests/browser/package.json
+$(AXE): tests/browser/package.json | system-packages
 	cd tests/browser && npm install --no-audit --no-fund --silent
 	touch $(AXE)
 
 browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
 
-test: install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
+test: system-packages install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax
 
 bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
@@ -98,7 +117,7 @@ $(HUB_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,hub]'
 	touch $(HUB_STAMP)
 
-$(CHP): deploy/package.json deploy/package-lock.json
+$(CHP): deploy/package.json deploy/package-lock.json | system-packages
 	cd deploy && npm ci --no-audit --no-fund --silent
 	touch $(CHP)
 
