@@ -10,7 +10,7 @@ import time
 import pytest
 from voila_server import ROOT, fetch, kernel_id_of, page_kernel_id, serve, widget_notebook
 
-from triage.serve.app import SHARE, new_instructor_key, prepare_environment, startup_message
+from triage.serve.app import new_instructor_key, prepare_environment, startup_message
 
 KEY = re.compile(r"^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$")
 
@@ -106,4 +106,4 @@ def test_the_template_folder_is_put_on_jupyter_path_once():
     environ = {"JUPYTER_PATH": "/elsewhere"}
     prepare_environment(environ)
     prepare_environment(environ)
-    assert environ["JUPYTER_PATH"].split(":") == [str(SHARE), "/elsewhere"]
+    assert environ["JUPYTER_PATH"].split(":") == [str(ROOT / "share" / "jupyter"), "/elsewhere"]

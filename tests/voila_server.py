@@ -57,10 +57,13 @@ TEST_POOL = 1
 
 @contextmanager
 def serve(
-    tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
-    args: list[str] | None = None,
+    tmp: Path, notebooks: Path | None = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
+    args: list[str] | None = None, python: str = sys.executable,
 ) -> Iterator[Server]:
     """Run ``python -m triage serve notebooks/`` from ``cwd``; yield the running :class:`Server`.
+
+    ``notebooks=None`` leaves the folder to the launcher (the course folder's); ``python`` is the
+    interpreter to run (another environment's, for the installed-wheel test).
 
     The store, the progress file and the instructor key are private to the server (a random key unless
     ``env`` sets ``TRIAGE_INSTRUCTOR_KEY``; a value of None in ``env`` removes a variable).
@@ -89,8 +92,8 @@ def serve(
         else:
             full_env[key] = value
     proc = subprocess.Popen(
-        [sys.executable, "-m", "triage", "serve", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
-         *(args or []), str(notebooks)],
+        [python, "-m", "triage", "serve", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
+         *(args or []), *([str(notebooks)] if notebooks is not None else [])],
         cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

@@ -43,6 +43,15 @@ deb $mirror bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 SOURCES
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# this machine's own TLS trust (a local certificate authority, where the network has one) is part of the
+# machine, not of the project: carry it into the root, and point pip, npm and git at the system bundle
+trust=()
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null
+  bundle=/etc/ssl/certs/ca-certificates.crt
+  trust=(SSL_CERT_FILE=$bundle REQUESTS_CA_BUNDLE=$bundle PIP_CERT=$bundle NODE_EXTRA_CA_CERTS=$bundle)
+fi
 mount -t proc proc "$root/proc"; mounts+=("$root/proc")
 mount -t sysfs sysfs "$root/sys"; mounts+=("$root/sys")
 mount --rbind /dev "$root/dev"; mount --make-rslave "$root/dev"; mounts+=("$root/dev")
@@ -52,7 +61,7 @@ mount --bind -o ro "$repo" "$root/mnt/source"; mounts+=("$root/mnt/source")
 echo "fresh-machine check: $branch, make ${make_args[*]}; log in $log"
 start=$(date +%s)
 set +e
-chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${trust[@]}" \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   bash -c "cd /root && git clone --quiet --branch '$branch' /mnt/source triage && cd triage \
            && git log --oneline -1 && make ${make_args[*]}" > "$log" 2>&1

@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from . import course_folder
 from .engine import assess
 from .errors import CaseError, PresentationError, Problem
 from .knowledge import knowledge
@@ -37,7 +38,9 @@ from .sources import Document, load_document
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "case.schema.json"
 TARGETS_SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "coverage.schema.json"
-CASES_DIR = Path(os.environ.get("TRIAGE_CASES_DIR") or Path(__file__).resolve().parents[1] / "case_studies")
+# the case studies that came with the code (templates and coverage targets fall back to these)
+CASES_DIR = Path(os.environ.get("TRIAGE_CASES_DIR") or course_folder.default_cases_dir()
+                 or Path(__file__).resolve().parents[1] / "case_studies")
 TARGETS_FILE = "_coverage.yaml"
 LEVELS = ("intro", "intermediate", "advanced")
 TAGS = ("hip-back-overlap", "looks-alarming-not-urgent", "looks-mild-is-emergency")
@@ -171,9 +174,10 @@ class Case:
 
 
 def cases_dir() -> Path:
-    """The case directory: ``$TRIAGE_CASES_DIR`` if set, else the repository's ``case_studies/``."""
+    """The case directory: ``$TRIAGE_CASES_DIR`` if set, else the course folder's ``case_studies/``
+    (:mod:`triage.course_folder`)."""
     env = os.environ.get("TRIAGE_CASES_DIR")
-    return Path(env) if env else CASES_DIR
+    return Path(env) if env else (course_folder.cases_dir() or CASES_DIR)
 
 
 @cache

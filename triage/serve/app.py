@@ -2,8 +2,9 @@
 
 ``python -m triage serve [voila options] [notebooks/ | one.ipynb]`` (``make app``, ``make present``):
 
-- reads the project's ``voila.json`` (wherever it is started from) and finds the offline ``triage``
-  template in the project's ``share/jupyter``;
+- serves the course folder (:mod:`triage.course_folder`: ``--course DIR`` or ``$TRIAGE_COURSE_DIR``, else
+  the checkout or the installed package's copy): its ``notebooks/``, its ``voila.json`` and the offline
+  ``triage`` template in its ``share/jupyter``, wherever the server is started from;
 - puts an instructor key into the kernels' environment (``TRIAGE_INSTRUCTOR_KEY``, or a fresh random
   one) and the class code if the instructor set one (``TRIAGE_CLASS_CODE`` or ``--class_code``);
 - lays :class:`~triage.serve.kernels.ClassroomKernelManager` over Voilà's kernel manager (ceiling,
@@ -29,15 +30,14 @@ from traitlets import Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from ..errors import TriageError
+from .. import course_folder
+from ..errors import CourseFolderError, Problem, TriageError
 from ..identity import check_class_code
 from .contents import ServedNotebooksManager
 from .handlers import SETTINGS_KEY, ClassroomVoilaHandler, ServeSettings, progress_handlers
 from .kernels import ClassroomKernelManager, classroom_kernel_manager_factory, kernel_summary
 from .landing import install_landing
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARE = ROOT / "share" / "jupyter"
 KEY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud and type
 
 
@@ -47,12 +47,30 @@ def new_instructor_key() -> str:
 
 
 def prepare_environment(environ: dict[str, str] | os._Environ = os.environ) -> None:
-    """Let Voilà find the project's offline ``triage`` template (``JUPYTER_PATH``)."""
-    if not SHARE.is_dir():
-        return
+    """Let Voilà find the course's offline ``triage`` template (``JUPYTER_PATH``)."""
     parts = [p for p in environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-    if str(SHARE) not in parts:
-        environ["JUPYTER_PATH"] = os.pathsep.join([str(SHARE), *parts])
+    share = [str(p) for p in course_folder.jupyter_paths()]
+    environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys([*share, *parts]))
+    if not environ["JUPYTER_PATH"]:
+        del environ["JUPYTER_PATH"]
+
+
+def take_course_option(argv: Sequence[str], environ: dict[str, str] | os._Environ = os.environ) -> list[str]:
+    """Remove ``--course DIR`` (or ``--course=DIR``) from ``argv`` and put it in ``$TRIAGE_COURSE_DIR``, so
+    that the server and the kernels it starts read the same course folder."""
+    rest: list[str] = []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--course" or arg.startswith("--course="):
+            value = arg.partition("=")[2] if "=" in arg else (args.pop(0) if args else "")
+            if not value:
+                raise CourseFolderError(Problem("--course", "needs a folder: --course DIR"))
+            environ[course_folder.ENV] = str(Path(value).expanduser().resolve())
+            course_folder.configured_folder()  # a clear error now, not when the first page opens
+        else:
+            rest.append(arg)
+    return rest
 
 
 def startup_message(url: str, key: str, key_source: str, class_code: str | None, kernels: Iterable[str]) -> str:
@@ -84,8 +102,10 @@ def startup_message(url: str, key: str, key_source: str, class_code: str | None,
 class TriageVoila(Voila):
     """Standalone Voilà for a class (see the module docstring)."""
 
-    description = Unicode("python -m triage serve [OPTIONS] [notebooks/ | NOTEBOOK.ipynb]\n\n"
-                          "Serve the triage apps for a class (standalone Voila with the suite's settings).")
+    description = Unicode("python -m triage serve [--course DIR] [OPTIONS] [notebooks/ | NOTEBOOK.ipynb]\n\n"
+                          "Serve the triage apps for a class (standalone Voila with the suite's settings).\n"
+                          "--course DIR serves the course folder DIR (notebooks/, case_studies/, voila.json) "
+                          "instead of the installed one; so does TRIAGE_COURSE_DIR.")
     class_code = Unicode(
         None, allow_none=True, config=True,
         help="Class code students must type on the home page (default: $TRIAGE_CLASS_CODE; none: anyone may join).",
@@ -104,8 +124,8 @@ class TriageVoila(Voila):
 
     @default("config_file_paths")
     def _config_file_paths_default(self) -> list[str]:
-        """A ``voila.json`` in the current folder first (it overrides), then the project's, then Jupyter's."""
-        paths = [os.getcwd(), str(ROOT), *jupyter_config_path()]
+        """A ``voila.json`` in the current folder first (it overrides), then the course's, then Jupyter's."""
+        paths = [os.getcwd(), *(str(p) for p in course_folder.config_dirs()), *jupyter_config_path()]
         return list(dict.fromkeys(paths))
 
     @default("class_code")
@@ -115,8 +135,9 @@ class TriageVoila(Voila):
     def initialize(self, argv: Sequence[str] | None = None) -> None:
         super().initialize(argv)
         if not self.extra_args and not self.notebook_path and "root_dir" not in self.config.Voila:
-            if (ROOT / "notebooks").is_dir():
-                self.root_dir = str(ROOT / "notebooks")
+            notebooks = course_folder.notebooks_dir()
+            if notebooks is not None:
+                self.root_dir = str(notebooks)
         self.class_code = check_class_code(self.class_code) if self.class_code else None
         key = os.environ.get("TRIAGE_INSTRUCTOR_KEY", "").strip()
         self.instructor_key = key or new_instructor_key()
@@ -164,9 +185,10 @@ class TriageVoila(Voila):
 
 def build_app(argv: Sequence[str] | None = None) -> TriageVoila:
     """A configured, not yet started launcher (tests use this to check what reaches Voilà)."""
+    args = take_course_option(sys.argv[1:] if argv is None else argv)
     prepare_environment()
     app = TriageVoila.instance()
-    app.initialize(list(argv) if argv is not None else None)
+    app.initialize(args)
     return app
 
 
