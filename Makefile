@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+HUB_STAMP := $(VENV)/.hub-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 # nbval and the unit tests run in parallel; override with `make test JOBS=1`.
@@ -82,6 +83,18 @@ $(AXE): tests/browser/package.json | system-packages
 
 browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
 
+# The fast tier for the edit-test loop: unit, property, CLI and widget-app tests, no server, browser or
+# database (under a minute on 2 cores). Until the tests move into tiers, the modules are listed here.
+CHECK_TESTS := $(addprefix tests/test_,$(addsuffix .py,case_cli cases class_cli cli conftest_guard course drill \
+	engine engine_exhaustive engine_properties errors glossary handouts hub_accounts hub_client hub_deploy \
+	identity knowledge model notebooks packaging pathway presentations progress quiz report schema serve_limits \
+	sources static_context store_jsonfile store_legacy store_memory store_open store_sqlite ui_case_player \
+	ui_class_view ui_context ui_drill ui_explorer ui_frame ui_glossary ui_poll ui_presenter ui_reference_apps \
+	ui_widgets vocabulary))
+
+check: install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
+	$(BIN)/python -m pytest -n $(JOBS) -q $(CHECK_TESTS)
+
 test: system-packages install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax
 
@@ -109,7 +122,6 @@ handouts: install ## printable case sheets, answer keys and a reference card in 
 HUB_STATE   ?= $(CURDIR)/.hub
 HUB_PORT    ?= 8000
 HUB_PREHEAT ?= 04_triage_explorer.ipynb
-HUB_STAMP   := $(VENV)/.hub-stamp
 CHP         := deploy/node_modules/.bin/configurable-http-proxy
 HUB_ENV      = TRIAGE_HUB_STATE=$(HUB_STATE) TRIAGE_HUB_PORT=$(HUB_PORT) TRIAGE_HUB_PREHEAT=$(HUB_PREHEAT)
 
