@@ -85,12 +85,12 @@ browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEV
 
 # The fast tier for the edit-test loop: unit, property, CLI and widget-app tests, no server, browser or
 # database (under a minute on 2 cores). Until the tests move into tiers, the modules are listed here.
-CHECK_TESTS := $(addprefix tests/test_,$(addsuffix .py,case_cli cases class_cli cli conftest_guard course drill \
+CHECK_TESTS := $(addprefix tests/test_,$(addsuffix .py,case_cli cases class_cli cli conftest_guard course course_folder drill \
 	engine engine_exhaustive engine_properties errors glossary handouts hub_accounts hub_client hub_deploy \
 	identity knowledge model notebooks packaging pathway presentations progress quiz report schema serve_limits \
 	sources static_context store_jsonfile store_legacy store_memory store_open store_sqlite ui_case_player \
 	ui_class_view ui_context ui_drill ui_explorer ui_frame ui_glossary ui_poll ui_presenter ui_reference_apps \
-	ui_widgets vocabulary))
+	ui_widgets vocabulary system_packages))
 
 check: install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
 	$(BIN)/python -m pytest -n $(JOBS) -q $(CHECK_TESTS)

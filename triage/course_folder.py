@@ -17,6 +17,7 @@ Nothing here fails at import: the browser's copy of the package (the static site
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +59,9 @@ def default_folder() -> CourseFolder | None:
     return None
 
 
-def configured_folder() -> CourseFolder | None:
+def configured_folder(environ: Mapping[str, str] = os.environ) -> CourseFolder | None:
     """``$TRIAGE_COURSE_DIR`` when set; :class:`CourseFolderError` when it holds none of a course's parts."""
-    value = os.environ.get(ENV, "").strip()
+    value = environ.get(ENV, "").strip()
     if not value:
         return None
     root = Path(value).expanduser().resolve()

@@ -67,7 +67,7 @@ def take_course_option(argv: Sequence[str], environ: dict[str, str] | os._Enviro
             if not value:
                 raise CourseFolderError(Problem("--course", "needs a folder: --course DIR"))
             environ[course_folder.ENV] = str(Path(value).expanduser().resolve())
-            course_folder.configured_folder()  # a clear error now, not when the first page opens
+            course_folder.configured_folder(environ)  # a clear error now, not when a page opens
         else:
             rest.append(arg)
     return rest
