@@ -60,7 +60,7 @@ app: install ## serve the apps for a class on http://127.0.0.1:8866 (prints the 
 
 present: install ## instructor view on one case: make present CASE=hip-oa-grandfather
 	@test -n "$(CASE)" || { echo "usage: make present CASE=<case id>  (ids: .venv/bin/python -m triage validate lists files)"; exit 2; }
-	@$(BIN)/python -c "import sys; from triage.cases import load_cases; ids=[c.id for c in load_cases()]; \
+	@$(BIN)/python -c "import sys; from triage.content.cases import load_cases; ids=[c.id for c in load_cases()]; \
 		sys.exit(0 if '$(CASE)' in ids else 'unknown case $(CASE); valid ids: ' + ', '.join(ids))"
 	TRIAGE_CASE=$(CASE) $(BIN)/python -m triage serve --Voila.ip=$(HOST) --port=$(PORT) $(SERVE_ARGS) notebooks/06_instructor.ipynb
 
@@ -68,7 +68,7 @@ present: install ## instructor view on one case: make present CASE=hip-oa-grandf
 # Rebuilt only when an input changed (FORCE=1 rebuilds); downloads are cached in ~/.cache/triage-static
 # (TRIAGE_STATIC_CACHE). Serve the folder with any static web server on localhost or HTTPS.
 static: install ## build the static site in build/static (student apps + JupyterLite lab, all in the browser)
-	$(BIN)/python -m triage.static_build $(if $(FORCE),--force)
+	$(BIN)/python -m tools.static_site $(if $(FORCE),--force)
 	@echo "Try it: $(BIN)/python -m http.server --bind 127.0.0.1 --directory build/static 8000  ->  http://127.0.0.1:8000/"
 
 lab: install ## open the notebooks in JupyterLab (students)
@@ -83,17 +83,11 @@ $(AXE): tests/browser/package.json | system-packages
 
 browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
 
-# The fast tier for the edit-test loop: unit, property, CLI and widget-app tests, no server, browser or
-# database (under a minute on 2 cores). Until the tests move into tiers, the modules are listed here.
-CHECK_TESTS := $(addprefix tests/test_,$(addsuffix .py,case_cli cases class_cli cli conftest_guard course course_folder drill \
-	engine engine_exhaustive engine_properties errors glossary handouts hub_accounts hub_client hub_deploy \
-	identity knowledge model notebooks packaging pathway presentations progress quiz report schema serve_limits \
-	sources static_context store_jsonfile store_legacy store_memory store_open store_sqlite ui_case_player \
-	ui_class_view ui_context ui_drill ui_explorer ui_frame ui_glossary ui_poll ui_presenter ui_reference_apps \
-	ui_widgets vocabulary system_packages))
+# The fast tier for the edit-test loop: tests/unit (unit, property, CLI and widget-app tests; no server,
+# browser or database server), meant to stay under a minute on 2 cores.
 
 check: install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
-	$(BIN)/python -m pytest -n $(JOBS) -q $(CHECK_TESTS)
+	$(BIN)/python -m pytest -n $(JOBS) -q tests/unit
 
 test: system-packages install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax

@@ -30,9 +30,9 @@ from traitlets import Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from .. import course_folder
+from ..content import course_folder
 from ..errors import CourseFolderError, Problem, TriageError
-from ..identity import check_class_code
+from ..store.identity import check_class_code
 from .contents import ServedNotebooksManager
 from .handlers import SETTINGS_KEY, ClassroomVoilaHandler, ServeSettings, progress_handlers
 from .kernels import ClassroomKernelManager, classroom_kernel_manager_factory, kernel_summary
