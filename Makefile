@@ -34,6 +34,7 @@ PACKAGE_GROUPS = $(or $(sort $(foreach goal,$(MAKECMDGOALS),$(PACKAGES_$(goal)))
 
 system-packages: ## install the Debian packages the goals need (.ci/system-packages), or say how to
 	@PYTHON=$(PYTHON) bash .ci/ensure-system-packages $(PACKAGE_GROUPS)
+	@$(if $(filter test hub,$(PACKAGE_GROUPS)),bash .ci/check-checkout-readable $(firstword $(filter test hub,$(MAKECMDGOALS)) test))
 
 $(STAMP): pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)

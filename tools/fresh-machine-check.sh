@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fresh-machine check: a clean Debian 12 root (debootstrap) with only git, make, python3 and
-# ca-certificates, a fresh clone of the repository in root's home, and `make test` run there as root,
-# as a new user would. Run as root on a Debian machine (apt-get install debootstrap):
+# ca-certificates, a fresh clone of the repository in /srv/triage (FRESH_CLONE; a folder other users can
+# read, which the hub tests need: under /root, make test stops at once and says so), and `make test` run
+# there as root, as a new user would. Run as root on a Debian machine (apt-get install debootstrap):
 #
 #   tools/fresh-machine-check.sh [BRANCH] [-- MAKE ARGUMENTS]     (default: the current branch; `make test`)
 #
@@ -20,6 +21,7 @@ pristine=$base/debian12
 root=$base/run
 log=$base/run.log
 mirror=${FRESH_MIRROR:-http://deb.debian.org/debian}
+clone=${FRESH_CLONE:-/srv/triage}
 
 mkdir -p "$base"
 if [ ! -x "$pristine/usr/bin/python3" ]; then
@@ -63,7 +65,7 @@ start=$(date +%s)
 set +e
 chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${trust[@]}" \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  bash -c "cd /root && git clone --quiet --branch '$branch' /mnt/source triage && cd triage \
+  bash -c "git clone --quiet --branch '$branch' /mnt/source '$clone' && cd '$clone' \
            && git log --oneline -1 && make ${make_args[*]}" > "$log" 2>&1
 status=$?
 set -e

@@ -4,7 +4,9 @@ and a missing package stops make at once with the one command to run."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,3 +60,26 @@ def test_ci_runs_make_test_and_installs_nothing_of_its_own():
              if ln.strip() and not ln.lstrip().startswith("#")]
     assert lines[-1] == "make test"
     assert not any("apt-get" in ln for ln in lines)
+
+
+def test_make_test_as_root_stops_at_once_in_a_checkout_others_cannot_reach():
+    """Under /root (mode 0700) the students' servers, run as other user ids, could not start: say so first."""
+    base = Path(tempfile.mkdtemp(prefix="triage-closed-"))  # under /tmp: open folders on the way
+    try:
+        closed = base / "home"
+        (closed / "triage").mkdir(parents=True)
+        base.chmod(0o755)
+        closed.chmod(0o700)
+        check = ["bash", str(ROOT / ".ci" / "check-checkout-readable"), "test"]
+        out = subprocess.run(check, cwd=closed / "triage", capture_output=True, text=True, timeout=60, check=False)
+        if os.geteuid() == 0:
+            assert out.returncode == 1
+            assert f"{closed} is closed to other users (mode 700)" in out.stderr
+            assert "/srv/triage" in out.stderr and f"chmod o+x {closed}" in out.stderr
+        else:
+            assert out.returncode == 0, "without root the hub cannot switch users: nothing to check"
+        closed.chmod(0o711)
+        again = subprocess.run(check, cwd=closed / "triage", capture_output=True, text=True, timeout=60, check=False)
+        assert again.returncode == 0, again.stderr
+    finally:
+        shutil.rmtree(base)
