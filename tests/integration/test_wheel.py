@@ -111,6 +111,10 @@ def test_the_installed_cli_works_with_no_checkout(installed, tmp_path):
     valid = len([n for n in CASE_FILES if not n.startswith("_")])
     assert f"{valid} of {valid} case files valid; 0 problem(s)." in out.stderr
 
+    out = _run(installed, tmp_path, "course")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("(the installed package)") == 4, out.stdout
+
     out = _run(installed, tmp_path, "rules")
     assert out.returncode == 0 and "RF-new_bowel_or_bladder_incontinence" in out.stdout
 

@@ -97,3 +97,22 @@ def test_serve_with_a_folder_that_is_not_there_says_so_and_exits_2(tmp_path):
                          capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 2
     assert "TRIAGE_COURSE_DIR" in out.stderr and "nowhere" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_copy_of_the_course_is_a_course_folder_of_ones_own(own, monkeypatch, tmp_path, capsys):
+    from triage.cli import main
+
+    copy = tmp_path / "copy"
+    assert main(["course", "--copy", str(copy)]) == 0
+    for part in course_folder.PARTS:
+        assert (copy / part).exists(), part
+    assert sorted(p.name for p in (copy / "notebooks").glob("*.ipynb")) == \
+        sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    monkeypatch.setenv(course_folder.ENV, str(copy))
+    capsys.readouterr()
+    assert main(["course"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert len(shown) == len(course_folder.PARTS)
+    assert all(line.endswith(f"({course_folder.ENV})") for line in shown), shown
+    assert main(["course", "--copy", str(copy)]) == 2, "a folder with something in it is never overwritten"
+    assert "not empty" in capsys.readouterr().err
