@@ -29,6 +29,7 @@ class BuildPyWithCourse(build_py):
         if getattr(self, "editable_mode", False):
             return
         target = Path(self.build_lib) / "triage" / "_course"
+        shutil.rmtree(target, ignore_errors=True)  # a build folder left from an earlier build keeps no old file
         for part in PARTS:
             source = HERE / part
             if not source.exists():

@@ -78,7 +78,7 @@ def startup_message(url: str, key: str, key_source: str, class_code: str | None,
     if class_code:
         code = f"{class_code}  (students type it on the home page)"
     else:
-        code = "none: anyone who can open the address can join (make app CLASS=... sets one)"
+        code = "none: anyone who can open the address can join (--class_code=... or make app CLASS=... sets one)"
     kernel_lines = list(kernels)
     lines = [
         "",
