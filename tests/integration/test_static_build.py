@@ -335,6 +335,18 @@ def test_the_runtime_and_wheels_ship_bytecode(site):
     assert "triage/domain/engine.py" in names and any(n.startswith("triage/domain/__pycache__/engine.") for n in names)
 
 
+def test_the_browser_gets_only_the_parts_of_the_package_that_run_there(site):
+    """The server, the hub, the command line, the PDF handouts and the PostgreSQL backend stay out of the
+    browser's wheel; the apps and what they import are in it."""
+    with zipfile.ZipFile(next((site / "static" / "pyodide").glob("triage-*.whl"))) as z:
+        modules = {n for n in z.namelist() if n.endswith(".py")}
+    server_only = ("triage/serve/", "triage/hubservice/", "triage/cli/", "triage/__main__.py",
+                   "triage/outputs/handouts/",
+                   "triage/store/postgres.py")
+    assert [m for m in modules if m.startswith(server_only)] == []
+    assert {"triage/ui/student/explorer.py", "triage/content/cases/load.py", "triage/store/jsonfile.py"} <= modules
+
+
 def test_the_project_wheel_carries_the_repository_case_files(site):
     wheel = next((site / "static" / "pyodide").glob("triage-*.whl"))
     with zipfile.ZipFile(wheel) as z:

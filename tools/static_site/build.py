@@ -46,6 +46,7 @@ from email.parser import Parser
 from pathlib import Path
 
 from tools.static_site.codecache import codecache_pages
+from tools.static_site.javascript import read_js
 from tools.static_site.snapshot import edit_scripts, hook_main, hook_worker, make_snapshot, prestart_pages
 from tools.static_site.wheel_pyc import write_wheel
 from triage.errors import Problem, TriageError
@@ -78,6 +79,10 @@ OPTIONAL_DEPENDS = {"ipython": {"jedi"}}
 KERNEL_INSTALLS = ('["sqlite3","ipykernel","comm","pyodide_kernel","jedi","ipython"]',
                    '["sqlite3","ipykernel","comm","pyodide_kernel","ipython"]')
 KERNEL_JS = "extensions/@jupyterlite/pyodide-kernel-extension/static"
+# Parts of the package that run only on a server or a command line (Voila, the hub, the CLI, PDF handouts,
+# the PostgreSQL backend): left out of the wheel the browser gets, which holds only what runs there.
+SERVER_ONLY = ("triage/serve", "triage/hubservice", "triage/cli", "triage/__main__.py", "triage/outputs/handouts",
+               "triage/store/postgres.py")
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"  # its settings in jupyter-lite.json
 # The kernel runs in /drive, the browser's contents (where answers are kept), and "" leads Pyodide's
 # sys.path: Python looks in the current folder first for every top-level import, and each look is a
@@ -317,22 +322,7 @@ def browser_wheels(cache: Path, venv: Path, downloaded: list[str]) -> list[Path]
     return wheels
 
 
-_COMPILE_JS = """
-import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-const [runtime, jobsPath, modulePath] = process.argv.slice(2);
-const { loadPyodide } = await import(pathToFileURL(runtime + "/pyodide.mjs").href);
-const py = await loadPyodide({ indexURL: runtime + "/" });
-py.FS.mkdirTree("/host");
-py.FS.mount(py.FS.filesystems.NODEFS, { root: "/" }, "/host");
-py.runPython(readFileSync(modulePath, "utf8"));
-const compileWheel = py.globals.get("compile_wheel");
-const compileZip = py.globals.get("compile_zip");
-for (const job of JSON.parse(readFileSync(jobsPath, "utf8"))) {
-  if (job.zip) compileZip("/host" + job.src, "/host" + job.dst);
-  else compileWheel("/host" + job.src, "/host" + job.dst, job.keep_source);
-}
-"""
+_COMPILE_JS = "\n" + read_js("compile-wheels.mjs")
 
 
 def compile_in_pyodide(runtime: Path, jobs: list[tuple[Path, Path, bool]]) -> None:
@@ -416,11 +406,17 @@ def case_files() -> list[Path]:
     return all_case_files([folder])
 
 
+def browser_only(folder: str, names: list[str]) -> set[str]:
+    """``shutil.copytree``'s ignore: caches, and the SERVER_ONLY parts of the package."""
+    here = Path(folder).resolve().relative_to(ROOT).as_posix()
+    return {n for n in names if n == "__pycache__" or f"{here}/{n}" in SERVER_ONLY}
+
+
 def project_wheel(venv: Path, dest: Path, digest: str) -> Path:
     """The project's wheel from the checkout, versioned ``<version>+static.<inputs>``, cases included."""
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "src"
-        shutil.copytree(ROOT / "triage", src / "triage", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "triage", src / "triage", ignore=browser_only)
         shutil.copy2(ROOT / "README.md", src / "README.md")
         pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
         pyproject, n = re.subn(r'(?m)^version = "([^"+]+)"', rf'version = "\1+static.{digest[:10]}"', pyproject)

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.static_site.javascript import fill_script, inline_script, read_js
 from triage.errors import Problem, TriageError
 
 # Top-level packages imported after the restore, not before the snapshot: their import reaches into
@@ -74,142 +75,20 @@ MOCKS = "pyodide_kernel/mocks.pyc"
 
 # Writes a pack's files into Pyodide's file system; the same code runs in Node (the build) and in the
 # kernel's worker (the page).
-UNPACK_JS = """function triageUnpack(FS, buffer) {
-  const bytes = new Uint8Array(buffer);
-  const size = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-  const head = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
-  const made = new Set();
-  let at = 4 + size;
-  for (const [path, length] of head.files) {
-    const full = head.root + "/" + path;
-    const folder = full.slice(0, full.lastIndexOf("/"));
-    if (!made.has(folder)) { FS.mkdirTree(folder); made.add(folder); }
-    FS.writeFile(full, bytes.subarray(at, at + length), { canOwn: true });
-    at += length;
-  }
-  return head;
-}"""
+UNPACK_JS = read_js("unpack.js").rstrip("\n")
 
 # An app page's early worker is named PRESTART followed by JSON: {pyodideUrl, options} (see prestart_script).
 PRESTART = "triage-prestart "
 # Appended to each of the kernel's JavaScript files that starts Pyodide (see hook_worker).
-WORKER_JS = """
-;(() => {  // tools.static_site.snapshot: start Python from the build's memory snapshot
-  UNPACK_JS
-  const CACHE = "triage-snapshot";
-  // A file's bytes, unzipped: from this origin's Cache Storage after the first visit (no unzipping, and
-  // no trip through the site's service worker), else fetched, unzipped and kept there (other files
-  // removed: their names carry the hash of an older build).
-  const bytes = async (url, keep) => {
-    const cache = typeof caches === "undefined" ? null : await caches.open(CACHE).catch(() => null);
-    const kept = cache && await cache.match(url);
-    if (kept) return kept.arrayBuffer();
-    const r = await fetch(url);
-    if (!r.ok) throw new Error(`${url} answered ${r.status}`);
-    const raw = await new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
-    if (cache) {
-      cache.put(url, new Response(raw)).then(async () => {
-        for (const old of await cache.keys()) if (!keep.includes(old.url)) await cache.delete(old);
-      }).catch((e) => console.warn("triage snapshot: not kept for the next visit", e));
-    }
-    return raw;
-  };
-  let early = null;  // {key, pyodide}: Python started before the kernel asked
-  // Options as text with sorted keys and without functions: equal when they would start the same Python.
-  const same = (options) => JSON.stringify(options, (key, value) => value && typeof value === "object" &&
-    !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort()) : value);
-  // Called instead of loadPyodide(options). A Python the page started early with the same options is
-  // handed over. Without a snapshot in the options, or a browser without DecompressionStream, or when
-  // the restore fails, Python starts the ordinary way.
-  self.triageLoad = async (loadPyodide, options) => {
-    const mine = early;
-    early = null;  // handed over once; a restarted kernel starts afresh
-    if (mine && mine.key === same(options)) {
-      try {
-        const pyodide = await mine.pyodide;
-        if (options.stdout) pyodide.setStdout({ batched: options.stdout });
-        if (options.stderr) pyodide.setStderr({ batched: options.stderr });
-        self.triagePrestart = "used";
-        return pyodide;
-      } catch (e) {
-        console.warn("triage prestart: failed, Python starts again", e);
-      }
-    } else if (mine) {
-      console.warn("triage prestart: the kernel's settings differ from the page's; Python starts again");
-    }
-    const { triageSnapshot: snapshot, ...plain } = options;
-    if (!snapshot || typeof DecompressionStream === "undefined") return loadPyodide(plain);
-    try {
-      const base = new URL(options.indexURL, self.location.href);
-      const memory = new URL(snapshot.memory, base).href, files = new URL(snapshot.files, base).href;
-      const pack = bytes(files, [memory, files]), saved = bytes(memory, [memory, files]);
-      for (const p of [pack, saved]) p.catch(() => null);  // a failure is handled below, not "unhandled"
-      const { packages, ...rest } = plain;
-      const pyodide = await loadPyodide({ ...rest, _loadSnapshot: saved });
-      triageUnpack(pyodide.FS, await pack);
-      Object.assign(pyodide.loadedPackages, snapshot.loadedPackages);
-      pyodide.runPython("import random; random.seed()");
-      return pyodide;
-    } catch (e) {
-      console.warn("triage snapshot: not usable, Python starts the ordinary way", e);
-      if (typeof caches !== "undefined") await caches.delete(CACHE).catch(() => null);
-      return loadPyodide(plain);
-    }
-  };
-  // Started by an app page before it asks for a kernel (see prestart_script): the worker's name carries the
-  // page's kernel settings; Python is restored and the kernel's modules imported while the page loads.
-  if (typeof self.name === "string" && self.name.startsWith("PRESTART")) {
-    try {
-      const { pyodideUrl, options } = JSON.parse(self.name.slice("PRESTART".length));
-      importScripts(pyodideUrl);
-      const start = { indexURL: pyodideUrl.slice(0, pyodideUrl.lastIndexOf("/") + 1), ...options };
-      early = { key: same(start), pyodide: self.triageLoad(self.loadPyodide, start).then(async (pyodide) => {
-        // what the kernel imports first; an error here shows when the kernel imports them itself
-        await pyodide.runPythonAsync(KERNEL_FIRST).catch(
-          (e) => console.warn("triage prestart: the kernel's modules will be imported later", e));
-        return pyodide;
-      }) };
-      early.pyodide.catch(() => null);  // handled when the kernel asks for it
-    } catch (e) {
-      console.warn("triage prestart: not started early", e);
-    }
-  }
-})();
-""".replace("UNPACK_JS", UNPACK_JS.replace("\n", "\n  ")).replace("PRESTART", PRESTART).replace(
-    "KERNEL_FIRST", json.dumps(KERNEL_FIRST))
+WORKER_JS = "\n" + read_js("worker-hook.js").replace("UNPACK_JS", UNPACK_JS.replace("\n", "\n  ")).replace(
+    "PRESTART", PRESTART).replace("KERNEL_FIRST", json.dumps(KERNEL_FIRST))
 # Where the worker starts Pyodide: ``this._pyodide = await loadPyodide({indexURL, stdout, stderr,
 # ...loadPyodideOptions})``, then it sets a fatal-error handler. The edit calls triageLoad with the
 # same options instead; the names are the minifier's, so they are matched, not assumed.
 WORKER_START = re.compile(r"this\._pyodide=await (?P<load>[\w$]+)\(\{indexURL:(?P<body>.{0,800}?)"
                           r"\.\.\.(?P<opts>[\w$]+)\.loadPyodideOptions\}\),this\._pyodide\._api\.on_fatal=", re.S)
 
-_SNAPSHOT_NODE = """
-import { readFileSync, writeFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-const [runtime, configPath] = process.argv.slice(2);
-const config = JSON.parse(readFileSync(configPath, "utf8"));
-UNPACK_JS
-try {
-const { loadPyodide } = await import(pathToFileURL(runtime + "/pyodide.mjs").href);
-// 1. An ordinary start, as a page does it: which modules do the kernel and the apps import?
-const plain = await loadPyodide({ indexURL: runtime + "/", packages: config.packages, env: config.env });
-await plain.runPythonAsync(config.discover);
-const modules = plain.globals.get("triage_modules").toJs();
-const loadedPackages = { ...plain.loadedPackages };
-// 2. The snapshot: the same files, those modules imported (JSON text is a Python literal here).
-const py = await loadPyodide({ indexURL: runtime + "/", env: config.env, _makeSnapshot: true });
-triageUnpack(py.FS, readFileSync(config.pack));
-py.runPython(config.prepare.replace("MODULES", JSON.stringify(modules)));
-const failed = py.runPython("'\\\\n'.join(triage_failed)");
-if (failed) throw new Error("modules that did not import:\\n" + failed);
-py.runPython("del triage_failed, importlib, sys");  // leave __main__ as a page's Python has it
-writeFileSync(config.memory, py.makeMemorySnapshot());
-writeFileSync(config.result, JSON.stringify({ loadedPackages }));
-} catch (e) {  // Pyodide's own report of an uncaught error prints a line of its minified code
-  console.error("SNAPSHOT-ERROR " + String(e && e.message || e).split("\\n").slice(-15).join("\\n"));
-  process.exit(3);
-}
-"""
+_SNAPSHOT_NODE = "\n" + read_js("snapshot.mjs")
 _PREPARE = """
 import importlib, importlib.machinery, importlib.util, sys
 _modules = MODULES
@@ -358,22 +237,7 @@ MAIN_START = re.compile(r"initWorker\((?P<arg>[\w$]+)\)\{(?=return crossOriginIs
 # here). So a first visit, or a reload that bypasses the service worker, starts Python when the
 # kernel asks, as before. Not where pages are cross-origin isolated (the kernel then starts another
 # script); a worker no kernel takes within two minutes is stopped.
-PRESTART_JS = """<script>
-  // tools.static_site.snapshot: start Python while the page loads; the kernel takes this worker
-  (() => {
-    if (self.crossOriginIsolated || typeof Worker === "undefined" || !navigator.serviceWorker ||
-        !navigator.serviceWorker.controller) return;
-    try {
-      const url = (path) => new URL(path, location.href).href;
-      const settings = { pyodideUrl: url(PYODIDE_URL), options: OPTIONS };
-      const worker = new Worker(url(WORKER_URL), { name: PREFIX + JSON.stringify(settings) });
-      const unused = setTimeout(() => { self.triageTakeWorker = null; worker.terminate(); }, 120000);
-      self.triageTakeWorker = () => { self.triageTakeWorker = null; clearTimeout(unused); return worker; };
-    } catch (e) {
-      console.warn("triage prestart: Python starts when the kernel asks", e);
-    }
-  })();
-</script>"""
+PRESTART_JS = inline_script("prestart.js")
 
 
 HEAD = re.compile(r"<head>(\s*<meta charset=[^>]*>)?", re.I)
@@ -406,13 +270,6 @@ def worker_url(site: Path, worker: Path) -> str:
     return f"{worker.relative_to(site).as_posix()}?v={worker.name.split('.')[1]}"
 
 
-def fill_script(template: str, values: dict[str, object]) -> str:
-    """``template`` (an inline ``<script>``) with each placeholder word of ``values`` replaced by its value as
-    JSON, which is JavaScript; ``</`` is escaped, so no value can end the script early."""
-    def literal(m: re.Match[str]) -> str:
-        return json.dumps(values[m[0]], separators=(",", ":")).replace("</", "<\\/")
-
-    return re.sub(r"\b(" + "|".join(map(re.escape, values)) + r")\b", literal, template)
 
 
 def prestart_script(worker_url: str, pyodide_url: str, options: dict) -> str:
