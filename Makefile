@@ -22,6 +22,7 @@ AXE    := tests/browser/node_modules/axe-core/axe.min.js
 # The groups of .ci/system-packages the goals on the command line need (every group includes python3-venv
 # and make); checked before anything else is built, so a missing package stops make at once.
 PACKAGES_test := test
+PACKAGES_check := check
 PACKAGES_bench := test
 PACKAGES_browser-deps := test
 PACKAGES_handouts := handouts
@@ -87,7 +88,7 @@ browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEV
 # The fast tier for the edit-test loop: tests/unit (unit, property, CLI and widget-app tests; no server,
 # browser or database server), meant to stay under a minute on 2 cores.
 
-check: install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
+check: system-packages install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
 	$(BIN)/python -m pytest -n $(JOBS) -q tests/unit
 
 test: system-packages install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser

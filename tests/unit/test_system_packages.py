@@ -26,6 +26,7 @@ def test_the_test_target_needs_every_system_package_the_suite_uses():
     assert listed == {"python3-venv", "make", "chromium-headless-shell", "libatomic1", "fonts-dejavu-core",
                       "fonts-liberation", "nodejs", "npm", "poppler-utils", "postgresql", "nginx"}
     assert set(_run("--list", "app").stdout.split()) == {"python3-venv", "make"}
+    assert set(_run("--list", "check").stdout.split()) == {"python3-venv", "make", "nodejs", "postgresql"}
 
 
 def test_a_missing_package_is_reported_with_the_command_to_install_it(tmp_path):
@@ -49,7 +50,7 @@ def test_a_probe_that_pipes_into_grep_q_is_not_a_false_alarm(tmp_path):
 
 
 def test_make_checks_the_packages_before_it_builds_anything():
-    for goal, group in (("test", "test"), ("app", "app"), ("static", "static"), ("hub", "hub")):
+    for goal, group in (("test", "test"), ("check", "check"), ("app", "app"), ("static", "static"), ("hub", "hub")):
         env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # under make
         dry = subprocess.run(["make", "--no-print-directory", "-n", "-B", goal], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
