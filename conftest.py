@@ -20,7 +20,7 @@ def pytest_configure(config):
 # put the static site, 23 tests and 2 minutes, near the end.)
 LONGEST_FIRST = ("test_browser_viewports", "test_static_site", "test_browser", "test_browser_class",
                  "test_serve_kernels", "test_hub", "test_voila_http", "test_serve_app", "test_store_concurrency",
-                 "test_handouts_pdf", "test_docs", "test_engine_properties", "test_serve_landing",
+                 "test_handouts_pdf", "test_docs", "test_wheel", "test_engine_properties", "test_serve_landing",
                  "test_engine_exhaustive")
 
 
