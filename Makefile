@@ -102,6 +102,7 @@ bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/r
 	cd benchmarks && ../$(BIN)/python bench_handouts.py
 	cd benchmarks && ../$(BIN)/python bench_store.py
 	cd benchmarks && ../$(BIN)/python bench_poll.py --rounds 3
+	cd benchmarks && ../$(BIN)/python bench_live_class.py --students 30 --browsers 2 --outage 10
 	cd benchmarks && ../$(BIN)/python bench_static.py --runs 5
 	cd benchmarks && ../$(BIN)/python bench_hub.py --students 10,20,30 --modes warm,prestarted,cold
 	cd benchmarks && ../$(BIN)/python report.py
