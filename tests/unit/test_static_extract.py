@@ -29,13 +29,14 @@ def _tarball(path: Path, entries: dict[str, bytes], link: str | None = None) -> 
 @pytest.fixture
 def old_python(monkeypatch):
     """tarfile as Python 3.11.2 has it: no data_filter, and extractall takes no filter argument."""
-    monkeypatch.delattr(tarfile, "data_filter")
+    trusted = {"filter": "fully_trusted"} if hasattr(tarfile, "data_filter") else {}  # (on 3.11.2 already)
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
     original = tarfile.TarFile.extractall
 
     def extractall(self, path=".", members=None, *, numeric_owner=False, **kwargs):
         if kwargs:
             raise TypeError(f"TarFile.extractall() got an unexpected keyword argument {next(iter(kwargs))!r}")
-        return original(self, path, members, numeric_owner=numeric_owner, filter="fully_trusted")
+        return original(self, path, members, numeric_owner=numeric_owner, **trusted)
 
     monkeypatch.setattr(tarfile.TarFile, "extractall", extractall)
 
