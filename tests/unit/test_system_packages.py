@@ -24,7 +24,7 @@ def _run(*args: str, packages: Path | None = None) -> subprocess.CompletedProces
 def test_the_test_target_needs_every_system_package_the_suite_uses():
     listed = set(_run("--list", "test").stdout.split())
     assert listed == {"python3-venv", "make", "chromium-headless-shell", "libatomic1", "fonts-dejavu-core",
-                      "fonts-liberation", "nodejs", "npm", "poppler-utils", "postgresql", "nginx"}
+                      "fonts-liberation", "nodejs", "npm", "poppler-utils", "zbar-tools", "postgresql", "nginx"}
     assert set(_run("--list", "app").stdout.split()) == {"python3-venv", "make"}
     assert set(_run("--list", "check").stdout.split()) == {"python3-venv", "make", "nodejs", "postgresql"}
 
