@@ -463,6 +463,19 @@ class SqlStore:
                for s, k, name, c, q, ch, ok, at in rows]
         return sorted(out, key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
 
+    # -- administration (not part of ClassStore: the hub's `accounts purge`) --------------------------
+    LEARNER_TABLES: ClassVar[tuple[str, ...]] = (
+        "answers", "revealed", "drill", "poll_answers", "done", "imports", "learners")
+
+    def forget_learner(self, learner_key: str) -> int:
+        """Delete every record of one learner (all sessions, polls included), in one transaction; returns
+        the number of rows deleted. For an administrator purging a removed student's data."""
+        def body(db: Db) -> int:
+            return sum(max(db.execute(f"DELETE FROM {table} WHERE learner_key = ?",  # noqa: S608 - fixed names
+                                      (learner_key,)).rowcount, 0) for table in self.LEARNER_TABLES)
+
+        return self._write(body)
+
     def close(self) -> None:
         with self._lock:
             self._drop_connection()
