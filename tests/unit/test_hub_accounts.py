@@ -230,3 +230,26 @@ def test_the_hub_authenticator_gives_groups_and_admin_from_the_class_list(book):
     assert login == {"name": "teacher", "admin": False, "groups": ["instructors"]}
     login = asyncio.run(auth.authenticate(None, {"username": "it-admin", "password": admin}))
     assert login == {"name": "it-admin", "admin": True, "groups": []}
+
+
+def test_backup_copies_the_class_list_and_a_consistent_class_database(tmp_path, monkeypatch, capsys):
+    from triage.store import open_store
+    from triage.store.identity import Learner
+
+    state = tmp_path / "state"
+    AccountBook(state / "accounts.json").add("ana")
+    (state / "store").mkdir(parents=True)
+    store = open_store(str(state / "store" / "class.db"))
+    store.record_answer(Learner("hub:ana", "ana", "hub"), "case-b", "where", ["gp"], True)
+    monkeypatch.setenv("TRIAGE_HUB_STATE", str(state))
+    monkeypatch.delenv("TRIAGE_CLASS_DB", raising=False)
+    target = tmp_path / "backup-1"
+    assert main(["backup", str(target)]) == 0  # while the store is open, as it is while the hub runs
+    store.close()
+    assert "class database" in capsys.readouterr().out
+    assert (target / "accounts.json").read_bytes() == (state / "accounts.json").read_bytes()
+    copy = open_store(str(target / "class.db"))
+    assert copy.learner_record(Learner("hub:ana", "ana", "hub")).case_answers("case-b")["where"].chosen == ("gp",)
+    copy.close()
+    assert target.stat().st_mode & 0o777 == 0o700
+    assert main(["backup", str(target)]) == 2  # never over an earlier backup

@@ -7,6 +7,8 @@
     accounts remove NAME                 no more logins; their server stops and their tokens stop working at once;
                                          their home and class records are kept (export, then purge)
     accounts restore NAME | purge NAME   give a removed account back, or delete its home and class records
+    backup FOLDER                        copy the class list, the class database and the hub's database (safe
+                                         while the hub runs; PostgreSQL: use pg_dump)
     serve [--store LOCATION] [--ip IP]   the class store as a hub service (JupyterHub starts it)
     prestart [--parallel N] [NAME ...]   start students' servers now (default: every student on the list)
     culler [OPTIONS]                     jupyterhub-idle-culler, stopping at once when the hub stops it
@@ -92,6 +94,15 @@ def _accounts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from .admin import backup
+
+    state = state_dir()
+    for line in backup(state, _store_location(state), Path(args.folder)):
+        print(line)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .service import serve
 
@@ -161,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     acc.add_argument("--instructor", action="store_true", help="the same as --role instructor")
     acc.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     acc.add_argument("--file", help="the class list (default $TRIAGE_HUB_STATE/accounts.json)")
+    bak = sub.add_parser("backup", help="copy the class list and databases into a new folder")
+    bak.add_argument("folder", help="a folder that does not exist yet (made private)")
     srv = sub.add_parser("serve", help="run the class-store service (started by JupyterHub)")
     srv.add_argument("--store", help="store location (default $TRIAGE_CLASS_DB)")
     srv.add_argument("--ip", help="address to listen on (default: the host of $JUPYTERHUB_SERVICE_URL; use 0.0.0.0 "
@@ -181,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "accounts" and args.action == "role" and not args.role_value:
         parser.error("accounts role needs a name and a role (student, instructor or admin)")
     try:
-        return {"accounts": _accounts, "serve": _serve, "prestart": _prestart}[args.command](args)
+        return {"accounts": _accounts, "backup": _backup, "serve": _serve, "prestart": _prestart}[args.command](args)
     except (TriageError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -81,3 +81,35 @@ def purge(state: Path, gone: Removed, store_location: str | None) -> list[str]:
     finally:
         store.close()
     return done
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database that may be in use (SQLite's online backup)."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    target.chmod(0o600)
+
+
+def backup(state: Path, store_location: str, target: Path) -> list[str]:
+    """Copy what a course cannot lose into ``target`` (a new private folder), safely while the hub runs:
+    the class list, the class database (SQLite; a PostgreSQL store is named with the command that dumps
+    it) and the hub's own database. Returns what was written, in plain words."""
+    target.mkdir(mode=0o700, parents=True, exist_ok=False)
+    done = []
+    accounts = state / "accounts.json"
+    if accounts.exists():
+        shutil.copy2(accounts, target / "accounts.json")
+        done.append(f"class list -> {target / 'accounts.json'}")
+    if "://" in store_location:
+        done.append(f"class database is {store_location.split('@')[-1]}: back it up with pg_dump (see "
+                    "docs/admin/jupyterhub.md)")
+    elif Path(store_location).exists():
+        _copy_sqlite(Path(store_location), target / "class.db")
+        done.append(f"class database -> {target / 'class.db'}")
+    hub_db = state / "hub" / "jupyterhub.sqlite"
+    if hub_db.exists():
+        _copy_sqlite(hub_db, target / "jupyterhub.sqlite")
+        done.append(f"hub database -> {target / 'jupyterhub.sqlite'}")
+    return done
