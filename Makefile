@@ -76,6 +76,7 @@ bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/r
 	cd benchmarks && ../$(BIN)/python bench_poll.py --rounds 3
 	cd benchmarks && ../$(BIN)/python bench_static.py --runs 5
 	cd benchmarks && ../$(BIN)/python bench_hub.py --students 10,20,30 --modes warm,prestarted,cold
+	cd benchmarks && ../$(BIN)/python bench_hub.py --students 30 --modes warm --nginx off --append
 	cd benchmarks && ../$(BIN)/python report.py
 
 # Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.
