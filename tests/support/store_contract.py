@@ -53,6 +53,26 @@ class StoreContract:
         assert tally.answered == 2
         assert dict(tally.counts) == {"gp": 0, "ed": 2, "pt": 0}
 
+    def test_the_record_keeps_the_name_last_written_under_its_key(self, store):
+        assert store.learner_record(ANA).display_name == ""
+        store.record_answer(ANA, "case-a", "where", ["gp"], True)
+        assert store.learner_record(ANA).display_name == ANA.display_name
+        again = Learner(ANA.key, ANA.display_name.lower(), ANA.source)  # the same student, typed in lower case
+        store.record_drill(again, "s1", "routine", True)
+        assert store.learner_record(ANA).display_name == again.display_name
+        assert store.learner_record(BEN).display_name == ""
+
+    def test_a_learner_reads_back_their_own_poll_answer_only(self, store):
+        poll = store.open_poll("case-a", "which", ["gp", "ed", "pt"])
+        assert store.poll_answer(poll.id, ANA) is None
+        store.answer_poll(poll.id, ANA, ["pt", "gp"])
+        assert store.poll_answer(poll.id, ANA) == ("gp", "pt")
+        store.answer_poll(poll.id, ANA, ["ed"])
+        assert store.poll_answer(poll.id, ANA) == ("ed",)
+        assert store.poll_answer(poll.id, BEN) is None
+        store.close_poll(poll.id)
+        assert store.poll_answer(poll.id, ANA) == ("ed",)  # still there once the poll closed
+
     def test_closed_poll_refuses_answers(self, store):
         poll = store.open_poll("case-a", "where", ["gp", "ed"])
         store.answer_poll(poll.id, ANA, ["gp"])

@@ -166,3 +166,34 @@ def test_shipped_scenarios_cover_all_three_answers():
     app = RedFlagDrill(context=make_context())
     answers = {s.answer for s in app.items}
     assert answers == {Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE}
+
+
+def test_a_second_tab_shows_the_round_as_the_store_holds_it_when_the_student_comes_back():
+    store = MemoryStore()
+    one = drill(context=make_context(store=store))
+    two = drill(context=make_context(store=store))  # the same student in another tab
+    one.buttons[Urgency.URGENT].click()
+    one.next()
+    one.buttons[Urgency.ROUTINE].click()
+    assert "Scenario 1 of 3" in two.progress.value  # still showing the start of the round
+    two.frame.page.bridge._message(None, {"visible": True})  # the student comes back to the other tab
+    assert two.answers == one.answers and "another tab" in two.status.value
+    assert "Score: 2 of 2" in two.score.value
+
+
+def test_coming_back_to_a_tab_that_is_up_to_date_changes_nothing():
+    app = drill()
+    app.buttons[Urgency.URGENT].click()
+    before = app.progress.value, app.score.value
+    app.refresh_from_store()
+    assert (app.progress.value, app.score.value) == before and app.status.value == ""
+
+
+def test_feedback_names_every_flag_of_a_scenario_with_two():
+    from triage.content.drill import scenarios
+
+    two = next(s for s in scenarios() if s.id == "d-cancer-tingling")
+    app = RedFlagDrill(items=[two], context=make_context())
+    html = app._feedback_html(two, Urgency.URGENT)
+    assert "Red flags: Past cancer with new shooting leg pain" in html and "A past cancer with new back" in html
+    assert "Not quite: this one is Emergency" in html

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from support.class_fixtures import ANA, BEN, KEY, context, staged_case
+from support.ui_support import html_of
 from support.viewport_checks import knowledge_ids
 
 from triage.domain.engine import assess
@@ -39,7 +40,53 @@ def test_on_a_served_page_without_the_key_nothing_of_the_presenter_is_shown():
 
 def test_the_key_in_the_address_opens_it():
     app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila", params={"key": KEY}))
-    assert app.unlocked and app.gate.widget.children == (app.gate.content,)
+    assert app.unlocked and app.gate.widget.children[0] is app.gate.content
+    assert app.gate.feedback.value == ""
+
+
+def test_a_wrong_key_in_the_address_says_so_and_the_tab_forgets_it():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila", params={"key": "last-term"}))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate._check(app.context)
+    assert not app.unlocked and "key in the page's address is not right" in app.gate.feedback.value
+    assert {"forget": True} in sent
+
+
+def test_enter_in_the_key_field_opens_it():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    app.gate.key.value = KEY
+    app.gate.key._handle_string_msg(None, {"event": "submit"}, None)  # what the browser sends on Enter
+    assert app.unlocked
+
+
+def test_a_key_the_tab_kept_opens_it_after_a_reload_and_a_stale_one_is_forgotten():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate._on_carrier(None, {"key": "from-an-old-server"})
+    assert not app.unlocked and "kept is not right" in app.gate.feedback.value and {"forget": True} in sent
+    app.gate._on_carrier(None, {"key": KEY})
+    assert app.unlocked
+
+
+def test_a_kept_key_that_arrives_before_the_page_request_waits_for_it():
+    pending = context(ANA, mode="voila")
+    pending.ready = False
+    app = Presenter(CASE.id, cases=[CASE], context=pending)
+    app.gate._on_carrier(None, {"key": KEY})
+    assert not app.unlocked
+    pending.resolve("student=", {"VOILA_PREHEAT": "True", "TRIAGE_INSTRUCTOR_KEY": KEY})
+    assert app.unlocked
+
+
+def test_a_typed_key_is_kept_for_the_tab():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate.key.value = KEY
+    app.gate.button.click()
+    assert app.unlocked and {"remember": KEY} in sent
 
 
 def test_a_typed_key_opens_it_and_a_wrong_one_does_not():
@@ -101,14 +148,16 @@ def test_options_for_a_vote_show_no_marks_and_answers_hide_again():
     assert app.answers.value == ""
 
 
-def test_teaching_points_wait_for_the_last_stage():
+def test_teaching_points_and_objectives_wait_for_the_last_stage():
     app = presenter()
     app.answers_button.click()
     assert "Teaching points" not in app.answers.value
+    assert CASE.learning_objectives[0] not in html_of(app.widget)
     app.next_stage.click()
     app.next_stage.click()
     app.answers_button.click()
     assert "Ask again when the story changes" in app.answers.value
+    assert esc(CASE.learning_objectives[0]) in app.answers.value
 
 
 def test_reasoning_shows_and_hides_for_the_current_stage():
@@ -165,6 +214,32 @@ def test_the_browser_listener_forwards_keys_and_can_be_switched_off():
     assert app.stage == 1
     app.listener._handle_custom_msg({"key": "x"}, [])  # not a shortcut: ignored
     assert app.stage == 1
+
+
+def test_a_clickers_keys_step_the_stages():
+    app = presenter()
+    for key, stage in (("PageDown", 1), (" ", 2), ("PageUp", 1), ("ArrowLeft", 0), ("ArrowRight", 1)):
+        app.on_key(key)
+        assert app.stage == stage, key
+    assert {"PageDown", "PageUp", "ArrowRight", "ArrowLeft", " "} <= set(app.listener.shortcut_keys)
+    assert "Page Down" in app.keys_help.value and "Alt</kbd>+" in app.keys_help.value
+
+
+def test_projector_mode_keeps_the_picker_and_the_key_help_out_of_the_projected_part():
+    app = presenter()
+    [projected] = [c for c in app.gate.content.children if "triage-projected" in c._dom_classes]
+    def inside(widget, root):
+        return widget is root or any(inside(widget, c) for c in getattr(root, "children", ()))
+    assert inside(app.toolbar, projected) and inside(app.chart, projected) and inside(app.body, projected)
+    assert not inside(app.picker, projected) and not inside(app.keys_help, projected)
+
+
+def test_during_a_poll_the_options_are_listed_in_full_beside_the_chart():
+    store = MemoryStore()
+    app = presenter(store)
+    app.on_key("p")
+    assert "Primary care" in app.answers.value and "Emergency department" in app.answers.value
+    assert "correct" not in app.answers.value
 
 
 def test_button_labels_say_what_they_do_in_full():

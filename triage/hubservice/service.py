@@ -270,6 +270,12 @@ class LearnerWrite(ApiHandler):
 
 
 class PollAnswer(ApiHandler):
+    async def get(self, key: str, poll_id: str) -> None:
+        self.own_or_instructor(key)
+        who = unquote(key)
+        chosen = await self.run(self.store.poll_answer, int(poll_id), Learner(who, who.removeprefix("hub:"), "hub"))
+        self.reply({"chosen": list(chosen) if chosen is not None else None})
+
     async def post(self, key: str, poll_id: str) -> None:
         self.own(key)
         body = self.body()

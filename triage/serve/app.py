@@ -4,8 +4,9 @@
 
 - reads the project's ``voila.json`` (wherever it is started from) and finds the offline ``triage``
   template in the project's ``share/jupyter``;
-- puts an instructor key into the kernels' environment (``TRIAGE_INSTRUCTOR_KEY``, or a fresh random
-  one) and the class code if the instructor set one (``TRIAGE_CLASS_CODE`` or ``--class_code``);
+- puts an instructor key into the kernels' environment (``TRIAGE_INSTRUCTOR_KEY``, else the key kept in
+  the class's data folder, made on the first start: :func:`instructor_key`) and the class code if the
+  instructor set one (``TRIAGE_CLASS_CODE`` or ``--class_code``);
 - lays :class:`~triage.serve.kernels.ClassroomKernelManager` over Voilà's kernel manager (ceiling,
   reaping of unclaimed kernels, healthy pools) and answers "server is full" with a plain 503 page;
 - serves the progress endpoint and the landing page's data, and reads notebooks without the
@@ -18,18 +19,21 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import voila.app as voila_app
 from jupyter_core.paths import jupyter_config_path
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import IOLoop
 from traitlets import Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from ..errors import TriageError
+from ..store import ENV_LOCATION, default_path
 from ..store.identity import check_class_code
 from .contents import ServedNotebooksManager
 from .handlers import SETTINGS_KEY, ClassroomVoilaHandler, ServeSettings, progress_handlers
@@ -41,9 +45,54 @@ SHARE = ROOT / "share" / "jupyter"
 KEY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud and type
 
 
+KEY_FILE = "instructor-key"
+
+
 def new_instructor_key() -> str:
     """A random key like ``k7pm-w3xd-qa9f`` (about 60 bits)."""
     return "-".join("".join(secrets.choice(KEY_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def class_data_folder(environ: Mapping[str, str]) -> Path:
+    """The class's data folder: where its SQLite class store is (``TRIAGE_CLASS_DB``, else the default
+    store), or the default data folder when the store is a server (a ``postgresql://`` URL)."""
+    location = environ.get(ENV_LOCATION, "")
+    if location and "://" not in location:
+        return Path(location).expanduser().resolve().parent
+    return default_path().parent
+
+
+def instructor_key(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The instructor key and, for the banner, where it comes from.
+
+    ``TRIAGE_INSTRUCTOR_KEY`` when set; else the key in ``instructor-key`` in the class's data folder
+    (:func:`class_data_folder`), made on the first start and kept (owner-only) so that every restart of
+    one class has the same key and a projector tab keeps working; a folder that cannot be written gets a
+    key for this run only, and the banner says why.
+    """
+    given = environ.get("TRIAGE_INSTRUCTOR_KEY", "").strip()
+    if given:
+        return given, "from TRIAGE_INSTRUCTOR_KEY"
+    path = class_data_folder(environ) / KEY_FILE
+    same = ("the same at every start of this class; TRIAGE_INSTRUCTOR_KEY overrides it, deleting the file "
+            "makes a new one")
+    try:
+        kept = path.read_text(encoding="utf-8").strip()
+        if kept:
+            return kept, f"kept in {path}: {same}"
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        return new_instructor_key(), f"made for this run: {path} cannot be read ({exc.strerror})"
+    key = new_instructor_key()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key + "\n")
+    except OSError as exc:
+        return key, f"made for this run: {path} cannot be written ({exc.strerror})"
+    return key, f"kept in {path}: {same}"
 
 
 def prepare_environment(environ: dict[str, str] | os._Environ = os.environ) -> None:
@@ -55,7 +104,18 @@ def prepare_environment(environ: dict[str, str] | os._Environ = os.environ) -> N
         environ["JUPYTER_PATH"] = os.pathsep.join([str(SHARE), *parts])
 
 
-def startup_message(url: str, key: str, key_source: str, class_code: str | None, kernels: Iterable[str]) -> str:
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def reach_note(ip: str) -> str | None:
+    """Who can open the address: a server on the loopback address is not reachable from students' devices."""
+    if ip in LOOPBACK or ip.startswith("127."):
+        return "only this computer can open it; make app HOST=0.0.0.0 lets students' devices join"
+    return None
+
+
+def startup_message(url: str, key: str, key_source: str, class_code: str | None, kernels: Iterable[str],
+                    reach: str | None = None) -> str:
     """The plain start-up message for the instructor's terminal."""
     if class_code:
         code = f"{class_code}  (students type it on the home page)"
@@ -67,8 +127,12 @@ def startup_message(url: str, key: str, key_source: str, class_code: str | None,
         "Back & hip pain triage: the apps are being served (educational use only)",
         "",
         f"  Open in a browser:  {url}",
-        f"  Instructor key:     {key}  ({key_source})",
-        "                      the presenter and the class view ask for it; keep it off the projector",
+        *([f"                      ({reach})"] if reach else []),
+        f"  Instructor key:     {key}",
+        *(f"                      {line}" for line in textwrap.wrap(f"({key_source})", 76, break_on_hyphens=False,
+                                                                      break_long_words=False)),
+        "                      the presenter and the class view ask for it; the page takes it out of the",
+        "                      address bar at once, so it is not projected",
         f"  Class code:         {code}",
         f"  Kernels:            {kernel_lines[0] if kernel_lines else ''}",
         *(f"                      {line}" for line in kernel_lines[1:]),
@@ -97,7 +161,10 @@ class TriageVoila(Voila):
         "unclaimed_timeout": "ClassroomKernelManager.unclaimed_timeout",
         "fill_delay": "VoilaKernelManager.fill_delay",
     }
-    classes: ClassVar[list[type]] = [*Voila.classes, ClassroomKernelManager]
+    # Voilà makes its pooled kernel manager at run time; the one made here only lets --help describe
+    # the fill_delay alias (traitlets looks its class up by name, and failed with a KeyError without it).
+    classes: ClassVar[list[type]] = [*Voila.classes, ClassroomKernelManager,
+                                     voila_app.voila_kernel_manager_factory(AsyncMappingKernelManager, True, 1)]
 
     instructor_key: str = ""
     instructor_key_source: str = ""
@@ -118,10 +185,7 @@ class TriageVoila(Voila):
             if (ROOT / "notebooks").is_dir():
                 self.root_dir = str(ROOT / "notebooks")
         self.class_code = check_class_code(self.class_code) if self.class_code else None
-        key = os.environ.get("TRIAGE_INSTRUCTOR_KEY", "").strip()
-        self.instructor_key = key or new_instructor_key()
-        self.instructor_key_source = ("from TRIAGE_INSTRUCTOR_KEY" if key
-                                      else "made for this run; set TRIAGE_INSTRUCTOR_KEY to choose your own")
+        self.instructor_key, self.instructor_key_source = instructor_key(os.environ)
         # kernels copy the server's environment when they start (preheated ones too)
         os.environ["TRIAGE_INSTRUCTOR_KEY"] = self.instructor_key
         if self.class_code:
@@ -159,7 +223,7 @@ class TriageVoila(Voila):
     def announce(self) -> None:
         """Print the address, instructor key and class code (once the server listens)."""
         print(startup_message(self.display_url, self.instructor_key, self.instructor_key_source, self.class_code,
-                              kernel_summary(self.kernel_manager)), flush=True)
+                              kernel_summary(self.kernel_manager), reach_note(self.ip)), flush=True)
 
 
 def build_app(argv: Sequence[str] | None = None) -> TriageVoila:

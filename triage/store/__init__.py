@@ -61,6 +61,7 @@ class LearnerRecord:
     revealed: Mapping[str, int] = field(default_factory=dict)
     drill: tuple[DrillAttempt, ...] = ()
     done: frozenset[str] = frozenset()  # apps (notebook names) the learner has completed
+    display_name: str = ""  # the name last written under this key ("" before anything was written)
 
     def case_answers(self, case_id: str) -> dict[str, CaseAnswer]:
         """Latest answers for one case, by question id."""
@@ -161,6 +162,10 @@ class ClassStore(Protocol):
 
     def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
         """Record or replace this learner's answer while the poll is open."""
+        ...
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        """This learner's own answer to a poll (sorted option ids), or None when they have not answered it."""
         ...
 
     def close_poll(self, poll_id: int) -> Poll: ...

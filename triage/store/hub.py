@@ -39,6 +39,7 @@ def record_to_json(record: LearnerRecord) -> dict[str, Any]:
         "revealed": dict(record.revealed),
         "drill": [asdict(d) for d in record.drill],
         "done": sorted(record.done),
+        "display_name": record.display_name,
     }
 
 
@@ -50,7 +51,8 @@ def record_from_json(data: Mapping[str, Any]) -> LearnerRecord:
     drill = tuple(DrillAttempt(d["scenario_id"], d["chosen"], bool(d["correct"]), float(d["at"]))
                   for d in data["drill"])
     revealed = {str(k): int(v) for k, v in data["revealed"].items()}
-    return LearnerRecord(data["key"], answers, revealed, drill, frozenset(data.get("done", ())))
+    return LearnerRecord(data["key"], answers, revealed, drill, frozenset(data.get("done", ())),
+                         str(data.get("display_name", "")))
 
 
 def poll_to_json(poll: Poll | None) -> dict[str, Any] | None:
@@ -227,6 +229,10 @@ class HubStore:
     def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
         self._call("POST", self._learner_path(learner, f"polls/{int(poll_id)}"),
                    {"display_name": learner.display_name, "chosen": list(chosen)})
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        chosen = self._call("GET", self._learner_path(learner, f"polls/{int(poll_id)}")).get("chosen")
+        return tuple(sorted(chosen)) if chosen is not None else None
 
     def _poll_call(self, poll_id: int, what: str) -> Poll:
         poll = poll_from_json(self._call("POST", f"polls/{int(poll_id)}/{what}", {}))

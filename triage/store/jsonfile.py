@@ -169,7 +169,7 @@ class JsonFileStore:
             drill = tuple(DrillAttempt(d["scenario"], d["chosen"], bool(d["correct"]), float(d["at"]))
                           for d in doc["drill"] if d["learner"] == learner.key)
             done = frozenset(d["app"] for d in doc["done"] if d["learner"] == learner.key)
-            return LearnerRecord(learner.key, latest, revealed, drill, done)
+            return LearnerRecord(learner.key, latest, revealed, drill, done, str(doc["names"].get(learner.key, "")))
         return self._look(view)
 
     # ----------------------------------------------------------------------------------------- polls
@@ -208,6 +208,12 @@ class JsonFileStore:
                                    if (a["poll"], a["learner"]) != (poll_id, learner.key)]
             doc["poll_answers"].append({"poll": poll_id, "learner": learner.key, "chosen": sorted(chosen)})
         self._change(edit)
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        def view(doc: Doc) -> tuple[str, ...] | None:
+            found = [a["chosen"] for a in doc["poll_answers"] if (a["poll"], a["learner"]) == (poll_id, learner.key)]
+            return tuple(sorted(found[-1])) if found else None
+        return self._look(view)
 
     def close_poll(self, poll_id: int) -> Poll:
         def edit(doc: Doc) -> Poll:

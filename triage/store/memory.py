@@ -73,7 +73,7 @@ class MemoryStore:
                     latest[(case, question)] = answer
             revealed = {case: n for (who, case), n in self._revealed.items() if who == learner.key}
             return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())),
-                                 frozenset(self._done.get(learner.key, ())))
+                                 frozenset(self._done.get(learner.key, ())), self._names.get(learner.key, ""))
 
     def import_legacy(self, learner: Learner, source: str, load: Callable[[], LegacyProgress]) -> int:
         """Import an old progress file once per (learner, source); see :mod:`triage.store.legacy`."""
@@ -127,6 +127,10 @@ class MemoryStore:
                 raise PollClosedError(Problem("poll", "this poll has closed"))
             self._seen(learner)
             self._poll_answers[poll_id][learner.key] = tuple(sorted(chosen))
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        with self._lock:
+            return self._poll_answers.get(poll_id, {}).get(learner.key)
 
     def close_poll(self, poll_id: int) -> Poll:
         with self._lock:

@@ -328,7 +328,8 @@ class SqlStore:
                 "SELECT scenario_id, chosen, correct, at FROM drill WHERE learner_key = ? ORDER BY id",
                 (learner.key,)))
             done = frozenset(a for (a,) in db.all("SELECT app FROM done WHERE learner_key = ?", (learner.key,)))
-            return LearnerRecord(learner.key, latest, revealed, drill, done)
+            name = db.all("SELECT display_name FROM learners WHERE learner_key = ?", (learner.key,))
+            return LearnerRecord(learner.key, latest, revealed, drill, done, name[0][0] if name else "")
 
         return self._read(body)
 
@@ -404,6 +405,11 @@ class SqlStore:
                 (int(poll_id), learner.key, _chosen(chosen), time.time()))
 
         self._write(body)
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        rows = self._query("SELECT chosen FROM poll_answers WHERE poll_id = ? AND learner_key = ?",
+                           (int(poll_id), learner.key))
+        return tuple(sorted(json.loads(rows[0][0]))) if rows else None
 
     def close_poll(self, poll_id: int) -> Poll:
         def body(db: Db) -> Poll:

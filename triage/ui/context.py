@@ -139,6 +139,8 @@ class AppContext:
             self.messages = (*self.messages, resolution.problem)
         if self.learner.source == "os":
             self.messages = (*self.messages, *_import_legacy(self.store, self.learner))
+        if self.learner.source == "name":
+            self.messages = (*self.messages, *_same_student(self.store, self.learner))
         self.ready = True
         waiting, self._waiting = self._waiting, []
         first: BaseException | None = None
@@ -169,6 +171,21 @@ def _import_legacy(store: ClassStore, learner: Learner) -> tuple[str, ...]:
     except (OSError, ProgressError, StoreError) as exc:
         return (f"Your earlier progress file could not be brought in ({exc}); it is kept as it was.",)
     return ()
+
+
+def _same_student(store: ClassStore, learner: Learner) -> tuple[str, ...]:
+    """Typed names are matched without regard to capital letters and spacing ("ana" and "Ana" are one
+    student, as a teacher expects of one student typing their name on two devices). When the record
+    was written under another spelling, say so: it may be someone else's name."""
+    try:
+        stored = store.learner_record(learner).display_name
+    except StoreError:
+        return ()
+    if not stored or stored == learner.display_name:
+        return ()
+    return (f"You are answering as the same student as “{stored}”: names are matched without regard to "
+            f"capital letters and spaces, so their answers are yours here. If “{stored}” is someone else, "
+            "go back to the home page and type your full name.",)
 
 
 def _preheated_before_request(environ: Mapping[str, str]) -> bool:

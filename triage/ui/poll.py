@@ -24,6 +24,7 @@ import asyncio
 import logging
 import string
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -35,9 +36,11 @@ from ..errors import PollClosedError, StoreError, TriageError
 from ..store import Poll, PollTally
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
+from .poll_notice import poll_notice
 from .widgets import classed
 
 log = logging.getLogger(__name__)
+_panels: weakref.WeakKeyDictionary[w.Widget, ClassPanel] = weakref.WeakKeyDictionary()
 STUDENT_INTERVAL = 1.0  # seconds between checks for a new or closed poll in a student's kernel (local store)
 LIVE_WAIT = 25.0  # seconds a class service holds a student's live-poll request while nothing changes
 ERROR_PAUSE_FIRST = 2.0  # seconds before reading again after an error; doubled after each further error ...
@@ -304,14 +307,36 @@ class ClassPanel:
         self.status = classed(w.HTML, "triage-poll-status")
         self.body = classed(w.VBox, "triage-poll-body", children=[self.heading, self.options_box, self.send],
                             layout=w.Layout(display="none"))
+        # the browser side: a bar that takes the student to an open poll, the tab's title, kept choices
+        self.notice = poll_notice(self.on_draft)
+        extra = [self.notice] if self.notice is not None else []
         # the app frame's slot (class triage-class-panel) holds it
-        self.widget = classed(w.VBox, "triage-poll-panel", children=[self.body, self.status])
+        self.widget = classed(w.VBox, "triage-poll-panel", children=[self.body, self.status, *extra])
         self.ticker = Ticker(self.refresh, interval, alive=lambda: self.widget.comm is not None)
         self.watcher: PollWatcher | None = None
         self._version: str | None = None  # what the class service last said (live_poll), if it is one
         self._failed = False  # the last read failed (its note is shown)
         self._live = live
+        self._listeners: list[Callable[[Poll | None], None]] = []
+        _panels[self.widget] = self
         self.context.on_ready(self._start)
+
+    @staticmethod
+    def of(widget: w.Widget | None) -> ClassPanel | None:
+        """The panel whose widget this is (the app frame's slot holds only the widget)."""
+        return _panels.get(widget) if widget is not None else None
+
+    def on_poll(self, callback: Callable[[Poll | None], None]) -> None:
+        """Call ``callback(poll)`` now and whenever the poll this panel shows opens, closes or changes."""
+        self._listeners.append(callback)
+        callback(self.poll)
+
+    def _tell(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(self.poll)
+            except Exception:  # an app's redraw must not stop the poll for the rest of the page
+                log.exception("an app failed to follow the class poll")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def _start(self, _: AppContext) -> None:
@@ -382,19 +407,23 @@ class ClassPanel:
         else:
             self.poll = current
             self._draw_state()
+        self._tell()
 
     def _show_new(self, poll: Poll | None) -> None:
         self.poll, self.sent, self.question = poll, (), None
         if poll is None:
             self.body.layout.display = "none"
             self.status.value = ""
+            self._notify()
             return
         found = find_question(poll.case_id, poll.question_id, self._cases)
         if found is None:
             self.body.layout.display = "none"
             self.status.value = ("<p class='triage-poll-note'>Your instructor opened a poll on a case this app "
                                  "cannot find. Answer it aloud or on paper.</p>")
+            self._notify()
             return
+        self.sent = self._stored_answer(poll)
         case, self.question = found
         self.heading.value = (
             "<h3 class='triage-poll-title'>Class poll</h3>"
@@ -413,9 +442,47 @@ class ClassPanel:
             self.boxes = [w.Checkbox(value=False, description=text, indent=False, layout=w.Layout(width="auto"))
                           for text in labels]
             self.options_box.children = [w.HTML("<p>Choose every option that applies.</p>"), *self.boxes]
+        self._set_chosen(self.sent)  # a reloaded page shows the answer the store already has
+        for control in [self.choice, *self.boxes] if self.choice is not None else self.boxes:
+            control.observe(self._on_choice, names="value")
         self.options_box.add_class("triage-poll-options")
         self.body.layout.display = None
         self._draw_state()
+
+    def _stored_answer(self, poll: Poll) -> tuple[str, ...]:
+        """This student's answer to ``poll`` as the store holds it (nothing for a guest or when unreadable)."""
+        if not self.context.learner.can_save:
+            return ()
+        try:
+            return tuple(self.context.store.poll_answer(poll.id, self.context.learner) or ())
+        except StoreError:
+            log.warning("could not read this student's answer to poll %s", poll.id, exc_info=True)
+            return ()
+
+    def _set_chosen(self, ids: Sequence[str]) -> None:
+        if self.question is None:
+            return
+        if self.choice is not None:
+            self.choice.value = ids[0] if ids and ids[0] in {o.id for o in self.question.options} else None
+        for option, box in zip(self.question.options, self.boxes, strict=False):
+            box.value = option.id in ids
+
+    def _on_choice(self, _: Any = None) -> None:
+        if self.sent and self.poll is not None and self.poll.is_open:
+            self._draw_state()
+
+    def _notify(self) -> None:
+        """Tell the browser side (:mod:`triage.ui.poll_notice`) what the student should see of the poll."""
+        if self.notice is None:
+            return
+        poll, question = self.poll, self.question
+        if poll is None or question is None:
+            self.notice.show("")
+            return
+        state = ("sent" if self.sent else "open") if poll.is_open else "closed"
+        if not self.context.learner.can_save and poll.is_open:
+            state = "open"
+        self.notice.show(state, poll.id, question.prompt, [o.id for o in question.options], self.sent)
 
     def _draw_state(self) -> None:
         poll, question = self.poll, self.question
@@ -428,11 +495,18 @@ class ClassPanel:
             box.disabled = not open_
         self.send.layout.display = None if open_ else "none"
         mine = self._names(self.sent)
+        css = "triage-poll-note"
         if open_:
+            chosen = tuple(sorted(self.chosen()))
             if not self.context.learner.can_save:
                 text = ("To answer, choose a name on the home page first: answers are counted per student. "
                         f"<a href='{esc(self.context.home_link())}'>Go to the home page</a>")
+            elif self.sent and chosen and chosen != tuple(sorted(self.sent)):
+                text = (f"Your new choice ({esc(self._names(chosen))}) is not sent yet: press "
+                        f"&ldquo;Send my answer&rdquo;. The class has your earlier answer: {esc(mine)}.")
             elif self.sent:
+                # the only "Sent" the page shows: said by the kernel once the class store has the answer
+                css += " triage-poll-sent"
                 text = f"Sent: {esc(mine)}. You can change your answer until the poll closes."
             else:
                 text = "Your instructor is waiting for answers: choose and send."
@@ -444,7 +518,8 @@ class ClassPanel:
                 if self.sent:
                     verdict = " You got it." if question.is_correct(self.sent) else " Compare it with yours."
                 text += f" The answer: &#10004; {esc(right)}.{verdict}"
-        self.status.value = f"<p role='status' class='triage-poll-note'>{text}</p>"
+        self.status.value = f"<p role='status' class='{css}'>{text}</p>"
+        self._notify()
 
     def _names(self, ids: Sequence[str]) -> str:
         if self.question is None:
@@ -476,12 +551,28 @@ class ClassPanel:
         except PollClosedError:
             self.refresh()
             self.status.value = "<p role='status' class='triage-poll-note'>Too late: this poll has just closed.</p>"
-            return
         except StoreError as exc:
             self.status.value = f"<p role='status' class='triage-poll-note'>Your answer was not sent: {esc(exc)}</p>"
+        else:
+            self.sent = tuple(sorted(chosen))
+            self._draw_state()
+        if self.notice is not None:
+            self.notice.handled()  # after the kernel's own words, which replace the page's "Sending..."
+
+    def on_draft(self, chosen: Sequence[str], send: bool) -> None:
+        """A choice the page kept through a reload (the server was away): show it again, and send it
+        when the student had pressed Send and the class store does not hold it yet."""
+        poll, question = self.poll, self.question
+        if poll is None or question is None or not poll.is_open:
             return
-        self.sent = tuple(chosen)
-        self._draw_state()
+        ids = [o.id for o in question.options if o.id in chosen]
+        if not ids or tuple(sorted(ids)) == tuple(sorted(self.sent)):
+            return
+        self._set_chosen(ids[:1] if question.kind == "single" else ids)
+        if send:
+            self.on_send()
+        else:
+            self._draw_state()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

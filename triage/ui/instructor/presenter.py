@@ -37,6 +37,8 @@ KEYS = {
     "n": "next stage", "b": "previous stage", "q": "next question", "o": "show or hide the options",
     "a": "show or hide the answers", "r": "show or hide the reasoning", "p": "open or close the poll",
 }
+# what a presentation clicker sends (and the arrows and Space of a keyboard): forward and back
+CLICKER = {"PageDown": "n", "ArrowRight": "n", " ": "n", "PageUp": "b", "ArrowLeft": "b"}
 
 
 class Presenter:
@@ -78,7 +80,10 @@ class Presenter:
         self.shortcuts_on.add_class("triage-shortcuts-toggle")
         self.keys_help = w.HTML(
             "<p class='triage-keys'>Keys: " + ", ".join(f"<kbd>{k.upper()}</kbd> {esc(v)}" for k, v in KEYS.items())
-            + ".</p>"
+            + ". A clicker or the keyboard: <kbd>Page Down</kbd>, <kbd>&rarr;</kbd> or <kbd>Space</kbd> next "
+            "stage; <kbd>Page Up</kbd> or <kbd>&larr;</kbd> previous stage (<kbd>&uarr;</kbd> and "
+            "<kbd>&darr;</kbd> still scroll). The keys work wherever the focus is, except in a text field; to "
+            "choose a case with the keyboard, open the case list with <kbd>Alt</kbd>+<kbd>&darr;</kbd>.</p>"
         )
         self.toolbar = w.Box([self.stage_label, self.prev_stage, self.next_stage, self.next_question,
                               self.options_button, self.answers_button, self.reasoning_button, self.poll_button])
@@ -96,20 +101,27 @@ class Presenter:
         self.poll_status.add_class("triage-poll-state")
         self.reasoning = w.HTML()
         self.reasoning.add_class("triage-reasoning")
-        right = w.VBox([self.question_html, self.chart, self.poll_status, self.answers])
+        right = w.VBox([self.question_html, self.answers])
         right.add_class("triage-presenter-side")
         grid = w.Box([self.body, right])
         grid.add_class("triage-presenter-grid")
+        # the chart spans the width under the stage, so each option's label fits on one line
+        poll = w.VBox([self.chart, self.poll_status])
+        poll.add_class("triage-presenter-poll")
         self.listener = None
         if keyboard:
             from .shortcuts import KeyListener
 
-            self.listener = KeyListener(list(KEYS), self.on_key, scroll_into_view=True)
+            self.listener = KeyListener([*KEYS, *CLICKER], self.on_key, scroll_into_view=True)
             w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
         extras = [self.listener] if self.listener is not None else []
         settings = w.VBox([self.picker, self.shortcuts_on])
         settings.add_class("triage-presenter-settings")
-        content = w.VBox([self.toolbar, *extras, self.message, grid, self.reasoning, settings, self.keys_help])
+        # projector mode: what the room sees fills the screen; the case picker, the switches and the key
+        # help come after it, below the projected area
+        projected = w.VBox([self.toolbar, *extras, self.message, grid, poll, self.reasoning])
+        projected.add_class("triage-projected")
+        content = w.VBox([projected, settings, self.keys_help])
         content.add_class("triage-presenter-content")
         self.ticker = Ticker(self.refresh_poll, POLL_INTERVAL, alive=lambda: self.widget.comm is not None)
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
@@ -249,6 +261,7 @@ class Presenter:
         actions = {"n": self.on_next_stage, "b": self.on_prev_stage, "q": self.on_next_question,
                    "o": self.on_toggle_options, "a": self.on_toggle_answers, "r": self.on_toggle_reasoning,
                    "p": self.on_toggle_poll}
+        key = CLICKER.get(key, key)
         if key in actions and self.unlocked:
             actions[key]()
 
@@ -387,12 +400,11 @@ class Presenter:
             self.question_html.value = head
             last = self.stage + 1 >= self.stages
             points = ("<h3>Teaching points</h3><ul>" + "".join(f"<li>{esc(p)}</li>" for p in self.case.teaching_points)
+                      + "</ul><h3>What this case set out to teach</h3><ul>"
+                      + "".join(f"<li>{esc(o)}</li>" for o in self.case.learning_objectives)
                       + "</ul>") if last and self.case else ""
             self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>{points}"
-        elif self.poll is not None:  # the chart lists the options (with their letters)
-            self.question_html.value = head
-            self.answers.value = ""
-        elif self.options_shown:
+        elif self.options_shown or self.poll is not None:  # in full beside the chart, whose labels fit one line
             items = "".join(
                 f"<li><span class='triage-letter'>{letter(i)}.</span> {esc(o.text)}</li>"
                 for i, o in enumerate(q.options)

@@ -97,6 +97,7 @@ class RedFlagDrill:
         self._live = self.context.mode != "voila"
         self._restore()
         self.frame.on_context(lambda _: self._restore())  # a preheated page learns who is answering later
+        self.frame.on_visible(self.refresh_from_store)
 
     @property
     def context(self) -> AppContext:
@@ -126,26 +127,53 @@ class RedFlagDrill:
     def finished(self) -> bool:
         return self.answered == len(self.order)
 
-    def _restore(self) -> None:
-        """Resume from the student's record: the unfinished round, else the last round's results."""
-        self.order, self.answers, self.rounds_done = list(self.items), {}, []
-        self.frame.set_body(*self._question_view)
+    def _attempts(self) -> list[DrillAttempt]:
         learner = self.context.learner
-        attempts: list[DrillAttempt] = []
-        if learner.can_save:
-            try:
-                attempts = list(self.context.store.learner_record(learner).drill)
-            except TriageError as exc:
-                self._say_unsaved(exc)
+        if not learner.can_save:
+            return []
+        return list(self.context.store.learner_record(learner).drill)
+
+    def refresh_from_store(self) -> None:
+        """Show the round as the class store holds it. Called when the student comes back to this tab:
+        another tab or device of theirs may have answered since (and so moved the round on)."""
+        if not self.context.ready or not self.context.learner.can_save:
+            return
+        try:
+            attempts = self._attempts()
+        except TriageError:
+            return
+        _, answers, rounds_done = self._rounds(attempts)
+        if (answers, rounds_done) == (self.answers, self.rounds_done):
+            return  # what this tab shows is what the store holds (its own order of what is left stays)
+        self._restore(attempts)
+        self.status.value = ("<p role='status' class='triage-hint'>Brought up to date: you answered in "
+                             "another tab or on another device since this page was last used.</p>")
+
+    def _rounds(self, attempts: list[DrillAttempt]) -> tuple[list[Scenario], dict[str, Urgency],
+                                                              list[tuple[int, int]]]:
+        """From the record's attempts: the round's order (answered first), its answers, finished rounds' scores."""
         ids = {s.id for s in self.items}
         rounds = split_rounds([a for a in attempts if a.scenario_id in ids], len(self.items))
-        self.rounds_done = [(sum(a.correct for a in r), len(r)) for r in rounds if len(r) == len(self.items)]
+        rounds_done = [(sum(a.correct for a in r), len(r)) for r in rounds if len(r) == len(self.items)]
         by_id = {s.id: s for s in self.items}
         last = rounds[-1] if rounds else []
+        order, answers = list(self.items), {}
         if last:
             done = [by_id[a.scenario_id] for a in last]
-            self.order = done + [s for s in self.items if s.id not in {d.id for d in done}]
-            self.answers = {a.scenario_id: Urgency(a.chosen) for a in last if a.chosen in Urgency._value2member_map_}
+            order = done + [s for s in self.items if s.id not in {d.id for d in done}]
+            answers = {a.scenario_id: Urgency(a.chosen) for a in last if a.chosen in Urgency._value2member_map_}
+        return order, answers, rounds_done
+
+    def _restore(self, attempts: list[DrillAttempt] | None = None) -> None:
+        """Resume from the student's record: the unfinished round, else the last round's results."""
+        self.frame.set_body(*self._question_view)
+        if attempts is None:
+            try:
+                attempts = self._attempts()
+            except TriageError as exc:
+                attempts = []
+                self._say_unsaved(exc)
+        self.order, self.answers, self.rounds_done = self._rounds(attempts)
         if self.finished:
             self.index = len(self.order) - 1
             self.show_review()
@@ -211,7 +239,7 @@ class RedFlagDrill:
         step = kb.provider(a.next_step).name
         if a.red_flags:
             why = "; ".join(f"{flags[f].label}: {in_sentence(flags[f].signals.rstrip('.'))}" for f in a.red_flags)
-            reason = f"Red flag: {why}. Next step: {step}."
+            reason = f"{_flag_word(a.red_flags)}: {why}. Next step: {step}."
         else:
             reason = f"No red flag here, so the usual route applies. Next step: {step}."
         role = ' role="status"' if self._live else ""
@@ -301,5 +329,9 @@ def _why(s: Scenario) -> str:
     a = s.assessment
     if a.red_flags:
         flags = {f.id: f for f in kb.red_flags}
-        return "Red flag: " + "; ".join(flags[f].label for f in a.red_flags) + "."
+        return f"{_flag_word(a.red_flags)}: " + "; ".join(flags[f].label for f in a.red_flags) + "."
     return "No red flag, so the usual route: " + kb.provider(a.next_step).name + "."
+
+
+def _flag_word(flags: tuple[str, ...]) -> str:
+    return "Red flag" if len(flags) == 1 else "Red flags"
