@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import string
 import threading
 import weakref
@@ -34,6 +35,7 @@ import ipywidgets as w
 from ..content.cases import Case, Question, cases_dir, load_case
 from ..errors import PollClosedError, StoreError, TriageError
 from ..store import Poll, PollTally
+from ..store.identity import in_voila
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
 from .poll_notice import poll_notice
@@ -176,13 +178,16 @@ _frontend_waiting: list[Callable[[], None]] = []
 
 
 def when_frontend_connects(callback: Callable[[], None]) -> None:
-    """Run ``callback`` once a browser shows this kernel's widgets: at once when one already does (JupyterLab)
-    or when there is no kernel (plain Python); else when the page's widget manager opens ipywidgets' control
-    channel (``jupyter.widget.control``), which it does first thing on loading. So a kernel Voila preheated,
-    or one started for a request whose page never loads (a link preview), reads nothing."""
+    """Run ``callback`` once a browser shows this kernel's widgets.
+
+    In a kernel Voila started for a page (prepared in advance or on request), the notebook runs before
+    any browser is connected: wait for the page's widget manager to open ipywidgets' control channel
+    (``jupyter.widget.control``), which it does first thing on loading, so a warm kernel nobody opens,
+    or one whose page never loads (a link preview), reads nothing. Anywhere else (JupyterLab, plain
+    Python) the front end, if any, is already there: at once."""
     from ipywidgets import Widget
 
-    if Widget._control_comm is not None:
+    if Widget._control_comm is not None or not in_voila(os.environ):
         callback()
         return
     if not _frontend_waiting and not _watch_control_channel():
