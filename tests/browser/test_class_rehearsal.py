@@ -15,15 +15,20 @@ gives no feedback on the polled question; answers reach the chart; a reload show
 sent; a laptop that loses its network says so, keeps the answer it sends meanwhile and reconnects
 without a reload; with the server killed, every page says so within 5 s and a choice sent meanwhile is never
 shown as sent; the restarted server (same key, kept in the class's folder) gets every page back by
-itself, the unsent answer included; the reveal reaches everyone; screenshots of the phone during the
+itself, the unsent answer included; the reveal reaches everyone; the presenter counts who has not
+answered; the instructor's CSV holds every answer of the lesson; screenshots of the phone during the
 poll and of the presenter at 1024x768 and 1920x1080 (in ``$TRIAGE_REHEARSAL_SHOTS`` or pytest's
 temporary folder).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -187,6 +192,11 @@ def students_answer(room: Room) -> None:
     expect(room.teacher.locator(".triage-poll-live")).to_contain_text("4 answered")
 
 
+def the_presenter_counts_who_has_not_answered(room: Room) -> None:
+    # five students have an app open (phone, laptop, three at the protocol level); four have answered
+    expect(room.teacher.locator(".triage-poll-state")).to_contain_text("Not answered yet: 1 of 5 students present")
+
+
 def a_reload_shows_the_vote_already_sent(room: Room) -> None:
     room.phone.reload(wait_until="load")
     panel = poll_panel(room.phone)
@@ -280,6 +290,33 @@ def the_reveal_reaches_everyone(room: Room) -> None:
     expect(room.phone.locator(".triage-question").first.locator(".triage-check")).to_be_enabled()
 
 
+def the_results_hold_every_answer_of_the_lesson(room: Room) -> None:
+    """After the reveal the phone checks a case question and the laptop answers the drill; then the
+    instructor's CSV (``class report --csv``, the class view's "All answers") holds every answer of the
+    lesson with the option each student chose: the poll's five final votes, the case answer, the drill."""
+    phone = room.phone
+    question = phone.locator(".triage-question").first
+    question.get_by_role("radio").nth(0).tap()
+    chosen_text = question.get_by_role("radio").nth(0).evaluate("e => e.labels[0].innerText").strip()
+    question.locator(".triage-check").tap()
+    expect(question.locator(".triage-feedback")).to_contain_text(re.compile("Correct|Not quite"))
+    room.laptop.locator(".triage-answer-emergency").click()
+    expect(room.laptop.locator(".triage-feedback")).to_contain_text(re.compile("Right|Not quite"))
+    out = subprocess.run([sys.executable, "-m", "triage", "class", "report", "--csv", "--db",
+                          str(room.tmp / "class.db")], capture_output=True, text=True, timeout=120, check=True)
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    # the final vote of each student, as the lesson's steps gave them: A = the first option, B the second
+    votes = {(r["student"], r["chosen"][:2]) for r in rows if r["activity"] == "poll"}
+    assert votes == {("Pat Phone", "A."), ("Lee Laptop", "B."), ("Wire 0", "A."), ("Wire 1", "B."),
+                     ("Wire 2", "A.")}, rows
+    assert {r["poll"] for r in rows if r["activity"] == "poll"} == {"1"}
+    [case] = [r for r in rows if r["activity"] == "case"]
+    assert case["student"] == "Pat Phone" and case["chosen"].startswith("A. ") and chosen_text in case["chosen"]
+    [drill] = [r for r in rows if r["activity"] == "drill"]
+    assert (drill["student"], drill["chosen"]) == ("Lee Laptop", "A. Emergency")
+    assert len(rows) == 7 and all(r["correct"] in ("yes", "no") for r in rows)
+
+
 def the_projector_shows_the_room_what_it_needs(room: Room) -> None:
     t = room.teacher
     for width, height, smallest in ((1024, 768, 20), (1920, 1080, 30)):
@@ -303,11 +340,13 @@ STEPS: list[Callable[[Room], None]] = [
     the_presenter_obeys_after_a_drop_down_choice,
     a_poll_reaches_every_screen,
     students_answer,
+    the_presenter_counts_who_has_not_answered,
     a_reload_shows_the_vote_already_sent,
     the_laptops_wifi_drops_for_a_moment,
     the_server_dies_mid_poll,
     the_server_comes_back,
     the_reveal_reaches_everyone,
+    the_results_hold_every_answer_of_the_lesson,
     the_projector_shows_the_room_what_it_needs,
 ]
 

@@ -238,8 +238,11 @@ def test_a_student_reads_and_writes_only_their_own_records(hub, tokens):
         ana.learner_record(hub_learner("ben"))
     with pytest.raises(AccessDeniedError):
         ana.record_answer(hub_learner("ben"), "case-a", "where", ["ed"], False)
+    ana.mark_present(hub_learner("ana"))
     for call in (ana.class_answers, ana.sessions, lambda: ana.new_session("x"),
-                 lambda: ana.open_poll("case-a", "where", ["gp", "ed"]),
+                 lambda: ana.open_poll("case-a", "where", ["gp", "ed"]), ana.class_record,
+                 lambda: ana.class_record(1), lambda: ana.set_poll_timer(1, 30),
+                 lambda: ana.mark_present(hub_learner("ben")),
                  lambda: ana.poll_answer(1, hub_learner("ben"))):
         with pytest.raises(AccessDeniedError):
             call()
@@ -271,7 +274,40 @@ def test_the_instructor_reads_the_class_report_and_runs_a_poll(hub, tokens):
     with pytest.raises(AccessDeniedError):
         ana.poll_tally(poll.id)
     assert dict(teacher.poll_tally(poll.id).counts) == {"gp": 1, "ed": 0}
+    assert teacher.set_poll_timer(poll.id, 45).ends_at == ana.current_poll().ends_at  # students see the countdown
     teacher.close_poll(poll.id)
+    record = teacher.class_record()
+    assert [(a.learner_key, a.chosen) for a in record.poll_answers if a.poll_id == poll.id] == [("hub:ana", ("gp",))]
+    assert ("hub:ben", "case-r") in [(r.learner_key, r.case_id) for r in record.answers]
+
+
+def test_the_class_report_csv_through_the_service_holds_case_poll_and_drill_answers(hub, tokens, capsys, monkeypatch):
+    """python -m triage class report --csv on the hub: the instructor's token, the service's URL; every kind of
+    answer with the option chosen, and a student who answered only a poll."""
+    import csv
+    import io
+
+    from triage.cli import main
+
+    teacher = store_for(hub, tokens["teacher"])
+    session = teacher.new_session("CSV through the service")
+    store_for(hub, tokens["ana"]).record_answer(hub_learner("ana"), "early-sciatica-tingling", "where", ["pcp"], True)
+    poll = teacher.open_poll("early-sciatica-tingling", "tingling", ["nerve", "foot"])
+    store_for(hub, tokens["zed"]).answer_poll(poll.id, hub_learner("zed"), ["foot"])
+    teacher.close_poll(poll.id)
+    store_for(hub, tokens["ben"]).record_drill(hub_learner("ben"), "d-bladder", "urgent", False)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", tokens["teacher"])
+    assert main(["class", "report", "--csv", "--session", str(session.id), "--db", hub.store_url]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["learner"], r["activity"], r["chosen"][:3], r["question_id"], r["chosen_ids"], r["correct"])
+            for r in rows] == [
+        ("hub:ana", "case", "A. ", "where", "pcp", "yes"),
+        ("hub:ben", "drill", "B. ", "", "urgent", "no"),
+        ("hub:zed", "poll", "B. ", "tingling", "foot", "no")]
+    assert {r["session"] for r in rows} == {str(session.id)} and rows[2]["poll"] == "1"
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", tokens["ana"])  # a student's token reads nothing of the class
+    assert main(["class", "report", "--csv", "--db", hub.store_url]) == 2
+    assert "only the class's instructors" in capsys.readouterr().err
 
 
 def test_code_in_a_students_kernel_reaches_only_their_own_records(hub, tokens):
@@ -398,6 +434,10 @@ class ThroughTheService:
     def answer_poll(self, poll_id, learner, chosen):
         client, who = self._as(learner)
         return client.answer_poll(poll_id, who, chosen)
+
+    def mark_present(self, learner):
+        client, who = self._as(learner)
+        return client.mark_present(who)
 
     def poll_answer(self, poll_id, learner):
         client, who = self._as(learner)

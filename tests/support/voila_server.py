@@ -91,9 +91,9 @@ def serve(
             full_env.pop(key, None)
         else:
             full_env[key] = value
+    ip = [] if any(a.startswith("--Voila.ip=") for a in args) else ["--Voila.ip=127.0.0.1"]  # else loopback only
     proc = subprocess.Popen(
-        [sys.executable, "-m", "triage", "serve", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
-         *(args or []), str(notebooks)],
+        [sys.executable, "-m", "triage", "serve", "--no-browser", *ip, f"--port={port}", *args, str(notebooks)],
         cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

@@ -11,6 +11,9 @@
   reaping of unclaimed kernels, healthy pools) and answers "server is full" with a plain 503 page;
 - serves the progress endpoint and the landing page's data, and reads notebooks without the
   notebook-trust check (:mod:`triage.serve.contents`);
+- finds the classroom address other devices reach (``HOST=0.0.0.0``; :mod:`triage.serve.join`),
+  gives it to the kernels (``$TRIAGE_CLASS_URL``, for the presenter's start screen) and prints it with
+  a QR code;
 - prints the address, the instructor key and the class code when it starts.
 """
 
@@ -37,6 +40,7 @@ from ..store import ENV_LOCATION, default_path
 from ..store.identity import check_class_code
 from .contents import ServedNotebooksManager
 from .handlers import SETTINGS_KEY, ClassroomVoilaHandler, ServeSettings, progress_handlers
+from .join import ENV_URL, Classroom, check_port_free, classroom, join_lines
 from .kernels import ClassroomKernelManager, classroom_kernel_manager_factory, kernel_summary
 from .landing import install_landing
 
@@ -115,8 +119,8 @@ def reach_note(ip: str) -> str | None:
 
 
 def startup_message(url: str, key: str, key_source: str, class_code: str | None, kernels: Iterable[str],
-                    reach: str | None = None) -> str:
-    """The plain start-up message for the instructor's terminal."""
+                    reach: str | None = None, room: Classroom | None = None) -> str:
+    """The plain start-up message for the instructor's terminal (with where students join, given ``room``)."""
     if class_code:
         code = f"{class_code}  (students type it on the home page)"
     else:
@@ -128,6 +132,7 @@ def startup_message(url: str, key: str, key_source: str, class_code: str | None,
         "",
         f"  Open in a browser:  {url}",
         *([f"                      ({reach})"] if reach else []),
+        *(join_lines(room) if room is not None else []),
         f"  Instructor key:     {key}",
         *(f"                      {line}" for line in textwrap.wrap(f"({key_source})", 76, break_on_hyphens=False,
                                                                       break_long_words=False)),
@@ -168,6 +173,7 @@ class TriageVoila(Voila):
 
     instructor_key: str = ""
     instructor_key_source: str = ""
+    room: Classroom | None = None
 
     @default("config_file_paths")
     def _config_file_paths_default(self) -> list[str]:
@@ -192,6 +198,14 @@ class TriageVoila(Voila):
             os.environ["TRIAGE_CLASS_CODE"] = self.class_code
         else:
             os.environ.pop("TRIAGE_CLASS_CODE", None)
+        # the printed and QR addresses must be where the server listens: a busy port is an error, not another port
+        self.port_retries = 0
+        check_port_free(self.ip, self.port)
+        self.room = classroom(self.ip, self.port, self.base_url)
+        if self.room.url:
+            os.environ[ENV_URL] = self.room.url
+        else:
+            os.environ.pop(ENV_URL, None)
 
     def init_settings(self) -> dict[str, Any]:
         voila_factory = voila_app.voila_kernel_manager_factory
@@ -220,10 +234,18 @@ class TriageVoila(Voila):
         IOLoop.current().add_callback(self.announce)
         super().start()
 
+    @property
+    def local_url(self) -> str:
+        """The address to open on this machine (Voila shows the host name for 0.0.0.0)."""
+        if self.custom_display_url:
+            return self.display_url
+        host = "127.0.0.1" if self.ip in ("", "0.0.0.0") else self.ip  # noqa: S104 - compared, not bound
+        return self._url(host)
+
     def announce(self) -> None:
-        """Print the address, instructor key and class code (once the server listens)."""
-        print(startup_message(self.display_url, self.instructor_key, self.instructor_key_source, self.class_code,
-                              kernel_summary(self.kernel_manager), reach_note(self.ip)), flush=True)
+        """Print the address, where students join, the instructor key and class code (once the server listens)."""
+        print(startup_message(self.local_url, self.instructor_key, self.instructor_key_source, self.class_code,
+                              kernel_summary(self.kernel_manager), reach_note(self.ip), self.room), flush=True)
 
 
 def build_app(argv: Sequence[str] | None = None) -> TriageVoila:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -269,13 +270,25 @@ def current_context() -> AppContext:
     return _current
 
 
+def _drive_is_kept() -> bool:
+    """False in a browser page that is not a secure context (plain http:// to another computer): there
+    JupyterLite has no service worker, and its drive lives in the page's memory only."""
+    if sys.platform != "emscripten":
+        return True
+    try:
+        import js  # Pyodide's view of the page's (or its worker's) global scope
+    except ImportError:
+        return True
+    return bool(getattr(js, "isSecureContext", True))
+
+
 def _static_context(environ: Mapping[str, str]) -> AppContext:
     """The static build (Pyodide in the browser, set up by ``make static``): one learner per browser
     profile, answers in ``$TRIAGE_STATIC_STORE`` on the browser's drive; ``TRIAGE_STATIC_LAB`` marks
     the build's JupyterLab, whose links open notebooks rather than voici pages."""
     from ..store.jsonfile import open_browser_store
 
-    store, problem = open_browser_store(environ["TRIAGE_STATIC_STORE"])
+    store, problem = open_browser_store(environ["TRIAGE_STATIC_STORE"], kept=_drive_is_kept())
     mode: Mode = "lab" if environ.get("TRIAGE_STATIC_LAB") else "static"
     return AppContext(BROWSER, store, mode, (problem,) if problem else ())
 

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import string
 import threading
+import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
@@ -34,7 +36,7 @@ import ipywidgets as w
 
 from ..content.cases import Case, Question, cases_dir, load_case
 from ..errors import PollClosedError, StoreError, TriageError
-from ..store import Poll, PollTally
+from ..store import PRESENT_EVERY, Poll, PollTally
 from ..store.identity import in_voila
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
@@ -221,6 +223,12 @@ def _watch_control_channel() -> bool:
     return True
 
 
+def clock(seconds: float) -> str:
+    """Seconds left as ``m:ss``, rounded up (a countdown shows 0:00 only once the time is up)."""
+    whole = max(0, math.ceil(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 def letter(i: int) -> str:
     """A, B, C, ... for option ``i`` (so a class can call out its vote)."""
     return string.ascii_uppercase[i] if i < 26 else str(i + 1)
@@ -310,8 +318,11 @@ class ClassPanel:
                             tooltip="Send your answer to the instructor", layout=w.Layout(width="auto"))
         self.send.on_click(self.on_send)
         self.status = classed(w.HTML, "triage-poll-status")
-        self.body = classed(w.VBox, "triage-poll-body", children=[self.heading, self.options_box, self.send],
-                            layout=w.Layout(display="none"))
+        # the countdown's time left: not a live region (a screen reader would read it every second); "Time is
+        # up" goes to the status line
+        self.clock = classed(w.HTML, "triage-poll-clock")
+        self.body = classed(w.VBox, "triage-poll-body", children=[self.heading, self.clock, self.options_box,
+                                                                  self.send], layout=w.Layout(display="none"))
         # the browser side: a bar that takes the student to an open poll, the tab's title, kept choices
         self.notice = poll_notice(self.on_draft)
         extra = [self.notice] if self.notice is not None else []
@@ -322,6 +333,7 @@ class ClassPanel:
         self._version: str | None = None  # what the class service last said (live_poll), if it is one
         self._failed = False  # the last read failed (its note is shown)
         self._live = live
+        self._present_at: float | None = None  # when this app last told the store the student is here
         self._listeners: list[Callable[[Poll | None], None]] = []
         _panels[self.widget] = self
         self.context.on_ready(self._start)
@@ -358,8 +370,15 @@ class ClassPanel:
                                        self._read_failed, loop, self._version,
                                        alive=lambda: self.widget.comm is not None)
             self.watcher.start()
-        else:
-            self.ticker.start()
+            self.ticker.callback = self._tick  # the watcher reads the poll; the ticker keeps time only
+        self.ticker.start()
+
+    def _tick(self) -> None:
+        """Each second beside a :class:`PollWatcher`: say the student is here (now and then) and move the
+        countdown on; the store is not read for the poll."""
+        self._say_present()
+        if self.poll is not None and self.poll.is_open and self.poll.ends_at is not None:
+            self._draw_state()
 
     def close(self) -> None:
         """Stop checking for polls and close the widgets."""
@@ -385,6 +404,7 @@ class ClassPanel:
 
     def refresh(self) -> None:
         """Show the open poll (or what became of the last one); redraw only when something changed."""
+        self._say_present()
         try:
             current = self._read()
         except StoreError as exc:
@@ -406,6 +426,8 @@ class ClassPanel:
                 self._draw_state() if self.question is not None else self._show_new(current)
                 return
         if current == self.poll:
+            if current is not None and current.is_open and current.ends_at is not None:
+                self._draw_state()  # the countdown's time left
             return
         if current is None or self.poll is None or current.id != self.poll.id:
             self._show_new(current)
@@ -413,6 +435,19 @@ class ClassPanel:
             self.poll = current
             self._draw_state()
         self._tell()
+
+    def _say_present(self) -> None:
+        """Tell the store, every :data:`~triage.store.PRESENT_EVERY` seconds, that this student has an app
+        open: the presenter counts who has not answered yet among the students present."""
+        learner = self.context.learner
+        now = time.monotonic()
+        if not learner.can_save or (self._present_at is not None and now - self._present_at < PRESENT_EVERY):
+            return
+        try:
+            self.context.store.mark_present(learner)
+        except StoreError:
+            return  # the poll check right after says when the store cannot be reached
+        self._present_at = now
 
     def _show_new(self, poll: Poll | None) -> None:
         self.poll, self.sent, self.question = poll, (), None
@@ -484,8 +519,9 @@ class ClassPanel:
         if poll is None or question is None:
             self.notice.show("")
             return
-        state = ("sent" if self.sent else "open") if poll.is_open else "closed"
-        if not self.context.learner.can_save and poll.is_open:
+        answerable = poll.is_open and poll.time_left(time.time()) != 0  # a countdown that ran out ends it too
+        state = ("sent" if self.sent else "open") if answerable else "closed"
+        if not self.context.learner.can_save and answerable:
             state = "open"
         self.notice.show(state, poll.id, question.prompt, [o.id for o in question.options], self.sent)
 
@@ -493,7 +529,9 @@ class ClassPanel:
         poll, question = self.poll, self.question
         if poll is None or question is None:
             return
-        open_ = poll.is_open
+        left = poll.time_left(time.time()) if poll.is_open else None
+        timed_out = left == 0
+        open_ = poll.is_open and not timed_out
         if self.choice is not None:
             self.choice.disabled = not open_
         for box in self.boxes:
@@ -515,6 +553,8 @@ class ClassPanel:
                 text = f"Sent: {esc(mine)}. You can change your answer until the poll closes."
             else:
                 text = "Your instructor is waiting for answers: choose and send."
+        elif timed_out:
+            text = "Time is up." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
         else:
             text = "The poll has closed." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
             if poll.revealed:
@@ -524,6 +564,10 @@ class ClassPanel:
                     verdict = " You got it." if question.is_correct(self.sent) else " Compare it with yours."
                 text += f" The answer: &#10004; {esc(right)}.{verdict}"
         self.status.value = f"<p role='status' class='{css}'>{text}</p>"
+        time_left = (f"<p class='triage-countdown'><strong>Time left: {clock(left)}</strong></p>"
+                     if open_ and left is not None else "")
+        if time_left != self.clock.value:
+            self.clock.value = time_left
         self._notify()
 
     def _names(self, ids: Sequence[str]) -> str:

@@ -8,7 +8,9 @@ new order.
 
 from __future__ import annotations
 
+import asyncio
 import random
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,11 +22,25 @@ from ...domain.model import Urgency
 from ...domain.vocabulary import in_sentence, vocabulary
 from ...errors import TriageError
 from ...store import DrillAttempt
+from ...store.identity import Learner
 from ..common import PRIMARY, esc
 from ..context import AppContext
 from ..frame import app_frame
 
 NOTEBOOK = "03_red_flags.ipynb"
+# In the browser (Pyodide) an answer is saved this long after it is drawn: each of the save's file
+# operations on JupyterLite's drive needs the page's main thread, which is then drawing the verdict.
+BROWSER_SAVE_DELAY = 0.05
+
+
+def _browser_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop when Python runs in the browser (Pyodide); None elsewhere, or with no loop."""
+    if sys.platform != "emscripten":
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 CHOICES = (Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE)
 
 
@@ -248,18 +264,29 @@ class RedFlagDrill:
     # -- actions --------------------------------------------------------------------------
 
     def answer(self, choice: Urgency) -> None:
-        """Record the answer, mark the pressed button right or wrong, explain, update the score."""
+        """Mark the pressed button right or wrong, explain and update the score, then record the answer.
+
+        Drawn first: the widget updates leave for the browser before the store is written, which on the
+        static site (a file on the browser's drive) takes several times longer than the drawing."""
         if self.locked or self.finished:
             return
         scenario = self.current
         self.answers[scenario.id] = choice
-        learner = self.context.learner
-        if learner.can_save:
-            try:
-                self.context.store.record_drill(learner, scenario.id, choice.value, choice == scenario.answer)
-            except TriageError as exc:
-                self._say_unsaved(exc)
         self._draw()
+        learner = self.context.learner
+        if not learner.can_save:
+            return
+        loop = _browser_loop()
+        if loop is not None:  # the page draws the verdict before the drive keeps its main thread busy
+            loop.call_later(BROWSER_SAVE_DELAY, self._save, learner, scenario, choice)
+        else:
+            self._save(learner, scenario, choice)
+
+    def _save(self, learner: Learner, scenario: Scenario, choice: Urgency) -> None:
+        try:
+            self.context.store.record_drill(learner, scenario.id, choice.value, choice == scenario.answer)
+        except TriageError as exc:
+            self._say_unsaved(exc)
 
     def next(self, _: Any = None) -> None:
         """The next scenario, or the round's results after the last one."""
