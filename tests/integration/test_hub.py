@@ -634,6 +634,11 @@ def test_a_students_panel_shows_the_revealed_answer_after_the_poll_closes_with_n
             time.sleep(0.1)
         assert seen and getattr(seen[0], "id", None) == opened.id, seen
         assert time.monotonic() - t0 < 10 and watcher.requests <= 3
+        teacher.set_poll_timer(opened.id, 60)  # a countdown reaches the waiting panel too
+        t0 = time.monotonic()
+        while len(seen) < 2 and time.monotonic() - t0 < 20:
+            time.sleep(0.1)
+        assert len(seen) == 2 and seen[1].ends_at is not None and time.monotonic() - t0 < 10, seen
     finally:
         watcher.stop()
         teacher.close_poll(opened.id)
