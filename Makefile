@@ -1,10 +1,13 @@
 # Two commands set everything up on a fresh machine: `make app` and `make test`.
-# Both create .venv/ (python3 -m venv + pip) the first time and reuse it afterwards.
+# Both create .venv/ (python3 -m venv + pip) the first time and reuse it afterwards. The Debian packages
+# a target needs (.ci/system-packages) are installed first when make runs as root or with sudo that
+# needs no password; otherwise make stops at once and prints the one command to run.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+HUB_STAMP := $(VENV)/.hub-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 # nbval and the unit tests run in parallel; override with `make test JOBS=1`.
@@ -13,9 +16,29 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab test lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts hub-backup
+.PHONY: install app present lab test check lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts \
+	hub-backup system-packages
 
-$(STAMP): pyproject.toml
+# The groups of .ci/system-packages the goals on the command line need (every group includes python3-venv
+# and make); checked before anything else is built, so a missing package stops make at once.
+PACKAGES_test := test
+PACKAGES_check := check
+PACKAGES_bench := test
+PACKAGES_browser-deps := test
+PACKAGES_handouts := handouts
+PACKAGES_static := static
+PACKAGES_hub := hub
+PACKAGES_hub-deps := hub
+PACKAGES_hub-accounts := hub
+PACKAGES_hub-prestart := hub
+PACKAGES_hub-backup := hub
+PACKAGE_GROUPS = $(or $(sort $(foreach goal,$(MAKECMDGOALS),$(PACKAGES_$(goal)))),app)
+
+system-packages: ## install the Debian packages the goals need (.ci/system-packages), or say how to
+	@PYTHON=$(PYTHON) bash .ci/ensure-system-packages $(PACKAGE_GROUPS)
+	@$(if $(filter test hub,$(PACKAGE_GROUPS)),bash .ci/check-checkout-readable $(firstword $(filter test hub,$(MAKECMDGOALS)) test))
+
+$(STAMP): pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[serve,handouts,test]'
@@ -59,13 +82,19 @@ lab: install ## open the notebooks in JupyterLab (students)
 lint: install ## ruff over the whole checkout (package, tests, benchmarks, deploy, notebooks)
 	$(BIN)/ruff check .
 
-$(AXE): tests/browser/package.json
+$(AXE): tests/browser/package.json | system-packages
 	cd tests/browser && npm install --no-audit --no-fund --silent
 	touch $(AXE)
 
 browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
 
-test: install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
+# The fast tier for the edit-test loop: tests/unit (unit, property, CLI and widget-app tests; no server,
+# browser or database server), meant to stay under a minute on 2 cores.
+
+check: system-packages install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
+	$(BIN)/python -m pytest -n $(JOBS) -q tests/unit
+
+test: system-packages install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax
 
 bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
@@ -116,7 +145,6 @@ HUB_PORT    ?= 8000
 HUB_PREHEAT ?= 04_triage_explorer.ipynb
 NGINX       ?= 1
 CODE        ?= none
-HUB_STAMP   := $(VENV)/.hub-stamp
 CHP         := deploy/node_modules/.bin/configurable-http-proxy
 HUB_ENV      = TRIAGE_HUB_STATE=$(HUB_STATE) TRIAGE_HUB_PORT=$(HUB_PORT) TRIAGE_HUB_PREHEAT=$(HUB_PREHEAT) \
                TRIAGE_HUB_NGINX=$(NGINX) TRIAGE_HUB_CODE=$(CODE)
@@ -125,7 +153,7 @@ $(HUB_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,hub]'
 	touch $(HUB_STAMP)
 
-$(CHP): deploy/package.json deploy/package-lock.json
+$(CHP): deploy/package.json deploy/package-lock.json | system-packages
 	cd deploy && npm ci --no-audit --no-fund --silent
 	touch $(CHP)
 

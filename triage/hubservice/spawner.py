@@ -184,9 +184,23 @@ class ClassSpawner(LocalProcessSpawner):
 
 
 def _reachable_by_others(path: Path) -> bool:
-    """True when users other than the owner can reach and run ``path`` (every parent searchable)."""
-    path = path.resolve()
-    return all(os.stat(p).st_mode & 0o001 for p in [path, *path.parents])
+    """True when users other than the owner can reach and run ``path``: every folder on the way searchable,
+    both on the path as written (a link in a closed folder cannot be followed) and on the link's target."""
+    written = Path(os.path.abspath(path))
+    target = path.resolve()
+    return all(os.stat(p).st_mode & 0o001 for p in {written, *written.parents, target, *target.parents})
+
+
+UNREADABLE_PROJECT = ("the students' user ids cannot read {path}: a folder on the way is closed to other users "
+                      "(as /root is). Put the checkout and its .venv where other users can read them, "
+                      "e.g. git clone ... /srv/triage, or open the folders on the way to others (chmod o+x)")
+
+
+def check_project_readable(*paths: Path) -> None:
+    """Raise ``RuntimeError`` with what to do when a student's server could not read the project."""
+    for path in paths:
+        if not _reachable_by_others(path):
+            raise RuntimeError(UNREADABLE_PROJECT.format(path=path))
 
 
 def student_python(state: Path, site_packages: Path | None = None) -> str:
@@ -202,6 +216,8 @@ def student_python(state: Path, site_packages: Path | None = None) -> str:
     import sys
 
     own = Path(sys.executable)
+    packages = site_packages or Path(site.getsitepackages()[0])
+    check_project_readable(packages, Path(__file__).resolve().parents[1])  # the installed and the project's code
     if _reachable_by_others(own):
         return str(own)
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -211,7 +227,6 @@ def student_python(state: Path, site_packages: Path | None = None) -> str:
                            "install the project with a Python outside /root (e.g. /usr/bin/python3 -m venv)")
     env_dir = state / "student-python"
     python = env_dir / "bin" / "python"
-    packages = site_packages or Path(site.getsitepackages()[0])
     link = env_dir / "lib" / version / "site-packages" / "triage-project.pth"
     line = f"import site; site.addsitedir({str(packages)!r})\n"
     if not python.exists():
