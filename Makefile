@@ -13,7 +13,7 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab test lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts
+.PHONY: install app present lab notebook test lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,16 @@ static: install ## build the static site in build/static (student apps + Jupyter
 	$(BIN)/python -m triage.static_build $(if $(FORCE),--force)
 	@echo "Try it: $(BIN)/python -m http.server --bind 127.0.0.1 --directory build/static 8000  ->  http://127.0.0.1:8000/"
 
-lab: install ## open the notebooks in JupyterLab (students)
+# STUDENT="Your Name": answer under that name rather than this computer's user name (a shared account).
+ifdef STUDENT
+lab notebook: export TRIAGE_STUDENT := $(STUDENT)
+endif
+
+lab: install ## open the notebooks in JupyterLab (students; STUDENT="Your Name" to answer under a name)
 	$(BIN)/jupyter lab notebooks/
+
+notebook: install ## open the notebooks in Notebook 7 (students; STUDENT="Your Name" as for make lab)
+	$(BIN)/jupyter notebook notebooks/
 
 lint: install ## ruff over the whole checkout (package, tests, benchmarks, deploy, notebooks)
 	$(BIN)/ruff check .
