@@ -25,6 +25,7 @@ from ..store import AnswerRow, ClassSession
 from .case_player import LEVEL_NAMES, level_rank
 from .common import esc
 from .context import AppContext
+from .fallback import mimebundle
 from .frame import app_frame
 from .gate import InstructorGate
 from .poll import Ticker, bars_html
@@ -252,4 +253,4 @@ class ClassView:
         self.refresh()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

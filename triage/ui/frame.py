@@ -52,6 +52,7 @@ from ..model import DISCLAIMER
 from ..store.memory import MemoryStore
 from .common import esc
 from .context import AppContext, current_context
+from .fallback import mimebundle
 from .widgets import classed
 
 STYLESHEET = Path(__file__).with_name("static") / "triage.css"
@@ -396,7 +397,7 @@ class AppFrame:
         self.widget.children = (*top, *self.body, *bottom)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
 
 
 def app_frame(context: AppContext | None, notebook: str, *body: w.Widget, css_class: str = "",

@@ -15,6 +15,7 @@ from ..glossary import Term, glossary
 from ..knowledge import knowledge
 from .common import esc, guide_ref_html
 from .context import AppContext
+from .fallback import mimebundle
 from .frame import app_frame
 
 
@@ -51,4 +52,4 @@ class Glossary:
         self.widget = self.frame.widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

@@ -19,6 +19,7 @@ from ..model import PainSite
 from ..sources import load_document
 from .common import esc, guide_ref_html
 from .context import AppContext
+from .fallback import mimebundle
 from .frame import app_frame
 
 NOTEBOOK = "01_hip_and_back.ipynb"
@@ -165,4 +166,4 @@ class HipBackMap:
                               f"{guide_ref_html(info.guide_section)}")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

@@ -23,6 +23,7 @@ from ..errors import PollClosedError, StoreError, TriageError
 from ..store import Poll, PollTally
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
+from .fallback import mimebundle
 from .widgets import classed
 
 log = logging.getLogger(__name__)
@@ -320,7 +321,7 @@ class ClassPanel:
         self._draw_state()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
 
 
 def class_panel_for(context: AppContext, notebook: str) -> w.Widget | None:

@@ -27,6 +27,7 @@ from ..store import Poll
 from .case_player import asked_at, level_rank, paragraphs
 from .common import PRIMARY, changes_list_html, esc, rules_html, verdict_html
 from .context import AppContext
+from .fallback import mimebundle
 from .frame import app_frame
 from .gate import InstructorGate
 from .poll import Ticker, letter, tally_html
@@ -404,4 +405,4 @@ class Presenter:
             self.answers.value = ""
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
