@@ -13,7 +13,7 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab notebook test lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts
+.PHONY: install app present lab notebook export export-deps test lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,16 @@ lab: install ## open the notebooks in JupyterLab (students; STUDENT="Your Name" 
 notebook: install ## open the notebooks in Notebook 7 (students; STUDENT="Your Name" as for make lab)
 	$(BIN)/jupyter notebook notebooks/
 
+# A notebook with its apps as an HTML page that needs no network (build/export/<name>.html, with the widget
+# manager beside it in build/export/static/): make export NB=notebooks/04_triage_explorer.ipynb
+EXPORT := export# (a target named by a variable: a line starting with "export" is make's own directive)
+$(EXPORT): install ## a notebook with its apps as HTML that works offline, in build/export/ (NB=notebooks/04_triage_explorer.ipynb)
+	@test -n "$(NB)" || { echo "usage: make export NB=notebooks/04_triage_explorer.ipynb"; exit 2; }
+	$(BIN)/python tools/export_notebook.py $(NB)
+
+export-deps: install ## the widget manager make export puts beside its pages (npm pack, once, cached)
+	$(BIN)/python tools/export_notebook.py --fetch-only
+
 lint: install ## ruff over the whole checkout (package, tests, benchmarks, deploy, notebooks)
 	$(BIN)/ruff check .
 
@@ -71,7 +81,7 @@ $(AXE): tests/browser/package.json
 
 browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
 
-test: install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
+test: install lint browser-deps hub-deps export-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax
 
 bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
