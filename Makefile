@@ -40,7 +40,7 @@ app: install ## serve the apps for a class on http://127.0.0.1:8866 (prints the 
 
 present: install ## instructor view on one case: make present CASE=hip-oa-grandfather
 	@test -n "$(CASE)" || { echo "usage: make present CASE=<case id>  (ids: .venv/bin/python -m triage validate lists files)"; exit 2; }
-	@$(BIN)/python -c "import sys; from triage.cases import load_cases; ids=[c.id for c in load_cases()]; \
+	@$(BIN)/python -c "import sys; from triage.content.cases import load_cases; ids=[c.id for c in load_cases()]; \
 		sys.exit(0 if '$(CASE)' in ids else 'unknown case $(CASE); valid ids: ' + ', '.join(ids))"
 	TRIAGE_CASE=$(CASE) $(BIN)/python -m triage serve --Voila.ip=$(HOST) --port=$(PORT) $(SERVE_ARGS) notebooks/06_instructor.ipynb
 
@@ -48,7 +48,7 @@ present: install ## instructor view on one case: make present CASE=hip-oa-grandf
 # Rebuilt only when an input changed (FORCE=1 rebuilds); downloads are cached in ~/.cache/triage-static
 # (TRIAGE_STATIC_CACHE). Serve the folder with any static web server on localhost or HTTPS.
 static: install ## build the static site in build/static (student apps + JupyterLite lab, all in the browser)
-	$(BIN)/python -m triage.static_build $(if $(FORCE),--force)
+	$(BIN)/python -m tools.static_site $(if $(FORCE),--force)
 	@echo "Try it: $(BIN)/python -m http.server --bind 127.0.0.1 --directory build/static 8000  ->  http://127.0.0.1:8000/"
 
 # STUDENT="Your Name": answer under that name rather than this computer's user name (a shared account).

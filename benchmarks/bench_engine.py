@@ -13,8 +13,8 @@ import time
 
 from common import ROOT, save
 
-from triage.engine import Engine
-from triage.model import Finding, PainSite, Presentation, Symptom, Trauma
+from triage.domain.engine import Engine
+from triage.domain.model import Finding, PainSite, Presentation, Symptom, Trauma
 
 
 def random_presentations(n: int, seed: int = 7) -> list[Presentation]:
@@ -68,7 +68,7 @@ def main() -> None:
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "tests/test_engine_exhaustive.py"],
+         "tests/unit/test_engine_exhaustive.py"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     results["exhaustive_check_s"] = time.perf_counter() - t0

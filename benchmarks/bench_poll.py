@@ -52,8 +52,8 @@ OBSERVER_JS = """
 
 def _student(db: str, poll_id: int, option: str, name: str, at: float, out: multiprocessing.Queue) -> None:
     """One simulated student: at wall-clock time ``at``, record an answer as the student's kernel would."""
-    from triage.identity import Learner, name_key
     from triage.store import open_store
+    from triage.store.identity import Learner, name_key
 
     store = open_store(db)
     time.sleep(max(0.0, at - time.time()))

@@ -33,7 +33,7 @@ from browser_support import student_chromium_path as chromium_path
 from static_site import OFFLINE_ARGS, STATIC_HOST_CACHE, built_site, serve
 from voila_server import voila_server
 
-from triage.static_build import folder_size
+from tools.static_site.build import folder_size
 
 
 def tree_cpu_s() -> dict[int, float]:

@@ -2,7 +2,7 @@
 database size per 1,000 answers, and the cost of the live-poll reads (current_poll, poll_tally) that
 every student's kernel repeats once or twice a second. Results: benchmarks/results.json, section "store".
 
-PostgreSQL is a real server started here (tests/pg_server.py) with fsync on, as in production.
+PostgreSQL is a real server started here (tests/support/pg_server.py) with fsync on, as in production.
 Run: .venv/bin/python benchmarks/bench_store.py [--writers 30] [--answers 200]
 """
 
@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 import store_workers
 from pg_server import PgServer
 
-from triage.cases import load_cases
-from triage.identity import Learner
+from triage.content.cases import load_cases
 from triage.store import open_store
+from triage.store.identity import Learner
 from triage.store.postgres import SCHEMA
 
 KERNELS, READS_PER_S = 30, 2  # a class: every kernel refreshes the poll once or twice a second

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from ipywidgets.widgets.widget import CallbackDispatcher
-from pg_server import pg_server, pg_url  # noqa: F401 - a real PostgreSQL server for the store tests
+from support.pg_server import pg_server, pg_url  # noqa: F401 - a real PostgreSQL server for the store tests
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +56,8 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium per test module (Debian's, found by ``browser_support.chromium_path``)."""
-    from browser_support import ARGS, chromium_path
     from playwright.sync_api import sync_playwright
+    from support.browser_support import ARGS, chromium_path
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)

@@ -7,10 +7,9 @@ Quick start::
     result.next_step   # NextStep.PRIMARY_CARE
 """
 
-from .engine import Engine, assess, default_engine
-from .errors import CaseError, KnowledgeError, PresentationError, Problem, ProgressError, TriageError
-from .knowledge import knowledge
-from .model import (
+from .domain.engine import Engine, assess, default_engine
+from .domain.knowledge import knowledge
+from .domain.model import (
     DISCLAIMER,
     Assessment,
     Change,
@@ -23,7 +22,8 @@ from .model import (
     Trauma,
     Urgency,
 )
-from .presentations import load_presentation, parse_presentation
+from .domain.presentations import load_presentation, parse_presentation
+from .errors import CaseError, KnowledgeError, PresentationError, Problem, ProgressError, TriageError
 
 __all__ = [
     "DISCLAIMER",

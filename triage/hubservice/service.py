@@ -34,9 +34,9 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 
 from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, StoreUnavailableError, TriageError
-from ..identity import Learner, check_display_name
 from ..store import ClassStore, open_store
 from ..store.hub import poll_to_json, record_to_json, row_to_json, session_to_json, tally_to_json
+from ..store.identity import Learner, check_display_name
 
 INSTRUCTOR_SCOPE = "custom:triage:instructor"
 log = logging.getLogger("triage.hubservice")

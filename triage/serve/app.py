@@ -30,7 +30,7 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from ..errors import TriageError
-from ..identity import check_class_code
+from ..store.identity import check_class_code
 from .contents import ServedNotebooksManager
 from .handlers import SETTINGS_KEY, ClassroomVoilaHandler, ServeSettings, progress_handlers
 from .kernels import ClassroomKernelManager, classroom_kernel_manager_factory, kernel_summary

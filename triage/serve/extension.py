@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from ..errors import IdentityError
-from ..identity import check_class_code
+from ..store.identity import check_class_code
 from .handlers import SETTINGS_KEY, ServeSettings, progress_handlers
 from .landing import install_landing
 from .progress import identity_mode

@@ -355,7 +355,7 @@ class ClassroomKernelManager(LoggingConfigurable):
 
 def _small_pool_notebooks() -> set[str]:
     """Apps a class does not open all at the same moment: instructor apps and apps marked ``pool: small``."""
-    from ..course import course
+    from ..content.course import course
 
     return {app.notebook for app in course() if app.audience == "instructor" or app.pool == "small"}
 

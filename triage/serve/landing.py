@@ -8,8 +8,8 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..course import App, course
-from ..identity import CODE_MAX, NAME_MAX
+from ..content.course import App, course
+from ..store.identity import CODE_MAX, NAME_MAX
 from .progress import IdentityMode
 
 GLOBAL_NAME = "triage_landing"

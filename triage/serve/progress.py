@@ -4,7 +4,7 @@ Endpoint contract (``GET <base_url>triage/api/progress``, JSON, never cached):
 
 - **Identity comes from the serving mode, never from another learner's data:**
   ``typed`` (standalone Voilà, or a Jupyter server without a hub): the ``student`` query parameter,
-  checked like every typed name (:func:`triage.identity.check_display_name`), plus ``class`` when the
+  checked like every typed name (:func:`triage.store.identity.check_display_name`), plus ``class`` when the
   instructor set a class code. A typed name is not authentication: anyone can type any name.
   ``hub`` (a Jupyter server started by JupyterHub): the hub user who owns the server
   (``JUPYTERHUB_USER``, the identity the apps' kernels there answer as), for authenticated requests
@@ -26,8 +26,8 @@ from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from ..errors import IdentityError
-from ..identity import Learner, check_display_name, name_key
 from ..store import ClassStore, LearnerRecord
+from ..store.identity import Learner, check_display_name, name_key
 
 IdentityMode = Literal["typed", "hub"]
 CLASS_CODE_WRONG = "The class code is missing or wrong: type it again as your instructor gave it."

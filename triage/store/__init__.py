@@ -1,7 +1,7 @@
 """The class store: where answers, revealed stages, drill attempts and live polls live.
 
 One small interface (:class:`ClassStore`) with several backends behind it; the apps cannot tell
-which one they talk to, and ``tests/store_contract.py`` runs the same checks against each:
+which one they talk to, and ``tests/support/store_contract.py`` runs the same checks against each:
 
 - :class:`~triage.store.memory.MemoryStore`: in this process only (tests; the fallback that keeps
   an app working, unsaved, when the real store cannot be written).
@@ -12,7 +12,7 @@ which one they talk to, and ``tests/store_contract.py`` runs the same checks aga
 - :func:`open_store_or_memory` is what an app calls: the real store, or an unsaved fallback and a
   plain-words message naming the location.
 
-Records are filed under a learner's ``key`` (see :mod:`triage.identity`). Every answer belongs to
+Records are filed under a learner's ``key`` (see :mod:`triage.store.identity`). Every answer belongs to
 the class session that was current when it was given: a student's own record spans all sessions
 (latest answer per question), while the class view reads one session. Starting a new session
 archives the old one; nothing is deleted.
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ..errors import Problem, StoreError
-from ..identity import Learner
+from .identity import Learner
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, StoreUnavailableError, TriageError
-from ..identity import Learner
 from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
+from .identity import Learner
 
 TOKEN_ENV = "JUPYTERHUB_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
 TIMEOUT = 20.0

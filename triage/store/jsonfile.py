@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PollClosedError, Problem, StoreCorruptError, StoreError, StoreUnavailableError
-from ..identity import Learner
 from . import AnswerRow, CaseAnswer, ClassSession, ClassStore, DrillAttempt, LearnerRecord, Poll, PollTally
+from .identity import Learner
 
 VERSION = 1
 KIND = "triage-answers"

@@ -1,6 +1,6 @@
 """One-time import of the old per-user progress file (``~/.triage_progress/progress.json``) into the store.
 
-Before the class store, the case player kept one JSON file per OS user (:mod:`triage.progress`). A
+Before the class store, the case player kept one JSON file per OS user (:mod:`triage.store.progress_file`). A
 JupyterLab user's answers and revealed stages move into the store the first time their page opens:
 
     from triage.store.legacy import import_legacy_progress
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from ..identity import Learner
-from ..progress import default_path, read_progress
+from .identity import Learner
+from .progress_file import default_path, read_progress
 
 
 @dataclass(frozen=True)

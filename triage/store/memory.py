@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from ..errors import PollClosedError, Problem
-from ..identity import Learner
 from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
+from .identity import Learner
 from .legacy import LegacyProgress
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from ..errors import PollClosedError, Problem, StoreError
-from ..identity import Learner
 from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
+from .identity import Learner
 from .legacy import LegacyProgress
 
 T = TypeVar("T")

@@ -20,20 +20,20 @@ Every app sits in the shared frame (:mod:`triage.ui.frame`, class ``triage-app``
 educational-use notice (``triage-notice``) once per page, "answering as" (``triage-who``), the
 class-panel slot (the open live poll on every student app), "next" and "home" links and the glossary.
 Their look is defined once, in ``triage/ui/static/triage.css``. The instructor apps (``Presenter``,
-``ClassView``) open only for the instructor (:mod:`triage.ui.gate`).
+``ClassView``) open only for the instructor (:mod:`triage.ui.instructor.gate`).
 """
 
-from .case_player import CasePlayer
-from .class_view import ClassView
-from .drill import RedFlagDrill
-from .explorer import Explorer
 from .frame import AppFrame, app_frame, set_class_panel_provider
 from .glossary import Glossary
-from .hip_back import HipBackMap
-from .pathway import PathwayApp
+from .instructor.class_view import ClassView
+from .instructor.presenter import Presenter
 from .poll import ClassPanel, class_panel_for
-from .presenter import Presenter
-from .providers import ProviderComparison, RuleTable
+from .student.case_player import CasePlayer
+from .student.drill import RedFlagDrill
+from .student.explorer import Explorer
+from .student.hip_back import HipBackMap
+from .student.pathway import PathwayApp
+from .student.providers import ProviderComparison, RuleTable
 
 # Every student app shows the class's open live poll in its frame (instructor apps and the static build do not).
 set_class_panel_provider(class_panel_for)

@@ -2,19 +2,21 @@
 
 Everything that shows case or user text goes through :func:`esc`; ``HTML`` widgets never
 receive unescaped input. Knowledge-base ids never reach the page: every helper shows names
-(:mod:`triage.vocabulary`); looks come from class names in ``static/triage.css``. The notice is the
+(:mod:`triage.domain.vocabulary`); looks come from class names in ``static/triage.css``. The notice is the
 frame's (:func:`triage.ui.frame.notice_html`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from html import escape
 from typing import Any
 
-from ..knowledge import Rule, knowledge
-from ..model import Assessment, Change, Urgency
-from ..vocabulary import in_sentence, vocabulary
+from ..content.glossary import Term, glossary
+from ..domain.knowledge import Rule, knowledge
+from ..domain.model import Assessment, Change, Urgency
+from ..domain.vocabulary import in_sentence, vocabulary
 
 PRIMARY = "triage-primary"  # class for primary actions (44 px targets)
 
@@ -173,3 +175,28 @@ def outcome_text(rule: Rule) -> str:
     if rule.also_consider:
         text += " (also consider " + _names(kb.provider(s).name for s in rule.also_consider) + ")"
     return text
+
+
+# -- the glossary (pure HTML: opening a term costs no round trip to the kernel) --------------------------
+
+def term_html(term: Term) -> str:
+    also = f' <span class="triage-muted">(also: {esc(", ".join(term.also))})</span>' if term.also else ""
+    sources = (f'<p class="triage-muted">Source: {esc("; ".join(term.sources))}</p>' if term.sources else "")
+    section = knowledge().section(term.guide_section).title
+    return (f"<dt>{esc(term.term)}{also}</dt><dd><p>{esc(term.definition)} "
+            f'<span class="triage-muted">Guide section: {esc(section)}.</span></p>{sources}</dd>')
+
+
+@cache
+def terms_html() -> str:
+    """The whole glossary as a definition list, then the guide's sections, each opening in place."""
+    sections = "".join(guide_ref_html(s.id, "Guide section") for s in knowledge().sections)
+    return ('<dl class="triage-glossary-list">' + "".join(term_html(t) for t in glossary()) + "</dl>"
+            f"<h4>The guide's sections</h4>{sections}")
+
+
+@cache
+def glossary_html() -> str:
+    """The glossary folded into one disclosure (the frame's footer shows it)."""
+    return (f'<details class="triage-glossary"><summary>Glossary: {len(glossary())} words used in this course'
+            f"</summary>{terms_html()}</details>")

@@ -16,7 +16,7 @@ Where the learner comes from:
   (``VoilaExecutor.timeout``) in a kernel that waits longer than that for its student.
 - JupyterLab or plain Python: the operating-system user.
 - The static build (Python in the browser, ``TRIAGE_STATIC_STORE`` set by ``make static``): one learner
-  per browser profile (:data:`triage.identity.BROWSER`), answers in the browser's own storage.
+  per browser profile (:data:`triage.store.identity.BROWSER`), answers in the browser's own storage.
 
 The store is opened once per kernel (``TRIAGE_CLASS_DB``, see :mod:`triage.store`); when it cannot be
 opened the apps keep working on an unsaved in-memory store and say so in plain words.
@@ -35,8 +35,8 @@ from typing import Literal
 from urllib.parse import parse_qs, urlencode
 
 from ..errors import ProgressError, StoreError
-from ..identity import BROWSER, GUEST, Learner, in_voila, instructor_key_ok, resolve_learner
 from ..store import ClassStore, import_legacy_progress, open_store_or_memory
+from ..store.identity import BROWSER, GUEST, Learner, in_voila, instructor_key_ok, resolve_learner
 
 Mode = Literal["lab", "voila", "hub", "static"]
 ReadyCallback = Callable[["AppContext"], None]

@@ -3,7 +3,7 @@
 A *page* is one notebook in one kernel (a Voilà page, or a notebook in JupyterLab); it is keyed by
 the :class:`~triage.ui.context.AppContext` the apps share. On a page:
 
-- the **header** (the educational-use notice in the one wording of :data:`triage.model.DISCLAIMER`,
+- the **header** (the educational-use notice in the one wording of :data:`triage.domain.model.DISCLAIMER`,
   "answering as NAME" with a link home to change it in standalone Voilà, with how to change it in
   JupyterLab and Notebook 7, the hub user on JupyterHub, the context's messages in plain words) is
   shown once, by the first app built on the page; instructor apps show the notice and the messages,
@@ -45,12 +45,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..course import course, next_app
+from ..content.course import course, next_app
+from ..domain.model import DISCLAIMER
 from ..errors import TriageError
-from ..identity import GUEST, STUDENT_VARIABLE, Learner
-from ..model import DISCLAIMER
+from ..store.identity import GUEST, STUDENT_VARIABLE, Learner
 from ..store.memory import MemoryStore
-from .common import esc
+from .common import esc, glossary_html
 from .context import AppContext, current_context
 from .fallback import mimebundle
 from .widgets import classed
@@ -156,8 +156,6 @@ def lab_who_html(learner: Learner) -> str:
 
 def footer_html(context: AppContext, notebook: str) -> str:
     """"Next" and "All apps" links from the course map, then the glossary."""
-    from .glossary import glossary_html  # the glossary is only needed once per page
-
     nav = []
     upcoming = next_app(notebook)
     if upcoming is not None:
@@ -321,7 +319,7 @@ def page_context() -> AppContext:
 
 
 def _in_voila() -> bool:
-    from ..identity import in_voila
+    from ..store.identity import in_voila
 
     return in_voila(os.environ)
 

@@ -1,6 +1,6 @@
 """Live polls: the student "class panel" and the presenter's bar chart.
 
-The instructor opens a poll on one case question (:class:`~triage.ui.presenter.Presenter`); every
+The instructor opens a poll on one case question (:class:`~triage.ui.instructor.presenter.Presenter`); every
 student app shows :class:`ClassPanel`, which checks the class store about once a second from the
 kernel's event loop and, while a poll is open, shows its question and takes an answer. A late or
 repeated answer replaces the earlier one until the poll closes. Nothing here shows another
@@ -18,7 +18,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..cases import Case, Question, cases_dir, load_case
+from ..content.cases import Case, Question, cases_dir, load_case
 from ..errors import PollClosedError, StoreError, TriageError
 from ..store import Poll, PollTally
 from .common import PRIMARY, esc
@@ -328,7 +328,7 @@ def class_panel_for(context: AppContext, notebook: str) -> w.Widget | None:
     """What the app frame puts in its class-panel slot (``triage.ui`` registers this with
     ``frame.set_class_panel_provider``): a :class:`ClassPanel` on student apps; nothing on the instructor's,
     nor in the static build (one learner per browser, no class to poll)."""
-    from ..course import course
+    from ..content.course import course
 
     if context.learner.source == "browser":
         return None

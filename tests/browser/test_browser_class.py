@@ -1,0 +1,218 @@
+"""A class on one server, in real browsers: students' own records, a live poll, the class view, the
+projector presenter and the phone case player. Chromium + Playwright against a real standalone Voila
+server started from the repository with a SQLite class store (``TRIAGE_CLASS_DB``) and an instructor
+key (``TRIAGE_INSTRUCTOR_KEY``), as ``make app`` runs it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from support.browser_support import axe_source
+from support.voila_server import voila_server
+
+pytestmark = pytest.mark.browser
+RENDER_TIMEOUT = 90_000
+KEY = "browser-class-key"
+CASES = "05_case_studies.ipynb"
+PRESENTER = "06_instructor.ipynb"
+CLASS_VIEW = "07_class_view.ipynb"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    with voila_server(tmp, env={"TRIAGE_CLASS_DB": str(tmp / "class.db"), "TRIAGE_INSTRUCTOR_KEY": KEY}) as url:
+        yield url
+
+
+def new_page(browser: Browser, width: int = 1280, height: int = 900) -> Page:
+    """A page in its own browser context (its own cookies: another person at another device)."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.set_default_timeout(RENDER_TIMEOUT)
+    return page
+
+
+def open_app(page: Page, server: str, notebook: str, query: str = "") -> None:
+    page.goto(f"{server}/voila/render/{notebook}{'?' + query if query else ''}", wait_until="load")
+    expect(page.locator(".triage-app").first).to_be_visible(timeout=RENDER_TIMEOUT)
+
+
+def open_student(page: Page, server: str, name: str) -> None:
+    open_app(page, server, CASES, "student=" + quote(name))
+    expect(page.locator(".triage-who")).to_contain_text(f"Answering as {name}")
+    expect(page.locator(".triage-question").first).to_be_visible()
+
+
+def axe_serious(page: Page, include: str) -> list[str]:
+    page.add_script_tag(content=axe_source())
+    result = page.evaluate(
+        "async (sel) => await axe.run({include: [sel]}, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', "
+        "'wcag21aa']}})", include)
+    return [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_two_students_keep_their_own_answers_after_a_reload(browser, server):
+    ana, ben = new_page(browser), new_page(browser)
+    open_student(ana, server, "Ana Reload")
+    open_student(ben, server, "Ben Reload")
+    for page, pick in ((ana, 0), (ben, 1)):
+        question = page.locator(".triage-question").first
+        question.get_by_role("radio").nth(pick).check()
+        question.get_by_role("button", name="Check answer").click()
+        expect(question.locator(".triage-feedback")).to_contain_text(re.compile("Correct|Not quite"))
+    for page, mine, theirs in ((ana, 0, 1), (ben, 1, 0)):
+        page.reload(wait_until="load")
+        expect(page.locator(".triage-who")).to_contain_text("Answering as")
+        radios = page.locator(".triage-question").first.get_by_role("radio")
+        expect(radios.nth(mine)).to_be_checked()
+        expect(radios.nth(theirs)).not_to_be_checked()
+        expect(page.locator(".triage-score")).to_contain_text("(1 answered)")
+    ana.context.close()
+    ben.context.close()
+
+
+def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, server):
+    ana, ben = new_page(browser), new_page(browser)
+    teacher = new_page(browser, 1024, 768)
+    open_student(ana, server, "Ana Poll")
+    open_student(ben, server, "Ben Poll")
+    open_app(teacher, server, PRESENTER, f"key={KEY}")
+    expect(teacher.locator(".triage-next-stage")).to_be_visible()
+    teacher.locator("body").press("p")
+    chart = teacher.locator(".triage-poll-live")
+    expect(chart).to_contain_text("0 answered, poll open")
+    for page, pick in ((ana, 0), (ben, 1)):
+        panel = page.locator(".triage-poll-panel")
+        expect(panel.get_by_role("radio").first).to_be_visible(timeout=15_000)
+        panel.get_by_role("radio").nth(pick).check()
+        panel.get_by_role("button", name="Send my answer").click()
+        expect(panel.locator(".triage-poll-status")).to_contain_text("Sent:")
+    rows = chart.locator("tbody tr")
+    expect(rows.nth(0)).to_contain_text("1 (50%)", timeout=2_000)
+    expect(rows.nth(1)).to_contain_text("1 (50%)", timeout=2_000)
+    expect(chart).to_contain_text("2 answered")
+    expect(chart).not_to_contain_text("correct")
+    # a repeated answer replaces the first one
+    ben.locator(".triage-poll-panel").get_by_role("radio").nth(0).check()
+    ben.locator(".triage-poll-panel").get_by_role("button", name="Send my answer").click()
+    expect(rows.nth(0)).to_contain_text("2 (100%)", timeout=2_000)
+    # the poll panel, open on a student's page, passes axe
+    assert axe_serious(ana, ".triage-poll-panel") == []
+    teacher.locator("body").press("a")  # show the answers: closes and reveals the poll
+    correct = chart.locator("tr.triage-bar-correct")
+    expect(correct).to_have_count(1)
+    expect(correct).to_contain_text("correct")
+    expect(ana.locator(".triage-poll-panel")).to_contain_text("The answer:", timeout=10_000)
+    for page in (ana, ben, teacher):
+        page.context.close()
+
+
+def test_a_name_with_html_in_it_is_shown_as_text(browser, server):
+    page = new_page(browser)
+    open_student(page, server, "<b>x</b>")
+    who = page.locator(".triage-who")
+    expect(who).to_contain_text("Answering as <b>x</b>")
+    assert who.locator("b").count() == 0
+    page.context.close()
+
+
+def test_the_class_view_csv_has_both_students(browser, server):
+    ana, ben = new_page(browser), new_page(browser)
+    for page, name in ((ana, "Ana Grade"), (ben, "Ben Grade")):
+        open_student(page, server, name)
+        question = page.locator(".triage-question").first
+        question.get_by_role("radio").first.check()
+        question.get_by_role("button", name="Check answer").click()
+        expect(page.locator(".triage-score")).to_contain_text("(1 answered)")
+    teacher = new_page(browser)
+    open_app(teacher, server, CLASS_VIEW, f"key={KEY}")
+    summary = teacher.locator(".triage-class-summary")
+    expect(summary).to_contain_text("Ana Grade")
+    expect(summary).to_contain_text("Ben Grade")
+    assert axe_serious(teacher, ".triage-class-view") == []
+    with teacher.expect_download() as info:
+        teacher.locator(".triage-csv-link").click()
+    text = open(info.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    students = {r["student"] for r in rows}
+    assert {"Ana Grade", "Ben Grade"} <= students
+    assert all(int(r["answered"]) >= 1 for r in rows if r["student"] in ("Ana Grade", "Ben Grade"))
+    assert {"name:ana grade", "name:ben grade"} <= {r["learner"] for r in rows}
+    for page in (ana, ben, teacher):
+        page.context.close()
+
+
+def test_instructor_apps_show_nothing_of_the_class_without_the_key(browser, server):
+    page = new_page(browser)
+    for notebook in (PRESENTER, CLASS_VIEW):
+        open_app(page, server, notebook)
+        expect(page.locator(".triage-gate")).to_contain_text("instructor key")
+        assert page.locator(".triage-class-summary, .triage-toolbar").filter(visible=True).count() == 0
+        page.get_by_label("Instructor key").fill("wrong")
+        page.get_by_role("button", name="Open the instructor view").click()
+        expect(page.locator(".triage-gate-feedback")).to_contain_text("not right")
+    page.get_by_label("Instructor key").fill(KEY)
+    page.get_by_role("button", name="Open the instructor view").click()
+    expect(page.locator(".triage-class-summary")).to_be_visible()
+    page.context.close()
+
+
+CLIPPED = """(root) => [...document.querySelectorAll(`${root} button, ${root} label, ${root} select`)]
+    .filter(e => e.offsetParent !== null)
+    .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+    .map(e => e.textContent.trim())"""
+
+
+def test_presenter_keyboard_only_at_a_projector(browser, server):
+    page = new_page(browser, 1024, 768)
+    open_app(page, server, PRESENTER, f"key={KEY}")
+    label = page.locator(".triage-stage-label")
+    expect(label).to_contain_text("Stage 1 of")
+    page.locator("body").press("o")
+    answers = page.locator(".triage-answers")
+    expect(answers).to_contain_text("A.")
+    expect(answers).not_to_contain_text("correct")
+    page.locator("body").press("a")
+    expect(answers).to_contain_text("correct")
+    page.locator("body").press("a")
+    expect(answers).not_to_contain_text("correct")  # hidden again
+    page.locator("body").press("n")
+    expect(label).to_contain_text("Stage 2 of")
+    page.locator("body").press("r")
+    expect(page.locator(".triage-reasoning")).to_contain_text("Urgency")
+    # scroll the page down: the controls stay in view
+    page.evaluate("""() => { const s = document.querySelector('.triage-reasoning');
+                             s.scrollIntoView({block: 'end'}); }""")
+    for width in (1024, 1280):
+        page.set_viewport_size({"width": width, "height": 768 if width == 1024 else 800})
+        page.wait_for_timeout(300)
+        box = page.locator(".triage-toolbar").bounding_box()
+        assert box is not None and box["y"] >= -1 and box["y"] + box["height"] <= (768 if width == 1024 else 800)
+        clipped = page.evaluate(CLIPPED, ".triage-presenter")
+        assert clipped == [], clipped
+    page.context.close()
+
+
+def test_case_player_on_a_phone(browser, server):
+    page = new_page(browser, 390, 844)
+    open_student(page, server, "Phone Student")
+    widths = page.evaluate("""() => [...document.querySelectorAll('html, body, .jp-LabShell, .lm-BoxPanel-child')]
+        .map(e => e.scrollWidth - e.clientWidth)""")
+    assert max(widths) <= 0, widths
+    labels = page.locator(".triage-question").first.locator(".widget-radio-box label")
+    boxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
+    assert len(boxes) >= 2
+    for upper, lower in itertools.pairwise(boxes):
+        assert upper["y"] + upper["height"] <= lower["y"] + 0.5, (upper, lower)  # drawn one under the other
+    for radio in page.locator(".triage-question").first.get_by_role("radio").all():
+        r = radio.bounding_box()
+        assert r is not None and r["width"] >= 12 and r["height"] >= 12 and 0 <= r["x"] and r["x"] + r["width"] <= 390
+    page.context.close()

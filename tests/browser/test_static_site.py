@@ -1,0 +1,372 @@
+"""The static site in a real browser: Chromium + Playwright against the built folder, served by a
+plain file server on 127.0.0.1 (Python runs in the page, through Pyodide; there is no kernel server).
+
+Every host but 127.0.0.1 is unresolvable in this Chromium, and every request is recorded, so a page
+that needed the internet would both fail and be reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from support import viewport_checks as vc
+from support.browser_support import ARGS, axe_source, chromium_path
+from support.static_site import OFFLINE_ARGS, STATIC_HOST_CACHE, built_site, serve
+
+from tools.static_site.build import KERNEL_JS, ROOT, STAMP
+from triage.content.course import student_apps
+
+pytestmark = pytest.mark.browser
+APPS = [a.stem for a in student_apps()]
+# Pyodide starts in the page: downloading and compiling the runtime, then the kernel, then the notebook.
+RENDER_TIMEOUT = 180_000
+ERRORS = '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output.jp-mod-error'
+
+
+@pytest.fixture(scope="module")
+def site():
+    report = built_site()
+    with serve(report.out) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=ARGS + OFFLINE_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Recorder:
+    """Every request of a browser context (pages, workers, the service worker); others than 127.0.0.1 fail.
+    ``block=False`` only records them (Playwright's routing turns the HTTP cache off; OFFLINE_ARGS still
+    make every other host unresolvable)."""
+
+    def __init__(self, context: BrowserContext, block: bool = True) -> None:
+        self.external: list[str] = []
+        self.drive_lookups: set[str] = set()  # the kernel's file-system calls on the drive's top folder, by id
+        self.files: list[str] = []  # the file name of every request, in order
+        context.on("request", self._seen)
+        if block:
+            context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), self._block)
+
+    def _seen(self, request) -> None:
+        self.files.append(urlparse(request.url).path.rsplit("/", 1)[-1])
+        if urlparse(request.url).path == "/api/drive" and request.post_data:  # seen from worker and service worker
+            call = json.loads(request.post_data).get("data", {})
+            if call.get("method") == "getattr" and call.get("path") == "":
+                self.drive_lookups.add(call.get("requestId", ""))
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host != "127.0.0.1":
+            self.external.append(request.url)
+
+    def _block(self, route) -> None:
+        if route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+
+@pytest.fixture(scope="module")
+def profile(browser):
+    """One browser profile for the module: its HTTP cache and its saved answers are shared, as a student's are."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    recorder = Recorder(context)
+    yield context, recorder
+    context.close()
+
+
+def code_cells(stem: str) -> int:
+    nb = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip())
+
+
+def open_app(page: Page, site: str, stem: str) -> None:
+    """Open a student app and wait until every code cell has its output (each one shows an app or prints)."""
+    page.goto(f"{site}/voici/render/{stem}.html", wait_until="load")
+    outputs = page.locator(".jp-OutputArea-output")
+    expected = code_cells(stem)
+    try:
+        page.wait_for_function(
+            "n => document.querySelectorAll('.jp-OutputArea-output').length >= n", arg=expected,
+            timeout=RENDER_TIMEOUT)
+    except Exception:  # the assertion below says what is missing
+        pass
+    assert outputs.count() >= expected, f"{stem}: {outputs.count()} of {expected} code cells produced output"
+    if stem != "00_start_here":  # the only notebook without a widget app
+        expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
+
+
+def kernel_workers(page: Page) -> list[list]:
+    """Each of the page's kernel workers: [the first word of its name, whether it was started early and used]."""
+    return [w.evaluate("[self.name.split(' ')[0], self.triagePrestart || null]") for w in page.workers
+            if KERNEL_JS in w.url]
+
+
+def kernel_worker_urls(page: Page) -> list[str]:
+    return [urlparse(w.url)._replace(netloc="").geturl() for w in page.workers if KERNEL_JS in w.url]
+
+
+@pytest.fixture(scope="module")
+def loaded(site, profile):
+    """Each student app loaded once (each load starts Python in the browser) and kept for the module."""
+    context, recorder = profile
+    pages: dict[str, Page] = {}
+
+    def get(stem: str) -> tuple[Page, Recorder]:
+        if stem not in pages:
+            pages[stem] = page = context.new_page()
+            page.set_default_timeout(RENDER_TIMEOUT)
+            before = len(recorder.drive_lookups)
+            open_app(page, site, stem)
+            page.drive_lookups = len(recorder.drive_lookups) - before  # while this app started
+        return pages[stem], recorder
+
+    yield get
+    for page in pages.values():
+        page.close()
+
+
+@pytest.fixture(params=APPS)
+def app_page(request, loaded):
+    """A student app as loaded; the tests taking it only read it."""
+    return loaded(request.param)
+
+
+def test_every_student_app_renders_with_no_cell_error(app_page):
+    page, recorder = app_page
+    errors = page.locator(ERRORS)
+    assert errors.count() == 0, errors.all_inner_texts()[:3]
+    assert recorder.external == []
+
+
+def test_no_student_app_shows_a_knowledge_base_id(app_page):
+    page, _ = app_page
+    vc.open_disclosures(page)
+    assert vc.raw_ids(page) == []
+
+
+def test_axe_finds_no_serious_or_critical_violations(app_page):
+    page, _ = app_page
+    bad = vc.axe_problems(page)  # WCAG 2.0-2.2 A and AA rules
+    assert bad == [], "\n".join(bad)
+
+
+@pytest.fixture(scope="module")
+def first_visit(browser, site):
+    """A new profile's first page, the case player: the site's service worker, which carries the drive where
+    answers are kept, does not control it yet, so the kernel starts its worker when it asks (no early start,
+    see PRESTART_JS)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    recorder = Recorder(context)
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT)
+    open_app(page, site, "05_case_studies")
+    page.drive_lookups = len(recorder.drive_lookups)
+    yield page, recorder
+    context.close()
+
+
+def test_python_in_the_page_does_not_search_the_drive_for_installed_packages(first_visit):
+    """The kernel works in the drive (the browser's contents); a look there is a round trip through the page.
+    Installed packages must be found first (the build's CWD_LAST): 94 looks per start without it, 25 with
+    (the explorer). A page started early imports the kernel before the drive is there and looks in it less."""
+    page, _ = first_visit
+    assert kernel_workers(page) == [["", None]]
+    assert 0 < page.drive_lookups <= 40, page.drive_lookups
+
+
+@pytest.fixture
+def page(site, profile):
+    context, recorder = profile
+    p = context.new_page()
+    p.set_default_timeout(RENDER_TIMEOUT)
+    yield p
+    p.close()
+    assert recorder.external == []
+
+
+def test_explorer_red_flag_gives_the_emergency_disposition(loaded):
+    page, recorder = loaded("04_triage_explorer")  # runs after the read-only tests above
+    verdict = page.locator(".triage-verdict")
+    expect(verdict).to_contain_text("Urgency: ROUTINE")
+    page.get_by_role("checkbox", name="New loss of bowel or bladder control").check()
+    expect(verdict).to_contain_text("Urgency: EMERGENCY")
+    expect(verdict).to_contain_text("Emergency department")
+    assert recorder.external == []
+
+
+def test_case_player_answer_shows_feedback_and_survives_a_reload(loaded, site):
+    page, recorder = loaded("05_case_studies")
+    question = page.locator(".triage-question").first
+    question.get_by_role("radio").first.check()
+    question.get_by_role("button", name="Check answer").click()
+    feedback = question.locator(".triage-feedback")
+    expect(feedback).to_contain_text(re.compile("Correct|Not quite"))
+    verdict = feedback.inner_text().strip().splitlines()[0]  # "Correct." or "Not quite."
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")
+
+    open_app(page, site, "05_case_studies")  # load the page again: a new Python in the browser
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")
+    expect(page.locator(".triage-question").first.locator(".triage-feedback")).to_contain_text(verdict)
+    assert recorder.external == []
+
+
+def test_answers_given_on_a_first_visit_are_kept(first_visit, site):
+    page, recorder = first_visit
+    question = page.locator(".triage-question").first
+    question.get_by_role("radio").first.check()
+    question.get_by_role("button", name="Check answer").click()
+    expect(question.locator(".triage-feedback")).to_contain_text(re.compile("Correct|Not quite"))
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")  # saved
+    open_app(page, site, "05_case_studies")  # now under the service worker: started early
+    assert kernel_workers(page) == [["triage-prestart", "used"]]
+    expect(page.locator(".triage-score")).to_contain_text("1 answered")
+    assert recorder.external == []
+
+
+def test_the_landing_page_links_every_student_app(page, site):
+    page.goto(f"{site}/", wait_until="load")
+    links = page.locator("ul.apps a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        f"voici/render/{stem}.html" for stem in APPS]
+    assert vc.raw_ids(page) == []
+    page.add_script_tag(content=axe_source())
+    result = page.evaluate("async () => await axe.run(document)")
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+
+
+def test_app_pages_restore_python_from_the_snapshot_and_fetch_no_wheel(browser, site):
+    """The app pages start Python from the build's memory snapshot (tools.static_site.snapshot): a new
+    profile fetches the snapshot and its pack of files, and not one wheel; the next visit takes both
+    from the origin's Cache Storage and fetches neither."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    recorder = Recorder(context)
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT)
+    open_app(page, site, "04_triage_explorer")
+    expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
+    first = list(recorder.files)
+    first_kernel = kernel_workers(page)
+    first_url = kernel_worker_urls(page)
+    answered: list[tuple[str, bool]] = []  # (path, answered by the service worker), on the next visit
+    context.on("response", lambda r: answered.append((urlparse(r.url).path, r.from_service_worker)))
+    page.wait_for_function("async () => (await (await caches.open('triage-snapshot')).keys()).length === 2")
+    open_app(page, site, "04_triage_explorer")
+    expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE")
+    again = recorder.files[len(first):]
+    again_kernel = kernel_workers(page)
+    again_url = kernel_worker_urls(page)
+    context.close()
+    # a first visit: the kernel starts its worker (the site's service worker does not control the page yet);
+    # the next: the page started it before its scripts asked (PRESTART_JS), and the kernel took it
+    assert first_kernel == [["", None]] and again_kernel == [["triage-prestart", "used"]]
+    assert again_url == first_url and "?v=" in first_url[0]  # one script in the cache, as the kernel names it
+    # the service worker answers the drive and leaves every file to the browser (direct_service_worker)
+    assert [p for p, sw in answered if sw and "/api/" not in p] == []
+    assert [p for p, sw in answered if sw and p.endswith("/api/drive")]
+    assert [f for f in first if f.startswith("snapshot-") and f.endswith(".bin.gz")]
+    assert [f for f in first if f.startswith("site-") and f.endswith(".bin.gz")]
+    assert [f for f in first if f.endswith(".whl")] == []
+    assert [f for f in again if f.endswith(".bin.gz")] == [] and "pyodide.asm.wasm" in again
+    assert recorder.external == []
+
+
+# Chromium keeps no compiled code for a smaller script.
+CODE_CACHE_MIN_BYTES = 1024
+
+
+def compiled(page: Page, load) -> dict[str, bool]:
+    """Each script V8 compiled on ``page`` while ``load()`` ran: its URL, and whether its compiled code came
+    from the browser's code cache (from a Chromium trace)."""
+    cdp = page.context.new_cdp_session(page)
+    events: list[dict] = []
+    done: list[bool] = []
+    cdp.on("Tracing.dataCollected", lambda p: events.extend(p["value"]))
+    cdp.on("Tracing.tracingComplete", lambda p: done.append(True))
+    cdp.send("Tracing.start", {"categories": "devtools.timeline,v8", "transferMode": "ReportEvents"})
+    load()
+    cdp.send("Tracing.end")
+    while not done:
+        page.wait_for_timeout(100)
+    cdp.detach()
+    scripts: dict[str, bool] = {}
+    for e in events:
+        data = (e.get("args") or {}).get("data") or {}
+        if e.get("name") == "v8.compile" and data.get("url", "").startswith("http"):
+            scripts[urlparse(data["url"]).path] = data.get("consumedCacheSize", 0) > 0 and not data.get("cacheRejected")
+    return scripts
+
+
+def test_a_first_visit_leaves_its_compiled_scripts_to_the_next(browser, tmp_path):
+    """Chromium keeps a script's compiled code only once it has run it twice, so a second visit used to
+    compile voici's scripts again and write the cache while the app started. The app pages run those
+    scripts a second time when the first visit is ready (tools.static_site.codecache): the next visit
+    compiles them from the cache. A profile on disk, as a student's is (a private one keeps no code),
+    and a server that says how long files stay fresh, as static hosts do (and as the benchmark serves)."""
+    out = built_site().out
+    with serve(out, cache_control=STATIC_HOST_CACHE) as site:
+        context = browser.browser_type.launch_persistent_context(
+            str(tmp_path), executable_path=chromium_path(), args=ARGS + OFFLINE_ARGS, headless=True,
+            viewport={"width": 1280, "height": 900})
+        recorder = Recorder(context, block=False)  # the HTTP cache on: the code cache lives in it
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(RENDER_TIMEOUT)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        first = compiled(page, lambda: open_app(page, site, "04_triage_explorer"))
+        key = "triage-code-cache /voici/render/04_triage_explorer.html"
+        try:  # the app ready, two seconds, then a quiet moment
+            page.wait_for_function("key => localStorage.getItem(key) !== null", arg=key, timeout=60_000)
+        except PlaywrightTimeoutError:
+            pass  # asserted below
+        warmed = page.evaluate("key => localStorage.getItem(key)", key)
+        page.wait_for_timeout(200)
+        frames_left = page.locator("iframe").count()
+        page.goto("about:blank")
+        second = compiled(page, lambda: open_app(page, site, "04_triage_explorer"))
+        context.close()
+    chunks = sorted(p for p in first if p.startswith("/voici/build/") and not p.endswith("/voici.js")
+                    and (out / p.lstrip("/")).stat().st_size >= CODE_CACHE_MIN_BYTES)
+    assert len(chunks) >= 50, sorted(first)
+    assert [p for p in chunks if first[p]] == []  # a new profile has no compiled code
+    build = json.loads((out / STAMP).read_text(encoding="utf-8"))["inputs"][:16]
+    assert warmed == build, "the first visit did not run its scripts again within a minute"
+    assert frames_left == 0  # the hidden frame is gone once its scripts ran
+    assert [p for p in chunks if not second.get(p)] == []
+    assert errors == [] and recorder.external == []
+
+
+def test_the_lab_runs_a_notebook_with_its_widgets(page, site, profile):
+    """Students who want to read the code open the notebooks in JupyterLab, in the same browser."""
+    _, recorder = profile
+    before = len(recorder.files)
+    page.goto(f"{site}/lab/index.html?path=04_triage_explorer.ipynb", wait_until="load")
+    expect(page.get_by_text("Python (Pyodide) | Idle").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    expect(page.locator(".triage-verdict")).to_contain_text("Urgency: ROUTINE", timeout=RENDER_TIMEOUT)
+    errors = page.locator(ERRORS)
+    assert errors.count() == 0, errors.all_inner_texts()[:3]
+    # the lab's kernel has jedi, for Tab completion (the apps' kernels leave it out)
+    page.locator(".jp-Notebook .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type("import jedi; jedi.__version__")
+    page.keyboard.press("Shift+Enter")
+    cell = page.locator(".jp-Notebook .jp-CodeCell", has_text="jedi.__version__")
+    expect(cell.locator(".jp-OutputArea-output")).to_have_text(
+        re.compile(r"'\d+\.\d+\.\d+'"), timeout=RENDER_TIMEOUT)
+    # the lab starts Python the ordinary way (other packages, another environment): no snapshot
+    lab_files = recorder.files[before:]
+    assert [w.evaluate("self.name") for w in page.workers if KERNEL_JS in w.url] == [""]  # nor an early start
+    assert [f for f in lab_files if f.startswith("jedi-")] and not [f for f in lab_files if f.startswith("snapshot-")]

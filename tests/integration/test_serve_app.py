@@ -1,0 +1,109 @@
+"""The launcher (``python -m triage serve``): what it prints, what reaches the kernels, what it refuses."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from support.voila_server import ROOT, fetch, kernel_id_of, page_kernel_id, serve, widget_notebook
+
+from triage.serve.app import SHARE, new_instructor_key, prepare_environment, startup_message
+
+KEY = re.compile(r"^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$")
+
+
+def wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds:.0f} s: {what}")
+        time.sleep(0.3)
+    return value
+
+
+def banner(server) -> str:
+    """The server's log once the start-up message is in it (else empty)."""
+    text = server.log_text()
+    return text if "Stop with Ctrl+C" in text else ""
+
+
+def kernel_environment(server, kernel_id: str) -> dict[str, str]:
+    process = next(p for p in server.kernel_processes() if kernel_id_of(p) == kernel_id)
+    return process.environ()
+
+
+@pytest.mark.server
+def test_the_launcher_prints_address_key_and_class_code_and_gives_them_to_the_kernels(tmp_path):
+    folder = tmp_path / "apps"
+    widget_notebook(folder)
+    env = {"TRIAGE_INSTRUCTOR_KEY": None, "TRIAGE_CLASS_CODE": "BIO-101"}
+    with serve(tmp_path, notebooks=folder, env=env, args=["--pool_size=1"]) as server:
+        log = wait_for(lambda: banner(server), 60, "the banner")
+        assert f"Open in a browser:  {server.url}/" in log
+        key = re.search(r"Instructor key:\s+(\S+)\s+\(made for this run", log).group(1)
+        assert KEY.match(key), key
+        assert re.search(r"Class code:\s+BIO-101\s", log)
+        assert re.search(r"Kernels:\s+at most \d+ at once", log)
+        assert "a typed name is not a login" in log
+        status, page = fetch(f"{server.url}/voila/render/tiny.ipynb")
+        assert status == 200
+        environ = kernel_environment(server, page_kernel_id(page))
+        assert environ["TRIAGE_INSTRUCTOR_KEY"] == key
+        assert environ["TRIAGE_CLASS_CODE"] == "BIO-101"
+        # the notebooks are unsigned; Voila trusts every output itself, so no trust check, no warning
+        assert "not trusted" not in server.log_text()
+
+
+@pytest.mark.server
+def test_an_instructor_key_from_the_environment_is_kept(tmp_path):
+    folder = tmp_path / "apps"
+    widget_notebook(folder)
+    env = {"TRIAGE_INSTRUCTOR_KEY": "Our-Own-Key-42"}
+    with serve(tmp_path, notebooks=folder, env=env, args=["--pool_size=1"]) as server:
+        log = wait_for(lambda: banner(server), 60, "the banner")
+        assert "Instructor key:     Our-Own-Key-42  (from TRIAGE_INSTRUCTOR_KEY)" in log
+        assert "Class code:         none" in log
+        status, page = fetch(f"{server.url}/voila/render/tiny.ipynb")
+        assert status == 200
+        environ = kernel_environment(server, page_kernel_id(page))
+        assert environ["TRIAGE_INSTRUCTOR_KEY"] == "Our-Own-Key-42"
+        assert "TRIAGE_CLASS_CODE" not in environ
+
+
+def test_a_bad_class_code_is_refused_in_plain_words():
+    out = subprocess.run([sys.executable, "-m", "triage", "serve", "--class_code=not a code!"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "class code is 1 to 32 letters, digits or hyphens" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_the_cli_lists_serve():
+    out = subprocess.run([sys.executable, "-m", "triage", "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "serve" in out.stdout
+
+
+def test_the_start_up_message_says_everything_an_instructor_needs():
+    text = startup_message("http://127.0.0.1:8866/", "abcd-efgh-jkmn", "made for this run", "BIO-101",
+                           ["at most 300 at once", "freed after 45 s"])
+    assert "http://127.0.0.1:8866/" in text and "abcd-efgh-jkmn" in text and "BIO-101" in text
+    assert "at most 300 at once" in text and "freed after 45 s" in text
+    assert "educational use only" in text and "not a login" in text
+    assert "none: anyone" in startup_message("u", "k", "s", None, ["x"])
+
+
+def test_instructor_keys_are_random_and_easy_to_type():
+    keys = {new_instructor_key() for _ in range(200)}
+    assert len(keys) == 200
+    assert all(KEY.match(k) for k in keys)
+    assert not set("".join(keys)) & set("01ilo")
+
+
+def test_the_template_folder_is_put_on_jupyter_path_once():
+    environ = {"JUPYTER_PATH": "/elsewhere"}
+    prepare_environment(environ)
+    prepare_environment(environ)
+    assert environ["JUPYTER_PATH"].split(":") == [str(SHARE), "/elsewhere"]

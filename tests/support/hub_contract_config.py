@@ -1,0 +1,19 @@
+# Hub config for tests/integration/test_hub.py: the project's deploy/jupyterhub_config.py, plus a second
+# class-store service that the tests serve themselves (a fresh store per store-contract check), so that
+# the store contract runs through the hub's real authentication. Every user may call it.
+# ruff: noqa: F821  (`get_config` and `load_subconfig` are provided by JupyterHub)
+import os
+from pathlib import Path
+
+c = get_config()
+load_subconfig(str(Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub_config.py"))
+
+NAME = "triage-contract"
+c.JupyterHub.services.append({
+    "name": NAME,
+    "url": f"http://127.0.0.1:{os.environ['TRIAGE_CONTRACT_PORT']}",
+    "api_token": os.environ["TRIAGE_CONTRACT_TOKEN"],
+})
+for role in c.JupyterHub.load_roles:
+    if role["name"] in ("user", "triage-instructor"):
+        role["scopes"].append(f"access:services!service={NAME}")

@@ -1,0 +1,174 @@
+"""Start the suite's real server (``python -m triage serve``, what ``make app`` runs) on a free loopback
+port for HTTP and browser tests, and look at its kernels from outside (the process list)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from support.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+START_TIMEOUT = 90
+
+
+@dataclass
+class Server:
+    """A running server: its address, process, log file and the instructor key it was given."""
+
+    url: str
+    proc: subprocess.Popen
+    log: Path
+    instructor_key: str | None
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def kernel_processes(self) -> list[psutil.Process]:
+        """Kernel processes this server started (children running ipykernel), seen by the OS."""
+        try:
+            children = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        kernels = []
+        for child in children:
+            try:
+                if child.is_running() and child.status() != psutil.STATUS_ZOMBIE and \
+                        any("ipykernel" in part for part in child.cmdline()):
+                    kernels.append(child)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        return kernels
+
+
+TEST_POOL = 1
+
+
+@contextmanager
+def serve(
+    tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
+    args: list[str] | None = None,
+) -> Iterator[Server]:
+    """Run ``python -m triage serve notebooks/`` from ``cwd``; yield the running :class:`Server`.
+
+    The store, the progress file and the instructor key are private to the server (a random key unless
+    ``env`` sets ``TRIAGE_INSTRUCTOR_KEY``; a value of None in ``env`` removes a variable).
+
+    Unless ``args`` set ``--pool_size``, each app keeps one preheated kernel (:data:`TEST_POOL`), not
+    voila.json's class-sized pool: pages are still served by preheated kernels, and the suite does not
+    spend CPU filling pools nobody uses (test_voila_http checks that voila.json's own pool applies).
+    """
+    if not any(a.startswith("--pool_size") for a in args or []):
+        args = [*(args or []), f"--pool_size={TEST_POOL}"]
+    port = free_port()
+    log_path = tmp / f"voila-{port}.log"
+    log = log_path.open("w")
+    full_env = {
+        **os.environ,
+        "JUPYTER_PATH": str(ROOT / "share" / "jupyter"),
+        "TRIAGE_PROGRESS_FILE": str(tmp / "progress.json"),
+        "TRIAGE_CLASS_DB": str(tmp / "class.db"),
+        "TRIAGE_INSTRUCTOR_KEY": "test-" + secrets.token_hex(6),
+        "PYTHONUNBUFFERED": "1",
+    }
+    full_env.pop("TRIAGE_CLASS_CODE", None)
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triage", "serve", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
+         *(args or []), str(notebooks)],
+        cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode}; log: {log_path}")
+            try:
+                with urllib.request.urlopen(url + "/", timeout=5):
+                    break
+            except urllib.error.HTTPError:
+                break  # it answers (a single-notebook server may answer the root with an error)
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not answer within {START_TIMEOUT}s; log: {log_path}") from None
+                time.sleep(0.3)
+        yield Server(url, proc, log_path, full_env.get("TRIAGE_INSTRUCTOR_KEY"))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@contextmanager
+def voila_server(
+    tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
+    args: list[str] | None = None,
+) -> Iterator[str]:
+    """:func:`serve`, yielding only the URL."""
+    with serve(tmp, notebooks=notebooks, env=env, cwd=cwd, args=args) as server:
+        yield server.url
+
+
+def fetch(url: str, timeout: float = 120) -> tuple[int, str]:
+    """GET ``url``; return (status, body) without raising on HTTP errors."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def widget_notebook(folder: Path, name: str = "tiny.ipynb") -> Path:
+    """A one-widget notebook (cheap to preheat) in ``folder``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import ipywidgets as w\nw.IntSlider(value=3, description='n')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def page_kernel_id(html: str) -> str:
+    """The kernel a rendered Voila page talks to."""
+    import json
+    import re
+
+    match = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', html, re.S)
+    if not match:
+        raise AssertionError("no jupyter-config-data in the page: " + html[:300])
+    return json.loads(match.group(1))["kernelId"]
+
+
+def kernel_id_of(process: psutil.Process) -> str | None:
+    """The kernel id in a kernel process's connection-file argument (kernel-<id>.json)."""
+    import re
+
+    for part in process.cmdline():
+        match = re.search(r"kernel-([0-9a-f-]{36})\.json", part)
+        if match:
+            return match.group(1)
+    return None

@@ -1,0 +1,140 @@
+"""The deployment files in deploy/: Zero to JupyterHub values validated against the chart's own schema,
+the pinned proxy, and the local hub config agreeing with the Kubernetes one. No cluster runs here."""
+
+from __future__ import annotations
+
+import json
+import re
+from copy import deepcopy
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from traitlets.config.loader import PyFileConfigLoader
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+# The chart's default values and schema (BSD-3-Clause, commit and licence in its README), kept in the
+# repository so a clean clone validates the deployment with no network and nothing beside it.
+REFERENCE = ROOT / "tests" / "data" / "z2jh" / "chart"
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Helm's rule: mappings merge key by key; anything else in ``override`` replaces."""
+    merged = deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = deepcopy(value)
+    return merged
+
+
+def schema_errors(values_file: Path) -> list[str]:
+    defaults = yaml.safe_load((REFERENCE / "values.yaml").read_text(encoding="utf-8"))
+    schema = yaml.safe_load((REFERENCE / "values.schema.yaml").read_text(encoding="utf-8"))
+    merged = deep_merge(defaults, yaml.safe_load(values_file.read_text(encoding="utf-8")))
+    validator = jsonschema.Draft7Validator(schema)
+    return sorted(f"{'.'.join(map(str, e.absolute_path)) or '<top>'}: {e.message}"
+                  for e in validator.iter_errors(merged))
+
+
+def test_the_chart_reference_is_present():
+    assert (REFERENCE / "values.schema.yaml").exists(), f"chart schema missing at {REFERENCE}"
+
+
+def test_z2jh_values_merged_over_the_chart_defaults_pass_the_charts_schema():
+    assert schema_errors(DEPLOY / "z2jh" / "values.yaml") == []
+
+
+def test_a_broken_values_file_fails_the_schema():
+    errors = schema_errors(ROOT / "tests" / "data" / "z2jh" / "broken_values.yaml")
+    text = "\n".join(errors)
+    assert "hubb" in text, text                       # unknown top-level key
+    assert "cull.timeout" in text, text               # words where a number belongs
+    assert "singleuser.memory.limit" in text, text    # a list where a size belongs
+
+
+@pytest.mark.parametrize("path,value", [
+    (("singleuser", "defaultUrl"), 7),
+    (("cull", "every"), "often"),
+    (("hub", "networkPolicy", "enabled"), "yes"),
+    (("proxyy",), {}),
+])
+def test_each_mutation_of_our_values_is_caught(tmp_path, path, value):
+    values = yaml.safe_load((DEPLOY / "z2jh" / "values.yaml").read_text(encoding="utf-8"))
+    node = values
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    broken = tmp_path / "values.yaml"
+    broken.write_text(yaml.safe_dump(values), encoding="utf-8")
+    assert schema_errors(broken), f"{'.'.join(path)}={value!r} passed the schema"
+
+
+def _local_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRIAGE_HUB_STATE", str(tmp_path / "state"))
+    return PyFileConfigLoader("jupyterhub_config.py", path=str(DEPLOY)).load_config()
+
+
+def test_local_hub_and_z2jh_give_students_the_same_server_and_permissions(tmp_path, monkeypatch):
+    local = _local_config(tmp_path, monkeypatch)
+    k8s = yaml.safe_load((DEPLOY / "z2jh" / "values.yaml").read_text(encoding="utf-8"))
+    assert k8s["hub"]["config"]["KubeSpawner"]["server_token_scopes"] == local.Spawner.server_token_scopes
+    assert k8s["singleuser"]["defaultUrl"] == local.Spawner.default_url == "/voila/tree"
+    assert k8s["hub"]["config"]["KubeSpawner"]["disable_user_config"] is local.Spawner.disable_user_config is True
+    roles = {r["name"]: r for r in local.JupyterHub.load_roles}
+    for name in ("user", "triage-instructor"):
+        assert k8s["hub"]["loadRoles"][name]["scopes"] == roles[name]["scopes"]
+    assert set(k8s["hub"]["config"]["JupyterHub"]["custom_scopes"]) == set(local.JupyterHub.custom_scopes)
+    services = {s["name"]: s for s in local.JupyterHub.services}
+    assert services["triage-store"]["command"][1:] == k8s["hub"]["services"]["triage-store"]["command"][1:]
+    assert "idle-culler" in services and k8s["cull"]["enabled"] is True
+    assert k8s["cull"]["timeout"] == int(re.search(r"--timeout=(\d+)", " ".join(services["idle-culler"]["command"]))[1])
+    env = k8s["singleuser"]["extraEnv"]
+    assert env["TRIAGE_HUB_PREHEAT"] == local.Spawner.environment["TRIAGE_HUB_PREHEAT"]
+    assert env["TRIAGE_STORE_URL"].endswith("/services/triage-store/")
+
+
+def test_local_hub_config_is_offline_lean_and_private(tmp_path, monkeypatch):
+    local = _local_config(tmp_path, monkeypatch)
+    assert local.JupyterHub.bind_url.startswith("http://127.0.0.1:")
+    assert local.JupyterHub.authenticator_class == "triage.hubservice.auth.ClassListAuthenticator"
+    assert local.JupyterHub.spawner_class == "triage.hubservice.spawner.ClassSpawner"
+    assert local.ConfigurableHTTPProxy.command == [str(DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy")]
+    state = tmp_path / "state"
+    assert (state / "hub").stat().st_mode & 0o777 == 0o700
+    assert (state / "store").stat().st_mode & 0o777 == 0o700
+    assert (state / "hub" / "prestart-token").stat().st_mode & 0o777 == 0o600
+    assert ".hub/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_student_server_config_applies_voila_json_and_strips_the_server(monkeypatch):
+    monkeypatch.setenv("TRIAGE_HUB_PREHEAT", "04_triage_explorer.ipynb")
+    cfg = PyFileConfigLoader("student_server_config.py", path=str(DEPLOY)).load_config()
+    voila = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
+    assert cfg.VoilaExecutor.timeout == voila["VoilaExecutor"]["timeout"]
+    assert cfg.MappingKernelManager.cull_idle_timeout == voila["MappingKernelManager"]["cull_idle_timeout"]
+    assert cfg.KernelManager.transport == "ipc"
+    assert cfg.VoilaConfiguration.strip_sources is True and cfg.VoilaConfiguration.template == "triage"
+    assert cfg.ServerApp.terminals_enabled is False
+    assert {k for k, on in cfg.ServerApp.jpserver_extensions.items() if on} == {"voila.server_extension",
+                                                                                 "triage.serve"}
+    assert cfg.ServerApp.tornado_settings == {"mathjax_url": None, "mathjax_config": None}
+    assert cfg.PreheatedKernelManager.preheat == ["04_triage_explorer.ipynb"]
+
+
+def test_the_proxy_is_pinned_to_one_5x_release():
+    pin = json.loads((DEPLOY / "package.json").read_text(encoding="utf-8"))["dependencies"]["configurable-http-proxy"]
+    assert re.fullmatch(r"5\.\d+\.\d+", pin), pin
+    lock = json.loads((DEPLOY / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == pin
+
+
+def test_the_student_image_matches_the_charts_jupyterhub_major_version():
+    dockerfile = (DEPLOY / "z2jh" / "Dockerfile").read_text(encoding="utf-8")
+    app_version = re.search(r"JupyterHub (\d+)\.", (REFERENCE / "README.md").read_text(encoding="utf-8"))[1]
+    assert f'"jupyterhub>={app_version}.' in dockerfile and f",<{int(app_version) + 1}\"" in dockerfile
+    assert "COPY deploy/student_server_config.py /etc/jupyter/jupyter_server_config.py" in dockerfile
+    assert {"AS student", "AS hub"} <= set(re.findall(r"AS \w+", dockerfile))

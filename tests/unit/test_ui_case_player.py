@@ -1,0 +1,295 @@
+"""Case player: stage-gated questions, answers in the class store per learner, resume, filters, feedback."""
+
+from __future__ import annotations
+
+import pytest
+from support.class_fixtures import ANA, BEN, context, guest_context, library, staged_case
+from support.ui_support import html_of
+
+from triage.content.cases import load_cases
+from triage.errors import Problem, StoreUnavailableError
+from triage.store.memory import MemoryStore
+from triage.ui import CasePlayer
+from triage.ui.student.case_player import asked_at
+
+
+def answer(view, ids, check=True):
+    if view.question.kind == "single":
+        view.choice.value = ids[0]
+    else:
+        for option, box in zip(view.question.options, view.boxes, strict=True):
+            box.value = option.id in ids
+    if check:
+        view.check.click()
+
+
+def right(question):
+    return [o.id for o in question.options if o.correct]
+
+
+def view_of(app, qid):
+    return next(v for v in app.views if v.question.id == qid)
+
+
+def test_each_question_appears_after_its_stage_and_never_before():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    assert app.visible_questions() == ["first"]
+    assert "Two days later" not in str([v.value for v in app.stage_box.children if hasattr(v, "value")])
+    answer(view_of(app, "first"), ["gp"])
+    app.reveal.click()
+    assert app.visible_questions() == ["first", "second"]
+    answer(view_of(app, "second"), ["uc"])
+    app.reveal.click()
+    assert app.visible_questions() == ["first", "second", "third"]
+    assert app.reveal.layout.display == "none"  # no disabled "All stages revealed" button
+    assert "every stage" in app.reveal_note.value
+
+
+def every_case():
+    return load_cases()
+
+
+@pytest.mark.parametrize("case", every_case(), ids=lambda c: c.id)
+def test_every_library_case_played_stage_by_stage_asks_each_question_after_its_stage(case):
+    app = CasePlayer([case], context(), class_panel=False)
+    for index in range(len(case.stages)):
+        assert app.shown == index
+        expected = [q.id for q in case.questions if asked_at(case, q) <= index]
+        assert sorted(app.visible_questions()) == sorted(expected), f"stage {index}"
+        later = {q.id for q in case.questions if asked_at(case, q) > index}
+        assert set(app.visible_questions()) & later == set()
+        for view in app.views:
+            if view.question.id not in app.record.case_answers(case.id):
+                answer(view, right(view.question))
+        if index + 1 < len(case.stages):
+            assert app.reveal.layout.display != "none" and not app.reveal.disabled
+            app.reveal.click()
+    assert app.reveal.layout.display == "none"
+    assert app.record.score(case.id) == (len(case.questions), len(case.questions))
+    assert "Teaching points" in app.teaching.value
+
+
+def test_the_next_stage_waits_for_an_answer_to_the_current_one():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    app.reveal.click()
+    assert app.shown == 0 and app.visible_questions() == ["first"]
+    assert "First answer the question above" in app.reveal_note.value
+    answer(view_of(app, "first"), ["ed"])  # a wrong answer is still a commitment
+    assert app.reveal_note.value == ""
+    app.reveal.click()
+    assert app.shown == 1
+
+
+def test_an_answer_given_before_reading_on_stays_as_it_was():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    first = view_of(app, "first")
+    answer(first, ["ed"])
+    app.reveal.click()
+    assert first.locked and first.choice.disabled and first.check.layout.display == "none"
+    first.on_check()
+    assert app.record.case_answers("t-staged")["first"].chosen == ("ed",)
+
+
+def test_old_feedback_clears_when_the_choice_changes():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    first = view_of(app, "first")
+    answer(first, ["ed"])
+    assert "Not quite." in first.feedback.value
+    first.choice.value = "gp"
+    assert first.feedback.value == ""
+    first.check.click()
+    assert "Correct." in first.feedback.value
+
+
+def test_a_wrong_answer_does_not_give_the_right_one_away():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    first = view_of(app, "first")
+    answer(first, ["ed"])
+    assert "Nothing in the story is an emergency." in first.feedback.value
+    assert "start with primary care" not in first.feedback.value
+    assert "Teaching points" not in app.teaching.value
+
+
+def test_a_multi_choice_question_is_right_only_with_exactly_the_right_options():
+    app = CasePlayer([staged_case()], context(), class_panel=False)
+    for qid, ids in (("first", ["gp"]), ("second", ["uc"])):
+        answer(view_of(app, qid), ids)
+        app.reveal.click()
+    third = view_of(app, "third")
+    answer(third, ["fever", "box"])
+    assert "Not quite." in third.feedback.value
+    answer(third, ["fever"])
+    assert "Correct." in third.feedback.value
+    assert "Score: 3 of 3 correct" in app.score.value
+
+
+def test_answers_and_stages_go_to_the_class_store():
+    store = MemoryStore()
+    app = CasePlayer([staged_case()], context(ANA, store), class_panel=False)
+    answer(view_of(app, "first"), ["gp"])
+    app.reveal.click()
+    record = store.learner_record(ANA)
+    assert record.case_answers("t-staged")["first"].chosen == ("gp",)
+    assert record.case_answers("t-staged")["first"].correct
+    assert record.revealed == {"t-staged": 1}
+
+
+def test_two_students_on_one_store_keep_their_own_answers():
+    store = MemoryStore()
+    ana = CasePlayer([staged_case()], context(ANA, store), class_panel=False)
+    ben = CasePlayer([staged_case()], context(BEN, store), class_panel=False)
+    answer(view_of(ana, "first"), ["gp"])
+    answer(view_of(ben, "first"), ["ed"])
+    ana_again = CasePlayer([staged_case()], context(ANA, store), class_panel=False)  # Ana reloads the page
+    ben_again = CasePlayer([staged_case()], context(BEN, store), class_panel=False)
+    assert view_of(ana_again, "first").chosen() == ["gp"] and "Correct." in view_of(ana_again, "first").feedback.value
+    assert view_of(ben_again, "first").chosen() == ["ed"] and "Not quite." in view_of(ben_again, "first").feedback.value
+    assert "Score: 1 of 3" in ana_again.score.value and "Score: 0 of 3" in ben_again.score.value
+
+
+def test_a_returning_student_resumes_the_case_and_stage_they_left():
+    store = MemoryStore()
+    cases = library()
+    app = CasePlayer(cases, context(ANA, store), class_panel=False)
+    app.picker.value = "t-adv"
+    answer(view_of(app, "first"), ["gp"])
+    app.reveal.click()
+    again = CasePlayer(cases, context(ANA, store), class_panel=False)
+    assert again.case.id == "t-adv" and again.shown == 1
+    assert again.visible_questions() == ["first", "second"]
+    assert again.picker.value == "t-adv"
+
+
+def test_after_finishing_a_case_the_student_resumes_on_the_next_unfinished_one():
+    store = MemoryStore()
+    cases = library()
+    app = CasePlayer(cases, context(ANA, store), class_panel=False)
+    first_id = app.case.id
+    for qid, ids in (("first", ["gp"]), ("second", ["uc"]), ("third", ["fever"])):
+        answer(view_of(app, qid), ids)
+        if qid != "third":
+            app.reveal.click()
+    again = CasePlayer(cases, context(ANA, store), class_panel=False)
+    order = [c.id for c in again.cases]
+    assert again.case.id == order[order.index(first_id) + 1]
+    assert "(finished)" in dict((v, k) for k, v in again.picker.options)[first_id]
+
+
+def test_a_guest_can_play_but_nothing_is_filed_under_a_blank_name():
+    store = MemoryStore()
+    app = CasePlayer([staged_case()], guest_context(store), class_panel=False)
+    answer(view_of(app, "first"), ["gp"])
+    assert "Correct." in view_of(app, "first").feedback.value
+    assert "Score: 1 of 3" in app.score.value
+    assert store.class_answers() == []
+
+
+def test_cases_are_sorted_by_level_and_filtered_by_level_and_topic():
+    app = CasePlayer(library(), context(), class_panel=False)
+    assert [c for _, c in app.picker.options] == ["t-overlap", "t-intro", "t-inter", "t-adv"]
+    assert app.picker.options[0][0].startswith("Intro: ")
+    app.level.value = "advanced"
+    assert [c for _, c in app.picker.options] == ["t-adv"] and app.case.id == "t-adv"
+    app.level.value = "all"
+    app.topic.value = "hip-back-overlap"
+    assert [c for _, c in app.picker.options] == ["t-overlap"]
+    assert app.case.id == "t-overlap"
+
+
+def test_no_filter_names_a_case_answer():
+    app = CasePlayer(load_cases(), context(), class_panel=False)
+    labels = " ".join(label for label, _ in app.topic.options).lower()
+    assert "emergency" not in labels and "urgent" not in labels
+
+
+def test_every_library_case_opens_without_a_disabled_reveal_button():
+    app = CasePlayer(load_cases(), context(), class_panel=False)
+    for case in app.cases:
+        app.picker.value = case.id
+        assert app.reveal.layout.display == "none" or not app.reveal.disabled, case.id
+        assert "All stages revealed" not in app.reveal.description
+
+
+def test_the_overview_lists_finished_cases_and_marks_the_app_done_after_one_per_level():
+    store = MemoryStore()
+    cases = library()
+    app = CasePlayer(cases, context(ANA, store), class_panel=False)
+    for cid in ("t-intro", "t-inter", "t-adv"):
+        app.picker.value = cid
+        for qid, ids in (("first", ["gp"]), ("second", ["uc"]), ("third", ["fever"])):
+            answer(view_of(app, qid), ids)
+            if qid != "third":
+                app.reveal.click()
+        if cid != "t-adv":
+            assert "05_case_studies.ipynb" not in store.learner_record(ANA).done
+    assert "05_case_studies.ipynb" in store.learner_record(ANA).done
+    assert "3 of 4 cases finished" in app.overview.value
+    assert "Cal: intermediate case" in app.overview.value
+
+
+class ReadOnlyStore(MemoryStore):
+    def record_answer(self, *args, **kwargs):
+        raise StoreUnavailableError(Problem("store", "the class store at /srv/class.db is read-only"))
+
+
+def test_an_unwritable_store_is_reported_in_plain_words_and_the_answer_still_shows():
+    app = CasePlayer([staged_case()], context(ANA, ReadOnlyStore()), class_panel=False)
+    answer(view_of(app, "first"), ["gp"])
+    assert "could not be saved" in app.status.value and "read-only" in app.status.value
+    assert "Correct." in view_of(app, "first").feedback.value
+
+
+def test_html_in_case_text_and_names_is_shown_as_text():
+    payload = "<script>window.pwned = 1</script><img src=x onerror=alert(1)>"
+    from triage.store.identity import Learner
+
+    evil = Learner("name:<b>x</b>", "<b>x</b>", "name")
+    app = CasePlayer([staged_case(story=f"Story {payload}")], context(evil), class_panel=False)
+    stage_html = app.stage_box.children[0].value
+    assert "<script>" not in stage_html and "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in stage_html
+    assert "<b>x</b>" not in app.frame.header.value and "&lt;b&gt;x&lt;/b&gt;" in app.frame.header.value
+
+
+def test_a_preheated_page_builds_first_and_reads_the_record_when_the_request_arrives():
+    store = MemoryStore()
+    store.record_answer(ANA, "t-adv", "first", ["gp"], True)
+    store.set_revealed(ANA, "t-adv", 1)
+    pending = context(ANA, store)
+    pending.ready = False
+    app = CasePlayer(library(), pending, class_panel=False)
+    assert app.picker.options and app.case is None  # built before anyone asked for the page, nothing to answer yet
+    assert app.views == [] and "Loading your answers" in app.status.value
+    pending.resolve("student=Ana", {"VOILA_PREHEAT": "True", "QUERY_STRING": "student=Ana"})
+    assert app.case.id == "t-adv" and app.shown == 1
+    assert "Answering as <strong>Ana</strong>" in app.frame.header.value and app.status.value == ""
+
+
+def test_the_player_sits_in_the_frame_with_one_class_panel():
+    app = CasePlayer([staged_case()], context())
+    assert app.class_panel is not None and app.frame.class_panel in app.widget.children
+    panels = []
+
+    def walk(x):
+        panels.extend([x] if "triage-poll-panel" in x._dom_classes else [])
+        for child in getattr(x, "children", ()):
+            walk(child)
+
+    walk(app.widget)
+    assert panels == [app.class_panel]
+    page = html_of(app.widget)
+    assert page.count("Educational use only") == 1 and "Answering as <strong>Ana</strong>" in page
+    assert "All apps" in page and "Next:" not in page  # the last student app links home
+    assert CasePlayer([staged_case()], context(), class_panel=False).class_panel is None
+
+
+def test_the_list_of_cases_is_folded_away_while_a_case_is_open():
+    app = CasePlayer(library(), context(), class_panel=False)
+    assert app.case is not None and app.case_list.layout.display == "none"
+    app.choose.click()
+    assert app.case_list.layout.display is None and app.choose.description == "Hide the list of cases"
+    assert app.picker in app.case_list.children and app.filters in app.case_list.children
+    assert "triage-options" in app.picker._dom_classes  # titles wrap (a drop-down cuts them on a phone)
+    app.picker.value = "t-inter"
+    assert app.case.id == "t-inter" and app.case_list.layout.display is None  # still open: arrows keep browsing
+    app.choose.click()
+    assert app.case_list.layout.display == "none" and app.choose.description == "Choose another case"

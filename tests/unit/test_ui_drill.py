@@ -1,0 +1,168 @@
+"""Red-flag drill: marked answers, one explanation, review of misses, new order on retry, score kept in the record."""
+
+import random
+
+import pytest
+from support.ui_support import html_of, make_context
+
+from triage.content.drill import Scenario
+from triage.domain.model import Presentation, Urgency
+from triage.errors import Problem, StoreUnavailableError
+from triage.store.memory import MemoryStore
+from triage.ui import RedFlagDrill
+from triage.ui.student.drill import split_rounds
+
+ITEMS = [
+    Scenario("s1", "Fever and back pain.",
+             Presentation(pain_sites=["lower_back"], duration_weeks=1, symptoms=["fever"])),
+    Scenario("s2", "A simple strain.", Presentation(pain_sites=["lower_back"], duration_weeks=1)),
+    Scenario("s3", "A fall from a roof.", Presentation(pain_sites=["hip"], duration_weeks=0, trauma="high_impact")),
+]
+
+
+def drill(**kwargs):
+    kwargs.setdefault("context", make_context())
+    return RedFlagDrill(ITEMS, **kwargs)
+
+
+def test_the_pressed_choice_is_marked_right_with_words_not_colour_alone():
+    app = drill()
+    app.buttons[Urgency.URGENT].click()
+    pressed = app.buttons[Urgency.URGENT]
+    assert "triage-right" in pressed._dom_classes and "triage-chosen" in pressed._dom_classes
+    assert pressed.description == "✓ Urgent (same day): your answer, right"
+    assert all(b.disabled for b in app.buttons.values())
+    assert "Right: Urgent (same day)." in app.feedback.value
+    assert "Score: 1 of 1" in app.score.value
+
+
+def test_a_wrong_choice_is_marked_and_the_right_one_shown():
+    app = drill()
+    app.buttons[Urgency.ROUTINE].click()
+    assert "triage-wrong" in app.buttons[Urgency.ROUTINE]._dom_classes
+    assert app.buttons[Urgency.ROUTINE].description == "✗ Routine: your answer"
+    assert app.buttons[Urgency.URGENT].description == "✓ Urgent (same day): the right answer"
+    assert "triage-chosen" not in app.buttons[Urgency.URGENT]._dom_classes
+    assert "Not quite: this one is Urgent (same day), not Routine." in app.feedback.value
+
+
+def test_feedback_says_each_thing_once():
+    app = drill()
+    app.answer(Urgency.URGENT)
+    text = app.feedback.value
+    assert text.count("Urgent care") == 1 and text.count("Red flag") == 1
+    app.next()
+    app.answer(Urgency.ROUTINE)
+    assert app.feedback.value.count("Primary care physician") == 1
+    assert "Next step" in app.feedback.value
+
+
+def test_the_next_scenario_clears_the_marks():
+    app = drill()
+    app.answer(Urgency.URGENT)
+    app.next_button.click()
+    assert "A simple strain." in app.prompt.value
+    assert not any(b.disabled for b in app.buttons.values())
+    assert [b.description for b in app.buttons.values()] == ["Emergency", "Urgent (same day)", "Routine"]
+    assert not any({"triage-right", "triage-wrong"} & set(b._dom_classes) for b in app.buttons.values())
+    assert app.feedback.value == ""
+
+
+def test_a_second_click_does_not_count_twice():
+    app = drill()
+    app.answer(Urgency.URGENT)
+    app.answer(Urgency.ROUTINE)
+    assert (app.right, app.answered) == (1, 1)
+
+
+def test_the_round_ends_with_a_review_of_the_misses_and_marks_the_app_done():
+    context = make_context()
+    app = drill(context=context)
+    for choice in (Urgency.URGENT, Urgency.EMERGENCY, Urgency.EMERGENCY):  # the strain is answered wrongly
+        app.answer(choice)
+        app.next_button.click()
+    assert app.review in app.frame.body and app.prompt not in app.frame.body
+    assert "Round complete: 2 of 3 right" in app.review.value
+    assert "A simple strain." in app.review.value and "You chose Emergency" in app.review.value
+    assert "Fever and back pain." not in app.review.value
+    assert "03_red_flags.ipynb" in context.store.learner_record(context.learner).done
+
+
+def test_retry_starts_a_new_round_in_a_new_order():
+    app = drill(rng=random.Random(7))
+    first = [s.id for s in app.order]
+    for choice in (Urgency.URGENT, Urgency.ROUTINE, Urgency.EMERGENCY):
+        app.answer(choice)
+        app.next()
+    app.retry_button.click()
+    assert [s.id for s in app.order] != first
+    assert sorted(s.id for s in app.order) == sorted(first)
+    assert (app.right, app.answered, app.index) == (0, 0, 0)
+    assert app.prompt in app.frame.body
+    assert "best finished round: 3 of 3" in app.score.value
+
+
+def test_answers_go_to_the_record_and_a_new_page_resumes_the_round():
+    store = MemoryStore()
+    app = drill(context=make_context(store=store))
+    app.answer(Urgency.URGENT)
+    app.next()
+    app.answer(Urgency.EMERGENCY)  # wrong
+    record = store.learner_record(app.context.learner)
+    assert [(a.scenario_id, a.chosen, a.correct) for a in record.drill] == [
+        ("s1", "urgent", True), ("s2", "emergency", False)]
+    again = drill(context=make_context(store=store))  # a reload: new page, same student and store
+    assert (again.right, again.answered) == (1, 2)
+    assert "Score: 1 of 2" in again.score.value
+    assert again.current.id == "s3" and not again.locked  # it goes on with the first unanswered scenario
+    assert "Scenario 3 of 3" in again.progress.value
+
+
+def test_a_finished_round_reopens_on_its_results():
+    store = MemoryStore()
+    app = drill(context=make_context(store=store))
+    for choice in (Urgency.URGENT, Urgency.ROUTINE, Urgency.EMERGENCY):
+        app.answer(choice)
+        app.next()
+    again = drill(context=make_context(store=store))
+    assert "Round complete: 3 of 3 right" in again.review.value
+    assert again.review in again.frame.body
+
+
+def test_a_guest_can_practise_without_saving():
+    context = make_context(name=None, messages=("Choose a name on the home page so your answers are kept.",))
+    app = drill(context=context)
+    app.answer(Urgency.URGENT)
+    assert "Score: 1 of 1" in app.score.value
+    assert context.store.learner_record(context.learner).drill == ()
+    assert "Choose a name on the home page" in html_of(app.widget)
+
+
+def test_a_store_that_cannot_write_is_reported_and_the_drill_goes_on():
+    class ReadOnly(MemoryStore):
+        def record_drill(self, *args, **kwargs):
+            raise StoreUnavailableError(Problem("store", "the class database is read-only"))
+
+    app = drill(context=make_context(store=ReadOnly()))
+    app.answer(Urgency.URGENT)
+    assert "cannot be saved right now (the class database is read-only)" in app.status.value
+    assert "Score: 1 of 1" in app.score.value
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_rounds_are_cut_where_a_scenario_repeats_or_the_round_is_full(size):
+    from triage.store import DrillAttempt
+
+    ids = ["s1", "s2", "s3", "s1", "s2", "s2"]
+    attempts = [DrillAttempt(i, "urgent", True, n) for n, i in enumerate(ids)]
+    rounds = [[a.scenario_id for a in r] for r in split_rounds(attempts, size)]
+    if size == 3:
+        assert rounds == [["s1", "s2", "s3"], ["s1", "s2"], ["s2"]]
+    else:
+        assert rounds == [[i] for i in ids]
+
+
+def test_shipped_scenarios_cover_all_three_answers():
+    app = RedFlagDrill(context=make_context())
+    answers = {s.answer for s in app.items}
+    assert answers == {Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE}

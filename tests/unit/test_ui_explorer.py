@@ -1,0 +1,106 @@
+"""Explorer app: controls change the verdict, the rules and the single changes; bad numbers get plain words."""
+
+import re
+
+from support.ui_support import html_of, make_context
+
+from triage.domain.model import Finding, PainSite, Presentation, Symptom, Trauma
+from triage.domain.vocabulary import vocabulary
+from triage.ui import Explorer
+
+
+def test_starts_routine_in_primary_care_inside_the_frame():
+    app = Explorer(context=make_context())
+    assert "Urgency: ROUTINE" in app.verdict.value
+    assert "Primary care physician" in app.verdict.value
+    assert "Educational use only" in html_of(app.widget)
+    assert "triage-app" in app.widget._dom_classes
+
+
+def test_ticking_a_red_flag_shows_the_emergency_verdict_with_the_flag_by_name():
+    app = Explorer(context=make_context())
+    app.symptoms[Symptom.SADDLE_NUMBNESS_PROGRESSIVE].value = True
+    assert "Urgency: EMERGENCY" in app.verdict.value
+    assert "Emergency department" in app.verdict.value
+    assert "Red flag: Numbness spreading in the saddle area" in app.verdict.value
+    assert "saddle_numbness_progressive" not in html_of(app.widget)
+    app.symptoms[Symptom.SADDLE_NUMBNESS_PROGRESSIVE].value = False
+    assert "Urgency: ROUTINE" in app.verdict.value
+
+
+def test_the_verdict_is_a_live_region_in_jupyterlab_and_left_to_the_template_under_voila():
+    assert 'role="status"' in Explorer(context=make_context(mode="lab")).verdict.value
+    voila = Explorer(context=make_context(mode="voila"))
+    assert 'role="status"' not in voila.verdict.value
+    assert "triage-live" in voila.verdict._dom_classes  # the template makes this element the live region
+
+
+def test_findings_after_conservative_care_route_to_a_specialist_and_list_changes_in_words():
+    app = Explorer(context=make_context())
+    app.duration.value = 10
+    app.care.value = 8
+    app.findings[Finding.JOINT_RESTRICTION].value = True
+    assert "next step: <strong>Chiropractor</strong>" in app.verdict.value
+    assert "Also consider: Physical therapist (PT)" in app.verdict.value
+    assert "before any conservative care &rarr; Routine, Primary care" in app.changes.value
+    assert "after a high-impact injury such as a fall from height &rarr; Emergency" in app.changes.value
+    assert "A restricted joint" in app.reasons.value  # the rule by name
+    assert "REF-JOINT" not in html_of(app.widget)
+
+
+def test_trauma_dropdown_offers_names_and_escalates():
+    app = Explorer(context=make_context())
+    labels = [label for label, _ in app.trauma.options]
+    assert labels == [vocabulary().trauma_name(t) for t in Trauma]
+    app.trauma.value = "high_impact"
+    assert "Urgency: EMERGENCY" in app.verdict.value
+    assert "high_impact" not in app.verdict.value
+
+
+def test_care_weeks_beyond_pain_weeks_get_a_plain_message_under_the_control():
+    app = Explorer(context=make_context())
+    app.care.value = 9  # more than the 2 weeks of pain
+    assert "Conservative care (9 weeks) cannot last longer than the pain (2 weeks)" in app.weeks_problem.value
+    assert "conservative_care_weeks" not in html_of(app.widget)
+    assert "No result yet: conservative care (9 weeks) cannot last longer than the pain (2 weeks)" in app.verdict.value
+    assert app.assessment is None
+    # the message sits between the two weeks fields it is about
+    column = next(c for c in app.frame.body[0].children if "triage-explorer-inputs" in c._dom_classes)
+    kids = list(column.children)
+    assert kids.index(app.duration) + 1 == kids.index(app.weeks_problem) == kids.index(app.care) - 1
+    app.duration.value = 12
+    assert "triage-problem" not in app.weeks_problem.value and "at most as long as the pain" in app.weeks_problem.value
+    assert "Physiatrist" in app.verdict.value
+
+
+def test_no_pain_site_is_reported_in_words():
+    app = Explorer(context=make_context())
+    app.sites[PainSite.LOWER_BACK].value = False
+    assert "Tick at least one place where it hurts." in app.site_problem.value
+    assert "pain_sites" not in html_of(app.widget)
+
+
+def test_every_control_is_labelled_by_a_name_from_the_knowledge_base():
+    app = Explorer(context=make_context())
+    voc = vocabulary()
+    assert [b.description for b in app.symptoms.values()] == [voc.symptom(s) for s in Symptom]
+    assert [b.description for b in app.findings.values()] == [voc.finding(f) for f in Finding]
+    ids = [s.value for s in Symptom] + [f.value for f in Finding] + [p.value for p in PainSite]
+    labels = " ".join(b.description for b in [*app.symptoms.values(), *app.findings.values(), *app.sites.values()])
+    assert not [i for i in ids if re.search(rf"\b{i}\b", labels) and "_" in i]
+
+
+def test_load_sets_every_control():
+    p = Presentation(pain_sites=["hip", "groin"], duration_weeks=13, conservative_care_weeks=8,
+                     findings=["hip_labral_tear"], prefers_non_surgical=True, age=19)
+    app = Explorer(p, context=make_context())
+    assert app.presentation() == p
+    assert "next step: <strong>Physiatrist" in app.verdict.value
+
+
+def test_unchanged_parts_are_not_resent():
+    app = Explorer(context=make_context())
+    sent = []
+    app.reasons.observe(lambda change: sent.append("reasons"), names="value")
+    app.age.value = 46  # changes nothing the rules read: no new reasons text
+    assert sent == []

@@ -1,0 +1,234 @@
+"""Class panel and poll chart: open, answer, replace, close, reveal; live checks without sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+
+from support.class_fixtures import ANA, BEN, context, guest_context, staged_case
+
+from triage.store.memory import MemoryStore
+from triage.ui.poll import ClassPanel, Ticker, tally_html
+
+CASE = staged_case()
+FIRST = CASE.questions[0]
+
+
+def panel(learner=ANA, store=None):
+    return ClassPanel(context(learner, store), [CASE], live=False)
+
+
+def open_poll(store, question=FIRST):
+    return store.open_poll(CASE.id, question.id, [o.id for o in question.options])
+
+
+def test_the_panel_is_hidden_until_a_poll_opens():
+    store = MemoryStore()
+    p = panel(store=store)
+    assert p.body.layout.display == "none" and p.status.value == ""
+    open_poll(store)
+    p.refresh()
+    assert p.body.layout.display is None
+    assert "Where should Sam go first?" in p.heading.value
+    assert [label for label, _ in p.choice.options] == ["A. Primary care", "B. Emergency department"]
+    assert "choose and send" in p.status.value
+
+
+def test_answers_are_counted_and_a_repeated_answer_replaces_the_first():
+    store = MemoryStore()
+    poll = open_poll(store)
+    ana, ben = panel(ANA, store), panel(BEN, store)
+    ana.refresh()
+    ben.refresh()
+    ana.choice.value = "gp"
+    ana.send.click()
+    ben.choice.value = "ed"
+    ben.send.click()
+    assert dict(store.poll_tally(poll.id).counts) == {"gp": 1, "ed": 1}
+    assert "Sent: A. Primary care" in ana.status.value
+    ana.choice.value = "ed"
+    ana.send.click()
+    tally = store.poll_tally(poll.id)
+    assert tally.answered == 2 and dict(tally.counts) == {"gp": 0, "ed": 2}
+    assert "Sent: B. Emergency department" in ana.status.value
+
+
+def test_a_closed_poll_takes_no_more_answers_and_says_so():
+    store = MemoryStore()
+    poll = open_poll(store)
+    p = panel(store=store)
+    p.refresh()
+    p.choice.value = "gp"
+    p.send.click()
+    store.close_poll(poll.id)
+    p.refresh()
+    assert "The poll has closed. Your answer: A. Primary care." in p.status.value
+    assert p.send.layout.display == "none" and p.choice.disabled
+    assert "correct" not in p.status.value.lower() and "&#10004;" not in p.status.value
+
+
+def test_an_answer_sent_just_after_closing_is_refused_in_plain_words():
+    store = MemoryStore()
+    poll = open_poll(store)
+    p = panel(store=store)
+    p.refresh()
+    store.close_poll(poll.id)  # closes between the student's last check and their click
+    p.choice.value = "gp"
+    p.send.click()
+    assert "Too late: this poll has just closed." in p.status.value
+    assert store.poll_tally(poll.id).answered == 0
+
+
+def test_after_the_reveal_the_student_sees_the_right_answer():
+    store = MemoryStore()
+    poll = open_poll(store)
+    p = panel(store=store)
+    p.refresh()
+    p.choice.value = "ed"
+    p.send.click()
+    store.close_poll(poll.id)
+    p.refresh()
+    store.reveal_poll(poll.id)
+    p.refresh()
+    assert "The answer: &#10004; A. Primary care." in p.status.value
+    assert "Compare it with yours" in p.status.value
+
+
+def test_the_panel_shows_no_other_students_answers_or_counts():
+    store = MemoryStore()
+    poll = open_poll(store)
+    store.answer_poll(poll.id, BEN, ["ed"])
+    p = panel(ANA, store)
+    p.refresh()
+    text = p.heading.value + p.status.value + str(p.choice.options)
+    assert "Ben" not in text and "1 answered" not in text and "(100%)" not in text
+
+
+def test_a_guest_is_asked_for_a_name_and_nothing_is_counted():
+    store = MemoryStore()
+    poll = open_poll(store)
+    p = ClassPanel(guest_context(store), [CASE], live=False)
+    p.refresh()
+    assert "choose a name on the home page" in p.status.value
+    p.choice.value = "gp"
+    p.send.click()
+    assert store.poll_tally(poll.id).answered == 0
+
+
+def test_a_new_poll_replaces_the_old_one_in_the_panel():
+    store = MemoryStore()
+    open_poll(store)
+    p = panel(store=store)
+    p.refresh()
+    second = CASE.questions[1]
+    open_poll(store, second)
+    p.refresh()
+    assert "And now, with a fever?" in p.heading.value
+    assert p.sent == ()
+
+
+def test_a_multi_choice_poll_uses_checkboxes():
+    store = MemoryStore()
+    poll = open_poll(store, CASE.questions[2])
+    p = panel(store=store)
+    p.refresh()
+    assert p.choice is None and len(p.boxes) == 3
+    p.boxes[0].value = p.boxes[1].value = True
+    p.send.click()
+    assert dict(store.poll_tally(poll.id).counts) == {"fever": 1, "box": 1, "days": 0}
+
+
+def test_a_poll_on_a_case_the_app_does_not_have_is_explained():
+    store = MemoryStore()
+    store.open_poll("no-such-case", "q", ["a", "b"])
+    p = panel(store=store)
+    p.refresh()
+    assert "cannot find" in p.status.value and p.body.layout.display == "none"
+
+
+def test_the_chart_gives_counts_and_percent_as_text_and_marks_the_right_option_only_after_reveal():
+    store = MemoryStore()
+    poll = open_poll(store)
+    store.answer_poll(poll.id, ANA, ["gp"])
+    store.answer_poll(poll.id, BEN, ["ed"])
+    html = tally_html(store.poll_tally(poll.id), FIRST)
+    assert html.count("1 (50%)") == 2 and "2 answered, poll open" in html
+    assert "correct" not in html
+    assert "aria-hidden='true'" in html  # the bars are decoration; the numbers are text
+    store.close_poll(poll.id)
+    store.reveal_poll(poll.id)
+    html = tally_html(store.poll_tally(poll.id), FIRST)
+    assert html.count("&#10004; correct") == 1
+    right_row = next(row for row in html.split("<tr") if "correct</span>" in row)
+    assert "Primary care" in right_row
+
+
+def test_the_chart_escapes_option_text():
+    case = staged_case()
+    evil = case.questions[0].options[0].__class__("gp", "<img src=x onerror=alert(1)>", True, "f")
+    question = case.questions[0].__class__("first", "single", "<b>q</b>", (evil,), after="story")
+    store = MemoryStore()
+    poll = store.open_poll(case.id, "first", ["gp"])
+    html = tally_html(store.poll_tally(poll.id), question)
+    assert "<img" not in html and "&lt;img" in html and "<b>q</b>" not in html
+
+
+def test_the_ticker_runs_on_the_given_loop_and_stops():
+    calls = []
+    alive = [True]
+    ticker = Ticker(lambda: calls.append(1), interval=0, alive=lambda: alive[0])
+    loop = asyncio.new_event_loop()
+    try:
+        assert ticker.start(loop) and ticker.running
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(asyncio.sleep(0))
+        assert calls, "the callback ran on the loop"
+        alive[0] = False  # the widget was closed
+        loop.run_until_complete(ticker.task)
+        assert not ticker.running
+        ticker.start(loop)
+        task = ticker.task
+        ticker.stop()
+        assert not ticker.running
+        loop.run_until_complete(asyncio.sleep(0))
+        assert task.cancelled()
+    finally:
+        loop.close()
+
+
+def test_without_a_running_kernel_loop_the_ticker_does_not_start():
+    assert Ticker(lambda: None, 1).start() is False
+
+
+def test_the_panel_starts_checking_only_once_the_learner_is_known():
+    store = MemoryStore()
+    pending = context(ANA, store)
+    pending.ready = False
+    p = ClassPanel(pending, [CASE], live=False)
+    open_poll(store)
+    assert p.poll is None  # nothing read before the page's request arrived
+    pending.resolve("student=Ana", {"VOILA_PREHEAT": "True"})
+    assert p.poll is not None and "Where should Sam go first?" in p.heading.value
+
+
+def test_closing_the_panel_stops_it():
+    p = panel()
+    loop = asyncio.new_event_loop()
+    try:
+        p.ticker.start(loop)
+        task = p.ticker.task
+        p.close()
+        assert not p.ticker.running and p.widget.comm is None
+        loop.run_until_complete(asyncio.sleep(0))
+        assert task.cancelled()
+    finally:
+        loop.close()
+
+
+def test_the_frame_gets_a_panel_for_student_apps_only():
+    from triage.ui.poll import class_panel_for
+
+    ctx = context(ANA, MemoryStore())
+    panel = class_panel_for(ctx, "03_red_flags.ipynb")
+    assert panel is not None and "triage-poll-panel" in panel._dom_classes
+    assert class_panel_for(ctx, "06_instructor.ipynb") is None
+    assert class_panel_for(ctx, "07_class_view.ipynb") is None

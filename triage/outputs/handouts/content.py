@@ -1,0 +1,293 @@
+"""What a handout shows, as plain data: cases by stage, the engine's view per stage, the reference card.
+
+The templates only lay these values out; every decision about content (which questions go under
+which stage, what the engine says after each stage, how a change is worded) is made here, from the
+case files, the knowledge base and :func:`triage.assess`. All values are plain text: the templates
+escape them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from ...content.cases import Case, Question, Ref
+from ...domain.engine import assess
+from ...domain.knowledge import Knowledge, knowledge
+from ...domain.model import Assessment, NextStep, Presentation, Urgency
+from ...errors import HandoutError, Problem
+
+
+@dataclass(frozen=True)
+class OptionView:
+    text: str
+    correct: bool
+    feedback: str
+    rests_on: tuple[str, ...]  # readable knowledge-base entries the feedback rests on
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    number: int  # 1, 2, ... through the whole case, in stage order
+    prompt: str
+    instruction: str  # "Tick one." or "Tick all that apply."
+    options: tuple[OptionView, ...]
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    rule_id: str
+    effect: str
+    reason: str
+    section: str  # guide section title
+
+
+@dataclass(frozen=True)
+class ChangeGroup:
+    """Single edits of the presentation that lead to the same new disposition."""
+
+    urgency: str
+    next_step: str
+    edits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EngineView:
+    """What :func:`triage.assess` decides once a stage has been read."""
+
+    urgency: str  # upper case, e.g. "ROUTINE"
+    urgency_class: str  # "emergency" | "urgent" | "routine" (CSS hook)
+    next_step: str
+    red_flags: tuple[str, ...]
+    also_consider: tuple[str, ...]
+    rules: tuple[RuleLine, ...]
+    changes: tuple[ChangeGroup, ...]
+    known: tuple[str, ...]  # what the engine is told at this stage
+    new_facts: tuple[str, ...]  # what differs from the previous stage's presentation
+    changed: bool  # the disposition differs from the previous stage's
+    full: bool = True  # False when the next stage has the same facts: the key then prints one line
+
+
+@dataclass(frozen=True)
+class StageView:
+    number: int
+    title: str
+    paragraphs: tuple[str, ...]
+    questions: tuple[QuestionView, ...]
+    engine: EngineView
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: str
+    title: str
+    level: str
+    tags: tuple[str, ...]
+    objectives: tuple[str, ...]
+    stages: tuple[StageView, ...]
+    teaching_points: tuple[str, ...]
+    guide_sections: tuple[str, ...]  # titles
+    question_count: int
+    final: EngineView
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    label: str
+    signals: str
+
+
+@dataclass(frozen=True)
+class FlagGroup:
+    """Red flags that share an urgency and a destination."""
+
+    urgency: str
+    urgency_class: str
+    go_to: str
+    flags: tuple[FlagRow, ...]
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    name: str
+    role: str
+    assesses: str
+    treatments: str
+    reached_when: str
+
+
+@dataclass(frozen=True)
+class CardView:
+    red_flags: tuple[FlagGroup, ...]
+    providers: tuple[ProviderRow, ...]
+    care_trial_weeks: str
+
+
+def paragraphs(text: str) -> tuple[str, ...]:
+    """Blank lines separate paragraphs; line breaks inside one (from YAML wrapping) become spaces."""
+    return tuple(" ".join(b.split()) for b in text.strip().split("\n\n") if b.strip())
+
+
+def words(value: object) -> str:
+    """An id as words: ``leg_weakness_progressive`` -> ``leg weakness progressive``."""
+    return str(value).replace("_", " ")
+
+
+def _fmt_weeks(value: float) -> str:
+    return f"{value:g} week" + ("" if value == 1 else "s")
+
+
+def describe_presentation(p: Presentation) -> tuple[str, ...]:
+    """The facts the engine is given, one short line each."""
+    lines = []
+    if p.age is not None:
+        lines.append(f"Age {p.age}")
+    lines.append("Pain: " + ", ".join(words(s) for s in sorted(p.pain_sites)))
+    lines.append(f"For {_fmt_weeks(p.duration_weeks)}; conservative care tried for "
+                 f"{_fmt_weeks(p.conservative_care_weeks)}")
+    if p.trauma.value != "none":
+        lines.append(f"Injury: {words(p.trauma)}")
+    if p.prefers_non_surgical:
+        lines.append("Prefers to avoid surgery")
+    lines.append("Symptoms: " + (", ".join(words(s) for s in sorted(p.symptoms)) or "none recorded"))
+    lines.append("Findings: " + (", ".join(words(f) for f in sorted(p.findings)) or "none recorded"))
+    return tuple(lines)
+
+
+def presentation_diff(before: Presentation, after: Presentation) -> tuple[str, ...]:
+    """What a stage adds to (or removes from) the previous stage's presentation, in words."""
+    out: list[str] = []
+    for name in ("symptoms", "findings", "pain_sites"):
+        old, new = getattr(before, name), getattr(after, name)
+        label = words(name)
+        out += [f"{label}: + {words(v)}" for v in sorted(new - old)]
+        out += [f"{label}: no longer {words(v)}" for v in sorted(old - new)]
+    if before.trauma != after.trauma:
+        out.append(f"injury: {words(before.trauma)} -> {words(after.trauma)}")
+    for name in ("duration_weeks", "conservative_care_weeks"):
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            out.append(f"{words(name).replace(' weeks', '')}: {_fmt_weeks(old)} -> {_fmt_weeks(new)}")
+    if before.prefers_non_surgical != after.prefers_non_surgical:
+        out.append("prefers to avoid surgery" if after.prefers_non_surgical else "open to surgery")
+    if before.age != after.age:
+        out.append(f"age: {before.age} -> {after.age}")
+    return tuple(out)
+
+
+def ref_label(ref: Ref, kb: Knowledge) -> str:
+    """A knowledge-base reference as a reader would name it."""
+    if ref.kind == "provider" and ref.id in NextStep._value2member_map_:
+        return kb.provider(ref.id).name
+    if ref.kind == "red_flag":
+        flag = next((f for f in kb.red_flags if f.id == ref.id), None)
+        if flag is not None:
+            return f"Red flag: {flag.label}"
+    if ref.kind == "rule":
+        rule = next((r for r in kb.rules if r.id == ref.id), None)
+        if rule is not None:
+            return f"Rule {rule.id} ({kb.section(rule.guide_section).title})"
+    return f"{words(ref.kind)} {ref.id}"
+
+
+def _change_groups(a: Assessment, kb: Knowledge) -> tuple[ChangeGroup, ...]:
+    groups: dict[tuple[Urgency, NextStep], list[str]] = {}
+    for c in a.what_would_change:
+        groups.setdefault((c.urgency, c.next_step), []).append(words(c.description))
+    ordered = sorted(groups.items(), key=lambda item: -item[0][0].rank)
+    return tuple(ChangeGroup(u.value.upper(), kb.provider(s).name, tuple(edits)) for (u, s), edits in ordered)
+
+
+def engine_view(p: Presentation, previous: Presentation | None, kb: Knowledge) -> EngineView:
+    """The engine's disposition, trace and counterfactuals for one stage's presentation."""
+    a = assess(p)
+    before = assess(previous) if previous is not None else None
+    flags = {f.id: f.label for f in kb.red_flags}
+    return EngineView(
+        urgency=a.urgency.value.upper(),
+        urgency_class=a.urgency.value,
+        next_step=kb.provider(a.next_step).name,
+        red_flags=tuple(flags.get(f, words(f)) for f in a.red_flags),
+        also_consider=tuple(kb.provider(s).name for s in a.also_consider),
+        rules=tuple(RuleLine(h.rule_id, h.effect, h.reason, kb.section(h.guide_section).title) for h in a.trace),
+        changes=_change_groups(a, kb),
+        known=describe_presentation(p),
+        new_facts=presentation_diff(previous, p) if previous is not None else (),
+        changed=before is not None and (before.urgency, before.next_step) != (a.urgency, a.next_step),
+    )
+
+
+def _question_view(q: Question, number: int, kb: Knowledge) -> QuestionView:
+    return QuestionView(
+        number=number,
+        prompt=q.prompt,
+        instruction="Tick one." if q.kind == "single" else "Tick all that apply.",
+        options=tuple(OptionView(o.text, o.correct, o.feedback, tuple(ref_label(r, kb) for r in o.refs))
+                      for o in q.options),
+    )
+
+
+def _questions_by_stage(case: Case) -> list[list[Question]]:
+    """Questions grouped under the stage after which they are asked, in file order within a stage."""
+    by_stage: list[list[Question]] = [[] for _ in case.stages]
+    for i, q in enumerate(case.questions):
+        try:
+            by_stage[case.stage_index(q.after)].append(q)
+        except KeyError:
+            stages = ", ".join(s.id for s in case.stages)
+            raise HandoutError(Problem(f"questions[{i}].after", f"names no stage of case {case.id!r} "
+                                       f"({q.after!r}; stages: {stages})", case.source)) from None
+    return by_stage
+
+
+def case_view(case: Case, kb: Knowledge | None = None) -> CaseView:
+    """Everything the student sheet and the instructor key of one case show."""
+    kb = kb or knowledge()
+    if not case.stages:
+        raise HandoutError(Problem("stages", f"case {case.id!r} has no stages to print", case.source))
+    grouped = _questions_by_stage(case)
+    stages, number, previous = [], 0, None
+    for i, (stage, questions) in enumerate(zip(case.stages, grouped, strict=True)):
+        views = []
+        for q in questions:
+            number += 1
+            views.append(_question_view(q, number, kb))
+        engine = engine_view(stage.presentation, previous, kb)
+        following = case.stages[i + 1].presentation if i + 1 < len(case.stages) else None
+        if following is not None and following == stage.presentation:
+            engine = replace(engine, full=False)  # the same facts are explained after a later stage
+        stages.append(StageView(i + 1, stage.title, paragraphs(stage.text), tuple(views), engine))
+        previous = stage.presentation
+    return CaseView(
+        id=case.id,
+        title=case.title,
+        level=case.level,
+        tags=tuple(case.tags),
+        objectives=tuple(case.learning_objectives),
+        stages=tuple(stages),
+        teaching_points=tuple(case.teaching_points),
+        guide_sections=tuple(kb.section(s).title for s in case.guide_sections),
+        question_count=number,
+        final=stages[-1].engine,
+    )
+
+
+def card_view(kb: Knowledge | None = None) -> CardView:
+    """The reference card: red flags with their urgency, and who does what, from the knowledge base."""
+    kb = kb or knowledge()
+    groups: dict[tuple[Urgency, NextStep], list[FlagRow]] = {}
+    for f in kb.red_flags:
+        groups.setdefault((f.urgency, f.next_step), []).append(FlagRow(f.label, f.signals))
+    ordered = sorted(groups.items(), key=lambda item: -item[0][0].rank)
+    return CardView(
+        red_flags=tuple(FlagGroup(u.value.upper(), u.value, kb.provider(s).name, tuple(rows))
+                        for (u, s), rows in ordered),
+        providers=tuple(ProviderRow(p.name, p.role, "; ".join(p.assesses), "; ".join(p.treatments),
+                                    p.reached_when) for p in kb.providers),
+        care_trial_weeks=f"{kb.care_trial_weeks:g}",
+    )
+
+
+def case_views(cases: Iterable[Case]) -> list[CaseView]:
+    kb = knowledge()
+    return [case_view(c, kb) for c in cases]

@@ -1,0 +1,408 @@
+"""Presenter: an instructor steps a class through one case on a projector, with live polls.
+
+Projector mode: the controls stay in view (a sticky toolbar), every control has a single-key
+shortcut shown on screen (N next stage, B previous stage, Q next question, O options, A answers,
+R reasoning, P poll), the options can be shown *without* the right ones marked for a class vote,
+and answers and reasoning can be hidden again. A question is asked once its stage is shown.
+
+Live poll: "Open poll" puts the current question to the class (students answer in their apps); a
+bar chart with counts and percentages as text updates about twice a second; "Close poll" stops
+answers; showing the answers also reveals the poll, and only then is the right option marked.
+
+Only the instructor sees this app (see :mod:`triage.ui.instructor.gate`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as w
+
+from ...content.cases import Case, Question, load_cases
+from ...domain.engine import assess
+from ...errors import StoreError
+from ...store import Poll
+from ..common import PRIMARY, changes_list_html, esc, rules_html, verdict_html
+from ..context import AppContext
+from ..fallback import mimebundle
+from ..frame import app_frame
+from ..poll import Ticker, letter, tally_html
+from ..student.case_player import asked_at, level_rank, paragraphs
+from .gate import InstructorGate
+
+NOTEBOOK = "06_instructor.ipynb"
+POLL_INTERVAL = 0.5  # seconds between tally reads while a poll is open
+KEYS = {
+    "n": "next stage", "b": "previous stage", "q": "next question", "o": "show or hide the options",
+    "a": "show or hide the answers", "r": "show or hide the reasoning", "p": "open or close the poll",
+}
+
+
+class Presenter:
+    """Large-type case view for a projector, with live polls. Starting case: ``case_id``, else
+    ``$TRIAGE_CASE`` (``make present CASE=...``), else the first case."""
+
+    def __init__(self, case_id: str | None = None, cases: Sequence[Case] | None = None,
+                 context: AppContext | None = None, keyboard: bool = True, notebook: str = NOTEBOOK) -> None:
+        self.frame = app_frame(context, notebook, css_class="triage-presenter")
+        self.widget = self.frame.widget
+        loaded = list(cases) if cases is not None else load_cases()
+        self.cases = sorted(loaded, key=lambda c: (level_rank(c.level), c.title.casefold(), c.id))
+        wanted = case_id or os.environ.get("TRIAGE_CASE")
+        ids = [c.id for c in self.cases]
+        self.case: Case | None = None
+        self.stage = 0  # index of the stage on screen (0: the opening story)
+        self.question: Question | None = None
+        self.options_shown = False
+        self.answers_shown = False
+        self.reasoning_shown = False
+        self.poll: Poll | None = None
+        self.unlocked = False
+
+        self.picker = w.Dropdown(options=[(c.title, c.id) for c in self.cases], value=None, description="Case",
+                                 layout=w.Layout(width="auto"))
+        self.picker.add_class("triage-field")
+        self.picker.add_class("triage-case-picker")
+        self.stage_label = w.HTML()
+        self.stage_label.add_class("triage-stage-label")
+        self.next_stage = self._button("Next stage", "n", "triage-next-stage", self.on_next_stage, primary=True)
+        self.prev_stage = self._button("Previous stage", "b", "triage-prev-stage", self.on_prev_stage)
+        self.next_question = self._button("Next question", "q", "triage-next-question", self.on_next_question)
+        self.options_button = self._button("Show options", "o", "triage-show-options", self.on_toggle_options)
+        self.answers_button = self._button("Show answers", "a", "triage-show-answers", self.on_toggle_answers)
+        self.reasoning_button = self._button("Show reasoning", "r", "triage-show-reasoning", self.on_toggle_reasoning)
+        self.poll_button = self._button("Open poll", "p", "triage-poll-toggle", self.on_toggle_poll)
+        self.shortcuts_on = w.Checkbox(value=True, description="Single-key shortcuts", indent=False,
+                                       layout=w.Layout(width="auto"))
+        self.shortcuts_on.add_class("triage-shortcuts-toggle")
+        self.keys_help = w.HTML(
+            "<p class='triage-keys'>Keys: " + ", ".join(f"<kbd>{k.upper()}</kbd> {esc(v)}" for k, v in KEYS.items())
+            + ".</p>"
+        )
+        self.toolbar = w.Box([self.stage_label, self.prev_stage, self.next_stage, self.next_question,
+                              self.options_button, self.answers_button, self.reasoning_button, self.poll_button])
+        self.toolbar.add_class("triage-toolbar")
+        self.message = w.HTML()
+        self.body = w.HTML()
+        self.body.add_class("triage-presenter-body")
+        self.question_html = w.HTML()
+        self.question_html.add_class("triage-presenter-question")
+        self.answers = w.HTML()
+        self.answers.add_class("triage-answers")
+        self.chart = w.HTML()
+        self.chart.add_class("triage-poll-live")
+        self.poll_status = w.HTML()
+        self.poll_status.add_class("triage-poll-state")
+        self.reasoning = w.HTML()
+        self.reasoning.add_class("triage-reasoning")
+        right = w.VBox([self.question_html, self.chart, self.poll_status, self.answers])
+        right.add_class("triage-presenter-side")
+        grid = w.Box([self.body, right])
+        grid.add_class("triage-presenter-grid")
+        self.listener = None
+        if keyboard:
+            from .shortcuts import KeyListener
+
+            self.listener = KeyListener(list(KEYS), self.on_key, scroll_into_view=True)
+            w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
+        extras = [self.listener] if self.listener is not None else []
+        settings = w.VBox([self.picker, self.shortcuts_on])
+        settings.add_class("triage-presenter-settings")
+        content = w.VBox([self.toolbar, *extras, self.message, grid, self.reasoning, settings, self.keys_help])
+        content.add_class("triage-presenter-content")
+        self.ticker = Ticker(self.refresh_poll, POLL_INTERVAL, alive=lambda: self.widget.comm is not None)
+        self.picker.observe(lambda change: self.show(change["new"]), names="value")
+        if wanted and wanted not in ids:
+            self.message.value = (
+                f"<p role='alert'>No case with id {esc(wanted)}; showing the first case. "
+                f"Valid ids: {esc(', '.join(ids))}</p>"
+            )
+            wanted = None
+        if self.cases:
+            self.picker.value = wanted or self.cases[0].id
+        # last: opening the gate may already pick up a poll that is still open (a reloaded projector page)
+        self.gate = InstructorGate(self.context, content, self._on_unlock, "presenter")
+        self.frame.set_body(self.gate.widget)
+
+    @property
+    def context(self) -> AppContext:
+        """The page's context (the frame's)."""
+        return self.frame.context
+
+    def _button(self, text: str, key: str, css: str, handler: Any, primary: bool = False) -> w.Button:
+        b = w.Button(description=f"{text} ({key.upper()})", tooltip=f"{text} (key {key.upper()})",
+                     layout=w.Layout(width="auto"))
+        if primary:
+            b.add_class(PRIMARY)
+        b.add_class(css)
+        b.on_click(lambda _: handler() if self.unlocked else None)  # nothing works behind the gate
+        return b
+
+    # -- access --------------------------------------------------------------------------------
+    def _on_unlock(self) -> None:
+        self.unlocked = True
+        self._adopt_open_poll()
+
+    def _adopt_open_poll(self) -> None:
+        """After a reload of the projector page, pick up the poll that is still open."""
+        try:
+            poll = self.context.store.current_poll()
+        except StoreError as exc:
+            self.poll_status.value = f"<p role='alert'>The class store cannot be read: {esc(exc)}</p>"
+            return
+        if poll is None:
+            return
+        case = next((c for c in self.cases if c.id == poll.case_id), None)
+        question = next((q for q in case.questions if q.id == poll.question_id), None) if case else None
+        if case is None or question is None:
+            return
+        if self.case is None or self.case.id != case.id:
+            self.picker.value = case.id
+        self.stage = max(self.stage, asked_at(case, question))
+        self.question = question
+        self.poll = poll
+        self.options_shown = True
+        self._draw()
+        self.refresh_poll()
+        self.ticker.start()
+
+    # -- navigation ----------------------------------------------------------------------------
+    @property
+    def stages(self) -> int:
+        """Number of stages of the current case."""
+        return len(self.case.stages) if self.case else 0
+
+    def asked(self) -> list[Question]:
+        """Questions asked so far: those whose stage is on screen or earlier, in stage order."""
+        if self.case is None:
+            return []
+        return [q for i in range(self.stage + 1) for q in self.case.questions_at(i)]
+
+    def show(self, case_id: str | None) -> None:
+        """Open a case on its first stage with options, answers and reasoning hidden."""
+        self._end_poll()
+        self.case = next((c for c in self.cases if c.id == case_id), None)
+        self.stage = 0
+        self.options_shown = self.answers_shown = self.reasoning_shown = False
+        self.question = self._default_question()
+        self._draw()
+
+    def _default_question(self) -> Question | None:
+        if self.case is None:
+            return None
+        here = self.case.questions_at(self.stage)
+        asked = self.asked()
+        return here[0] if here else (asked[-1] if asked else None)
+
+    def _set_question(self, question: Question | None) -> None:
+        if question != self.question:
+            self._end_poll()
+            self.question = question
+            self.options_shown = self.answers_shown = False
+
+    def on_next_stage(self) -> None:
+        if self.case is not None and self.stage + 1 < self.stages:
+            self.stage += 1
+            self.reasoning_shown = False
+            self._set_question(self._default_question())
+            self._draw()
+
+    def on_prev_stage(self) -> None:
+        if self.case is not None and self.stage > 0:
+            self.stage -= 1
+            self.reasoning_shown = False
+            self._set_question(self._default_question())
+            self._draw()
+
+    def on_next_question(self) -> None:
+        asked = self.asked()
+        if len(asked) < 2:
+            return
+        index = asked.index(self.question) if self.question in asked else -1
+        self._set_question(asked[(index + 1) % len(asked)])
+        self._draw()
+
+    def on_toggle_options(self) -> None:
+        self.options_shown = not self.options_shown
+        if not self.options_shown:
+            self.answers_shown = False
+        self._draw()
+
+    def on_toggle_answers(self) -> None:
+        """Show the right options with their feedback (revealing the poll too), or hide them again."""
+        if self.question is None:
+            return
+        self.answers_shown = not self.answers_shown
+        if self.answers_shown:
+            self.options_shown = True
+            if self.poll is not None and self.unlocked:
+                self._reveal_poll()
+        self._draw()
+
+    def on_toggle_reasoning(self) -> None:
+        self.reasoning_shown = not self.reasoning_shown
+        self._draw()
+
+    def on_key(self, key: str) -> None:
+        """A shortcut key from the browser (see :data:`KEYS`)."""
+        actions = {"n": self.on_next_stage, "b": self.on_prev_stage, "q": self.on_next_question,
+                   "o": self.on_toggle_options, "a": self.on_toggle_answers, "r": self.on_toggle_reasoning,
+                   "p": self.on_toggle_poll}
+        if key in actions and self.unlocked:
+            actions[key]()
+
+    # -- polls -------------------------------------------------------------------------------------
+    def on_toggle_poll(self) -> None:
+        if not self.unlocked or self.question is None or self.case is None:
+            return
+        if self.poll is not None and self.poll.is_open:
+            self._close_poll()
+        else:
+            self._open_poll()
+        self._draw()
+
+    def _open_poll(self) -> None:
+        if self.case is None or self.question is None:
+            return
+        try:
+            self.poll = self.context.store.open_poll(self.case.id, self.question.id,
+                                                     [o.id for o in self.question.options])
+        except StoreError as exc:
+            self.poll_status.value = f"<p role='alert'>The poll could not be opened: {esc(exc)}</p>"
+            return
+        self.answers_shown = False
+        self.options_shown = True
+        self.ticker.start()
+        self.refresh_poll()
+
+    def _close_poll(self) -> None:
+        if self.poll is None:
+            return
+        try:
+            self.poll = self.context.store.close_poll(self.poll.id)
+        except StoreError as exc:
+            self.poll_status.value = f"<p role='alert'>The poll could not be closed: {esc(exc)}</p>"
+            return
+        self.ticker.stop()
+        self.refresh_poll()
+
+    def _reveal_poll(self) -> None:
+        if self.poll is None:
+            return
+        if self.poll.is_open:
+            self._close_poll()
+        try:
+            self.poll = self.context.store.reveal_poll(self.poll.id)
+        except StoreError as exc:
+            self.poll_status.value = f"<p role='alert'>The poll could not be revealed: {esc(exc)}</p>"
+            return
+        self.refresh_poll()
+
+    def _end_poll(self) -> None:
+        """Leaving a question closes its poll (students then see it closed) and clears the chart."""
+        if self.poll is not None and self.poll.is_open:
+            self._close_poll()
+        self.ticker.stop()
+        self.poll = None
+        self.chart.value = ""
+        self.poll_status.value = ""
+
+    def refresh_poll(self) -> None:
+        """Redraw the live chart from the store (the ticker calls this while the poll is open)."""
+        if self.poll is None or self.question is None:
+            return
+        try:
+            tally = self.context.store.poll_tally(self.poll.id)
+        except StoreError as exc:
+            self.poll_status.value = f"<p role='alert'>The poll cannot be read: {esc(exc)}</p>"
+            return
+        self.poll = tally.poll
+        html = tally_html(tally, self.question)
+        if html != self.chart.value:
+            self.chart.value = html
+        state = ("Poll open: students answer in their apps. Press P to close it."
+                 if tally.poll.is_open else "Poll closed." + ("" if tally.poll.revealed else " Press A to reveal."))
+        status = f"<p class='triage-poll-note'>{state}</p>"
+        if status != self.poll_status.value:
+            self.poll_status.value = status
+        if not tally.poll.is_open:
+            self.ticker.stop()
+        self.poll_button.description = "Close poll (P)" if tally.poll.is_open else "Open poll again (P)"
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _draw(self) -> None:
+        c = self.case
+        if c is None:
+            return
+        current = c.stages[self.stage]
+        earlier = "".join(f"<h4>{esc(s.title)}</h4>{paragraphs(s.text)}" for s in c.stages[: self.stage])
+        folded = (f"<details><summary>Earlier stages ({self.stage})</summary>{earlier}</details>"
+                  if self.stage else "")
+        title = "" if self.stage == 0 else f"<h3>Stage {self.stage + 1}: {esc(current.title)}</h3>"
+        self.body.value = f"<h2>{esc(c.title)}</h2>{folded}{title}{paragraphs(current.text)}"
+        self.stage_label.value = (f"<p role='status' class='triage-stage-count'><strong>Stage {self.stage + 1} of "
+                                  f"{self.stages}</strong></p>")
+        more = self.stage + 1 < self.stages
+        self.next_stage.disabled = not more
+        self.next_stage.description = (f"Next stage: {c.stages[self.stage + 1].title} (N)" if more
+                                       else "All stages shown")
+        self.prev_stage.disabled = self.stage == 0
+        asked = self.asked()
+        self.next_question.layout.display = None if len(asked) > 1 else "none"
+        self.options_button.description = "Hide options (O)" if self.options_shown else "Show options (O)"
+        self.answers_button.description = "Hide answers (A)" if self.answers_shown else "Show answers (A)"
+        self.reasoning_button.description = "Hide reasoning (R)" if self.reasoning_shown else "Show reasoning (R)"
+        has_question = self.question is not None
+        for b in (self.options_button, self.answers_button, self.poll_button):
+            b.disabled = not has_question
+        if self.poll is None or self.poll.question_id != getattr(self.question, "id", None):
+            self.poll_button.description = "Open poll (P)"
+        self._draw_question(asked)
+        self.reasoning.value = self._reasoning_html(current.presentation) if self.reasoning_shown else ""
+
+    @staticmethod
+    def _reasoning_html(presentation: Any) -> str:
+        """The engine's answer for a stage, by name: verdict, the rules that fired, what would change it."""
+        a = assess(presentation)
+        return (f"<h3>The rules' answer at this stage</h3>{verdict_html(a, live=False)}"
+                f"{rules_html(a)}{changes_list_html(a)}")
+
+    def _draw_question(self, asked: list[Question]) -> None:
+        q = self.question
+        if q is None:
+            more = "" if self.stage + 1 >= self.stages else " Press N for the next stage."
+            self.question_html.value = f"<p class='triage-hint'>No question at this stage yet.{more}</p>"
+            self.answers.value = ""
+            return
+        number = asked.index(q) + 1 if q in asked else 1
+        head = (f"<h3>Question {number} of {len(asked)} so far</h3>"
+                f"<p class='triage-big'><strong>{esc(q.prompt)}</strong></p>")
+        if self.answers_shown:
+            items = "".join(
+                f"<li>{'<strong>&#10004; correct:</strong> ' if o.correct else ''}<span class='triage-letter'>"
+                f"{letter(i)}.</span> <strong>{esc(o.text)}</strong><br><span>{esc(o.feedback)}</span></li>"
+                for i, o in enumerate(q.options)
+            )
+            self.question_html.value = head
+            last = self.stage + 1 >= self.stages
+            points = ("<h3>Teaching points</h3><ul>" + "".join(f"<li>{esc(p)}</li>" for p in self.case.teaching_points)
+                      + "</ul>") if last and self.case else ""
+            self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>{points}"
+        elif self.poll is not None:  # the chart lists the options (with their letters)
+            self.question_html.value = head
+            self.answers.value = ""
+        elif self.options_shown:
+            items = "".join(
+                f"<li><span class='triage-letter'>{letter(i)}.</span> {esc(o.text)}</li>"
+                for i, o in enumerate(q.options)
+            )
+            self.question_html.value = head
+            self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>"
+        else:
+            self.question_html.value = head + "<p class='triage-hint'>Options hidden: press O to show them.</p>"
+            self.answers.value = ""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return mimebundle(self.widget, **kwargs)
