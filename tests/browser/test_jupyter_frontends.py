@@ -201,7 +201,7 @@ def app_problems(page: Page, notebook: str) -> dict[str, list[str]]:
     """Every check on the page's apps, after a student's first actions; only failing checks are listed."""
     act_as_a_student(page, notebook)
     vc.open_disclosures(page)
-    problems = {name: check(page, scope=APP) for name, check in vc.CHECKS.items() if check is not vc.contrast_problems}
+    problems = vc.run_all(page, scope=APP)
     scan = vc.contrast_scan(page, scope=APP)
     problems["contrast"] = scan["problems"]
     if scan["checked"] < 60:

@@ -108,7 +108,7 @@ def test_a_scope_leaves_out_what_is_outside_it(page):
         '<div class="host"><button style="width:60px;white-space:nowrap;overflow:hidden">Orthopedic surgeon</button>'
         + '<p style="color:#777;background:#888">lower_back</p></div>')""")
     assert vc.clipped_text(page) and vc.raw_ids(page) and vc.contrast_problems(page)
-    assert vc.run_all(page, scope=".triage-app") == {}
+    assert vc.run_all(page, scope=".triage-app") == {} and vc.contrast_problems(page, scope=".triage-app") == []
 
 
 def test_raw_ids_are_found_but_plain_words_are_not(page):
