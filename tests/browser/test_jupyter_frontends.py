@@ -18,7 +18,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 from support import viewport_checks as vc
-from support.jupyter_server import JupyterServer, jupyter_server
+from support.lab_server import JupyterServer, jupyter_server
 from support.voila_server import serve
 
 pytestmark = pytest.mark.browser
