@@ -96,6 +96,24 @@ bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/r
 	cd benchmarks && ../$(BIN)/python bench_hub.py --students 10,20,30 --modes warm,prestarted,cold
 	cd benchmarks && ../$(BIN)/python report.py
 
+# The documentation site (docs/, Sphinx + MyST; the lessons from notebooks/): build/docs/html/index.html.
+# Built afresh each time, warnings as errors, links checked; tests/integration/test_docs.py builds it
+# offline as part of make test.
+DOCS_STAMP := $(VENV)/.docs-stamp
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[serve,docs]'
+	touch $(DOCS_STAMP)
+
+.PHONY: docs docs-deps
+docs-deps: $(DOCS_STAMP) ## Sphinx, MyST and the theme (the [docs] extra)
+
+docs: docs-deps ## the documentation site in build/docs/html (warnings are errors)
+	$(BIN)/python -m tools.docs
+
+# make test builds the documentation too (tests/integration/test_docs.py)
+test: docs-deps
+
 # Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.
 # make handouts [CASE=<case id>] [PAPER=a4|letter]; PDFs are printed by Debian's chromium.
 PAPER ?= a4

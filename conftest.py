@@ -13,15 +13,15 @@ def pytest_configure(config):
     os.environ["TRIAGE_PROGRESS_FILE"] = os.path.join(folder, "progress.json")
 
 
-# The test modules that take longest (worker-seconds, measured on 2 cores; DEVELOPERS.md "Tests"), longest
+# The test modules that take longest (worker-seconds, measured on 2 cores; docs/developer/testing.md), longest
 # first. With `--dist loadscope --no-loadscope-reorder` (the Makefile) every module runs whole on one worker,
 # handed out in collection order, so starting the long ones first keeps a worker from being left with a
 # long module while the other has nothing to do. (xdist's own reorder sorts by the number of tests, which
 # put the static site, 23 tests and 2 minutes, near the end.)
 LONGEST_FIRST = ("test_jupyter_frontends", "test_browser_viewports", "test_static_site", "test_browser",
                  "test_browser_class", "test_serve_kernels", "test_hub", "test_voila_http", "test_serve_app",
-                 "test_store_concurrency", "test_handouts_pdf", "test_engine_properties", "test_serve_landing",
-                 "test_engine_exhaustive")
+                 "test_store_concurrency", "test_handouts_pdf", "test_docs", "test_engine_properties",
+                 "test_serve_landing", "test_engine_exhaustive")
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -72,10 +72,10 @@ def test_presenter_reveals_the_next_stage(page, server):
     open_app(page, server, f"06_instructor.ipynb?key={INSTRUCTOR_KEY}")
     page.get_by_role("combobox", name="Case").select_option(label="Priya: the runner who sits all day")
     label = page.locator(".triage-stage-label")
-    expect(label).to_contain_text("Stage 1 of 2")
+    expect(label).to_contain_text("Stage 1 of 3")
     expect(page.locator(".triage-presenter-body")).not_to_contain_text("Primary care assessment")
     page.locator(".triage-next-stage").click()
-    expect(label).to_contain_text("Stage 2 of 2")
+    expect(label).to_contain_text("Stage 2 of 3")
     expect(page.locator(".triage-presenter-body")).to_contain_text("Primary care assessment")
 
 
@@ -94,13 +94,13 @@ def test_closing_the_tab_shuts_its_kernel_down(page, server):
 def test_keyboard_only_explorer(page, server):
     """Tab reaches the red-flag checkbox and Space ticks it; the result follows."""
     open_app(page, server, "04_triage_explorer.ipynb")
-    target = page.get_by_role("checkbox", name="Leg weakness that keeps getting worse")
+    target = page.get_by_role("checkbox", name="Severe or worsening leg weakness")
     for _ in range(80):
         page.keyboard.press("Tab")
         if target.evaluate("el => el === document.activeElement"):
             break
     else:
-        pytest.fail("Tab never reached the 'Leg weakness that keeps getting worse' checkbox")
+        pytest.fail("Tab never reached the 'Severe or worsening leg weakness' checkbox")
     page.keyboard.press("Space")
     expect(page.locator(".triage-verdict")).to_contain_text("Urgency: EMERGENCY")
 

@@ -86,11 +86,9 @@ def test_new_case_rejects_bad_names(case_dir, capsys):
 def test_export_quiz_one_case_gives_its_list_in_stage_order(capsys):
     assert main(["export-quiz", "--case", "carpenter-hip-stiffness"]) == 0
     quiz = json.loads(capsys.readouterr().out)
-    assert [q["question"].split('": ')[0] for q in quiz] == [
-        'Yusuf: stiff between back and hip. After "Three weeks of a jammed feeling',
-        'Yusuf: stiff between back and hip. After "Three weeks of a jammed feeling',
-        'Yusuf: stiff between back and hip. After "Ten weeks on',
-    ]
+    last_stage = [max(re.findall(r"Stage (\d) of 2", q["question"])) for q in quiz]
+    assert last_stage == ["1", "1", "2"]  # each question brings the story up to its own stage
+    assert all("Yusuf: stiff between back and hip" in q["question"] for q in quiz)
     assert [q["type"] for q in quiz] == ["multiple_choice", "multiple_choice", "many_choice"]
     assert [a["correct"] for a in quiz[2]["answers"]] == [True, True, False]
 
@@ -154,9 +152,20 @@ def test_coverage_with_a_broken_targets_file_exits_2(small_library, capsys):
     assert f"{small_library / '_coverage.yaml'}:1: minimums.red_flag: is required" in err
 
 
-def test_coverage_updates_a_readme_block(tmp_path, capsys):
-    readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- coverage:start -->\nSTALE MATRIX\n<!-- coverage:end -->\nend\n")
-    assert main(["coverage", "--readme", str(readme)]) == 0
-    text = readme.read_text()
+def test_coverage_updates_the_block_of_a_page(tmp_path, capsys):
+    page = tmp_path / "coverage.md"
+    page.write_text("intro\n<!-- coverage:start -->\nSTALE MATRIX\n<!-- coverage:end -->\nend\n")
+    assert main(["coverage", "--page", str(page)]) == 0
+    text = page.read_text()
     assert "STALE MATRIX" not in text and "| `chills` |" in text and text.endswith("<!-- coverage:end -->\nend\n")
+
+
+def test_coverage_page_without_its_block_or_missing_exits_2_naming_it(tmp_path, capsys):
+    page = tmp_path / "coverage.md"
+    page.write_text("a page without the markers\n")
+    assert main(["coverage", "--page", str(page)]) == 2
+    assert f"{page}: --page: no <!-- coverage:start -->" in capsys.readouterr().err
+    assert page.read_text() == "a page without the markers\n"
+    missing = tmp_path / "nowhere.md"
+    assert main(["coverage", "--page", str(missing)]) == 2
+    assert f"{missing}: --page: cannot read the page" in capsys.readouterr().err

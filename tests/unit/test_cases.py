@@ -31,7 +31,7 @@ from triage.content.cases import (
 )
 from triage.domain.engine import assess
 from triage.domain.knowledge import knowledge
-from triage.domain.model import NextStep, Presentation, Urgency
+from triage.domain.model import History, NextStep, Presentation, Urgency
 from triage.errors import CaseError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,8 @@ GOOD = ROOT / "tests" / "data" / "good_cases" / "minimal-staged.yaml"
 # bad case file -> (field, message fragment) that must be among its problems
 EXPECTED = {
     "bad-yaml": ("", "not valid YAML"),
+    "story-names-the-answer": ("stages[0].text", "names 'physiotherapist' before questions[0] ('where') asks where"),
+    "beyond-guide-without-source": ("questions[0]", "rests on RF-fracture_risk, which goes beyond the reference guide"),
     "missing-title": ("title", "is required"),
     "unknown-symptom": ("stages[0].presentation.symptoms[0]", "unknown id 'backache'"),
     "wrong-type-duration": ("stages[0].presentation.duration_weeks", "must be a number"),
@@ -171,7 +173,7 @@ def test_templates_and_data_files_are_not_cases():
 
 # -- the library, read independently of the loader --------------------------------------------
 
-_LISTS = {"pain_sites": "pain_site", "symptoms": "symptom", "findings": "finding"}
+_LISTS = {"pain_sites": "pain_site", "symptoms": "symptom", "findings": "finding", "history": "history"}
 
 
 @cache
@@ -328,7 +330,7 @@ def test_cases_this_suite_and_its_tests_rely_on_keep_their_ids_and_shape(cases):
     assert kwame.expected_next_step is NextStep.ORTHOPEDIC_SURGEON
     priya = by_id["runner-hip-flexor-back"]
     assert priya.title == "Priya: the runner who sits all day"
-    assert [s.title for s in priya.stages] == ["The story", "Primary care assessment"]
+    assert [s.title for s in priya.stages] == ["The story", "Primary care assessment", "Six weeks on"]
     assert "golfer-stiff-spine" in by_id and "teacher-new-incontinence" in by_id
 
 
@@ -389,7 +391,12 @@ def test_coverage_meets_the_targets_in_the_data_file(cases):
         assert len(teaching) >= minimums["next_step"], (step, teaching)
     for flag in knowledge().red_flags:
         firing = [c.id for c in cases if any(flag.id in assess(p).red_flags for p, _ in _raw_stages(c))]
-        assert len(firing) >= minimums["red_flag"], (flag.id, firing)
+        assert len(firing) >= minimums.get("red_flags", {}).get(flag.id, minimums["red_flag"]), (flag.id, firing)
+        assert len(firing) >= 2, (flag.id, firing)  # a flag beyond the guide is still taught by two cases
+    assert minimums["history"] >= 1
+    for item in History:
+        holding = [c.id for c in cases if any(item in p.history for p, _ in _raw_stages(c))]
+        assert len(holding) >= minimums["history"], (item, holding)
     overlap = [c.id for c in cases if "hip-back-overlap" in _raw(c).get("tags", [])]
     assert len(overlap) >= minimums["tag"]["hip-back-overlap"]
     for level in ("intro", "intermediate", "advanced"):
@@ -412,6 +419,28 @@ def test_coverage_names_every_target_a_small_library_misses(cases):
     assert not any("level intro" in s for s in short)
 
 
+def test_a_small_library_misses_the_history_and_per_flag_minimums(cases):
+    small = [c for c in cases if c.id in ("golfer-stiff-spine", "flu-season-fever")]
+    short = coverage(small, load_targets(CASES_DIR / "_coverage.yaml")).shortfalls()
+    assert "history iv_drug_use: 0 case(s), minimum 1" in short
+    assert "red flag child_hip_fever: 0 case(s), minimum 2" in short
+    assert "red flag difficulty_passing_urine: 0 case(s), minimum 3" in short
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("    not_a_flag: 2\n", "unknown red flag"),
+    ("    fever: two\n", "not of type 'integer'"),
+])
+def test_a_wrong_per_flag_minimum_names_file_line_and_field(tmp_path, entry, message):
+    bad = tmp_path / "_coverage.yaml"
+    bad.write_text("minimums:\n  next_step: 5\n  red_flag: 3\n  red_flags:\n" + entry
+                   + "  tag: {}\n  answer_changes: 1\n  level_share: 0.2\n")
+    with pytest.raises(CaseError) as exc:
+        load_targets(bad)
+    [problem] = exc.value.problems
+    assert problem.field.startswith("minimums.red_flags.") and problem.line == 5 and message in problem.message
+
+
 def test_a_broken_targets_file_names_file_line_and_field(tmp_path):
     bad = tmp_path / "_coverage.yaml"
     bad.write_text("minimums:\n  next_step: five\n  red_flag: 3\n  tag: {}\n  answer_changes: 1\n  level_share: 0.2\n")
@@ -421,11 +450,11 @@ def test_a_broken_targets_file_names_file_line_and_field(tmp_path):
     assert "not of type 'integer'" in str(exc.value)
 
 
-def test_readme_coverage_matrix_matches_the_files(cases):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- coverage:start -->\n(.*?)<!-- coverage:end -->", readme, re.S)
-    assert block, "README.md needs the coverage block"
-    assert block.group(1) == coverage(cases).to_markdown(), "regenerate: python -m triage coverage --readme"
+def test_coverage_page_matches_the_files(cases):
+    page = (ROOT / "docs" / "authoring" / "coverage.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- coverage:start -->\n(.*?)<!-- coverage:end -->", page, re.S)
+    assert block, "docs/authoring/coverage.md needs the coverage block"
+    assert block.group(1) == coverage(cases).to_markdown(), "regenerate: python -m triage coverage --page"
 
 
 def test_env_var_points_at_another_case_directory(tmp_path, monkeypatch):

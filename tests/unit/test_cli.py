@@ -18,7 +18,7 @@ BAD = ROOT / "tests" / "data" / "bad_presentations"
 EXPECTED = {
     "01_unknown_symptom.yaml": ":4: symptoms[1]: unknown id 'fevr'",
     "02_unknown_finding.yaml": ":5: findings[0]: unknown id 'arthritis'",
-    "03_unknown_pain_site.yaml": ":2: pain_sites[0]: unknown id 'knee'",
+    "03_unknown_pain_site.yaml": ":2: pain_sites[0]: unknown id 'ankle'",
     "04_empty_pain_sites.yaml": ":2: pain_sites: must list at least one",
     "05_missing_pain_sites.yaml": "pain_sites: is required",
     "06_missing_duration.yaml": "duration_weeks: is required",
@@ -46,6 +46,12 @@ EXPECTED = {
     "28_not_utf8.yaml": "28_not_utf8.yaml: not UTF-8 text",
     "29_duplicate_key.yaml": ":5: duration_weeks: given twice",
     "30_site_is_number.yaml": ":2: pain_sites[0]: unknown id 3",
+    "31_unknown_history.yaml": ":4: history[0]: unknown id 'cancr'; valid values: cancer, osteoporosis,",
+    "32_history_not_a_list.yaml": ":4: history: must be a list of ids",
+    "33_history_is_mapping.yaml": ":4: history: must be a list of ids",
+    "34_history_duplicate_key.yaml": ":6: history: given twice",
+    "35_history_item_is_number.yaml": ":4: history[1]: unknown id 7",
+    "36_json_unknown_history.json": ":1: history[0]: unknown id 'steroids'",
 }
 
 
@@ -76,7 +82,7 @@ def test_unknown_id_message_lists_the_valid_values(capsys):
 
 def test_every_problem_in_a_file_is_reported_at_once(tmp_path, capsys):
     bad = tmp_path / "many.yaml"
-    bad.write_text("pain_sites: [knee]\nduration_weeks: -1\nsymptoms: [fevr]\ncolour: red\n")
+    bad.write_text("pain_sites: [ankle]\nduration_weeks: -1\nsymptoms: [fevr]\ncolour: red\n")
     assert main(["assess", str(bad)]) == 2
     err = capsys.readouterr().err
     for field in ("colour", "pain_sites[0]", "duration_weeks", "symptoms[0]"):
@@ -152,3 +158,13 @@ def test_module_entry_point_runs_as_a_subprocess():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["next_step"] == "physical_therapist"
+
+
+def test_serve_help_lists_the_launchers_options():
+    # the top-level help sends people to `serve --help`; it used to end in a KeyError traceback
+    proc = subprocess.run([sys.executable, "-m", "triage", "serve", "--help"], capture_output=True, text=True,
+                          check=False, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for option in ("--class_code", "--max_kernels", "--unclaimed_timeout", "--fill_delay", "--pool_size"):
+        assert option in proc.stdout, f"{option} missing from serve --help"

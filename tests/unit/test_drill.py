@@ -13,8 +13,34 @@ def test_shipped_scenarios_load():
 
 def test_bad_scenario_file_names_file_line_and_field(tmp_path):
     f = tmp_path / "drill.yaml"
-    f.write_text("- id: a\n  text: t\n  presentation: {pain_sites: [knee], duration_weeks: 1}\n")
+    f.write_text("- id: a\n  text: A made-up story.\n  presentation: {pain_sites: [ankle], duration_weeks: 1}\n")
     with pytest.raises(KnowledgeError) as exc:
         load_scenarios(f)
     assert exc.value.field == "[0].presentation.pain_sites[0]"
     assert exc.value.line == 3
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("- id: a\n  text: A made-up story.\n", "[0].presentation"),
+    ("- id: a\n  text: A made-up story.\n  presentation: {}\n  answer: urgent\n", "[0].answer"),
+    ("- id: A b\n  text: A made-up story.\n  presentation: {pain_sites: [hip], duration_weeks: 1}\n", "[0].id"),
+    ("- id: a\n  text: A made-up story.\n  presentation: {pain_sites: [hip], duration_weeks: 1}\n"
+     "- id: a\n  text: A second made-up story.\n  presentation: {pain_sites: [hip], duration_weeks: 1}\n", "[1].id"),
+    ("- id: a\n  text: A made-up story.\n  presentation: {pain_sites: [hip], duration_weeks: 1, history: [x]}\n",
+     "[0].presentation.history[0]"),
+])
+def test_the_scenario_schema_and_the_contract_name_every_problem(tmp_path, text, field):
+    f = tmp_path / "drill.yaml"
+    f.write_text(text)
+    with pytest.raises(KnowledgeError) as exc:
+        load_scenarios(f)
+    assert field in [p.field for p in exc.value.problems] and all(p.line for p in exc.value.problems)
+
+
+def test_every_red_flag_is_drilled_and_some_scenarios_look_alarming_but_are_routine():
+    from triage.domain.knowledge import knowledge
+
+    drilled = {f for s in scenarios() for f in s.assessment.red_flags}
+    assert drilled >= {f.id for f in knowledge().red_flags}
+    routine = {s.id for s in scenarios() if s.answer.value == "routine"}
+    assert {"d-slip", "d-pins-needles", "d-sciatica"} <= routine  # a minor fall at 40; one-sided sciatica

@@ -8,7 +8,7 @@ import pytest
 
 from triage.domain.engine import Engine, assess
 from triage.domain.knowledge import load_knowledge
-from triage.domain.model import Finding, NextStep, Presentation, Symptom, Trauma, Urgency
+from triage.domain.model import Finding, History, NextStep, PainSite, Presentation, Symptom, Trauma, Urgency
 
 E, U, R = Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE
 
@@ -35,6 +35,9 @@ def persisting(**kw) -> Presentation:
         ("fever", U, NextStep.URGENT_CARE),
         ("chills", U, NextStep.URGENT_CARE),
         ("unexplained_weight_loss", U, NextStep.URGENT_CARE),
+        ("difficulty_passing_urine", E, NextStep.EMERGENCY_DEPARTMENT),
+        ("saddle_numbness", E, NextStep.EMERGENCY_DEPARTMENT),
+        ("bilateral_sciatica", E, NextStep.EMERGENCY_DEPARTMENT),
     ],
 )
 def test_each_red_flag_symptom_escalates(symptom, urgency, step):
@@ -54,6 +57,99 @@ def test_high_impact_trauma_is_an_emergency_even_without_symptoms():
 def test_minor_trauma_is_not_a_red_flag():
     a = assess(p(trauma="minor"))
     assert (a.urgency, a.next_step, a.red_flags) == (R, NextStep.PRIMARY_CARE, ())
+
+
+def test_ordinary_presentations_are_not_over_triaged():
+    fall = assess(p(age=40, pain_sites=["hip"], trauma="minor", symptoms=["pain_worse_with_movement"]))
+    assert (fall.urgency, fall.next_step, fall.red_flags) == (R, NextStep.PRIMARY_CARE, ())
+    sciatica = assess(p(age=40, pain_sites=["lower_back", "leg"],
+                        symptoms=["radiating_leg_pain", "leg_numbness_or_tingling"]))
+    assert (sciatica.urgency, sciatica.next_step, sciatica.red_flags) == (R, NextStep.PRIMARY_CARE, ())
+    persisting_sciatica = assess(persisting(age=40, symptoms=["radiating_leg_pain"], findings=["nerve_compression"]))
+    assert (persisting_sciatica.urgency, persisting_sciatica.next_step) == (R, NextStep.PHYSIATRIST)
+    # a risk factor with nothing that it changes the meaning of stays routine
+    for history in (["osteoporosis"], ["long_term_steroids"], ["immunosuppression"], ["iv_drug_use"]):
+        assert assess(p(age=40, history=history)).urgency is R, history
+
+
+# -- red flags beyond the guide (cited in red_flags.yaml) ------------------------------------
+
+@pytest.mark.parametrize(
+    ("kw", "flag"),
+    [
+        ({"age": 65, "trauma": "minor"}, "fracture_risk"),
+        ({"age": 90, "trauma": "minor"}, "fracture_risk"),
+        ({"age": 40, "trauma": "minor", "history": ["osteoporosis"]}, "fracture_risk"),
+        ({"age": 30, "trauma": "minor", "history": ["long_term_steroids"]}, "fracture_risk"),
+        ({"trauma": "minor", "history": ["osteoporosis"]}, "fracture_risk"),
+        ({"age": 50, "history": ["cancer"]}, "cancer_history"),
+    ],
+)
+def test_urgent_flags_beyond_the_guide(kw, flag):
+    a = assess(p(**kw))
+    assert (a.urgency, a.next_step) == (U, NextStep.URGENT_CARE)
+    assert a.red_flags == (flag,)
+    assert a.also_consider == (NextStep.EMERGENCY_DEPARTMENT,)
+
+
+def test_fracture_risk_needs_the_minor_injury_and_a_fragile_bone():
+    assert assess(p(age=64, trauma="minor")).urgency is R
+    assert assess(p(trauma="minor")).urgency is R  # age not given: not assumed old
+    assert assess(p(age=80)).urgency is R
+    assert assess(p(age=80, history=["osteoporosis"])).urgency is R
+
+
+def test_fracture_risk_says_that_walking_does_not_rule_out_a_hip_fracture():
+    a = assess(p(age=78, pain_sites=["hip"], trauma="minor"))
+    assert "walk does not rule out a hip fracture" in a.trace[0].reason
+    assert any("CG124" in s for s in a.trace[0].sources)
+
+
+@pytest.mark.parametrize(
+    ("kw", "flags"),
+    [
+        ({"history": ["cancer"], "symptoms": ["radiating_leg_pain"]}, ("cancer_with_nerve_symptoms", "cancer_history")),
+        ({"history": ["cancer"], "symptoms": ["leg_numbness_or_tingling"]},
+         ("cancer_with_nerve_symptoms", "cancer_history")),
+        ({"history": ["cancer"], "symptoms": ["leg_weakness_progressive"]},
+         ("leg_weakness_progressive", "cancer_history")),
+        ({"history": ["immunosuppression"], "symptoms": ["fever"]}, ("infection_risk_with_fever", "fever")),
+        ({"history": ["iv_drug_use"], "symptoms": ["chills"]}, ("infection_risk_with_fever", "chills")),
+        ({"age": 7, "pain_sites": ["hip"], "symptoms": ["fever"]}, ("child_hip_fever", "fever")),
+        ({"age": 15, "pain_sites": ["knee"], "symptoms": ["fever"]}, ("child_hip_fever", "fever")),
+    ],
+)
+def test_emergency_flags_beyond_the_guide(kw, flags):
+    a = assess(p(**kw))
+    assert (a.urgency, a.next_step) == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert a.red_flags == flags
+    assert a.trace[0].effect == "decides" and a.trace[0].rule_id == f"RF-{flags[0]}"
+
+
+def test_fever_alone_stays_as_the_guide_has_it():
+    for kw in ({"age": 40}, {"age": 16, "pain_sites": ["hip"]}, {"age": 7, "pain_sites": ["lower_back"]},
+               {"age": 40, "history": ["osteoporosis", "long_term_steroids"]}):
+        a = assess(p(symptoms=["fever"], **kw))
+        assert (a.urgency, a.next_step, a.red_flags) == (U, NextStep.URGENT_CARE, ("fever",)), kw
+
+
+def test_under_16_the_output_notes_the_scope_and_red_flags_still_apply():
+    child = assess(p(age=12, pain_sites=["hip"]))
+    assert (child.urgency, child.next_step) == (R, NextStep.PRIMARY_CARE)
+    (note,) = [n for n in child.notes if "16" in n]
+    assert "aged 16 and over" in note and "NG59" in note and "clinician" in note
+    assert not any("16 and over" in n for n in assess(p(age=16)).notes)
+    assert not any("16 and over" in n for n in assess(p()).notes)
+    assert assess(p(age=9, symptoms=["new_bowel_or_bladder_incontinence"])).urgency is E
+    assert assess(p(age=9, trauma="high_impact")).urgency is E
+
+
+def test_several_warning_signs_are_noted_without_adding_up():
+    a = assess(p(age=86, symptoms=["fever", "chills"]))
+    assert (a.urgency, a.red_flags) == (U, ("fever", "chills"))
+    assert any(h.rule_id == "NOTE-SEVERAL-WARNING-SIGNS" for h in a.trace)
+    assert any("combination" in n for n in a.notes)
+    assert not any(h.rule_id == "NOTE-SEVERAL-WARNING-SIGNS" for h in assess(p(symptoms=["fever"])).trace)
 
 
 def test_urgent_flags_offer_the_emergency_department_as_the_same_day_alternative():
@@ -186,16 +282,10 @@ def test_notes_explain_without_changing_the_result():
     assert len(noted.notes) == 2
 
 
-def test_fragility_note_needs_minor_trauma_and_age_65_or_more():
-    def noted(**kw):
-        return any(h.rule_id == "NOTE-FRAGILITY" for h in assess(p(**kw)).trace)
-
-    assert noted(trauma="minor", age=65)
-    assert not noted(trauma="minor", age=64)
-    assert not noted(trauma="minor")
-    assert not noted(trauma="none", age=80)
-    hit = next(h for h in assess(p(trauma="minor", age=80)).trace if h.rule_id == "NOTE-FRAGILITY")
-    assert any("IFOMPT" in s for s in hit.sources)
+def test_knee_pain_notes_that_it_may_come_from_the_hip():
+    a = assess(p(age=60, pain_sites=["knee"]))
+    assert (a.urgency, a.next_step) == (R, NextStep.PRIMARY_CARE)
+    assert any(h.rule_id == "NOTE-KNEE" for h in a.trace)
 
 
 # -- what would change -------------------------------------------------------------------------
@@ -213,7 +303,20 @@ def test_what_would_change_for_a_new_routine_presentation():
     # Adding a finding alone does not bypass primary care, so it is not listed.
     assert not any(field == "findings" for field, _, _ in changes)
     assert ("trauma", "set", "minor") not in changes
-    assert len(changes) == 8  # six red-flag symptoms, high-impact trauma, completing the care trial
+    assert changes[("history", "add", "cancer")] == (U, NextStep.URGENT_CARE)
+    assert not any(field == "age" for field, _, _ in changes)  # no age-dependent rule could fire
+    # nine red-flag symptoms, a past cancer, high-impact trauma, completing the care trial
+    assert len(changes) == 12
+
+
+def test_what_would_change_names_the_age_bands_the_rules_use():
+    changes = {(c.field, c.value): (c.urgency, c.description) for c in assess(p(age=70, trauma="minor"))
+               .what_would_change}
+    assert changes[("age", 64)] == (R, "if aged 16 to 64")
+    assert changes[("age", 15)] == (R, "if aged 15 or under")
+    child = {(c.field, c.value): c.urgency for c in assess(p(age=8, pain_sites=["hip"], symptoms=["fever"]))
+             .what_would_change}
+    assert child[("age", 16)] is U
 
 
 def test_what_would_change_for_a_red_flag_lists_removing_it():
@@ -261,8 +364,12 @@ def test_enums_match_the_contract_ids():
     assert {s.value for s in Symptom} == {
         "new_bowel_or_bladder_incontinence", "saddle_numbness_progressive", "leg_weakness_progressive",
         "fever", "chills", "unexplained_weight_loss", "radiating_leg_pain", "leg_numbness_or_tingling",
-        "pain_worse_with_movement", "pain_eased_by_rest",
+        "pain_worse_with_movement", "pain_eased_by_rest", "difficulty_passing_urine", "saddle_numbness",
+        "bilateral_sciatica",
     }
+    assert {h.value for h in History} == {"cancer", "osteoporosis", "long_term_steroids", "immunosuppression",
+                                          "iv_drug_use"}
+    assert {s.value for s in PainSite} == {"lower_back", "hip", "groin", "buttock", "thigh", "leg", "knee"}
     assert {t.value for t in Trauma} == {"none", "minor", "high_impact"}
     assert {s.value for s in NextStep} == {
         "emergency_department", "urgent_care", "primary_care", "orthopedic_surgeon", "physiatrist",

@@ -1,7 +1,7 @@
 """Safety properties of the engine, checked by hypothesis over random presentations.
 
 - no valid input raises;
-- adding a symptom or a finding never lowers the urgency;
+- adding a symptom, a finding or a history item never lowers the urgency;
 - any red flag gives at least its own urgency (urgencies written here from the guide);
 - every listed counterfactual really gives the result it claims, and no unlisted single edit
   changes the result (checked by building the edited presentation and assessing it afresh).
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from triage.domain.engine import assess
-from triage.domain.model import Finding, PainSite, Presentation, Symptom, Trauma, Urgency
+from triage.domain.model import Finding, History, PainSite, Presentation, Symptom, Trauma, Urgency
 from triage.errors import PresentationError
 
 GUIDE_FLAG_URGENCY = {
@@ -45,6 +45,7 @@ def presentations(draw) -> Presentation:
         prefers_non_surgical=draw(st.booleans()),
         symptoms=draw(st.sets(st.sampled_from(Symptom))),
         findings=draw(st.sets(st.sampled_from(Finding))),
+        history=draw(st.sets(st.sampled_from(History))),
     )
 
 
@@ -72,6 +73,13 @@ def test_adding_a_finding_never_lowers_urgency(pres, finding):
 
 
 @settings(max_examples=300, deadline=None)
+@given(presentations(), st.sampled_from(History))
+def test_adding_a_history_item_never_lowers_urgency(pres, item):
+    more = dataclasses.replace(pres, history=pres.history | {item})
+    assert RANK[assess(more).urgency] >= RANK[assess(pres).urgency]
+
+
+@settings(max_examples=300, deadline=None)
 @given(presentations())
 def test_any_red_flag_gives_at_least_its_urgency(pres):
     a = assess(pres)
@@ -86,7 +94,7 @@ def test_any_red_flag_gives_at_least_its_urgency(pres):
 
 
 def _apply(pres: Presentation, field: str, action: str, value) -> Presentation:
-    if field in ("symptoms", "findings"):
+    if field in ("symptoms", "findings", "history"):
         current = getattr(pres, field)
         return dataclasses.replace(pres, **{field: current | {value} if action == "add" else current - {value}})
     if field == "conservative_care_weeks":
@@ -105,6 +113,7 @@ def test_counterfactuals_are_true_and_complete(pres):
     # every other single edit leaves urgency and next step alone
     edits = [("symptoms", "remove" if s in pres.symptoms else "add", s) for s in Symptom]
     edits += [("findings", "remove" if f in pres.findings else "add", f) for f in Finding]
+    edits += [("history", "remove" if h in pres.history else "add", h) for h in History]
     edits += [("trauma", "set", t) for t in Trauma if t != pres.trauma]
     edits += [("prefers_non_surgical", "set", not pres.prefers_non_surgical)]
     for edit in edits:
@@ -120,12 +129,13 @@ json_values = st.recursive(
 )
 field_names = st.sampled_from(
     ["age", "pain_sites", "duration_weeks", "trauma", "conservative_care_weeks", "prefers_non_surgical",
-     "symptoms", "findings", "other"]
+     "symptoms", "findings", "history", "other"]
 )
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.dictionaries(field_names, json_values | st.lists(st.sampled_from([*PainSite, *Symptom, *Finding]))))
+@given(st.dictionaries(field_names, json_values | st.lists(st.sampled_from([*PainSite, *Symptom, *Finding,
+                                                                             *History]))))
 def test_arbitrary_input_gives_a_presentation_or_a_presentation_error(data):
     try:
         pres = Presentation.from_dict(data)

@@ -139,6 +139,10 @@ def test_key_html_has_answers_feedback_and_teaching_points(cases):
                 assert norm(o.feedback) in text, case.id
         for point in (*case.teaching_points, *case.learning_objectives):
             assert norm(point) in text
+        # the objectives come after the case, with the teaching points: read first, they give its turns away
+        last_story = norm(paragraphs(case.stages[-1].text)[-1])
+        for objective in case.learning_objectives:
+            assert text.index(last_story) < text.index(norm(objective)), case.id
 
 
 def test_key_names_the_knowledge_base_entries_each_option_rests_on():
@@ -273,3 +277,14 @@ def test_cli_rejects_an_unknown_paper_size(capsys):
 def test_output_folder_is_git_ignored():
     ignored = (Path(__file__).resolve().parents[2] / ".gitignore").read_text(encoding="utf-8").split()
     assert "handouts/" in ignored or "/handouts/" in ignored
+
+
+def test_history_is_listed_with_the_presentation_and_its_changes():
+    from triage.domain.model import Presentation
+    from triage.outputs.handouts.content import describe_presentation
+
+    before = Presentation(pain_sites=["lower_back"], duration_weeks=2, age=60)
+    after = Presentation(pain_sites=["lower_back"], duration_weeks=2, age=60, history=["cancer", "osteoporosis"])
+    assert "History: cancer, osteoporosis" in describe_presentation(after)
+    assert not any(line.startswith("History") for line in describe_presentation(before))
+    assert presentation_diff(before, after) == ("history: + cancer", "history: + osteoporosis")

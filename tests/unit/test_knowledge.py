@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from triage.domain.knowledge import HERE, knowledge, load_knowledge
-from triage.domain.model import NextStep, Symptom, Urgency
+from triage.domain.model import NextStep, Urgency
 from triage.errors import KnowledgeError
 
 
@@ -23,7 +23,8 @@ def test_every_entry_names_a_known_guide_section():
         assert item.guide_section in ids
 
 
-def test_red_flags_are_the_seven_of_the_guide_with_their_urgency():
+def test_red_flags_and_their_urgency():
+    """The guide's seven red flags with the guide's urgency, and the flags added beyond it (issue 23)."""
     flags = {f.id: f.urgency for f in knowledge().red_flags}
     assert flags == {
         "new_bowel_or_bladder_incontinence": Urgency.EMERGENCY,
@@ -33,22 +34,48 @@ def test_red_flags_are_the_seven_of_the_guide_with_their_urgency():
         "fever": Urgency.URGENT,
         "chills": Urgency.URGENT,
         "unexplained_weight_loss": Urgency.URGENT,
+        # beyond the guide
+        "difficulty_passing_urine": Urgency.EMERGENCY,
+        "saddle_numbness": Urgency.EMERGENCY,
+        "bilateral_sciatica": Urgency.EMERGENCY,
+        "cancer_with_nerve_symptoms": Urgency.EMERGENCY,
+        "infection_risk_with_fever": Urgency.EMERGENCY,
+        "child_hip_fever": Urgency.EMERGENCY,
+        "fracture_risk": Urgency.URGENT,
+        "cancer_history": Urgency.URGENT,
     }
 
 
-def test_each_red_flag_becomes_one_rule_and_red_flag_symptoms_exist():
+def test_each_red_flag_becomes_one_rule_with_its_condition():
     kb = knowledge()
     assert [r.red_flag for r in kb.rules if r.kind == "red_flag"] == [f.id for f in kb.red_flags]
     for flag in kb.red_flags:
-        if "symptom" in flag.trigger:
-            assert flag.trigger["symptom"] in Symptom._value2member_map_
+        rule = next(r for r in kb.rules if r.red_flag == flag.id)
+        assert rule.when == flag.when and rule.urgency == flag.urgency
 
 
 def test_facts_beyond_the_guide_cite_a_source():
     kb = knowledge()
-    fragility = next(r for r in kb.rules if r.id == "NOTE-FRAGILITY")
-    assert any("IFOMPT" in s or "Finucane" in s for s in fragility.sources)
+    guide_flags = {"new_bowel_or_bladder_incontinence", "saddle_numbness_progressive", "leg_weakness_progressive",
+                   "high_impact_trauma", "fever", "chills", "unexplained_weight_loss"}
+    for flag in kb.red_flags:
+        if flag.id not in guide_flags:
+            assert flag.sources and not any("Reference guide" in s for s in flag.sources), flag.id
+    cited = {f.id: " ".join(f.sources) for f in kb.red_flags}
+    assert "GIRFT" in cited["difficulty_passing_urine"] and "GIRFT" in cited["bilateral_sciatica"]
+    assert "CG124" in cited["fracture_risk"] and "NG234" in cited["cancer_history"]
+    assert "Limp in children" in cited["child_hip_fever"] and "IFOMPT" in cited["infection_risk_with_fever"]
+    notes = {r.id: " ".join(r.sources) for r in kb.rules if r.kind == "note"}
+    assert "NG59" in notes["NOTE-UNDER-16"] and "IFOMPT" in notes["NOTE-SEVERAL-WARNING-SIGNS"]
     assert any("NICE NG59" in s for f in kb.red_flags for s in f.sources)
+
+
+def test_the_weakness_flag_has_one_wording():
+    from triage.domain.vocabulary import vocabulary
+
+    flag = next(f for f in knowledge().red_flags if f.id == "leg_weakness_progressive")
+    assert flag.label == "Severe or worsening leg weakness"
+    assert vocabulary().symptom("leg_weakness_progressive") == flag.label
 
 
 def test_rule_table_rows_read_as_plain_language():
@@ -74,8 +101,26 @@ def kb_copy(tmp_path):
         ("rules.yaml", "id: REF-MUSCLE", "id: REF-NERVE", "rules[4].id"),
         ("rules.yaml", "value: 6", "value: -6", "thresholds.conservative_care_trial_weeks.value"),
         ("providers.yaml", "guide_section: rehabilitation", "guide_section: rehab", "[3].guide_section"),
-        ("red_flags.yaml", "urgency: urgent", "urgency: soonish", "[4].urgency"),
-        ("red_flags.yaml", "trigger: {symptom: chills}", "trigger: {symptom: shivers}", "[5].trigger"),
+        ("red_flags.yaml", "urgency: urgent", "urgency: soonish", "[10].urgency"),
+        ("red_flags.yaml", "when: {any_symptom: [chills]}", "when: {any_symptom: [shivers]}",
+         "[11].when.any_symptom"),
+        ("red_flags.yaml", "when: {any_history: [cancer]}", "when: {any_history: [cancers]}",
+         "[14].when.any_history"),
+        ("red_flags.yaml", "      - {min_age: 65}", "      - {min_age: old}", "[13].when.any_of[0].min_age"),
+        ("red_flags.yaml", "  urgency: emergency\n", "", "[0].urgency"),
+        ("red_flags.yaml", "when: {any_symptom: [fever]}", "when: {}", "[10].when"),
+        ("red_flags.yaml", "- id: chills\n", "- id: fever\n", "[11].id"),
+        ("red_flags.yaml", "      - {any_history: [osteoporosis, long_term_steroids]}",
+         "      - {any_history: [osteoporosis, steroids]}", "[13].when.any_of[1].any_history"),
+        ("rules.yaml", "        count: 2", "        count: two", "rules[11].when.at_least.count"),
+        ("rules.yaml", "    note: >-\n      Pain that shoots",
+         "    then: {next_step: physiatrist}\n    note: >-\n      Pain that shoots", "rules[7]"),
+        ("rules.yaml", "    precedence: 40", "    precedence: high", "rules[3].precedence"),
+        ("rules.yaml", "thresholds:", "threshold:", "threshold"),
+        ("pain_sites.yaml", "- id: knee", "- id: ankle", "[6].id"),
+        ("pain_sites.yaml", "  label: Knee\n", "", "[6].label"),
+        ("guide_sections.yaml", "- id: rehabilitation", "- id: overview", "[3].id"),
+        ("rules.yaml", "when: {max_age: 15}", "when: {max_age: 15, min_height: 2}", "rules[10].when.min_height"),
     ],
 )
 def test_broken_knowledge_is_reported_with_file_line_and_field(kb_copy, file, old, new, field):
@@ -85,9 +130,19 @@ def test_broken_knowledge_is_reported_with_file_line_and_field(kb_copy, file, ol
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(KnowledgeError) as exc:
         load_knowledge(kb_copy)
-    problem = next(p for p in exc.value.problems if p.field == field)
+    problem = next((p for p in exc.value.problems if p.field == field), None)
+    assert problem is not None, exc.value.problems
     assert problem.file == str(path)
     assert problem.line is not None and problem.line > 1
+    assert f"{path}:{problem.line}: {field}: " in str(exc.value)
+
+
+def test_missing_pain_site_is_reported(kb_copy):
+    path = kb_copy / "pain_sites.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("- id: knee")])
+    with pytest.raises(KnowledgeError, match=r"no entry for pain sites \['knee'\]"):
+        load_knowledge(kb_copy)
 
 
 def test_missing_provider_is_reported(kb_copy):

@@ -15,3 +15,23 @@ def test_report_names_provider_flags_reasons_changes_and_disclaimer():
     assert "[decides] RF-fever (guide: Red flags that cannot wait)" in text
     assert "without the symptom fever: routine, primary_care" in text
     assert "Educational use only" in text
+
+
+def test_red_flag_and_rule_listings_show_every_flag_with_its_condition():
+    from triage.domain.knowledge import knowledge
+    from triage.outputs.report import format_red_flags, format_rules
+
+    flags = format_red_flags()
+    for f in knowledge().red_flags:
+        assert f"{f.id}: {f.label}" in flags
+    assert flags.count("  when: ") == len(knowledge().red_flags)
+    assert ("when: trauma: minor; either (age 65+), or (history: any of osteoporosis, long_term_steroids)"
+            in " ".join(flags.split()))
+    rules = format_rules()
+    assert "RF-child_hip_fever" in rules
+    assert "age 15 or under; pain in any of hip, groin, thigh, knee" in " ".join(rules.split())
+
+
+def test_a_history_change_is_listed_in_the_report():
+    text = format_assessment(assess({"pain_sites": ["lower_back"], "duration_weeks": 1, "age": 50}))
+    assert "with cancer in the history: urgent, urgent_care" in text

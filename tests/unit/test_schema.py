@@ -79,8 +79,10 @@ def test_the_shipped_targets_load(tmp_path):
 
 
 def test_unsupported_keywords_are_refused():
-    with pytest.raises(ValueError, match="oneOf"):
-        check_schema({"type": "object", "properties": {"a": {"oneOf": []}}})
+    with pytest.raises(ValueError, match="anyOf"):
+        check_schema({"type": "object", "properties": {"a": {"anyOf": []}}})
+    with pytest.raises(ValueError, match="if"):
+        check_schema({"$defs": {"x": {"if": {}}}})
 
 
 @pytest.mark.parametrize(
@@ -96,7 +98,96 @@ def test_unsupported_keywords_are_refused():
         ("", {"type": "string", "minLength": 1}, "minLength"),
         ("A", {"type": "string", "pattern": "^[a-z]+$"}, "pattern"),
         ([1], {"type": "array", "items": {"type": "string"}}, "type"),
+        ({}, {"type": "object", "minProperties": 1}, "minProperties"),
+        (-1, {"type": "integer", "minimum": 0}, "minimum"),
+        (0, {"type": "number", "exclusiveMinimum": 0}, "exclusiveMinimum"),
+        ({"a": 1}, {"type": "object", "additionalProperties": {"type": "string"}}, "type"),
+        ({"a": 1}, {"oneOf": [{"required": ["a"]}, {"required": ["a"]}]}, "oneOf"),
+        ({"a": 1}, {"type": "object", "properties": {"a": False}}, "false"),
+        ({}, {"oneOf": [{"required": ["a"]}, {"required": ["b"]}]}, "oneOf"),
+        (1, {"$defs": {"s": {"type": "string"}}, "$ref": "#/$defs/s"}, "type"),
     ],
 )
 def test_each_keyword_reports_a_violation(value, schema, keyword):
     assert [e.keyword for e in iter_errors(value, schema)] == [keyword]
+
+
+# -- the knowledge files' schemas -------------------------------------------------------------------
+
+KNOWLEDGE = ROOT / "triage" / "domain" / "knowledge"
+KNOWLEDGE_FILES = ("guide_sections", "providers", "red_flags", "rules", "labels", "pain_sites")
+# (file, text to replace, replacement): each breaks the file's shape in one place
+BREAKS = [
+    ("rules", "care_trial_complete: false}", "care_trail_complete: false}"),
+    ("rules", "value: 6", "value: -6"),
+    ("rules", "        count: 2", "        count: two"),
+    ("rules", "    note: >-\n      Pain that shoots",
+     "    then: {next_step: physiatrist}\n    note: >-\n      Pain that shoots"),
+    ("rules", "    then: {next_step: physical_therapist}\n", ""),
+    ("red_flags", "      - {min_age: 65}", "      - {min_age: old}"),
+    ("red_flags", "when: {any_symptom: [fever]}", "when: {}"),
+    ("red_flags", "  urgency: emergency\n", ""),
+    ("labels", "    phrase: with chills\n", ""),
+    ("labels", "    name: Chills\n", "    name: ''\n"),
+    ("providers", "  kind: physician\n", "  kind: surgeon\n"),
+    ("pain_sites", "  label: Knee\n", ""),
+    ("guide_sections", "- id: rehabilitation", "- id: Rehab"),
+]
+
+
+def _knowledge_validator(schema):
+    from referencing import Registry, Resource
+
+    resources = [Resource.from_contents(json.loads(p.read_text(encoding="utf-8")))
+                 for p in (KNOWLEDGE / "schemas").glob("*.schema.json")]
+    registry = Registry().with_resources((r.contents["$id"], r) for r in resources)
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def _paths(data, schema, folder=KNOWLEDGE / "schemas"):
+    from triage.domain.schema import sibling_resolver
+
+    ours = {tuple(e.path) for e in iter_errors(data, schema, resolve=sibling_resolver(folder, schema))}
+    theirs = set()
+    for e in _knowledge_validator(schema).iter_errors(data):
+        if e.validator == "additionalProperties" and e.validator_value is False:
+            theirs |= {(*e.absolute_path, k) for k in set(e.instance) - set(e.schema.get("properties", {}))}
+        else:
+            theirs.add(tuple(e.absolute_path))
+    return ours, theirs
+
+
+CONTENT = ROOT / "triage" / "content"
+# every data file with a schema: (schema file, data file)
+SCHEMA_FILES = [(KNOWLEDGE / "schemas" / f"{n}.schema.json", KNOWLEDGE / f"{n}.yaml") for n in KNOWLEDGE_FILES] + [
+    (CONTENT / "schemas" / "scenarios.schema.json", CONTENT / "data" / "drill.yaml"),
+    (CONTENT / "schemas" / "scenarios.schema.json", KNOWLEDGE / "pathway_examples.yaml"),
+    (CONTENT / "schemas" / "glossary.schema.json", CONTENT / "data" / "glossary.yaml"),
+]
+
+
+@pytest.mark.parametrize(("schema_path", "data_path"), SCHEMA_FILES, ids=lambda p: p.name)
+def test_each_data_file_has_a_valid_schema_it_meets(schema_path, data_path):
+    from triage.domain.schema import load_schema
+
+    schema = load_schema(schema_path)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = yaml.safe_load(data_path.read_text(encoding="utf-8"))
+    assert _paths(data, schema, schema_path.parent) == (set(), set())
+
+
+def test_every_data_file_of_the_domain_and_content_has_a_schema():
+    described = {d for _, d in SCHEMA_FILES}
+    assert set(KNOWLEDGE.glob("*.yaml")) | set((CONTENT / "data").glob("*.yaml")) - {CONTENT / "data" / "course.yaml"} \
+        <= described
+
+
+@pytest.mark.parametrize(("name", "old", "new"), BREAKS)
+def test_the_validator_agrees_with_jsonschema_on_broken_knowledge(name, old, new):
+    from triage.domain.schema import load_schema
+
+    text = (KNOWLEDGE / f"{name}.yaml").read_text(encoding="utf-8")
+    assert old in text
+    data = yaml.safe_load(text.replace(old, new, 1))
+    ours, theirs = _paths(data, load_schema(KNOWLEDGE / "schemas" / f"{name}.schema.json"))
+    assert ours and ours == theirs

@@ -69,6 +69,22 @@ def test_every_library_case_played_stage_by_stage_asks_each_question_after_its_s
     assert "Teaching points" in app.teaching.value
 
 
+def test_learning_objectives_come_after_the_case_with_the_teaching_points():
+    """Read before the story, an objective ("re-triage when an emergency sign appears") gives its turn away."""
+    case = staged_case()
+    app = CasePlayer([case], context(), class_panel=False)
+    objective = case.learning_objectives[0]
+    assert objective not in html_of(app.widget)
+    for index in range(len(case.stages)):
+        assert objective not in html_of(app.widget), f"shown at stage {index + 1}, before the case ended"
+        for view in app.views:
+            if view.question.id not in app.record.case_answers(case.id):
+                answer(view, right(view.question))
+        app.reveal.click()
+    assert "Teaching points" in app.teaching.value and objective in app.teaching.value
+    assert app.teaching.value.index("Teaching points") < app.teaching.value.index(objective)
+
+
 def test_the_next_stage_waits_for_an_answer_to_the_current_one():
     app = CasePlayer([staged_case()], context(), class_panel=False)
     app.reveal.click()

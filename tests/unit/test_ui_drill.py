@@ -166,3 +166,13 @@ def test_shipped_scenarios_cover_all_three_answers():
     app = RedFlagDrill(context=make_context())
     answers = {s.answer for s in app.items}
     assert answers == {Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE}
+
+
+def test_feedback_names_every_flag_of_a_scenario_with_two():
+    from triage.content.drill import scenarios
+
+    two = next(s for s in scenarios() if s.id == "d-cancer-tingling")
+    app = RedFlagDrill(items=[two], context=make_context())
+    html = app._feedback_html(two, Urgency.URGENT)
+    assert "Red flags: Past cancer with new shooting leg pain" in html and "A past cancer with new back" in html
+    assert "Not quite: this one is Emergency" in html

@@ -4,7 +4,7 @@ import re
 
 from support.ui_support import html_of, make_context
 
-from triage.domain.model import Finding, PainSite, Presentation, Symptom, Trauma
+from triage.domain.model import Finding, History, PainSite, Presentation, Symptom, Trauma
 from triage.domain.vocabulary import vocabulary
 from triage.ui import Explorer
 
@@ -104,3 +104,44 @@ def test_unchanged_parts_are_not_resent():
     app.reasons.observe(lambda change: sent.append("reasons"), names="value")
     app.age.value = 46  # changes nothing the rules read: no new reasons text
     assert sent == []
+
+
+def test_history_is_a_labelled_control_and_changes_the_verdict():
+    app = Explorer(context=make_context())
+    voc = vocabulary()
+    page = html_of(app.widget)
+    assert "Past medical history" in page
+    for h in History:
+        assert app.history[h].description == voc.history_item(h) and "_" not in app.history[h].description
+        assert f"triage-history-{h.value}" in app.history[h]._dom_classes
+    app.history[History.CANCER].value = True
+    assert "Urgency: URGENT" in app.verdict.value
+    assert "Red flag: A past cancer with new back or hip pain" in app.verdict.value
+    app.symptoms[Symptom.LEG_NUMBNESS_OR_TINGLING].value = True
+    assert "Urgency: EMERGENCY" in app.verdict.value
+    assert app.presentation().history == frozenset({History.CANCER})
+    app.load(Presentation(pain_sites=["hip"], duration_weeks=1, age=70, trauma="minor", history=["osteoporosis"]))
+    assert app.history[History.OSTEOPOROSIS].value and not app.history[History.CANCER].value
+    assert "Urgency: URGENT" in app.verdict.value and "walk does not rule out a hip fracture" in app.reasons.value
+
+
+def test_red_flag_symptoms_come_from_the_knowledge_base():
+    app = Explorer(context=make_context())
+    column = next(c for c in app.frame.body[0].children if "triage-explorer-inputs" in c._dom_classes)
+    kids = list(column.children)
+    heading = next(i for i, k in enumerate(kids) if "Red-flag symptoms" in str(getattr(k, "value", "")))
+    red = set(kids[heading + 1].children)
+    for s in (Symptom.DIFFICULTY_PASSING_URINE, Symptom.SADDLE_NUMBNESS, Symptom.BILATERAL_SCIATICA, Symptom.FEVER):
+        assert app.symptoms[s] in red
+    for s in (Symptom.RADIATING_LEG_PAIN, Symptom.PAIN_EASED_BY_REST):
+        assert app.symptoms[s] not in red
+
+
+def test_a_child_gets_the_scope_note_and_a_hot_painful_hip_is_an_emergency():
+    app = Explorer(context=make_context())
+    app.age.value = 7
+    app.sites[PainSite.HIP].value = True
+    assert "aged 16 and over" in app.reasons.value
+    app.symptoms[Symptom.FEVER].value = True
+    assert "Urgency: EMERGENCY" in app.verdict.value
+    assert "A child under 16 with hip pain and a fever" in app.verdict.value

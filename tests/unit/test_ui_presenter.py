@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from support.class_fixtures import ANA, BEN, KEY, context, staged_case
+from support.ui_support import html_of
 from support.viewport_checks import knowledge_ids
 
 from triage.domain.engine import assess
@@ -101,14 +102,16 @@ def test_options_for_a_vote_show_no_marks_and_answers_hide_again():
     assert app.answers.value == ""
 
 
-def test_teaching_points_wait_for_the_last_stage():
+def test_teaching_points_and_objectives_wait_for_the_last_stage():
     app = presenter()
     app.answers_button.click()
     assert "Teaching points" not in app.answers.value
+    assert CASE.learning_objectives[0] not in html_of(app.widget)
     app.next_stage.click()
     app.next_stage.click()
     app.answers_button.click()
     assert "Ask again when the story changes" in app.answers.value
+    assert esc(CASE.learning_objectives[0]) in app.answers.value
 
 
 def test_reasoning_shows_and_hides_for_the_current_stage():

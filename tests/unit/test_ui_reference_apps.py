@@ -88,3 +88,17 @@ def test_only_the_first_app_on_a_page_shows_the_notice_and_only_the_last_the_foo
     pages = [html_of(a.widget) for a in apps]
     assert [p.count("Educational use only") for p in pages] == [1, 0, 0]
     assert [p.count("Next: 03 Red-flag drill") for p in pages] == [0, 0, 1]
+
+
+def test_rule_table_and_comparison_show_every_flag_and_history_in_words():
+    html = RuleTable(context=make_context()).table.value.replace("&amp;", "&")
+    assert ("After a minor injury such as a slip; either aged 65 or over, or history of osteoporosis (thin, "
+            "fragile bones), or steroid tablets taken for months or years") in html
+    assert "Aged 15 or under; pain in the hip (outer and front), groin, thigh or knee; fever" in html
+    assert "History of cancer at any time in the past" in html
+    app = ProviderComparison(context=make_context())
+    app.pair.value = "Primary care or emergency department"
+    row = app.table.value.split("Red flags that send people here")[1]
+    emergency = [f.label for f in knowledge().red_flags if f.next_step.value == "emergency_department"]
+    assert len(emergency) >= 10 and all(label in row.replace("&#x27;", "'") for label in emergency)
+    assert "None (reached without a red flag)" in row

@@ -31,14 +31,19 @@ def test_red_flag_rules_take_their_flags_label():
 
 def test_in_sentence_keeps_acronyms():
     assert in_sentence("Fever") == "fever" and in_sentence("EMG test") == "EMG test"
+    assert in_sentence("A weakened immune system") == "a weakened immune system"
 
 
 @pytest.mark.parametrize(("old", "new", "field"), [
     ("  fever:\n    name: Fever\n    phrase: with a fever\n", "", "symptoms"),
-    ("    name: Chills\n", "    name: ''\n", "symptoms.chills"),
+    ("    name: Chills\n", "    name: ''\n", "symptoms.chills.name"),
     ("  REF-NERVE:\n", "  REF-NERVES:\n", "rules.REF-NERVES"),
     ("  adds: adds someone to consider\n", "", "effects"),
-    ("    phrase: with chills\n", "", "symptoms.chills"),
+    ("    phrase: with chills\n", "", "symptoms.chills.phrase"),
+    ("  cancer:\n    name: Cancer at any time in the past\n", "  cancer:\n    nam: Cancer\n",
+     "history.cancer.nam"),
+    ("effects:\n", "effect:\n", "effect"),
+    ("  iv_drug_use:\n", "  iv_drugs:\n", "history.iv_drugs"),
 ])
 def test_a_missing_or_unknown_name_is_reported_with_file_line_and_field(tmp_path, old, new, field):
     text = LABELS_FILE.read_text()

@@ -64,7 +64,7 @@ STAMP = ".triage-static.json"
 PYODIDE_PYTHON = "3.13"
 SITE_PACKAGES = f"/lib/python{PYODIDE_PYTHON}/site-packages"
 # Where the browser keeps a student's answers: the JupyterLite drive, stored in the browser's
-# IndexedDB per browser profile (see triage.store.jsonfile and DEVELOPERS.md).
+# IndexedDB per browser profile (see triage.store.jsonfile and docs/developer/decisions/0019-answers-in-the-browser.md).
 BROWSER_STORE = "/drive/.triage/answers.json"
 # Packages the Pyodide kernel installs when it starts (its initKernel list, plus the package
 # manager); preloading them all through the lock file fetches them in parallel with the runtime.

@@ -11,7 +11,7 @@ a hidden sandboxed frame. Those are webpack chunks and extension entries, which 
 modules when run; the page's own ``<script src>`` (voici's entry, which starts an app) is left out.
 The frame is removed when it has loaded, and ``localStorage`` records the build, so a page warms
 once per build. Where the browser has no ``requestIdleCallback`` or no ``localStorage``, nothing
-happens. DEVELOPERS.md has the figures.
+happens. Why: docs/developer/decisions/0018; figures: benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ The early start: an app page's scripts take a while before they ask for a kernel
 first script (``PRESTART_JS``, put in by :func:`prestart_pages`) starts the kernel's worker at once,
 its settings in the worker's name; the worker restores Python and imports the kernel meanwhile, and
 the kernel takes that worker (:func:`hook_main`) and that Python when the settings match.
-DEVELOPERS.md has the figures.
+Why: docs/developer/decisions/0015 and 0016; figures: benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations

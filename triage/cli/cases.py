@@ -64,22 +64,27 @@ def _export_quiz(args: argparse.Namespace) -> int:
     return 0
 
 
-README_BLOCK = re.compile(r"(<!-- coverage:start -->\n).*?(<!-- coverage:end -->)", re.S)
+COVERAGE_BLOCK = re.compile(r"(<!-- coverage:start -->\n).*?(<!-- coverage:end -->)", re.S)
+# The page of the documentation that shows the matrix (the tests keep it current).
+COVERAGE_PAGE = "docs/authoring/coverage.md"
 
 
 def _coverage(args: argparse.Namespace) -> int:
     cov = coverage(load_cases(), load_targets(args.targets or targets_path()))
     table = cov.to_markdown()
-    if not args.readme:
+    if not args.page:
         print(table, end="")
     else:
-        readme = Path(args.readme)
-        text = readme.read_text(encoding="utf-8")
-        if not README_BLOCK.search(text):
-            raise CaseError(Problem("coverage", "no <!-- coverage:start --> ... <!-- coverage:end --> block",
-                                    str(readme)))
-        readme.write_text(README_BLOCK.sub(lambda m: m.group(1) + table + m.group(2), text), encoding="utf-8")
-        print(f"updated the coverage matrix in {readme}")
+        page = Path(args.page)
+        try:
+            text = page.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CaseError(Problem("--page", f"cannot read the page: {exc.strerror}", str(page))) from exc
+        if not COVERAGE_BLOCK.search(text):
+            raise CaseError(Problem("--page", "no <!-- coverage:start --> ... <!-- coverage:end --> block",
+                                    str(page)))
+        page.write_text(COVERAGE_BLOCK.sub(lambda m: m.group(1) + table + m.group(2), text), encoding="utf-8")
+        print(f"updated the coverage matrix in {page}")
     short = cov.shortfalls()
     for line in short:
         print(f"below minimum: {line}", file=sys.stderr)
@@ -99,7 +104,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", metavar="NAME", help="case id, lower-case words joined by hyphens")
     p.set_defaults(run=_new_case)
     p = sub.add_parser("coverage", help="print the case coverage matrix beside its minimums (exit 1 below any)")
-    p.add_argument("--readme", nargs="?", const="README.md", metavar="FILE", help="rewrite the matrix block in FILE")
+    p.add_argument("--page", nargs="?", const=COVERAGE_PAGE, metavar="FILE",
+                   help=f"rewrite the matrix block in FILE (default: {COVERAGE_PAGE})")
     p.add_argument("--targets", metavar="FILE", help="minimums file (default: _coverage.yaml in the case folder)")
     p.set_defaults(run=_coverage)
     p = sub.add_parser("export-quiz", help="print case questions as jupyterquiz JSON, one list per case")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from ..domain.engine import assess
 from ..domain.model import Assessment, Presentation, Urgency
-from ..domain.sources import load_document
+from ..domain.schema import read_checked
 from ..errors import KnowledgeError, PresentationError, Problem
-from . import DATA
+from . import DATA, SCHEMAS
 
 
 @dataclass(frozen=True)
@@ -30,23 +30,28 @@ class Scenario:
 
 
 def load_scenarios(path: Path = DATA / "drill.yaml") -> tuple[Scenario, ...]:
-    """Read the drill scenarios; raise :class:`KnowledgeError` naming file, line and field."""
-    doc = load_document(path, KnowledgeError)
-    if not isinstance(doc.data, list):
-        raise KnowledgeError(Problem("", "must be a list of scenarios", str(path), 1))
+    """Read scenarios (shape: ``schemas/scenarios.schema.json``); :class:`KnowledgeError` names file, line and field.
+
+    Also used for the pathway diagram's worked examples, which have the same form."""
+    doc, problems = read_checked(Path(path), SCHEMAS / "scenarios.schema.json", KnowledgeError)
+    if problems:
+        raise KnowledgeError(problems)
     out = []
+    seen: set[str] = set()
     for i, item in enumerate(doc.data):
         where = f"[{i}]"
-        if not isinstance(item, dict) or not {"id", "text", "presentation"} <= set(item):
-            raise KnowledgeError(Problem(where, "needs id, text and presentation", str(path), doc.line_of(where)))
+        if item["id"] in seen:
+            problems.append(Problem(f"{where}.id", f"duplicate id {item['id']!r}", str(path), doc.line_of(where)))
+        seen.add(item["id"])
         try:
             pres = Presentation.from_dict(item["presentation"])
         except PresentationError as exc:
-            raise KnowledgeError(
-                Problem(f"{where}.presentation.{p.field}", p.message, str(path), doc.line_of(f"{where}.presentation"))
-                for p in exc.problems
-            ) from None
-        out.append(Scenario(str(item["id"]), str(item["text"]), pres, str(item.get("title", ""))))
+            problems += [Problem(f"{where}.presentation.{p.field}", p.message, str(path),
+                                 doc.line_of(f"{where}.presentation.{p.field}")) for p in exc.problems]
+            continue
+        out.append(Scenario(item["id"], item["text"], pres, item.get("title", "")))
+    if problems:
+        raise KnowledgeError(problems)
     return tuple(out)
 
 

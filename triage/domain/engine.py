@@ -9,22 +9,25 @@ How a result is reached (the rules themselves are data in ``triage/domain/knowle
    next step; the others add their providers to ``also_consider``. Fired rules of a lower
    urgency are kept in the trace as ``overridden``; notes never change the result.
 4. ``what_would_change`` re-runs steps 1-3 on every single-item edit of the presentation
-   (add or remove one symptom or finding, another trauma level, the opposite surgical
-   preference, crossing the conservative-care threshold) and lists those that alter the
-   urgency or the next step.
+   (add or remove one symptom, finding or history item, another trauma level, the opposite
+   surgical preference, crossing the conservative-care threshold, an age in another of the age
+   bands the rules name) and lists those that alter the urgency or the next step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .knowledge import Knowledge, Rule, knowledge
 from .model import (
+    MAX_AGE,
     Assessment,
     Change,
     Finding,
+    History,
     NextStep,
     PainSite,
     Presentation,
@@ -46,6 +49,7 @@ class Facts:
     care_trial_complete: bool
     age: int | None
     pain_sites: frozenset[PainSite]
+    history: frozenset[History] = frozenset()
 
 
 Predicate = Callable[[Facts], bool]
@@ -57,11 +61,54 @@ PREDICATE_FIELDS = {
     "any_finding": "findings",
     "no_finding": "findings",
     "any_symptom": "symptoms",
+    "any_history": "history",
     "trauma": "trauma",
     "min_age": "age",
+    "max_age": "age",
+    "any_site": "pain_sites",
     "sites_span": "pain_sites",
 }
-MEMO_LIMIT = 1 << 16  # the reachable space is ~800k keys; classroom use touches a few hundred
+MEMO_LIMIT = 1 << 16  # the reachable space is ~10^10 keys; classroom use touches a few hundred
+
+
+def fields_read(when: Mapping[str, Any]) -> set[str]:
+    """The Facts fields a condition reads (``any_of`` reads what its alternatives read)."""
+    out: set[str] = set()
+    for name, value in when.items():
+        if name in ("any_of", "at_least"):
+            for alternative in value if name == "any_of" else value["of"]:
+                out |= fields_read(alternative)
+        else:
+            out.add(PREDICATE_FIELDS[name])
+    return out
+
+
+def compile_when(when: Mapping[str, Any]) -> Predicate:
+    """One test for a whole condition: every named condition holds."""
+    tests = tuple(_compile(name, value) for name, value in when.items())
+    if len(tests) == 1:
+        return tests[0]
+    return lambda f: all(t(f) for t in tests)
+
+
+def age_bands(rules: Iterable[Rule]) -> list[tuple[int, int]]:
+    """The age ranges (inclusive) the rules tell apart, from their ``min_age`` and ``max_age`` conditions."""
+    cuts: set[int] = set()
+
+    def collect(when: Mapping[str, Any]) -> None:
+        for name, value in when.items():
+            if name == "min_age":
+                cuts.add(value)
+            elif name == "max_age":
+                cuts.add(value + 1)
+            elif name in ("any_of", "at_least"):
+                for alternative in value if name == "any_of" else value["of"]:
+                    collect(alternative)
+
+    for rule in rules:
+        collect(rule.when)
+    edges = [0, *sorted(c for c in cuts if 0 < c <= MAX_AGE), MAX_AGE + 1]
+    return [(lo, hi - 1) for lo, hi in itertools.pairwise(edges) if lo < hi]
 
 
 def _compile(name: str, value: Any) -> Predicate:
@@ -81,8 +128,22 @@ def _compile(name: str, value: Any) -> Predicate:
     if name == "trauma":
         level = Trauma(value)
         return lambda f: f.trauma is level
+    if name == "any_history":
+        wanted_h = frozenset(History(v) for v in value)
+        return lambda f: not wanted_h.isdisjoint(f.history)
     if name == "min_age":
         return lambda f: f.age is not None and f.age >= value
+    if name == "max_age":
+        return lambda f: f.age is not None and f.age <= value
+    if name == "any_site":
+        sites = frozenset(PainSite(v) for v in value)
+        return lambda f: not sites.isdisjoint(f.pain_sites)
+    if name == "any_of":
+        alternatives = tuple(compile_when(w) for w in value)
+        return lambda f: any(t(f) for t in alternatives)
+    if name == "at_least":
+        count, counted = value["count"], tuple(compile_when(w) for w in value["of"])
+        return lambda f: sum(t(f) for t in counted) >= count
     if name == "sites_span":
         groups = [frozenset(PainSite(v) for v in g) for g in value]
         return lambda f: all(not g.isdisjoint(f.pain_sites) for g in groups)
@@ -106,13 +167,11 @@ class Engine:
         self.kb = kb or knowledge()
         outcome, notes = [], []
         for rule in self.kb.rules:
-            tests = tuple(_compile(name, value) for name, value in rule.when.items())
-            (notes if rule.kind == "note" else outcome).append((rule, tests))
+            (notes if rule.kind == "note" else outcome).append((rule, compile_when(rule.when)))
         self._rules = tuple(outcome)
         self._notes = tuple(notes)
-        self._key_fields = tuple(
-            sorted({PREDICATE_FIELDS[name] for rule, _ in outcome for name in rule.when})
-        )
+        self._key_fields = tuple(sorted(set().union(*(fields_read(rule.when) for rule, _ in outcome))))
+        self._age_bands = age_bands(self.kb.rules)
         self._memo: dict[tuple[Any, ...], Decision] = {}
         self._explained: dict[tuple[Any, ...], _Explained] = {}
         self._assessed: dict[Facts, Assessment] = {}
@@ -126,6 +185,7 @@ class Engine:
             care_trial_complete=p.conservative_care_weeks >= self.kb.care_trial_weeks,
             age=p.age,
             pain_sites=p.pain_sites,
+            history=p.history,
         )
 
     def decide(self, facts: Facts) -> Decision:
@@ -137,7 +197,7 @@ class Engine:
         return _remember(self._memo, key, lambda: self._decide(facts))
 
     def _decide(self, facts: Facts) -> Decision:
-        fired = tuple(rule for rule, tests in self._rules if all(t(facts) for t in tests))
+        fired = tuple(rule for rule, test in self._rules if test(facts))
         winner: Rule | None = None
         for rule in fired:
             if rule.next_step is None or rule.urgency is None:
@@ -159,7 +219,7 @@ class Engine:
 
     def _assess(self, facts: Facts) -> Assessment:
         ex = self._explain(facts)
-        notes = tuple(rule for rule, tests in self._notes if all(t(facts) for t in tests))
+        notes = tuple(rule for rule, test in self._notes if test(facts))
         note_hits = tuple(RuleHit(r.id, r.reason, r.guide_section, "note", r.sources) for r in notes)
         return Assessment(
             urgency=ex.decision.urgency,
@@ -209,9 +269,21 @@ class Engine:
                 yield "findings", "remove", f, f"without the finding {f}", _with(base, findings=base.findings - {f})
             else:
                 yield "findings", "add", f, f"with the finding {f}", _with(base, findings=base.findings | {f})
+        for h in History:
+            if h in base.history:
+                yield "history", "remove", h, f"without {h} in the history", _with(base, history=base.history - {h})
+            else:
+                yield "history", "add", h, f"with {h} in the history", _with(base, history=base.history | {h})
         for t in Trauma:
             if t is not base.trauma:
                 yield "trauma", "set", t, f"with trauma {t.value}", _with(base, trauma=t)
+        for lo, hi in self._age_bands:
+            if base.age is not None and lo <= base.age <= hi:
+                continue
+            age = lo if base.age is None or base.age < lo else hi
+            text = (f"if aged {lo} or over" if hi == MAX_AGE else f"if aged {hi} or under" if lo == 0
+                    else f"if aged {lo} to {hi}")
+            yield "age", "set", age, text, _with(base, age=age)
         flip = not base.prefers_non_surgical
         text = "if the person preferred to avoid surgery" if flip else "if the person were open to surgery"
         yield "prefers_non_surgical", "set", flip, text, _with(base, prefers_non_surgical=flip)

@@ -3,7 +3,7 @@
 ``Presentation`` is the engine's input: what a person reports and what a clinician found.
 ``Assessment`` is its output: urgency, next step, the red flags that escalated, the rules
 that fired and the single changes that would alter the result. Both serialise to the
-JSON contract documented in the README.
+JSON contract documented in docs/reference/contract.md.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class PainSite(StrEnum):
     BUTTOCK = "buttock"
     THIGH = "thigh"
     LEG = "leg"
+    KNEE = "knee"
 
 
 class Symptom(StrEnum):
@@ -37,6 +38,19 @@ class Symptom(StrEnum):
     LEG_NUMBNESS_OR_TINGLING = "leg_numbness_or_tingling"
     PAIN_WORSE_WITH_MOVEMENT = "pain_worse_with_movement"
     PAIN_EASED_BY_REST = "pain_eased_by_rest"
+    DIFFICULTY_PASSING_URINE = "difficulty_passing_urine"
+    SADDLE_NUMBNESS = "saddle_numbness"
+    BILATERAL_SCIATICA = "bilateral_sciatica"
+
+
+class History(StrEnum):
+    """Past or ongoing conditions that change what a symptom may mean (risk factors)."""
+
+    CANCER = "cancer"
+    OSTEOPOROSIS = "osteoporosis"
+    LONG_TERM_STEROIDS = "long_term_steroids"
+    IMMUNOSUPPRESSION = "immunosuppression"
+    IV_DRUG_USE = "iv_drug_use"
 
 
 class Finding(StrEnum):
@@ -86,6 +100,7 @@ PRESENTATION_FIELDS = (
     "prefers_non_surgical",
     "symptoms",
     "findings",
+    "history",
 )
 MAX_AGE = 120
 
@@ -137,6 +152,7 @@ class Presentation:
     conservative_care_weeks: float = 0
     prefers_non_surgical: bool = False
     age: int | None = None
+    history: frozenset[History] = frozenset()
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -144,6 +160,7 @@ class Presentation:
         put(self, "pain_sites", _enum_list(self.pain_sites, "pain_sites", PainSite, problems, non_empty=True))
         put(self, "symptoms", _enum_list(self.symptoms, "symptoms", Symptom, problems))
         put(self, "findings", _enum_list(self.findings, "findings", Finding, problems))
+        put(self, "history", _enum_list(self.history, "history", History, problems))
         if isinstance(self.trauma, str) and self.trauma in Trauma._value2member_map_:
             put(self, "trauma", Trauma(self.trauma))
         else:
@@ -198,7 +215,7 @@ class Presentation:
             if required not in data:
                 problems.append(Problem(required, "is required"))
         kwargs = {k: data[k] for k in PRESENTATION_FIELDS if k in data}
-        for key in ("symptoms", "findings"):
+        for key in ("symptoms", "findings", "history"):
             if key in kwargs and kwargs[key] is None:
                 kwargs[key] = []
         if problems:
@@ -223,6 +240,7 @@ class Presentation:
             prefers_non_surgical=self.prefers_non_surgical,
             symptoms=sorted(s.value for s in self.symptoms),
             findings=sorted(f.value for f in self.findings),
+            history=sorted(h.value for h in self.history),
         )
         return out
 

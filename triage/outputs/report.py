@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..domain.knowledge import Knowledge, knowledge
+from ..domain.knowledge import Knowledge, describe, knowledge
 from ..domain.model import DISCLAIMER, Assessment
 
 WIDTH = 88
@@ -71,12 +71,13 @@ def format_providers(kb: Knowledge | None = None) -> str:
 
 
 def format_red_flags(kb: Knowledge | None = None) -> str:
-    """Every red flag: what it may signal, urgency and where to go."""
+    """Every red flag: when it applies, what it may signal, urgency and where to go."""
     kb = kb or knowledge()
     out = []
     for f in kb.red_flags:
         out.append(f"{f.id}: {f.label}")
-        out.append(_wrap(f"may signal: {f.signals}"))
+        out.append(_wrap(f"when:       {describe(f.when, kb.care_trial_weeks)}"))
+        out.append(_wrap(f"may signal: {f.explanation}"))
         out.append(_wrap(f"urgency:    {f.urgency.value} -> {f.next_step.value}"))
         for s in f.sources:
             out.append(_wrap(f"source:     {s}"))

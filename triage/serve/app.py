@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import voila.app as voila_app
 from jupyter_core.paths import jupyter_config_path
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import IOLoop
 from traitlets import Unicode, default
 from voila.app import Voila
@@ -97,7 +98,10 @@ class TriageVoila(Voila):
         "unclaimed_timeout": "ClassroomKernelManager.unclaimed_timeout",
         "fill_delay": "VoilaKernelManager.fill_delay",
     }
-    classes: ClassVar[list[type]] = [*Voila.classes, ClassroomKernelManager]
+    # Voilà makes its pooled kernel manager at run time; the one made here only lets --help describe
+    # the fill_delay alias (traitlets looks its class up by name, and failed with a KeyError without it).
+    classes: ClassVar[list[type]] = [*Voila.classes, ClassroomKernelManager,
+                                     voila_app.voila_kernel_manager_factory(AsyncMappingKernelManager, True, 1)]
 
     instructor_key: str = ""
     instructor_key_source: str = ""

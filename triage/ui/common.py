@@ -81,7 +81,7 @@ def rules_html(a: Assessment) -> str:
     """The rules that fired, by name, each with what it did, why, and its guide section."""
     voc = vocabulary()
     kb = knowledge()
-    signals = {f"RF-{f.id}": f.signals for f in kb.red_flags}  # a flag's rule would repeat its name
+    signals = {f"RF-{f.id}": f.explanation for f in kb.red_flags}  # a flag's rule would repeat its name
     items = "".join(
         f"<li><strong>{esc(voc.rule(h.rule_id))}</strong>: <span class='triage-effect'>"
         f"{esc(voc.effect(h.effect))}</span>. {esc(signals.get(h.rule_id, h.reason))}"
@@ -106,9 +106,13 @@ def change_text(c: Change) -> str:
         if c.action == "add":
             return voc.findings[str(c.value)].phrase
         return f"if the assessment had not found: {in_sentence(voc.finding(c.value))}"
+    if c.field == "history":
+        if c.action == "add":
+            return voc.history[str(c.value)].phrase
+        return f"without {in_sentence(voc.history_item(c.value))} in the history"
     if c.field == "trauma":
         return voc.trauma[str(c.value)].phrase
-    return c.description  # conservative care and surgery preference: the engine's words carry no ids
+    return c.description  # age, conservative care and surgery preference: the engine's words carry no ids
 
 
 def changes_list_html(a: Assessment) -> str:
@@ -127,6 +131,11 @@ def changes_list_html(a: Assessment) -> str:
 
 def condition_text(when: Mapping[str, Any], care_trial_weeks: float) -> str:
     """A rule's condition in plain words, with names instead of ids."""
+    text = _condition_words(when, care_trial_weeks)
+    return text[:1].upper() + text[1:]
+
+
+def _condition_words(when: Mapping[str, Any], care_trial_weeks: float, joiner: str = "; ") -> str:
     voc = vocabulary()
     parts = []
     for name, value in when.items():
@@ -139,18 +148,28 @@ def condition_text(when: Mapping[str, Any], care_trial_weeks: float) -> str:
             parts.append("the assessment found none of: " + ", ".join(_found(voc, v) for v in value))
         elif name == "any_symptom":
             parts.append(_or((in_sentence(voc.symptom(v)) for v in value), ", or "))
+        elif name == "any_history":
+            parts.append("history of " + _or((in_sentence(voc.history_item(v)) for v in value), ", or "))
         elif name == "prefers_non_surgical":
             parts.append("the person would rather avoid surgery" if value else "the person is open to surgery")
         elif name == "trauma":
             parts.append(voc.trauma[str(value)].phrase)
         elif name == "min_age":
             parts.append(f"aged {value} or over")
+        elif name == "max_age":
+            parts.append(f"aged {value} or under")
+        elif name == "any_site":
+            parts.append("pain in the " + _or(in_sentence(voc.site(s)) for s in value))
         elif name == "sites_span":
             parts.append("pain in " + " and in ".join(_or(in_sentence(voc.site(s)) for s in g) for g in value))
-        else:  # a predicate added to the knowledge base without words here yet
+        elif name == "any_of":
+            parts.append("either " + ", or ".join(_condition_words(w, care_trial_weeks, " and ") for w in value))
+        elif name == "at_least":
+            parts.append(f"at least {value['count']} of: "
+                         + " / ".join(_condition_words(w, care_trial_weeks, " and ") for w in value["of"]))
+        else:  # a condition added to the knowledge base without words here yet
             parts.append(name.replace("_", " "))
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:]
+    return joiner.join(parts)
 
 
 def _or(items: Iterable[str], last: str = " or ") -> str:

@@ -13,8 +13,9 @@ to unknown knowledge-base entries, duplicate ids.
 
 Facts are named in one small vocabulary: ``age``, ``duration_weeks``, ``conservative_care_weeks``,
 ``trauma``, ``prefers_non_surgical`` for single values and ``pain_site:<id>``, ``symptom:<id>``,
-``finding:<id>`` for list members. A stage reveals the facts its presentation or changes mention,
-plus those it lists under ``reveals`` (asked about, often absent, presentation unchanged).
+``finding:<id>``, ``history:<id>`` for list members. A stage reveals the facts its presentation or
+changes mention, plus those it lists under ``reveals`` (asked about, often absent, presentation
+unchanged).
 
 The package is split by job: :mod:`.model` (the types), :mod:`.validate` (one file's checks),
 :mod:`.load` (folders of files), :mod:`.coverage` (what the library covers).

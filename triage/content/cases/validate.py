@@ -12,12 +12,13 @@ from typing import Any
 
 from ...domain.engine import assess
 from ...domain.knowledge import knowledge
-from ...domain.model import PRESENTATION_FIELDS, Finding, NextStep, PainSite, Presentation, Symptom, Urgency
+from ...domain.model import PRESENTATION_FIELDS, Finding, History, NextStep, PainSite, Presentation, Symptom, Urgency
 from ...domain.schema import check_schema, iter_errors
 from ...domain.sources import Document, load_document
 from ...errors import CaseError, PresentationError, Problem
 from .. import SCHEMAS
 from .model import Case, Option, Question, Ref, RevealStep, Stage
+from .review import story_giveaways, uncited_rules
 
 SCHEMA_PATH = SCHEMAS / "case.schema.json"
 TARGETS_SCHEMA_PATH = SCHEMAS / "coverage.schema.json"
@@ -25,7 +26,7 @@ PLACEHOLDER = "TODO"
 
 # list fields of a presentation and the prefix of their member facts
 _MEMBER_KINDS = {"pain_sites": ("pain_site", PainSite), "symptoms": ("symptom", Symptom),
-                 "findings": ("finding", Finding)}
+                 "findings": ("finding", Finding), "history": ("history", History)}
 _SCALARS = tuple(f for f in PRESENTATION_FIELDS if f not in _MEMBER_KINDS)
 # fields of the old single-presentation format and where the staged format keeps them
 _MOVED = {
@@ -78,7 +79,7 @@ def schema_problems(doc: Document, schema: dict[str, Any], what: str) -> list[Pr
                 form = "kind:id with kind provider, red_flag or rule (e.g. provider:physiatrist)"
             elif ".needs[" in where or ".reveals[" in where:
                 form = ("a fact id: age, duration_weeks, conservative_care_weeks, trauma, prefers_non_surgical, "
-                        "or pain_site:<id>, symptom:<id>, finding:<id>")
+                        "or pain_site:<id>, symptom:<id>, finding:<id>, history:<id>")
             else:
                 form = "letters, digits, - and _ only"
             message = f"{err.value!r} has the wrong form; use {form}"
@@ -378,6 +379,9 @@ def _semantic_problems(doc: Document) -> tuple[list[Problem], Case | None]:
                             NextStep(exp["next_step"]), tuple(facts)))
     questions = _check_questions(c, data, built)
     _check_tags(c, data.get("tags", []), built)
+    if not c.problems:  # a reviewer's checks, on a case that is otherwise sound
+        for where, message in [*story_giveaways(data), *uncited_rules(data, [p for p, _ in built])]:
+            c.fail(where, message)
     if c.problems:
         return c.problems, None
     final = stages[-1]

@@ -151,13 +151,15 @@ def describe_presentation(p: Presentation) -> tuple[str, ...]:
         lines.append("Prefers to avoid surgery")
     lines.append("Symptoms: " + (", ".join(words(s) for s in sorted(p.symptoms)) or "none recorded"))
     lines.append("Findings: " + (", ".join(words(f) for f in sorted(p.findings)) or "none recorded"))
+    if p.history:
+        lines.append("History: " + ", ".join(words(h) for h in sorted(p.history)))
     return tuple(lines)
 
 
 def presentation_diff(before: Presentation, after: Presentation) -> tuple[str, ...]:
     """What a stage adds to (or removes from) the previous stage's presentation, in words."""
     out: list[str] = []
-    for name in ("symptoms", "findings", "pain_sites"):
+    for name in ("symptoms", "findings", "history", "pain_sites"):
         old, new = getattr(before, name), getattr(after, name)
         label = words(name)
         out += [f"{label}: + {words(v)}" for v in sorted(new - old)]

@@ -388,6 +388,8 @@ class Presenter:
             self.question_html.value = head
             last = self.stage + 1 >= self.stages
             points = ("<h3>Teaching points</h3><ul>" + "".join(f"<li>{esc(p)}</li>" for p in self.case.teaching_points)
+                      + "</ul><h3>What this case set out to teach</h3><ul>"
+                      + "".join(f"<li>{esc(o)}</li>" for o in self.case.learning_objectives)
                       + "</ul>") if last and self.case else ""
             self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>{points}"
         elif self.poll is not None:  # the chart lists the options (with their letters)

@@ -339,12 +339,12 @@ class CasePlayer:
             self.story.value = ""
             return
         c = self.case
-        objectives = "".join(f"<li>{esc(o)}</li>" for o in c.learning_objectives)
+        # the learning objectives come at the end, with the teaching points: read first, they give
+        # the case's turns away before the story does
         self.story.value = (
             f"<h3>{esc(c.title)}</h3><p class='triage-muted'>Level: {esc(LEVEL_NAMES.get(c.level, c.level))}"
             f" &middot; {len(c.stages)} stage{'s' if len(c.stages) != 1 else ''}, "
             f"{len(c.questions)} question{'s' if len(c.questions) != 1 else ''}</p>"
-            f"<details><summary>Learning objectives</summary><ul>{objectives}</ul></details>"
         )
         self.shown = max(0, min(self.record.revealed.get(c.id, 0), len(c.stages) - 1))
         for old in self._stage_widgets:
@@ -466,10 +466,12 @@ class CasePlayer:
         )
         if answered == total and self.shown + 1 >= len(c.stages):
             points = "".join(f"<li>{esc(p)}</li>" for p in c.teaching_points)
-            self.teaching.value = f"<h4>Teaching points</h4><ul>{points}</ul>"
+            objectives = "".join(f"<li>{esc(o)}</li>" for o in c.learning_objectives)
+            self.teaching.value = (f"<h4>Teaching points</h4><ul>{points}</ul>"
+                                   f"<h4>What this case set out to teach</h4><ul>{objectives}</ul>")
         else:
-            self.teaching.value = ("<p class='triage-hint'>The teaching points appear once you have read every "
-                                   "stage and answered every question.</p>")
+            self.teaching.value = ("<p class='triage-hint'>The teaching points and the case's learning objectives "
+                                   "appear once you have read every stage and answered every question.</p>")
 
     def _draw_overview(self) -> None:
         finished = [c for c in self.cases if self.finished(c)]

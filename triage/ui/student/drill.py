@@ -212,7 +212,7 @@ class RedFlagDrill:
         step = kb.provider(a.next_step).name
         if a.red_flags:
             why = "; ".join(f"{flags[f].label}: {in_sentence(flags[f].signals.rstrip('.'))}" for f in a.red_flags)
-            reason = f"Red flag: {why}. Next step: {step}."
+            reason = f"{_flag_word(a.red_flags)}: {why}. Next step: {step}."
         else:
             reason = f"No red flag here, so the usual route applies. Next step: {step}."
         role = ' role="status"' if self._live else ""
@@ -302,5 +302,9 @@ def _why(s: Scenario) -> str:
     a = s.assessment
     if a.red_flags:
         flags = {f.id: f for f in kb.red_flags}
-        return "Red flag: " + "; ".join(flags[f].label for f in a.red_flags) + "."
+        return f"{_flag_word(a.red_flags)}: " + "; ".join(flags[f].label for f in a.red_flags) + "."
     return "No red flag, so the usual route: " + kb.provider(a.next_step).name + "."
+
+
+def _flag_word(flags: tuple[str, ...]) -> str:
+    return "Red flag" if len(flags) == 1 else "Red flags"

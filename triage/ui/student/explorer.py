@@ -13,7 +13,8 @@ from typing import Any
 import ipywidgets as w
 
 from ...domain.engine import assess
-from ...domain.model import Assessment, Finding, PainSite, Presentation, Symptom, Trauma
+from ...domain.knowledge import knowledge
+from ...domain.model import Assessment, Finding, History, PainSite, Presentation, Symptom, Trauma
 from ...domain.vocabulary import vocabulary
 from ...errors import TriageError
 from ..common import changes_list_html, esc, rules_html, verdict_html, waiting_html
@@ -23,14 +24,6 @@ from ..frame import app_frame
 from ..widgets import W, classed
 
 NOTEBOOK = "04_triage_explorer.ipynb"
-RED_FLAG_SYMPTOMS = (
-    Symptom.NEW_BOWEL_OR_BLADDER_INCONTINENCE,
-    Symptom.SADDLE_NUMBNESS_PROGRESSIVE,
-    Symptom.LEG_WEAKNESS_PROGRESSIVE,
-    Symptom.FEVER,
-    Symptom.CHILLS,
-    Symptom.UNEXPLAINED_WEIGHT_LOSS,
-)
 WEEKS_HINT = '<p class="triage-hint">Conservative care can last at most as long as the pain.</p>'
 # Presentation fields -> the words on the controls (for any problem the controls cannot prevent)
 FIELD_WORDS = {
@@ -41,6 +34,7 @@ FIELD_WORDS = {
     "trauma": "Injury",
     "symptoms": "Symptoms",
     "findings": "Findings",
+    "history": "Past medical history",
     "prefers_non_surgical": "Would rather avoid surgery",
 }
 
@@ -70,6 +64,7 @@ class Explorer:
         self.sites = {s: _checkbox(voc.site(s), "triage-site", s.value) for s in PainSite}
         self.symptoms = {s: _checkbox(voc.symptom(s), "triage-symptom", s.value) for s in Symptom}
         self.findings = {f: _checkbox(voc.finding(f), "triage-finding", f.value) for f in Finding}
+        self.history = {h: _checkbox(voc.history_item(h), "triage-history", h.value) for h in History}
         self.age = _field(w.BoundedIntText, "triage-age", value=45, min=0, max=120, description="Age (years)")
         self.duration = _field(w.BoundedFloatText, "triage-duration", value=2, min=0, max=520, step=1,
                                description="Pain for (weeks)")
@@ -88,13 +83,17 @@ class Explorer:
         self.assessment: Assessment | None = None
         self._loading = False
 
-        red = [self.symptoms[s] for s in RED_FLAG_SYMPTOMS]
-        other = [b for s, b in self.symptoms.items() if s not in RED_FLAG_SYMPTOMS]
+        # symptoms that are a red flag on their own come first (from the knowledge base), the rest after
+        flagged = knowledge().flag_symptoms()
+        red = [self.symptoms[s] for s in flagged]
+        other = [b for s, b in self.symptoms.items() if s not in flagged]
         inputs = classed(w.VBox, "triage-explorer-inputs", children=[
             _heading("Where does it hurt?"), _group(list(self.sites.values())), self.site_problem,
-            _heading("History"), self.age, self.duration, self.weeks_problem, self.care, self.trauma, self.prefers,
+            _heading("Age and timing"), self.age, self.duration, self.weeks_problem, self.care, self.trauma,
+            self.prefers,
             _heading("Red-flag symptoms"), _group(red, "triage-group"),
             _heading("Other symptoms"), _group(other, "triage-group"),
+            _heading("Past medical history"), _group(list(self.history.values()), "triage-group"),
             _heading("Findings from an assessment"), _group(list(self.findings.values()), "triage-group"),
             self.other_problem,
         ])
@@ -109,7 +108,7 @@ class Explorer:
             control.observe(self._on_change, names="value")
 
     def _controls(self) -> list[w.ValueWidget]:
-        return [*self.sites.values(), *self.symptoms.values(), *self.findings.values(),
+        return [*self.sites.values(), *self.symptoms.values(), *self.findings.values(), *self.history.values(),
                 self.age, self.duration, self.care, self.trauma, self.prefers]
 
     def load(self, p: Presentation) -> None:
@@ -122,6 +121,8 @@ class Explorer:
                 box.value = s in p.symptoms
             for f, box in self.findings.items():
                 box.value = f in p.findings
+            for h, box in self.history.items():
+                box.value = h in p.history
             self.age.value = p.age if p.age is not None else 45
             self.duration.value = p.duration_weeks
             self.care.value = p.conservative_care_weeks
@@ -142,6 +143,7 @@ class Explorer:
             prefers_non_surgical=self.prefers.value,
             symptoms=[s for s, b in self.symptoms.items() if b.value],
             findings=[f for f, b in self.findings.items() if b.value],
+            history=[h for h, b in self.history.items() if b.value],
         )
 
     def _on_change(self, change: dict[str, Any]) -> None:
@@ -158,7 +160,7 @@ class Explorer:
             weeks = (f"conservative care ({self.care.value:g} weeks) cannot last longer than the pain "
                      f"({self.duration.value:g} weeks)")
             out["weeks"] = (f"{weeks[:1].upper()}{weeks[1:]}: lower one of them.",
-                            f"{weeks}; change the weeks under History.")
+                            f"{weeks}; change the weeks under “Age and timing”.")
         return out
 
     def update(self) -> None:

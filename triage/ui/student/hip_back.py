@@ -7,16 +7,12 @@ by arrows, and every other site stays plain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import ipywidgets as w
 
-from ...domain.knowledge import HERE
+from ...domain.knowledge import PainSiteInfo, knowledge
 from ...domain.model import PainSite
-from ...domain.sources import load_document
-from ...errors import KnowledgeError, Problem
 from ..common import esc, guide_ref_html
 from ..context import AppContext
 from ..fallback import mimebundle
@@ -73,31 +69,17 @@ REGIONS: dict[PainSite, tuple[str, tuple[tuple[int, int, int, int], ...]]] = {
         + _mirror('<rect x="-36" y="316" width="22" height="80" rx="10"/>', BACK),
         ((FRONT - 82, 356, FRONT - 40, 356), (BACK + 82, 356, BACK + 40, 356)),
     ),
+    PainSite.KNEE: (
+        _mirror('<ellipse cx="-25" cy="307" rx="15" ry="11"/>', FRONT),
+        ((FRONT - 82, 307, FRONT - 44, 307), (FRONT + 82, 307, FRONT + 44, 307)),
+    ),
 }
 INK, SKIN, OUTLINE, MARK = "#1a1a1a", "#f3ece6", "#5a5a5a", "#9b1c1c"
 
 
-@dataclass(frozen=True)
-class SiteInfo:
-    id: PainSite
-    label: str
-    structures: tuple[str, ...]
-    guide_section: str
-
-
-@cache
-def site_info() -> dict[PainSite, SiteInfo]:
-    """Pain site -> structures that may cause pain there (knowledge/pain_sites.yaml)."""
-    path = HERE / "pain_sites.yaml"
-    doc = load_document(path, KnowledgeError)
-    out = {}
-    for i, item in enumerate(doc.data or []):
-        try:
-            out[PainSite(item["id"])] = SiteInfo(PainSite(item["id"]), item["label"], tuple(item["structures"]),
-                                                 item["guide_section"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise KnowledgeError(Problem(f"[{i}]", f"bad entry ({exc})", str(path), doc.line_of(f"[{i}]"))) from None
-    return out
+def site_info() -> dict[PainSite, PainSiteInfo]:
+    """Pain site -> structures that may cause pain there (``knowledge/pain_sites.yaml``)."""
+    return {s.id: s for s in knowledge().pain_sites}
 
 
 def body_svg(selected: PainSite) -> str:

@@ -56,11 +56,18 @@ def comparison_html(a: NextStep, b: NextStep) -> str:
         ("Tools", "; ".join(pa.tools), "; ".join(pb.tools)),
         ("Treatments", "; ".join(pa.treatments), "; ".join(pb.treatments)),
         ("When a patient gets there", pa.reached_when, pb.reached_when),
+        ("Red flags that send people here", flags_to(a), flags_to(b)),
     ]
     table = _table(f"{pa.name} and {pb.name}", ["Aspect", pa.name, pb.name],
                    [(h, [esc(x), esc(y)]) for h, x, y in rows], "triage-comparison")
     sections = dict.fromkeys((pa.guide_section, pb.guide_section))
     return table + "".join(guide_ref_html(s) for s in sections)
+
+
+def flags_to(step: NextStep) -> str:
+    """The red flags whose route is ``step``, by name (from the knowledge base), or a plain "none"."""
+    labels = [f.label for f in knowledge().red_flags if f.next_step == step]
+    return "; ".join(labels) if labels else "None (reached without a red flag)"
 
 
 class ProviderComparison:

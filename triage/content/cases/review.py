@@ -1,0 +1,120 @@
+"""Two checks a clinical reviewer makes on a case, beyond the engine's agreement.
+
+- **The story must not give the answer away.** A question that asks where to go (``asks: next_step``) is
+  spoilt when the case's title or a stage read before it names the provider or place of its keyed answer.
+  Names come from the data: each provider's name in ``providers.yaml`` (the part before any brackets, and
+  the names listed inside them) and, from the glossary, the term whose id is the next step's id with
+  hyphens, with its ``also`` names (other countries' words such as GP, A&E or physiotherapist).
+- **A fact beyond the guide needs a source in the case.** When the rule that decides a keyed answer goes
+  beyond the reference guide (it cites sources and none of them is the guide), the case's ``sources`` must
+  cite one of the same documents. A case source cites a rule source's document when it holds every word of
+  that document's short name: the rule source up to its first comma or colon (``NICE NG234``, ``GIRFT``,
+  ``Finucane LM et al. (IFOMPT) JOSPT 2020``), extended by the next part when that short name is only
+  one or two words without a number (``NICE CKS, Limp in children``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from ...domain.engine import assess
+from ...domain.knowledge import Rule, knowledge
+from ...domain.model import NextStep, Presentation
+from ..glossary import glossary
+
+GUIDE = "reference guide"
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@cache
+def provider_names() -> dict[NextStep, tuple[str, ...]]:
+    """Every name a story could use for each next step: the provider's names and the glossary's."""
+    out: dict[NextStep, list[str]] = {}
+    for p in knowledge().providers:
+        head, _, inside = p.name.partition("(")
+        names = [head.strip()]
+        if p.id not in (NextStep.URGENT_CARE,):  # its brackets say where else to go, not another name
+            names += [n.strip() for n in re.split(r",| or ", inside.rstrip(")")) if n.strip()]
+        out[p.id] = names
+    terms = {t.id: t for t in glossary()}
+    for step, names in out.items():
+        term = terms.get(step.value.replace("_", "-"))
+        if term is not None:
+            names += [term.term, *term.also]
+    return {step: tuple(dict.fromkeys(n for n in names if n)) for step, names in out.items()}
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    """``name`` as a whole word (plural allowed); acronyms such as GP or ED match in capitals only."""
+    body = re.escape(name).replace(r"\ ", r"\s+")
+    flags = 0 if name.upper() == name else re.IGNORECASE
+    return re.compile(rf"(?<![A-Za-z0-9]){body}(?:e?s)?(?![A-Za-z0-9])", flags)
+
+
+def names_found(text: str, names: Iterable[str]) -> list[str]:
+    """The names that ``text`` uses, in the order given."""
+    return [n for n in names if _pattern(n).search(text)]
+
+
+def story_giveaways(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for every place the story names a "where" question's keyed answer before it is asked."""
+    stage_ids = [s["id"] for s in data["stages"]]
+    names = provider_names()
+    out: list[tuple[str, str]] = []
+    for i, q in enumerate(data["questions"]):
+        if q.get("asks") != "next_step" or q["after"] not in stage_ids:
+            continue
+        asked = stage_ids.index(q["after"])
+        for step in dict.fromkeys(NextStep(o["step"]) for o in q["options"] if o["correct"] and "step" in o):
+            told = [("title", data["title"])]
+            for j, stage in enumerate(data["stages"][: asked + 1]):
+                told += [(f"stages[{j}].title", stage["title"]), (f"stages[{j}].text", stage["text"])]
+            for field, text in told:
+                found = names_found(text, names[step])
+                if found:
+                    out.append((field, f"names {found[0]!r} before questions[{i}] ({q['id']!r}) asks where to go, "
+                                       f"and {step.value} is its answer; tell this part of the story after the "
+                                       f"question, or without naming where the person goes"))
+    return out
+
+
+def beyond_guide(rule: Rule) -> bool:
+    """True for a rule that cites sources, none of them the reference guide."""
+    return bool(rule.sources) and not any(s.lower().startswith(GUIDE) for s in rule.sources)
+
+
+def document_words(source: str) -> frozenset[str]:
+    """The words of a source's short name (see the module docstring)."""
+    parts = [p for p in re.split(r",|: ", source) if p.strip()]
+    words = _WORD.findall(parts[0].lower()) if parts else []
+    if len(words) <= 2 and not any(w.isdigit() or not w.isalpha() for w in words) and len(parts) > 1:
+        words += _WORD.findall(parts[1].lower())
+    return frozenset(words)
+
+
+def cites(case_sources: Sequence[str], rule: Rule) -> bool:
+    """True when one of the case's sources cites a document the rule cites."""
+    given = [frozenset(_WORD.findall(s.lower())) for s in case_sources]
+    return any(document_words(r) <= words for r in rule.sources for words in given)
+
+
+def uncited_rules(data: Mapping[str, Any], presentations: Sequence[Presentation]) -> list[tuple[str, str]]:
+    """(field, message) for each engine-checked question whose deciding rule goes beyond the guide uncited."""
+    stage_ids = [s["id"] for s in data["stages"]]
+    rules = {r.id: r for r in knowledge().rules}
+    sources = [str(s) for s in data.get("sources", [])]
+    out: list[tuple[str, str]] = []
+    for i, q in enumerate(data["questions"]):
+        if not q.get("asks") or q["after"] not in stage_ids:
+            continue
+        decided = next(h.rule_id for h in assess(presentations[stage_ids.index(q["after"])]).trace
+                       if h.effect == "decides")
+        rule = rules[decided]
+        if beyond_guide(rule) and not cites(sources, rule):
+            cited = "; ".join(dict.fromkeys(s.split(": ")[0] for s in rule.sources))
+            out.append((f"questions[{i}]", f"its answer rests on {rule.id}, which goes beyond the reference guide; "
+                                           f"cite one of its documents in the case's sources ({cited})"))
+    return out
