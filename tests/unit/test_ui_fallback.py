@@ -31,7 +31,9 @@ def test_the_explorers_copy_shows_the_ticks_and_the_verdict_they_give():
     app.symptoms[Symptom.FEVER].value = True
     app.duration.value = 3
     text = bundle(app)[TEXT]
-    assert "[x] Fever" in text and "[ ] Chills" in text and "[x] Lower back" in text
+    assert "\n[x] Fever\n[ ] New loss of bowel or bladder control, " in text  # a group: the ticked, then the rest
+    assert "Chills" in text.split("[ ] New loss of bowel", 1)[1].split("\n", 1)[0]
+    assert "\n[x] Lower back\n[ ] Hip (outer and front), Groin, Buttock" in text
     assert "Pain for (weeks): 3\n" in text and "Injury: No injury" in text
     assert "Urgency: URGENT — next step: Urgent care" in text
     assert "What would change it\n- if bowel or bladder control were newly lost → Emergency" in text

@@ -8,7 +8,8 @@ values, the verdict, the question, the case) and ``text/plain`` (the same as tex
 first, so JupyterLab, Notebook 7 and Voila draw the live app as before.
 
 The copy is taken from the widget tree itself, so it needs nothing from each app: HTML widgets give
-their HTML, controls their description and value ("[x] Fever", "Injury: No injury"), buttons only when
+their HTML, controls their description and value ("[x] Fever", "Injury: No injury"; a group of check
+boxes as two lines, the ticked ones and the others), buttons only when
 they mark an answer (the drill's "your answer, right"); hidden parts and other actions are left out, and
 so are key fields and downloads, which must not be copied into a saved notebook.
 """
@@ -80,8 +81,21 @@ def _parts(widget: w.Widget) -> list[str]:
     if isinstance(widget, w.IntText | w.FloatText | w.BoundedIntText | w.BoundedFloatText):
         return [f"<p>{_label(widget)}: <strong>{widget.value:g}</strong></p>"]
     if isinstance(widget, w.Box):
+        shown = [child for child in widget.children if not _hidden(child)]
+        if len(shown) > 1 and all(isinstance(child, w.Checkbox) for child in shown):
+            return [_ticks(shown)]
         return [part for child in widget.children for part in _parts(child)]
     return []
+
+
+def _ticks(boxes: list[w.Checkbox]) -> str:
+    """A group of check boxes in two lines: the ticked ones, then the others."""
+    ticked = [_label(box) for box in boxes if box.value]
+    unticked = [_label(box) for box in boxes if not box.value]
+    lines = [f"<p>{TICKED} {', '.join(ticked)}</p>"] if ticked else []
+    if unticked:
+        lines.append(f"<p>{UNTICKED} {', '.join(unticked)}</p>")
+    return "".join(lines)
 
 
 def fallback_html(widget: w.Widget) -> str:
