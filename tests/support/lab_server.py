@@ -14,8 +14,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from support.ports import free_port
+from support.voila_server import server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -126,32 +125,15 @@ def jupyter_server(tmp: Path, env: dict[str, str | None] | None = None,
             full_env[key] = value
     log_path = tmp / f"jupyter-{port}.log"
     log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True", "--LabApp.news_url=",
-         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate"],
-        cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True",
+               "--LabApp.news_url=",
+               "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate"]
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {proc.returncode}; log: {log_path}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"jupyter lab did not answer within {START_TIMEOUT}s; log: {log_path}") from None
-                time.sleep(0.3)
-        yield JupyterServer(url, token, proc, root, settings, log_path, Path(full_env["TRIAGE_CLASS_DB"]))
+        with server_process(command, root, full_env, log, log_path, f"{url}/api/status?token={token}",
+                            "jupyter lab", START_TIMEOUT) as proc:
+            yield JupyterServer(url, token, proc, root, settings, log_path, Path(full_env["TRIAGE_CLASS_DB"]))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         log.close()
