@@ -35,7 +35,9 @@ SERVE_ARGS = $(POOL_ARGS) $(if $(CLASS),--class_code=$(CLASS)) $(if $(MAX_KERNEL
 
 install: $(STAMP) ## create .venv and install the project with its test tools
 
-app: install ## serve the apps for a class on http://127.0.0.1:8866 (prints the instructor key; POOL=30 FILL_DELAY=20 CLASS=code)
+# HOST=0.0.0.0 lets phones and laptops on the room's network join (the server prints the classroom address and a
+# QR code; the presenter shows them); PORT picks the port (a busy port is an error, never silently another one).
+app: install ## serve the apps for a class on http://127.0.0.1:8866 (HOST=0.0.0.0 for phones, PORT=8866, POOL=30 FILL_DELAY=20 CLASS=code)
 	$(BIN)/python -m triage serve --no-browser --Voila.ip=$(HOST) --port=$(PORT) $(SERVE_ARGS) notebooks/
 
 present: install ## instructor view on one case: make present CASE=hip-oa-grandfather
@@ -92,6 +94,7 @@ bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/r
 	cd benchmarks && ../$(BIN)/python bench_handouts.py
 	cd benchmarks && ../$(BIN)/python bench_store.py
 	cd benchmarks && ../$(BIN)/python bench_poll.py --rounds 3
+	cd benchmarks && ../$(BIN)/python bench_live_class.py --students 30 --browsers 2 --outage 10
 	cd benchmarks && ../$(BIN)/python bench_static.py --runs 5
 	cd benchmarks && ../$(BIN)/python bench_hub.py --students 10,20,30 --modes warm,prestarted,cold
 	cd benchmarks && ../$(BIN)/python report.py

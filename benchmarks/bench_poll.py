@@ -27,9 +27,9 @@ from common import ROOT, save, summary
 from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, str(ROOT / "tests"))
-from browser_support import ARGS
-from browser_support import student_chromium_path as chromium_path
-from voila_server import serve
+from support.browser_support import ARGS
+from support.browser_support import student_chromium_path as chromium_path
+from support.voila_server import serve
 
 WINDOW_S = 5.0
 SETTLE_S = 4.0

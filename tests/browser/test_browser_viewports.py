@@ -237,6 +237,30 @@ def test_explorer_bad_numbers_get_a_plain_message_in_view(pages, viewport):
     expect(page.locator(".triage-verdict .triage-urgency")).to_contain_text("Urgency: ROUTINE")
 
 
+@pytest.mark.parametrize(("app", "bar", "under"), [
+    ("04_triage_explorer.ipynb", ".triage-verdict", "label:has(input[type=checkbox])"),
+    ("06_instructor.ipynb", ".triage-toolbar", ".triage-reasoning li"),
+])
+@pytest.mark.parametrize("viewport", ["phone", "laptop"])
+def test_nothing_shows_through_above_a_sticky_bar(pages, app, bar, under, viewport):
+    page = pages(app, viewport)
+    if page.evaluate(f"getComputedStyle(document.querySelector('{bar}')).position") != "sticky":
+        return  # the presenter's toolbar scrolls with the page on a phone: no band to check
+    try:
+        for index in (3, 8):  # content at two depths scrolled up to the bar
+            page.evaluate(f"""() => {{ const bar = document.querySelector('{bar}').getBoundingClientRect();
+                const all = document.querySelectorAll('{under}');
+                const el = all[Math.min({index}, all.length - 1)];
+                el.scrollIntoView({{block: 'start'}});
+                const scroller = document.getElementById('rendered_cells');
+                (scroller.scrollHeight > scroller.clientHeight ? scroller : document.scrollingElement)
+                  .scrollBy(0, -bar.height / 2); }}""")
+            page.wait_for_timeout(150)
+            assert vc.show_through(page, bar) == [], f"{app} at {viewport}"
+    finally:
+        page.evaluate("window.scrollTo(0, 0)")
+
+
 def _bad_numbers_are_explained_in_view(page: Page) -> None:
     words = "cannot last longer than the pain (2 weeks)"
     # next to the control ...

@@ -370,3 +370,85 @@ def test_the_lab_runs_a_notebook_with_its_widgets(page, site, profile):
     lab_files = recorder.files[before:]
     assert [w.evaluate("self.name") for w in page.workers if KERNEL_JS in w.url] == [""]  # nor an early start
     assert [f for f in lab_files if f.startswith("jedi-")] and not [f for f in lab_files if f.startswith("snapshot-")]
+
+
+# -- where the apps cannot start, and where answers are kept -----------------------------------------------
+
+LAN_NAME = "triage-lan.test"  # a name for another computer's address, mapped to 127.0.0.1: nothing leaves loopback
+
+
+@pytest.fixture(scope="module")
+def lan_browser(browser):
+    """A Chromium that resolves LAN_NAME to 127.0.0.1 (and nothing else but 127.0.0.1): the site as a
+    student would open it over plain http from another computer, without any traffic leaving loopback."""
+    rules = f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+    b = browser.browser_type.launch(executable_path=chromium_path(), args=[*ARGS, rules], headless=True)
+    yield b
+    b.close()
+
+
+def problem_box(page: Page):
+    box = page.locator(".triage-static-problem[role=alert]")
+    expect(box).to_be_visible(timeout=15_000)  # said at once, not after a long spin
+    return box
+
+
+@pytest.mark.parametrize("where", ["voici/render/04_triage_explorer.html", ""], ids=["app", "home"])
+def test_over_plain_http_to_another_computer_the_page_says_what_to_do(lan_browser, site, where):
+    port = urlparse(site).port
+    context = lan_browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"http://{LAN_NAME}:{port}/{where}", wait_until="load")
+    box = problem_box(page)
+    expect(box).to_contain_text("need a secure address")
+    expect(box).to_contain_text("https://")
+    expect(box).to_contain_text(f"http://localhost:{port}/")
+    lab = box.get_by_role("link", name="JupyterLab in your browser")
+    assert lab.get_attribute("href") == ("../../" if where else "") + "lab/index.html"
+    in_view = page.evaluate("() => { const r = document.querySelector('.triage-static-problem')"
+                            ".getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && "
+                            "r.right <= innerWidth; }")
+    assert in_view, "the message must be on the phone's screen, not below it"
+    context.close()
+
+
+@pytest.mark.parametrize("where", ["voici/render/04_triage_explorer.html", "index.html"], ids=["app", "home"])
+def test_opened_from_a_file_the_page_says_how_to_serve_the_folder(browser, site, where):
+    report = built_site()
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.goto((report.out / where).as_uri(), wait_until="load")
+    box = problem_box(page)
+    expect(box).to_contain_text("file://")
+    expect(box).to_contain_text("python3 -m http.server --bind 127.0.0.1")
+    expect(box).to_contain_text("http://127.0.0.1:8000/")
+    context.close()
+
+
+def test_a_secure_page_shows_no_problem_note(loaded):
+    page, _ = loaded("04_triage_explorer")
+    assert page.locator(".triage-static-problem").count() == 0
+
+
+def test_drill_answers_save_without_errors_and_the_lab_finds_them(page, site, profile):
+    """The app pages and the lab keep the drive in one browser database: a drill answer given in an app page
+    is there when the same notebook runs in the lab. Saving puts no error in the console (JupyterLite asked
+    the site for a listing of the answers' folder, a 404, on the pages' saves)."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    open_app(page, site, "03_red_flags")
+    progress = page.locator(".triage-progress")
+    start = int(re.search(r"Scenario (\d+) of", progress.inner_text())[1])
+    for _ in range(3):
+        page.locator(".triage-answer-routine").click()
+        expect(page.locator(".triage-feedback")).to_contain_text(re.compile("Right|Not quite"))
+        page.locator(".triage-next").click()
+    expect(progress).to_contain_text(f"Scenario {start + 3} of")
+    page.wait_for_timeout(1500)  # the last save's requests
+    assert problems == []
+    page.goto(f"{site}/lab/index.html?path=03_red_flags.ipynb", wait_until="load")
+    expect(page.get_by_text("Python (Pyodide) | Idle").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    expect(page.locator(".triage-progress")).to_contain_text(f"Scenario {start + 3} of", timeout=RENDER_TIMEOUT)

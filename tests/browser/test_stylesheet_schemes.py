@@ -2,7 +2,8 @@
 system setting; each scheme keeps every pair readable.
 
 The browser tests draw every coloured part of the apps (the notice, messages, the four verdict boxes, hints
-and problems, buttons in each state, marked drill answers, a locked answer, the poll box, tables, links) with
+and problems, buttons in each state, marked drill answers, a locked answer, the poll box, tables, links,
+and the page's connection notice and poll bar) with
 the suite's HTML helpers and ipywidgets' class names, on a page styled only by the stylesheet (and, for a
 Jupyter page, the theme's two variables the stylesheet reads), and run axe's colour-contrast rule on it.
 """
@@ -51,7 +52,15 @@ def gallery() -> str:
       <nav class="triage-nav"><a class="triage-primary" href="#n">Next: 05 Case studies</a>
         <a href="#h">All apps</a></nav>
       <p class="triage-keys"><kbd>N</kbd> next stage</p>
-    </div>"""
+    </div>
+    <div class="triage-connection" style="position: static"><p class="triage-connection-text">The server
+      cannot be reached: your answers wait on this page.</p>
+      <button class="triage-connection-button">Reload</button></div>
+    <div class="triage-connection" data-tone="ok" style="position: static"><p class="triage-connection-text">
+      Connected again.</p></div>
+    <div class="triage-poll-beacon" style="position: static"><button class="triage-poll-beacon-button">
+      <span class="triage-poll-beacon-prompt">Live poll: where should Sam go first?</span>
+      <span class="triage-poll-beacon-go">Answer it</span></button></div>"""
 
 
 JUPYTER_DARK = "--jp-layout-color0: #111111; --jp-content-font-color1: #ffffff;"

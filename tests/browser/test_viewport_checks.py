@@ -124,3 +124,21 @@ def test_the_id_list_is_built_from_the_data():
     assert {"leg_weakness_progressive", "high_impact", "REF-JOINT", "RF-fever", "orthopedic_surgeon",
             "lower_back", "d-fever"} <= set(ids)
     assert "fever" not in ids and "hip" not in ids  # plain words may appear in any sentence
+
+
+STICKY = ('<div style="height:30px"></div><div id="bar" style="position:sticky;top:16px;background:#fff;{extra}">'
+          'Verdict</div>' + "".join(f"<p>Line {i} of the text that scrolls under the bar.</p>" for i in range(80)))
+
+
+def test_text_showing_through_above_a_sticky_bar_is_found(page):
+    show(page, STICKY.format(extra=""))
+    page.mouse.wheel(0, 600)
+    page.wait_for_timeout(200)
+    assert any("show through" in p for p in vc.show_through(page, "#bar"))
+
+
+def test_a_sticky_bar_that_covers_the_band_above_it_passes(page):
+    show(page, STICKY.format(extra="box-shadow: 0 -24px 0 12px #fff"))
+    page.mouse.wheel(0, 600)
+    page.wait_for_timeout(200)
+    assert vc.show_through(page, "#bar") == []

@@ -10,7 +10,14 @@ import time
 import pytest
 from support.voila_server import ROOT, fetch, kernel_id_of, page_kernel_id, serve, widget_notebook
 
-from triage.serve.app import SHARE, new_instructor_key, prepare_environment, startup_message
+from triage.serve.app import (
+    SHARE,
+    instructor_key,
+    new_instructor_key,
+    prepare_environment,
+    reach_note,
+    startup_message,
+)
 
 KEY = re.compile(r"^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$")
 
@@ -43,8 +50,11 @@ def test_the_launcher_prints_address_key_and_class_code_and_gives_them_to_the_ke
     with serve(tmp_path, notebooks=folder, env=env, args=["--pool_size=1"]) as server:
         log = wait_for(lambda: banner(server), 60, "the banner")
         assert f"Open in a browser:  {server.url}/" in log
-        key = re.search(r"Instructor key:\s+(\S+)\s+\(made for this run", log).group(1)
+        key = re.search(r"Instructor key:\s+(\S+)\s+\(kept in\s+(\S+):\s+the\s+same\s+at\s+every\s+start", log).group(1)
         assert KEY.match(key), key
+        kept = tmp_path / "instructor-key"  # beside the class store (TRIAGE_CLASS_DB)
+        assert kept.read_text().strip() == key and kept.stat().st_mode & 0o777 == 0o600
+        assert "(only this computer can open it; make app HOST=0.0.0.0" in log
         assert re.search(r"Class code:\s+BIO-101\s", log)
         assert re.search(r"Kernels:\s+at most \d+ at once", log)
         assert "a typed name is not a login" in log
@@ -64,7 +74,8 @@ def test_an_instructor_key_from_the_environment_is_kept(tmp_path):
     env = {"TRIAGE_INSTRUCTOR_KEY": "Our-Own-Key-42"}
     with serve(tmp_path, notebooks=folder, env=env, args=["--pool_size=1"]) as server:
         log = wait_for(lambda: banner(server), 60, "the banner")
-        assert "Instructor key:     Our-Own-Key-42  (from TRIAGE_INSTRUCTOR_KEY)" in log
+        assert re.search(r"Instructor key:     Our-Own-Key-42\s+\(from TRIAGE_INSTRUCTOR_KEY\)", log)
+        assert not (tmp_path / "instructor-key").exists()
         assert "Class code:         none" in log
         status, page = fetch(f"{server.url}/voila/render/tiny.ipynb")
         assert status == 200
@@ -93,6 +104,27 @@ def test_the_start_up_message_says_everything_an_instructor_needs():
     assert "at most 300 at once" in text and "freed after 45 s" in text
     assert "educational use only" in text and "not a login" in text
     assert "none: anyone" in startup_message("u", "k", "s", None, ["x"])
+
+
+def test_the_instructor_key_is_kept_in_the_class_folder_and_the_same_at_the_next_start(tmp_path):
+    env = {"TRIAGE_CLASS_DB": str(tmp_path / "bio101" / "class.db")}
+    key, source = instructor_key(env)
+    assert KEY.match(key) and str(tmp_path / "bio101" / "instructor-key") in source
+    assert instructor_key(env)[0] == key  # a restart of the same class
+    assert instructor_key({"TRIAGE_CLASS_DB": str(tmp_path / "chem" / "class.db")})[0] != key  # another class
+    assert instructor_key({**env, "TRIAGE_INSTRUCTOR_KEY": " mine "}) == ("mine", "from TRIAGE_INSTRUCTOR_KEY")
+
+
+def test_a_class_folder_that_cannot_be_written_gets_a_key_for_this_run_and_says_why(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    key, source = instructor_key({"TRIAGE_CLASS_DB": str(blocker / "class.db")})
+    assert KEY.match(key) and "made for this run" in source and "cannot be" in source and "a-file" in source
+
+
+def test_the_banner_says_a_loopback_address_is_for_this_computer_only():
+    assert "only this computer" in reach_note("127.0.0.1")
+    assert reach_note("0.0.0.0") is None
 
 
 def test_instructor_keys_are_random_and_easy_to_type():

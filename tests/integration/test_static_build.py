@@ -206,7 +206,7 @@ def test_a_compiled_archive_imports_without_sources(tmp_path, monkeypatch):
 
 def test_the_inputs_digest_follows_cases_notebooks_and_code_but_not_caches(tmp_path):
     for rel in ("pyproject.toml", "README.md", "requirements/static-npm.txt", "triage/domain/engine.py",
-                "case_studies/a.yaml", "notebooks/04_triage_explorer.ipynb"):
+                "case_studies/a.yaml", "notebooks/04_triage_explorer.ipynb", "tools/static_site/js/prestart.js"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(rel)
     before = inputs_digest(tmp_path)
@@ -216,7 +216,7 @@ def test_the_inputs_digest_follows_cases_notebooks_and_code_but_not_caches(tmp_p
     (tmp_path / "README.md").write_text("edited")
     assert inputs_digest(tmp_path) == before
     for rel in ("case_studies/a.yaml", "notebooks/04_triage_explorer.ipynb", "triage/domain/engine.py",
-                "requirements/static-npm.txt"):
+                "requirements/static-npm.txt", "tools/static_site/js/prestart.js"):  # the build's scripts write pages
         (tmp_path / rel).write_text(rel + " changed")
         assert inputs_digest(tmp_path) != before, rel
         before = inputs_digest(tmp_path)

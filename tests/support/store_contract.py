@@ -4,10 +4,12 @@ and provide a ``store`` fixture (a fresh, empty store per test); a persistent ba
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from triage.errors import PollClosedError
-from triage.store import ClassStore
+from triage.store import POLL_GRACE, ClassRecord, ClassStore
 from triage.store.identity import Learner
 
 ANA = Learner("name:ana", "Ana", "name")
@@ -52,6 +54,26 @@ class StoreContract:
         tally = store.poll_tally(poll.id)
         assert tally.answered == 2
         assert dict(tally.counts) == {"gp": 0, "ed": 2, "pt": 0}
+
+    def test_the_record_keeps_the_name_last_written_under_its_key(self, store):
+        assert store.learner_record(ANA).display_name == ""
+        store.record_answer(ANA, "case-a", "where", ["gp"], True)
+        assert store.learner_record(ANA).display_name == ANA.display_name
+        again = Learner(ANA.key, ANA.display_name.lower(), ANA.source)  # the same student, typed in lower case
+        store.record_drill(again, "s1", "routine", True)
+        assert store.learner_record(ANA).display_name == again.display_name
+        assert store.learner_record(BEN).display_name == ""
+
+    def test_a_learner_reads_back_their_own_poll_answer_only(self, store):
+        poll = store.open_poll("case-a", "which", ["gp", "ed", "pt"])
+        assert store.poll_answer(poll.id, ANA) is None
+        store.answer_poll(poll.id, ANA, ["pt", "gp"])
+        assert store.poll_answer(poll.id, ANA) == ("gp", "pt")
+        store.answer_poll(poll.id, ANA, ["ed"])
+        assert store.poll_answer(poll.id, ANA) == ("ed",)
+        assert store.poll_answer(poll.id, BEN) is None
+        store.close_poll(poll.id)
+        assert store.poll_answer(poll.id, ANA) == ("ed",)  # still there once the poll closed
 
     def test_closed_poll_refuses_answers(self, store):
         poll = store.open_poll("case-a", "where", ["gp", "ed"])
@@ -237,3 +259,88 @@ class StoreContract:
         store.mark_done(ANA, "01_hip_and_back.ipynb")
         store.mark_done(ANA, "03_red_flags.ipynb")
         assert store.learner_record(ANA).done == {"01_hip_and_back.ipynb", "03_red_flags.ipynb"}
+
+
+    # -- added with the results for the instructor: the class record, countdowns, students present -----
+
+    def test_the_class_record_holds_case_answers_polls_with_who_chose_what_and_the_drill(self, store):
+        zed = Learner("name:zed", "Zed", "name")
+        store.record_answer(ANA, "case-a", "where", ["gp"], True)
+        first = store.open_poll("case-a", "where", ["gp", "ed"])
+        store.answer_poll(first.id, BEN, ["ed"])
+        store.answer_poll(first.id, ANA, ["gp"])
+        store.answer_poll(first.id, BEN, ["gp"])  # changed while the poll was open: the latest answer is kept
+        second = store.open_poll("case-a", "why", ["x", "y", "z"])
+        store.answer_poll(second.id, ANA, ["z", "x"])
+        store.record_drill(zed, "s1", "routine", False)  # Zed only did the drill, Ben only answered polls
+        store.record_drill(zed, "s1", "emergency", True)
+        record = store.class_record()
+        assert record.session_id == store.current_session().id
+        assert [(r.display_name, r.case_id, r.question_id, r.chosen) for r in record.answers] == [
+            ("Ana", "case-a", "where", ("gp",))]
+        assert [(p.id, p.question_id, p.options, p.is_open) for p in record.polls] == [
+            (first.id, "where", ("gp", "ed"), False), (second.id, "why", ("x", "y", "z"), True)]
+        assert [(a.poll_id, a.display_name, a.chosen) for a in record.poll_answers] == [
+            (first.id, "Ana", ("gp",)), (first.id, "Ben", ("gp",)), (second.id, "Ana", ("x", "z"))]
+        ben_first = next(a for a in record.poll_answers if a.display_name == "Ben")
+        ana_first = next(a for a in record.poll_answers if a.display_name == "Ana")
+        assert ben_first.at > ana_first.at >= first.opened_at  # when each answer was given (Ben's is his change)
+        assert [(d.display_name, d.scenario_id, d.chosen, d.correct) for d in record.drill] == [
+            ("Zed", "s1", "routine", False), ("Zed", "s1", "emergency", True)]
+        assert record.drill[0].at <= record.drill[1].at
+        assert {d.session_id for d in record.drill} == {record.session_id}
+
+    def test_the_class_record_of_an_archived_session_keeps_its_polls_and_drill(self, store):
+        poll = store.open_poll("case-a", "where", ["gp", "ed"])
+        store.answer_poll(poll.id, ANA, ["ed"])
+        store.record_drill(ANA, "s1", "urgent", True)
+        first = store.current_session()
+        store.new_session()
+        store.record_drill(ANA, "s2", "routine", False)
+        now = store.class_record()
+        assert (now.polls, now.poll_answers, [d.scenario_id for d in now.drill]) == ((), (), ["s2"])
+        old = store.class_record(first.id)
+        assert old.session_id == first.id
+        assert [p.id for p in old.polls] == [poll.id] and not old.polls[0].is_open
+        assert [(a.display_name, a.chosen) for a in old.poll_answers] == [("Ana", ("ed",))]
+        assert [d.scenario_id for d in old.drill] == ["s1"]
+        assert store.class_record(987) == ClassRecord(987)
+
+    def test_a_countdown_is_kept_with_the_poll_and_ends_its_answers(self, store):
+        poll = store.open_poll("case-a", "where", ["gp", "ed"])
+        assert poll.ends_at is None
+        before = time.time()
+        timed = store.set_poll_timer(poll.id, 60)
+        assert before + 59 <= timed.ends_at <= time.time() + 61
+        assert store.current_poll().ends_at == timed.ends_at == store.poll_tally(poll.id).poll.ends_at
+        store.answer_poll(poll.id, ANA, ["gp"])
+        assert store.set_poll_timer(poll.id, None).ends_at is None
+        ended = store.set_poll_timer(poll.id, 0)
+        time.sleep(POLL_GRACE + 0.3)
+        with pytest.raises(PollClosedError):
+            store.answer_poll(poll.id, BEN, ["ed"])
+        tally = store.poll_tally(poll.id)
+        assert (tally.answered, tally.poll.ends_at) == (1, ended.ends_at)
+        store.close_poll(poll.id)
+        with pytest.raises(PollClosedError):
+            store.set_poll_timer(poll.id, 30)
+        with pytest.raises(PollClosedError):
+            store.set_poll_timer(999, 30)
+
+    def test_the_tally_counts_who_is_present_and_who_has_not_answered(self, store):
+        zed = Learner("name:zed", "Zed", "name")
+        poll = store.open_poll("case-a", "where", ["gp", "ed"])
+        assert (store.poll_tally(poll.id).present, store.poll_tally(poll.id).waiting) == (0, 0)
+        store.mark_present(ANA)
+        store.mark_present(ANA)
+        store.mark_present(BEN)
+        tally = store.poll_tally(poll.id)
+        assert (tally.present, tally.answered, tally.waiting) == (2, 0, 2)
+        store.answer_poll(poll.id, ANA, ["gp"])
+        store.answer_poll(poll.id, zed, ["ed"])  # answered without an app that said it was open: present too
+        tally = store.poll_tally(poll.id)
+        assert (tally.present, tally.answered, tally.waiting) == (3, 2, 1)
+        store.new_session()
+        later = store.open_poll("case-a", "where", ["gp", "ed"])
+        assert store.poll_tally(later.id).present == 0  # presence belongs to a session
+        assert store.poll_tally(poll.id).present == 3

@@ -23,6 +23,7 @@ JupyterLab, ``.triage-app`` leaves out JupyterLab's own toolbars, file browser a
 
 from __future__ import annotations
 
+import base64
 import re
 from functools import cache
 
@@ -325,6 +326,37 @@ def raw_ids(page, ids: tuple[str, ...] | None = None, scope: str | None = None) 
         if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text):
             found.append(f"raw id {i!r} in the visible text")
     return found
+
+
+DARK_PIXELS_JS = """async (png) => {
+  const img = new Image();
+  img.src = 'data:image/png;base64,' + png;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.width;
+  canvas.height = img.height;
+  const g = canvas.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
+  let dark = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 600) dark++;
+  return dark;
+}"""
+
+
+def show_through(page, selector: str) -> list[str]:
+    """What scrolled under a sticky bar must not show between the bar and the screen's top edge: the band
+    above the bar (over the bar's width, plus 12 px each side) has no dark pixel (text, a control's edge).
+    Call it once the page is scrolled so that content sits under the bar."""
+    box = page.evaluate("""(sel) => { const e = document.querySelector(sel); if (!e) return null;
+        const r = e.getBoundingClientRect(); return {top: r.top, left: r.left, width: r.width}; }""", selector)
+    if box is None or box["top"] < 1:
+        return []
+    left = max(0.0, box["left"] - 12)
+    width = min(box["width"] + 24, page.viewport_size["width"] - left)
+    png = page.screenshot(clip={"x": left, "y": 0, "width": width, "height": box["top"]})
+    dark = page.evaluate(DARK_PIXELS_JS, base64.b64encode(png).decode())
+    return [f"{dark} dark pixels show through the {box['top']:.0f} px above {selector}"] if dark else []
 
 
 CHECKS = {

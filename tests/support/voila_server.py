@@ -59,9 +59,11 @@ TEST_POOL = 1
 @contextmanager
 def serve(
     tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
-    args: list[str] | None = None,
+    args: list[str] | None = None, port: int | None = None,
 ) -> Iterator[Server]:
     """Run ``python -m triage serve notebooks/`` from ``cwd``; yield the running :class:`Server`.
+
+    ``port`` (default: a free one) lets a test start a server again where its pages expect it.
 
     The store, the progress file and the instructor key are private to the server (a random key unless
     ``env`` sets ``TRIAGE_INSTRUCTOR_KEY``; a value of None in ``env`` removes a variable).
@@ -72,9 +74,9 @@ def serve(
     """
     if not any(a.startswith("--pool_size") for a in args or []):
         args = [*(args or []), f"--pool_size={TEST_POOL}"]
-    port = free_port()
+    port = port or free_port()
     log_path = tmp / f"voila-{port}.log"
-    log = log_path.open("w")
+    log = log_path.open("a")
     full_env = {
         **os.environ,
         "JUPYTER_PATH": str(ROOT / "share" / "jupyter"),
@@ -89,8 +91,8 @@ def serve(
             full_env.pop(key, None)
         else:
             full_env[key] = value
-    command = [sys.executable, "-m", "triage", "serve", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
-               *(args or []), str(notebooks)]
+    ip = [] if any(a.startswith("--Voila.ip=") for a in args) else ["--Voila.ip=127.0.0.1"]  # else loopback only
+    command = [sys.executable, "-m", "triage", "serve", "--no-browser", *ip, f"--port={port}", *args, str(notebooks)]
     url = f"http://127.0.0.1:{port}"
     try:
         with server_process(command, cwd, full_env, log, log_path, url + "/", "the server") as proc:

@@ -126,3 +126,16 @@ def test_students_read_no_developer_remarks_ids_or_fixed_addresses(path):
         assert path.stem == "05_case_studies"
     else:
         assert f"]({upcoming.notebook})" in whats_next
+
+
+def test_the_student_apps_never_send_a_static_site_student_to_a_name_field_it_does_not_have():
+    """The static site builds the student apps with their text but has no name field on its home page: a
+    sentence that asks for a name on the home page must say it is for a class server."""
+    from triage.content.course import student_apps
+
+    for app in student_apps():
+        nb = nbformat.read(ROOT / "notebooks" / app.notebook, as_version=4)
+        text = " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+        for sentence in re.split(r"(?<=[.;:])\s+", text):
+            if re.search(r"\bname\b", sentence) and "home page" in sentence:
+                assert "class server" in sentence, (app.notebook, sentence)

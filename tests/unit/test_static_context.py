@@ -58,3 +58,26 @@ def test_an_unusable_location_keeps_the_apps_working_unsaved(tmp_path, monkeypat
     c = ctx.current_context()
     assert isinstance(c.store, MemoryStore)
     assert c.messages and "cannot be saved" in c.messages[0]
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_a_page_that_is_not_a_secure_context_says_its_answers_are_not_kept(tmp_path, monkeypatch, fresh_context,
+                                                                            secure):
+    """Over plain http:// to another computer the lab runs, but JupyterLite's drive lives in the page's memory
+    (no service worker): answers written there vanished on reload without a word. Now the page says so."""
+    import sys
+    import types
+
+    path = tmp_path / "drive" / ".triage" / "answers.json"
+    monkeypatch.setenv("TRIAGE_STATIC_STORE", str(path))
+    monkeypatch.setenv("TRIAGE_STATIC_LAB", "1")
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.setitem(sys.modules, "js", types.SimpleNamespace(isSecureContext=secure))
+    c = ctx.current_context()
+    if secure:
+        assert isinstance(c.store, JsonFileStore) and c.messages == ()
+    else:
+        assert isinstance(c.store, MemoryStore)
+        assert len(c.messages) == 1 and "not kept on this address" in c.messages[0] and "https://" in c.messages[0]
+        c.store.record_drill(c.learner, "s1", "urgent", True)  # the page still works, unsaved
+        assert not path.exists()

@@ -18,6 +18,7 @@ PLACEHOLDERS = {
     "snapshot.mjs": ("UNPACK_JS",),
     "prestart.js": ("PYODIDE_URL", "WORKER_URL", "OPTIONS", "PREFIX"),
     "codecache-warm.js": ("SKIP", "BUILD", "DELAY_MS"),
+    "secure-context.js": ("HOME", "SLOW_MS"),
 }
 
 

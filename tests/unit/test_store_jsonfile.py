@@ -20,6 +20,33 @@ class TestJsonFileStore(StoreContract):
         return JsonFileStore(tmp_path / "drive" / ".triage" / "answers.json")
 
 
+class TestJsonFileStoreWrittenInPlace(StoreContract):
+    """As in the browser, where the drive stores a file whole at close."""
+
+    @pytest.fixture
+    def store(self, tmp_path):
+        return JsonFileStore(tmp_path / "drive" / ".triage" / "answers.json", in_place=True)
+
+
+def test_in_the_browser_a_save_touches_no_other_file(tmp_path, monkeypatch):
+    """JupyterLite asks the site for a folder listing (a 404 in the console) whenever a file that does not
+    exist is looked up on the drive: in Pyodide a save writes the answers file itself, never a temporary one."""
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    path = tmp_path / "drive" / ".triage" / "answers.json"
+    store = JsonFileStore(path)
+    store.record_drill(ANA, "s1", "urgent", True)
+    opened: list[str] = []
+    real_open = io.open  # what pathlib opens files with
+    monkeypatch.setattr(io, "open", lambda f, *a, **k: opened.append(str(f)) or real_open(f, *a, **k))
+    for i in range(3):
+        store.record_drill(ANA, f"s{i}", "urgent", True)
+    assert set(opened) == {str(path)} and sorted(p.name for p in path.parent.iterdir()) == ["answers.json"]
+    assert len(store.learner_record(ANA).drill) == 4
+
+
 def test_json_file_store_implements_the_protocol(tmp_path):
     assert isinstance(JsonFileStore(tmp_path / "a.json"), ClassStore)
 

@@ -11,7 +11,7 @@ import pytest
 from support.store_contract import ANA, StoreContract
 
 from triage.errors import StoreCorruptError, StoreError, StoreUnavailableError
-from triage.store import open_store
+from triage.store import PRESENT_WINDOW, open_store
 from triage.store.sql import APP_MARKER, MIGRATIONS, SCHEMA_VERSION
 from triage.store.sqlite import APPLICATION_ID, SqliteStore
 
@@ -78,7 +78,46 @@ def test_migration_from_version_1_keeps_the_data_and_adds_the_new_tables(tmp_pat
     assert [(d.scenario_id, d.correct) for d in record.drill] == [("s1", False)]
     store.mark_done(ANA, "03_red_flags.ipynb")  # a table of version 2
     assert store.learner_record(ANA).done == {"03_red_flags.ipynb"}
-    assert _raw(path).execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0] == "2"
+    assert [(d.scenario_id, d.session_id) for d in store.class_record(1).drill] == [("s1", 1)]  # version 3
+    assert _raw(path).execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0] == str(
+        SCHEMA_VERSION)
+
+
+def test_migration_to_version_3_files_earlier_drill_answers_under_their_session(tmp_path):
+    path = tmp_path / "class.db"
+    db = _raw(path)
+    db.execute("BEGIN")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    for step in MIGRATIONS[:2]:
+        for statement in step.statements:
+            db.execute(statement.format(now="100.0", id="INTEGER PRIMARY KEY", float="REAL"))
+    db.execute("INSERT INTO meta VALUES ('app', ?), ('schema_version', '2')", (APP_MARKER,))
+    db.execute("UPDATE sessions SET archived_at = 200.0")
+    db.execute("INSERT INTO sessions (label, started_at) VALUES ('Session 2', 200.0)")
+    db.execute("INSERT INTO learners VALUES ('name:ana', 'Ana', 'name', 1.0)")
+    db.execute("INSERT INTO drill (learner_key, scenario_id, chosen, correct, at) VALUES "
+               "('name:ana', 'early', 'urgent', 0, 150.0), ('name:ana', 'late', 'routine', 1, 250.0)")
+    db.execute("INSERT INTO polls (session_id, case_id, question_id, options, opened_at, closed_at, revealed)"
+               " VALUES (1, 'case-a', 'where', '[\"gp\"]', 120.0, 130.0, 0)")
+    db.execute("COMMIT")
+    db.close()
+    store = open_store(str(path))
+    assert [d.scenario_id for d in store.class_record(1).drill] == ["early"]
+    assert [d.scenario_id for d in store.class_record(2).drill] == ["late"]
+    assert [(p.id, p.ends_at) for p in store.class_record(1).polls] == [(1, None)]
+
+
+def test_presence_lapses_when_an_app_stops_saying_so(tmp_path):
+    store = SqliteStore(tmp_path / "class.db")
+    poll = store.open_poll("case-a", "where", ["gp", "ed"])
+    store.mark_present(ANA)
+    assert store.poll_tally(poll.id).present == 1
+    raw = _raw(tmp_path / "class.db")
+    raw.execute("UPDATE presence SET at = at - ?", (PRESENT_WINDOW + 1,))
+    raw.close()
+    assert store.poll_tally(poll.id).present == 0
+    store.mark_present(ANA)
+    assert store.poll_tally(poll.id).present == 1
 
 
 def test_a_database_from_a_newer_version_is_refused_and_left_alone(tmp_path):

@@ -309,3 +309,77 @@ def test_the_list_of_cases_is_folded_away_while_a_case_is_open():
     assert app.case.id == "t-inter" and app.case_list.layout.display is None  # still open: arrows keep browsing
     app.choose.click()
     assert app.case_list.layout.display == "none" and app.choose.description == "Choose another case"
+
+
+def test_while_the_class_is_polled_on_a_question_the_player_gives_no_feedback_on_it():
+    from triage.ui.poll import ClassPanel
+
+    store = MemoryStore()
+    case = staged_case()
+    app = CasePlayer([case], context(ANA, store), class_panel=False)
+    panel = ClassPanel(context(BEN, store), [case], live=False)
+    first = view_of(app, "first")
+    poll = store.open_poll(case.id, "first", ["gp", "ed"])
+    # the page's panel has not looked yet: "Check answer" asks the store itself
+    answer(first, ["gp"])
+    assert "Correct" not in first.feedback.value and "right option" not in first.feedback.value
+    assert "class poll" in first.feedback.value
+    assert store.learner_record(ANA).case_answers(case.id) == {}  # nothing saved, so no score moves
+    panel.refresh()
+    panel.on_poll(app._on_poll)
+    assert first.check.disabled
+    store.close_poll(poll.id)
+    panel.refresh()
+    assert not first.check.disabled
+    answer(first, ["gp"])
+    assert "Correct." in first.feedback.value
+
+
+def test_feedback_given_before_a_poll_is_set_aside_during_it_and_comes_back():
+    from triage.ui.poll import ClassPanel
+
+    store = MemoryStore()
+    case = staged_case()
+    app = CasePlayer([case], context(ANA, store), class_panel=False)
+    first = view_of(app, "first")
+    answer(first, ["gp"])
+    assert "Correct." in first.feedback.value
+    panel = ClassPanel(context(ANA, store), [case], live=False)
+    panel.on_poll(app._on_poll)
+    poll = store.open_poll(case.id, "first", ["gp", "ed"])
+    panel.refresh()
+    assert "Correct." not in first.feedback.value and "right option" not in first.feedback.value
+    other = store.open_poll(case.id, "second", ["gp", "uc"])  # a poll on another question holds nothing here
+    panel.refresh()
+    assert "Correct." in first.feedback.value
+    store.close_poll(other.id)
+    panel.refresh()
+    assert poll.id != other.id and "Correct." in first.feedback.value
+
+
+def test_the_page_player_follows_the_class_panel_of_its_page():
+    store = MemoryStore()
+    case = staged_case()
+    app = CasePlayer([case], context(ANA, store))
+    from triage.ui.poll import ClassPanel
+
+    panel = ClassPanel.of(app.class_panel)
+    assert panel is not None
+    store.open_poll(case.id, "first", ["gp", "ed"])
+    panel.refresh()
+    assert view_of(app, "first").check.disabled
+
+
+def test_a_second_tab_shows_the_answer_the_store_holds_not_its_own_old_verdict():
+    store = MemoryStore()
+    case = staged_case()
+    one = CasePlayer([case], context(ANA, store), class_panel=False)
+    two = CasePlayer([case], context(ANA, store), class_panel=False)  # the same student, another tab
+    answer(view_of(one, "first"), ["gp"])
+    assert "Correct." in view_of(one, "first").feedback.value
+    answer(view_of(two, "first"), ["ed"])  # the store now holds the wrong answer
+    assert store.learner_record(ANA).case_answers(case.id)["first"].chosen == ("ed",)
+    one.frame.page.bridge._message(None, {"visible": True})  # back to the first tab
+    first = view_of(one, "first")
+    assert first.choice.value == "ed" and "Not quite." in first.feedback.value
+    assert "Correct." not in first.feedback.value and "another tab" in one.status.value

@@ -1,4 +1,5 @@
-"""Class view: instructor only, students x cases, distributions, gradebook CSV, new sessions."""
+"""Class view: instructor only, students x cases, polls and drill, item analysis, distributions, CSV files,
+new sessions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from urllib.parse import unquote
 
 from support.class_fixtures import ANA, BEN, KEY, context, library, staged_case
 
+from triage.content.drill import scenarios
+from triage.store.exports import Catalog, build_report
 from triage.store.identity import Learner
 from triage.store.memory import MemoryStore
 from triage.ui import CasePlayer, ClassView
@@ -30,10 +33,19 @@ def view(store, **kw) -> ClassView:
     return ClassView(CASES, context(ANA, store, mode="voila", params={"key": KEY}), live=False, **kw)
 
 
-def csv_from(html: str) -> list[dict[str, str]]:
-    href = re.search(r"href='data:text/csv;charset=utf-8,([^']*)'", html).group(1)
+def csv_from(html: str, kind: str = "answers") -> list[dict[str, str]]:
+    """The rows of one of the class view's CSV links (answers, summary or items)."""
+    links = re.findall(r"download='([^']*)' href='data:text/csv;charset=utf-8,([^']*)'", html)
+    others = tuple(f"-{k}.csv" for k in ("summary", "items"))
+    href = next(h for name, h in links if (name.endswith(f"-{kind}.csv") if kind != "answers"
+                                           else not name.endswith(others)))
     text = unquote(href).lstrip("\ufeff")
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def cells(table: str, name: str) -> list[str]:
+    row = re.search(rf"<tr><th scope='row'>{name}</th>(.*?)</tr>", table).group(1)
+    return [re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
 
 
 def test_without_the_key_the_class_is_not_read_or_shown():
@@ -46,17 +58,40 @@ def test_without_the_key_the_class_is_not_read_or_shown():
     assert app.rows == [] and "Ana" not in app.summary.value
 
 
-def test_students_by_cases_with_correct_and_answered():
+def test_students_by_cases_named_by_title_with_answered_out_of_asked():
     app = view(filled_store())
     table = app.summary.value
-    assert "2 students" in table
-    ana_row = re.search(r"<tr><th scope='row'>Ana</th>(.*?)</tr>", table).group(1)
-    ben_row = re.search(r"<tr><th scope='row'>Ben</th>(.*?)</tr>", table).group(1)
-    # columns: Bea (intro), Dee (advanced), then the total
-    assert re.findall(r"<td[^>]*>(.*?)</td>", ana_row)[0] == "1 / 2"
-    assert "<strong>1 / 2</strong>" in ana_row
-    assert re.findall(r"<td[^>]*>(.*?)</td>", ben_row)[:2] == ["0 / 1", "1 / 1"]
+    assert "2 students" in table and "answered / asked" in table
+    # columns: Bea (intro), Dee (advanced); each case asks 3 questions
+    assert cells(table, "Ana") == [["2", "/", "3", "1", "right"], ["&ndash;"]]
+    assert "triage-hint" not in table  # a hint box's border would draw a bar in an empty cell
+    assert cells(table, "Ben") == [["1", "/", "3", "0", "right"], ["1", "/", "3", "1", "right"]]
     assert table.index("Bea: intro case") < table.index("Dee: advanced case")
+
+
+def test_a_student_who_answered_only_polls_or_the_drill_appears_with_who_chose_what():
+    store = filled_store()
+    carl, dee = Learner("name:carl", "Carl", "name"), Learner("name:dee", "Dee", "name")
+    poll = store.open_poll("t-intro", "second", ["gp", "uc"])
+    store.answer_poll(poll.id, carl, ["gp"])
+    store.answer_poll(poll.id, ANA, ["uc"])
+    store.record_drill(dee, "d-bladder", "routine", False)
+    app = view(store)
+    table = app.summary.value
+    assert "4 students" in table and "Class polls" in table and "Red-flag drill" in table
+    assert cells(table, "Carl") == [["&ndash;"], ["&ndash;"], ["1", "/", "1", "0", "right"], ["&ndash;"]]
+    assert cells(table, "Dee")[-1][:3] == ["1", "/", str(len(scenarios()))]
+    polls = app.polls.value
+    assert "Poll 1 (" in polls and "And now, with a fever?" in polls and "2 answers" in polls
+    right = re.search(r"B\. Urgent care today.*?</tr>", polls).group(0)
+    wrong = re.search(r"A\. Primary care next week.*?</tr>", polls).group(0)
+    assert "Ana (" in right and "&#10004; right" in right and "Carl (" in wrong and "Ana" not in wrong
+    rows = csv_from(app.download.value)
+    assert [(r["student"], r["activity"], r["chosen"]) for r in rows if r["activity"] != "case"] == [
+        ("Ana", "poll", "B. Urgent care today"), ("Carl", "poll", "A. Primary care next week"),
+        ("Dee", "drill", "C. Routine")]
+    items = app.items.value
+    assert "Item analysis" in items and "under-triage" in items  # Dee sent an emergency to routine care
 
 
 def test_the_answer_distribution_of_a_case():
@@ -68,38 +103,49 @@ def test_the_answer_distribution_of_a_case():
     assert "&#10004; correct" in first  # the instructor sees which option is right
 
 
-def test_the_gradebook_csv_has_one_row_per_student_and_case():
+def test_the_csv_files_hold_every_answer_a_summary_and_the_item_analysis():
     app = view(filled_store())
     rows = csv_from(app.download.value)
-    assert [(r["student"], r["learner"], r["case"], r["answered"], r["correct"], r["questions"]) for r in rows] == [
-        ("Ana", "name:ana", "t-intro", "2", "1", "3"),
-        ("Ben", "name:ben", "t-adv", "1", "1", "3"),
-        ("Ben", "name:ben", "t-intro", "1", "0", "3"),
+    assert [(r["student"], r["learner"], r["title"], r["question_id"], r["chosen"], r["correct"]) for r in rows] == [
+        ("Ana", "name:ana", "Bea: intro case", "first", "A. Primary care", "yes"),
+        ("Ana", "name:ana", "Bea: intro case", "second", "A. Primary care next week", "no"),
+        ("Ben", "name:ben", "Bea: intro case", "first", "B. Emergency department", "no"),
+        ("Ben", "name:ben", "Dee: advanced case", "first", "A. Primary care", "yes"),
     ]
     assert {r["session"] for r in rows} == {"1"}
     assert "download='triage-class-session-1.csv'" in app.download.value
+    summary = csv_from(app.download.value, "summary")
+    assert [(r["student"], r["title"], r["answered"], r["asked"], r["correct"]) for r in summary] == [
+        ("Ana", "Bea: intro case", "2", "3", "1"), ("Ben", "Bea: intro case", "1", "3", "0"),
+        ("Ben", "Dee: advanced case", "1", "3", "1")]
+    items = csv_from(app.download.value, "items")
+    assert [(r["title"], r["question_id"], r["answered"], r["share_correct"]) for r in items] == [
+        ("Bea: intro case", "first", "2", "0.50"), ("Bea: intro case", "second", "1", "0.00"),
+        ("Dee: advanced case", "first", "1", "1.00")]
 
 
-def test_the_csv_is_the_same_as_the_terminal_report(tmp_path, capsys):
+def test_the_csv_is_the_same_as_the_terminal_report(tmp_path, capsys, monkeypatch):
     from triage.cli import main as class_main
     from triage.store.sqlite import SqliteStore
 
+    monkeypatch.setattr(Catalog, "shipped", classmethod(lambda cls: view(MemoryStore()).catalog))
     store = SqliteStore(tmp_path / "class.db")
     answers = (("ana", "t-intro", "first", "gp", True), ("ben", "t-adv", "first", "ed", False))
     for learner, case, q, chosen, ok in answers:
         store.record_answer(Learner(f"name:{learner}", learner.title(), "name"), case, q, [chosen], ok)
+    poll = store.open_poll("t-intro", "first", ["gp", "ed"])
+    store.answer_poll(poll.id, Learner("name:cy", "Cy", "name"), ["ed"])
     app = view(store)
-    ours = [{k: v for k, v in r.items() if k != "questions"} for r in csv_from(app.download.value)]
-    assert class_main(["class", "report", "--csv", "--db", str(tmp_path / "class.db")]) == 0
-    theirs = [{k: v for k, v in r.items() if k != "questions"}
-              for r in csv.DictReader(io.StringIO(capsys.readouterr().out))]
-    assert ours == theirs and len(ours) == 2
+    for kind in ("answers", "summary", "items"):
+        assert class_main(["class", "report", "--csv", kind, "--db", str(tmp_path / "class.db")]) == 0
+        theirs = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        assert csv_from(app.download.value, kind) == theirs and len(theirs) >= 2, kind
 
 
 def test_a_name_that_looks_like_a_formula_is_kept_as_text_in_the_csv():
     store = MemoryStore()
     store.record_answer(Learner("name:=1+1", "=1+1", "name"), "t-intro", "first", ["gp"], True)
-    text = report_csv(store.class_answers(), {c.id: c for c in CASES})
+    text = report_csv(build_report(store.class_record(), Catalog(CASES)))
     assert "'=1+1" in text and ",=1+1" not in text
 
 

@@ -229,3 +229,19 @@ def test_an_unreadable_old_progress_file_is_reported_and_kept(tmp_path, monkeypa
     c = ctx.build_context({"TRIAGE_CLASS_DB": str(tmp_path / "class.db")})
     assert any("earlier progress file could not be brought in" in m for m in c.messages)
     assert old.read_text() == "{not json"
+
+
+def test_a_name_typed_in_other_capitals_is_the_same_student_and_the_page_says_so():
+    store = MemoryStore()
+    store.record_answer(Learner("name:ana lee", "Ana Lee", "name"), "case-a", "where", ["gp"], True)
+    pending = ctx.AppContext(Learner("", "", "guest"), store, "voila", ready=False)
+    pending.resolve("student=ANA%20LEE", {"VOILA_PREHEAT": "True"})
+    assert pending.learner.key == "name:ana lee"  # one student, one record: the teacher sees one row
+    assert store.learner_record(pending.learner).case_answers("case-a")  # with the earlier answers
+    [said] = [m for m in pending.messages if "same student" in m]
+    assert "“Ana Lee”" in said and "type your full name" in said
+    first_time = ctx.AppContext(Learner("", "", "guest"), MemoryStore(), "voila", ready=False)
+    first_time.resolve("student=Bo", {"VOILA_PREHEAT": "True"})
+    same_spelling = ctx.AppContext(Learner("", "", "guest"), store, "voila", ready=False)
+    same_spelling.resolve("student=Ana%20Lee", {"VOILA_PREHEAT": "True"})
+    assert not [m for m in first_time.messages + same_spelling.messages if "same student" in m]

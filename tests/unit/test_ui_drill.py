@@ -168,6 +168,64 @@ def test_shipped_scenarios_cover_all_three_answers():
     assert answers == {Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE}
 
 
+def test_an_answer_is_drawn_before_it_is_saved():
+    """The verdict reaches the page before the (slow, on the static site) write to the store starts."""
+    seen: list[tuple[str, str]] = []
+
+    class SlowStore(MemoryStore):
+        def record_drill(self, learner, scenario_id, chosen, correct):
+            seen.append((app.feedback.value, app.buttons[Urgency.URGENT].description))
+            super().record_drill(learner, scenario_id, chosen, correct)
+
+    app = drill(context=make_context(store=SlowStore()))
+    app.buttons[Urgency.URGENT].click()
+    [(feedback, label)] = seen
+    assert "Right: Urgent" in feedback and label.startswith("✓")
+
+
+def test_a_second_tab_shows_the_round_as_the_store_holds_it_when_the_student_comes_back():
+    store = MemoryStore()
+    one = drill(context=make_context(store=store))
+    two = drill(context=make_context(store=store))  # the same student in another tab
+    one.buttons[Urgency.URGENT].click()
+    one.next()
+    one.buttons[Urgency.ROUTINE].click()
+    assert "Scenario 1 of 3" in two.progress.value  # still showing the start of the round
+    two.frame.page.bridge._message(None, {"visible": True})  # the student comes back to the other tab
+    assert two.answers == one.answers and "another tab" in two.status.value
+    assert "Score: 2 of 2" in two.score.value
+
+
+def test_coming_back_to_a_tab_that_is_up_to_date_changes_nothing():
+    app = drill()
+    app.buttons[Urgency.URGENT].click()
+    before = app.progress.value, app.score.value
+    app.refresh_from_store()
+    assert (app.progress.value, app.score.value) == before and app.status.value == ""
+
+
+def test_in_the_browser_the_save_waits_for_the_page_to_draw(monkeypatch):
+    """In Pyodide the save runs on the event loop a moment after the answer is drawn (its file operations
+    need the page's main thread, which is drawing the verdict); nothing is lost."""
+    import asyncio
+    import sys
+
+    from triage.ui.student import drill as drill_module
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    store = MemoryStore()
+    context = make_context(store=store)
+
+    async def lesson():
+        app = drill(context=context)
+        app.buttons[Urgency.URGENT].click()
+        assert "Right: Urgent" in app.feedback.value and store.learner_record(context.learner).drill == ()
+        await asyncio.sleep(drill_module.BROWSER_SAVE_DELAY + 0.1)
+        return [a.chosen for a in store.learner_record(context.learner).drill]
+
+    assert asyncio.run(lesson()) == ["urgent"]
+
+
 def test_feedback_names_every_flag_of_a_scenario_with_two():
     from triage.content.drill import scenarios
 

@@ -6,6 +6,7 @@ from support.ui_support import html_of, make_context
 
 from triage.domain.model import Finding, History, PainSite, Presentation, Symptom, Trauma
 from triage.domain.vocabulary import vocabulary
+from triage.store.memory import MemoryStore
 from triage.ui import Explorer
 
 
@@ -104,6 +105,39 @@ def test_unchanged_parts_are_not_resent():
     app.reasons.observe(lambda change: sent.append("reasons"), names="value")
     app.age.value = 46  # changes nothing the rules read: no new reasons text
     assert sent == []
+
+
+def test_the_ticks_survive_a_reload_for_the_same_student_in_this_browser():
+    store = MemoryStore()
+    first = Explorer(context=make_context(store=store))
+    kept: dict = {}
+    bridge = first.frame.page.bridge
+    assert bridge.store_key.endswith(":name:ada:04_triage_explorer.ipynb")
+    bridge.send = lambda msg: kept.update(msg["save"])  # what page_bridge.js keeps in localStorage
+    first.symptoms[Symptom.FEVER].value = True
+    first.history[History.OSTEOPOROSIS].value = True
+    first.duration.value = 3
+    assert kept["inputs"]["symptoms"] == ["fever"] and kept["inputs"]["duration_weeks"] == 3
+    assert kept["inputs"]["history"] == ["osteoporosis"]
+    reloaded = Explorer(context=make_context(store=store))  # a new kernel: every control at its default
+    assert not reloaded.symptoms[Symptom.FEVER].value
+    reloaded.frame.page.bridge._message(None, {"restore": kept})  # what the browser hands back on opening
+    assert reloaded.symptoms[Symptom.FEVER].value and reloaded.duration.value == 3
+    assert reloaded.history[History.OSTEOPOROSIS].value
+    assert "Urgency: URGENT" in reloaded.verdict.value
+
+
+def test_kept_ticks_that_do_not_make_a_presentation_are_ignored():
+    app = Explorer(context=make_context())
+    for bad in ({"inputs": {"pain_sites": ["elbow"], "duration_weeks": 2}}, {"inputs": "x"},
+                {"inputs": {"pain_sites": ["hip"], "duration_weeks": -4}}):
+        app.frame.page.bridge._message(None, {"restore": bad})
+        assert app.sites[PainSite.LOWER_BACK].value and "Urgency: ROUTINE" in app.verdict.value
+
+
+def test_a_guest_keeps_nothing_in_the_browser():
+    app = Explorer(context=make_context(name=None))
+    assert app.frame.page.bridge.store_key == ""
 
 
 def test_history_is_a_labelled_control_and_changes_the_verdict():

@@ -258,3 +258,24 @@ def test_a_class_store_that_cannot_be_opened_gives_a_working_unsaved_page(monkey
     assert "Your answers are not being saved: the folder is read-only" in f.header.value
     assert not f.context.learner.can_save
     assert app_frame(None, "03_red_flags.ipynb", body()).page is f.page  # the page's apps share one page
+
+
+def test_the_page_bridge_names_the_tab_after_the_course_and_keeps_state_per_student():
+    f = app_frame(make_context(name="Ada"), "05_case_studies.ipynb", body())
+    bridge = f.page.bridge
+    assert bridge.title == "Case studies · Back & hip pain triage"
+    assert bridge in f.widget.children  # once per page, beside the header
+    assert bridge.store_key == "triage:v1:name:ada:05_case_studies.ipynb"
+    seen = []
+    f.on_visible(lambda: seen.append("back"))
+    bridge._message(None, {"visible": True})
+    assert seen == ["back"]
+
+
+def test_a_pending_page_keeps_nothing_until_it_knows_the_student():
+    pending = make_context(name="Ada")
+    pending.ready = False
+    f = app_frame(pending, "04_triage_explorer.ipynb", body())
+    assert f.page.bridge.store_key == ""
+    pending.resolve("student=Bo", {"VOILA_PREHEAT": "True"})
+    assert f.page.bridge.store_key == "triage:v1:name:bo:04_triage_explorer.ipynb"

@@ -232,3 +232,92 @@ def test_the_frame_gets_a_panel_for_student_apps_only():
     assert panel is not None and "triage-poll-panel" in panel._dom_classes
     assert class_panel_for(ctx, "06_instructor.ipynb") is None
     assert class_panel_for(ctx, "07_class_view.ipynb") is None
+
+
+def test_a_reloaded_page_shows_the_vote_already_sent():
+    store = MemoryStore()
+    poll = open_poll(store)
+    first = panel(ANA, store)
+    first.refresh()
+    first.choice.value = "ed"
+    first.send.click()
+    reloaded = panel(ANA, store)  # a new kernel for the same student: the page was reloaded
+    reloaded.refresh()
+    assert reloaded.sent == ("ed",) and reloaded.choice.value == "ed"
+    assert "Sent: B. Emergency department" in reloaded.status.value
+    assert "waiting for answers" not in reloaded.status.value
+    assert store.poll_tally(poll.id).answered == 1
+    other = panel(BEN, store)  # nobody else's vote shows up
+    other.refresh()
+    assert other.sent == () and other.choice.value is None
+
+
+def test_a_new_choice_after_sending_is_never_shown_as_sent():
+    store = MemoryStore()
+    open_poll(store)
+    p = panel(store=store)
+    p.refresh()
+    p.choice.value = "gp"
+    p.send.click()
+    assert "Sent: A. Primary care" in p.status.value
+    p.choice.value = "ed"  # changed, not sent
+    assert "Sent:" not in p.status.value
+    assert "not sent yet" in p.status.value and "earlier answer: A. Primary care" in p.status.value
+    p.send.click()
+    assert "Sent: B. Emergency department" in p.status.value
+
+
+class UnreachableStore(MemoryStore):
+    """The class store as a student's kernel sees it when the hub service cannot be reached."""
+
+    def answer_poll(self, poll_id, learner, chosen):
+        from triage.errors import Problem, StoreUnavailableError
+
+        raise StoreUnavailableError(Problem("store", "the class service did not answer", "hub"))
+
+
+def test_an_answer_the_store_refused_is_not_sent_and_the_page_hears_that_it_was_handled():
+    store = UnreachableStore()
+    open_poll(store)
+    p = panel(store=store)
+    p.refresh()
+    p.choice.value = "gp"
+    before = p.notice.seq
+    p.send.click()
+    assert "Sent" not in p.status.value and "not sent" in p.status.value
+    assert p.notice.seq == before + 1 and p.notice.state == "open"
+
+
+def test_the_notice_follows_the_poll_open_sent_closed():
+    store = MemoryStore()
+    p = panel(store=store)
+    assert p.notice.state == ""
+    poll = open_poll(store)
+    p.refresh()
+    n = p.notice
+    assert (n.state, n.poll_id, n.prompt, n.options, n.answered) == (
+        "open", poll.id, "Where should Sam go first?", ["gp", "ed"], [])
+    p.choice.value = "gp"
+    p.send.click()
+    assert (n.state, n.answered) == ("sent", ["gp"])
+    store.close_poll(poll.id)
+    p.refresh()
+    assert n.state == "closed"
+
+
+def test_a_choice_kept_through_a_reload_is_sent_once_and_only_while_open():
+    store = MemoryStore()
+    poll = open_poll(store)
+    p = panel(store=store)
+    p.refresh()
+    p.on_draft(["ed"], send=False)  # chosen before the server went away, Send not pressed
+    assert p.choice.value == "ed" and store.poll_answer(poll.id, ANA) is None
+    assert "Sent" not in p.status.value
+    p.on_draft(["ed"], send=True)
+    assert store.poll_answer(poll.id, ANA) == ("ed",) and "Sent: B." in p.status.value
+    p.on_draft(["nonsense"], send=True)  # option ids the poll does not have are ignored
+    assert store.poll_answer(poll.id, ANA) == ("ed",)
+    store.close_poll(poll.id)
+    p.refresh()
+    p.on_draft(["gp"], send=True)
+    assert store.poll_answer(poll.id, ANA) == ("ed",)

@@ -4,6 +4,7 @@ keyboard shortcuts, and the live poll (open, answers, close, reveal)."""
 from __future__ import annotations
 
 import re
+import time
 
 from support.class_fixtures import ANA, BEN, KEY, context, staged_case
 from support.ui_support import html_of
@@ -12,6 +13,7 @@ from support.viewport_checks import knowledge_ids
 from triage.domain.engine import assess
 from triage.domain.knowledge import knowledge
 from triage.domain.vocabulary import vocabulary
+from triage.store.identity import Learner
 from triage.store.memory import MemoryStore
 from triage.ui import Presenter
 from triage.ui.common import esc
@@ -40,7 +42,53 @@ def test_on_a_served_page_without_the_key_nothing_of_the_presenter_is_shown():
 
 def test_the_key_in_the_address_opens_it():
     app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila", params={"key": KEY}))
-    assert app.unlocked and app.gate.widget.children == (app.gate.content,)
+    assert app.unlocked and app.gate.widget.children[0] is app.gate.content
+    assert app.gate.feedback.value == ""
+
+
+def test_a_wrong_key_in_the_address_says_so_and_the_tab_forgets_it():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila", params={"key": "last-term"}))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate._check(app.context)
+    assert not app.unlocked and "key in the page's address is not right" in app.gate.feedback.value
+    assert {"forget": True} in sent
+
+
+def test_enter_in_the_key_field_opens_it():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    app.gate.key.value = KEY
+    app.gate.key._handle_string_msg(None, {"event": "submit"}, None)  # what the browser sends on Enter
+    assert app.unlocked
+
+
+def test_a_key_the_tab_kept_opens_it_after_a_reload_and_a_stale_one_is_forgotten():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate._on_carrier(None, {"key": "from-an-old-server"})
+    assert not app.unlocked and "kept is not right" in app.gate.feedback.value and {"forget": True} in sent
+    app.gate._on_carrier(None, {"key": KEY})
+    assert app.unlocked
+
+
+def test_a_kept_key_that_arrives_before_the_page_request_waits_for_it():
+    pending = context(ANA, mode="voila")
+    pending.ready = False
+    app = Presenter(CASE.id, cases=[CASE], context=pending)
+    app.gate._on_carrier(None, {"key": KEY})
+    assert not app.unlocked
+    pending.resolve("student=", {"VOILA_PREHEAT": "True", "TRIAGE_INSTRUCTOR_KEY": KEY})
+    assert app.unlocked
+
+
+def test_a_typed_key_is_kept_for_the_tab():
+    app = Presenter(CASE.id, cases=[CASE], context=context(ANA, mode="voila"))
+    sent = []
+    app.gate.carrier.send = sent.append
+    app.gate.key.value = KEY
+    app.gate.button.click()
+    assert app.unlocked and {"remember": KEY} in sent
 
 
 def test_a_typed_key_opens_it_and_a_wrong_one_does_not():
@@ -170,6 +218,32 @@ def test_the_browser_listener_forwards_keys_and_can_be_switched_off():
     assert app.stage == 1
 
 
+def test_a_clickers_keys_step_the_stages():
+    app = presenter()
+    for key, stage in (("PageDown", 1), (" ", 2), ("PageUp", 1), ("ArrowLeft", 0), ("ArrowRight", 1)):
+        app.on_key(key)
+        assert app.stage == stage, key
+    assert {"PageDown", "PageUp", "ArrowRight", "ArrowLeft", " "} <= set(app.listener.shortcut_keys)
+    assert "Page Down" in app.keys_help.value and "Alt</kbd>+" in app.keys_help.value
+
+
+def test_projector_mode_keeps_the_picker_and_the_key_help_out_of_the_projected_part():
+    app = presenter()
+    [projected] = [c for c in app.gate.content.children if "triage-projected" in c._dom_classes]
+    def inside(widget, root):
+        return widget is root or any(inside(widget, c) for c in getattr(root, "children", ()))
+    assert inside(app.toolbar, projected) and inside(app.chart, projected) and inside(app.body, projected)
+    assert not inside(app.picker, projected) and not inside(app.keys_help, projected)
+
+
+def test_during_a_poll_the_options_are_listed_in_full_beside_the_chart():
+    store = MemoryStore()
+    app = presenter(store)
+    app.on_key("p")
+    assert "Primary care" in app.answers.value and "Emergency department" in app.answers.value
+    assert "correct" not in app.answers.value
+
+
 def test_button_labels_say_what_they_do_in_full():
     app = presenter()
     for b in (app.next_stage, app.options_button, app.answers_button, app.reasoning_button, app.poll_button):
@@ -250,3 +324,79 @@ def test_the_library_presenter_starts_unlocked_in_jupyterlab():
     app = Presenter(context=context(ANA, mode="lab"))
     assert app.unlocked and app.case is not None
     assert f"Stage 1 of {len(app.case.stages)}" in app.stage_label.value
+
+
+# -- during a poll: who has not answered, the hidden chart, the countdown ------------------------------
+
+def students(store, *learners):
+    """Student apps open on the class panel (each says it is present when it first checks for a poll)."""
+    panels = [ClassPanel(context(who, store), [CASE], live=False) for who in learners]
+    for panel in panels:
+        panel.refresh()
+    return panels
+
+
+def test_the_presenter_counts_who_has_not_answered_among_the_students_present():
+    store = MemoryStore()
+    carl = Learner("name:carl", "Carl", "name")
+    ana, ben, _ = students(store, ANA, BEN, carl)
+    app = presenter(store)
+    app.on_key("p")
+    assert "Not answered yet: 3 of 3 students present" in app.poll_status.value
+    ana.refresh()
+    ana.choice.value = "gp"
+    ana.send.click()
+    app.refresh_poll()
+    assert "Not answered yet: 2 of 3 students present" in app.poll_status.value
+    ben.refresh()
+    ben.choice.value = "ed"
+    ben.send.click()
+    app.refresh_poll()
+    assert "Not answered yet: 1 of 3 students present" in app.poll_status.value
+    app.on_key("p")  # closed: the count is history
+    assert "Not answered yet" not in app.poll_status.value and "2 answered" in app.chart.value
+
+
+def test_the_chart_can_stay_hidden_while_students_vote():
+    store = MemoryStore()
+    [ana] = students(store, ANA)
+    app = presenter(store)
+    app.hide_chart.value = True
+    app.on_key("p")
+    ana.refresh()
+    ana.choice.value = "ed"
+    ana.send.click()
+    app.refresh_poll()
+    assert "triage-bar" not in app.chart.value and "1 answered" in app.chart.value
+    assert "hidden while students vote" in app.chart.value
+    assert "Emergency department" not in app.chart.value  # not even the options' counts
+    app.hide_chart.value = False  # shown again at once, without waiting for the ticker
+    assert "1 (100%)" in app.chart.value
+    app.hide_chart.value = True
+    app.on_key("p")  # closing the poll shows the chart
+    assert "1 (100%)" in app.chart.value and "triage-bar" in app.chart.value
+
+
+def test_a_countdown_shows_on_the_presenter_and_the_students_and_closes_the_poll():
+    store = MemoryStore()
+    [ana] = students(store, ANA)
+    app = presenter(store)
+    app.timer_button.click()  # no open poll: nothing to time
+    assert store.current_poll() is None
+    app.on_key("p")
+    app.timer_length.value = 45
+    app.on_key("t")
+    ends = store.current_poll().ends_at
+    assert ends is not None and 43 < ends - time.time() <= 45.5
+    assert re.search(r"0:4[45] left", app.poll_status.value)
+    ana.refresh()
+    assert re.search(r"Time left: 0:4[345]", ana.clock.value) and ana.send.layout.display is None
+    assert "role=" not in ana.clock.value  # not read out every second
+    store.set_poll_timer(app.poll.id, 0)  # the time runs out
+    ana.refresh()
+    assert "Time is up" in ana.status.value and ana.send.layout.display == "none" and ana.clock.value == ""
+    app.refresh_poll()  # the presenter's ticker closes the poll
+    assert store.current_poll() is None and "Time is up: the poll is closed" in app.poll_status.value
+    assert app.poll_button.description == "Open poll again (P)"
+    ana.refresh()
+    assert "The poll has closed" in ana.status.value

@@ -46,7 +46,7 @@ from email.parser import Parser
 from pathlib import Path
 
 from tools.static_site.codecache import codecache_pages
-from tools.static_site.javascript import read_js
+from tools.static_site.javascript import fill_script, inline_script, read_js
 from tools.static_site.snapshot import edit_scripts, hook_main, hook_worker, make_snapshot, prestart_pages
 from tools.static_site.wheel_pyc import write_wheel
 from triage.errors import Problem, TriageError
@@ -66,6 +66,13 @@ SITE_PACKAGES = f"/lib/python{PYODIDE_PYTHON}/site-packages"
 # Where the browser keeps a student's answers: the JupyterLite drive, stored in the browser's
 # IndexedDB per browser profile (see triage.store.jsonfile and docs/developer/decisions/0019-answers-in-the-browser.md).
 BROWSER_STORE = "/drive/.triage/answers.json"
+# The IndexedDB database of the drive, one for the app pages and the lab alike. JupyterLite names it
+# after the page's baseUrl unless told: the app pages ("../../") and the lab ("/") kept two apart, so
+# answers given in one were not in the other. This is the name the app pages have always used, so the
+# answers students gave there stay theirs.
+DRIVE_STORAGE = "JupyterLite Storage - ../../"
+# Before an app shows, how long the page waits before saying it is still starting (js/secure-context.js).
+SLOW_START_MS = 60_000
 # Packages the Pyodide kernel installs when it starts (its initKernel list, plus the package
 # manager); preloading them all through the lock file fetches them in parallel with the runtime.
 KERNEL_PACKAGES = ("micropip", "piplite", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "ipython")
@@ -376,10 +383,10 @@ def input_files(root: Path = ROOT) -> list[Path]:
     """Everything the static site is made from (hashed to decide whether a rebuild is needed).
 
     README.md is left out: it only becomes the wheel's long description, and editing it should not
-    cost a rebuild."""
+    cost a rebuild. The build's own code and scripts (tools/static_site) are in: they write the pages."""
     files = [root / "pyproject.toml", *sorted((root / "requirements").glob("static-*.txt"))]
     for folder, pattern in (("triage", "*"), ("case_studies", "*.y*ml"), ("notebooks", "*"),
-                            ("share/jupyter/voila/templates/triage", "*")):
+                            ("share/jupyter/voila/templates/triage", "*"), ("tools/static_site", "*")):
         files += [p for p in (root / folder).rglob(pattern) if p.is_file() and "__pycache__" not in p.parts
                   and ".ipynb_checkpoints" not in p.parts]
     return sorted(files)
@@ -621,6 +628,7 @@ def lite_config(preload: list[str], snapshot: dict | None = None) -> dict:
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
             "appName": "Back & hip pain triage",
+            "contentsStorageName": DRIVE_STORAGE,
             "litePluginSettings": {
                 KERNEL_PLUGIN: {
                     "pyodideUrl": "./static/pyodide/pyodide.js",
@@ -639,12 +647,14 @@ def landing_page(apps: list[tuple[str, str, str, int]]) -> str:
         f" <span class=\"min\">({minutes} min)</span>\n      <p>{html.escape(summary)}</p></li>"
         for stem, title, summary, minutes in apps
     )
+    check = secure_context_script(home=True)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <title>Back &amp; hip pain triage: apps</title>
+  {check}
   <style>
     body {{ background: #ffffff; color: #1a1a1a; font-family: system-ui, sans-serif; margin: 0; }}
     main {{ max-width: 820px; margin: 2rem auto; padding: 0 1rem; }}
@@ -674,6 +684,41 @@ def landing_page(apps: list[tuple[str, str, str, int]]) -> str:
 </body>
 </html>
 """
+
+
+def secure_context_script(home: bool) -> str:
+    """The inline script that says on the page why the apps cannot start (file://, plain http:// to another
+    computer, no service worker) or that an app is slow to start (js/secure-context.js)."""
+    return fill_script(inline_script("secure-context.js"), {"HOME": home, "SLOW_MS": SLOW_START_MS})
+
+
+def secure_context_pages(site: Path, pages: Iterable[Path]) -> None:
+    """Put the secure-context check first in the <head> of each app page (before voici's own scripts)."""
+    script = secure_context_script(home=False)
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        head = re.search(r"<head>(\s*<meta charset=[^>]*>)?", text, re.I)  # the charset stays in the first bytes
+        if head is None:
+            raise _fail(f"{page.relative_to(site)} has no <head>; the secure-context check cannot be added", str(page))
+        page.write_text(text[:head.end()] + "\n" + script + text[head.end():], encoding="utf-8")
+
+
+def drive_folder_listing(out: Path, folder: str = BROWSER_STORE.split("/")[2]) -> None:
+    """List the answers' folder on the drive as a folder of the site (empty). JupyterLite asks the site for
+    a listing of every drive folder it looks into (``api/contents/<folder>/all.json``); without one it got
+    a 404 in the console on the pages' saves, and a first save made an "Untitled Folder" (another 404) to
+    rename."""
+    listing_path = out / "api" / "contents" / "all.json"
+    root = json.loads(listing_path.read_text(encoding="utf-8"))
+    stamp = root.get("last_modified") or root.get("created")
+    entry = {"content": None, "created": stamp, "format": None, "hash": None, "hash_algorithm": None,
+             "last_modified": stamp, "mimetype": None, "name": folder, "path": folder, "size": None,
+             "type": "directory", "writable": True}
+    root["content"] = [e for e in root["content"] if e.get("name") != folder] + [entry]
+    listing_path.write_text(json.dumps(root, indent=2), encoding="utf-8")
+    inner = out / "api" / "contents" / folder / "all.json"
+    inner.parent.mkdir(parents=True, exist_ok=True)
+    inner.write_text(json.dumps({**entry, "content": [], "format": "json"}, indent=2), encoding="utf-8")
 
 
 def lab_only_kernel_packages(out: Path) -> None:
@@ -833,6 +878,7 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
             _run([str(venv / "bin" / "jupyter"), "lite", "build", "--lite-dir", str(lite)], "jupyter lite build",
                  env=env, cwd=lite)
         finish_site(out, apps)
+        drive_folder_listing(out)
         lab_only_kernel_packages(out)
         direct_service_worker(out)
         hook_worker(out / KERNEL_JS)
@@ -841,6 +887,7 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
                        json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))[
                            "jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN])
         codecache_pages(pages, digest[:16])
+        secure_context_pages(out, pages)
         bad = external_requests(out)
         if bad:
             shutil.rmtree(out, ignore_errors=True)

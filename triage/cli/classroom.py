@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from ..errors import Problem, StoreError
 from ..store import ClassSession, ClassStore, default_location, open_store
-from ..store.exports import format_table, report_rows, write_csv
+from ..store.exports import CSV_KINDS, Catalog, build_report, format_report, when
 
 
 def _when(stamp: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp is not None else "-"
+    return when(stamp, seconds=False)
 
 
 def _location(args: argparse.Namespace) -> str:
@@ -46,28 +45,23 @@ def _session(store: ClassStore, wanted: int | None) -> ClassSession:
     raise StoreError(Problem("--session", f"there is no session {wanted}; sessions: {known}", store.location))
 
 
-def _totals() -> dict[str, int]:
-    from ..content.cases import load_cases  # imported here: loading cases validates them against the engine
-
-    return {case.id: len(case.questions) for case in load_cases()}
-
-
 def _report(args: argparse.Namespace) -> int:
     store = _open_existing(args)
     try:
         session = _session(store, args.session)
-        rows = report_rows(store.class_answers(session.id), _totals())
+        record = store.class_record(session.id)
     finally:
         store.close()
+    report = build_report(record, Catalog.shipped())  # loading the cases validates them against the engine
     if args.csv:
-        write_csv(rows, sys.stdout)
+        CSV_KINDS[args.csv](report, sys.stdout)
         return 0
     state = "current" if session.archived_at is None else f"archived {_when(session.archived_at)}"
-    students = len({r.learner_key for r in rows})
     print(f"{session.label} (session {session.id}, started {_when(session.started_at)}, {state}): "
-          f"{students} student(s)  [{store.location}]")
-    if rows:
-        sys.stdout.write(format_table(rows))
+          f"{len(report.students)} student(s)  [{store.location}]")
+    if report.students or report.polls:
+        print()
+        sys.stdout.write(format_report(report))
     else:
         print("No answers in this session yet.")
     return 0
@@ -111,8 +105,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("class", help="the class record for instructors: report, sessions, new-session")
     actions = p.add_subparsers(dest="class_action", required=True, metavar="ACTION")
     r = actions.add_parser("report", parents=[where],
-                           help="one row per student and case: answered, correct, out of the case's questions")
-    r.add_argument("--csv", action="store_true", help="CSV for a gradebook instead of a table")
+                           help="the session's results: per student and case (answered / asked, correct), polls "
+                                "with who chose what, item analysis")
+    r.add_argument("--csv", nargs="?", const="answers", choices=sorted(CSV_KINDS), metavar="KIND",
+                   help="CSV instead of text: answers (default: one row per answer, with the options chosen), "
+                        "summary (one row per student and case, polls, drill) or items (item analysis)")
     r.add_argument("--session", type=int, metavar="N", help="an archived session (default: the current one)")
     r.set_defaults(run=_report)
     s = actions.add_parser("sessions", parents=[where], help="list class sessions, current and archived")

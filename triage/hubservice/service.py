@@ -5,10 +5,11 @@ database (``open_store(location)``: a SQLite file on one machine, PostgreSQL acr
 students' servers cannot read it. Callers send their own hub token (``Authorization: token ...``);
 the service asks the hub whose it is (JupyterHub's ``HubAuth``) and then:
 
-- a student reads and writes only their own records (``learners/hub:<their name>/...``) and answers
-  the open poll; any other learner's URL is 403;
+- a student reads and writes only their own records (``learners/hub:<their name>/...``), says their
+  app is open (``present``) and answers the open poll; any other learner's URL is 403;
 - only tokens holding :data:`INSTRUCTOR_SCOPE` (granted to the ``instructors`` group) read the class:
-  the class answers, poll tallies and sessions, and open, close and reveal polls;
+  the class answers and the class record (polls with who chose what, drill), poll tallies and
+  sessions, and open, close, reveal and time polls;
 - tokens without ``access:services!service=<this service>`` are refused.
 
 Only token authentication is accepted (no cookies), so a web page cannot make a student's browser
@@ -35,7 +36,14 @@ from tornado.httpserver import HTTPServer
 
 from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, StoreUnavailableError, TriageError
 from ..store import ClassStore, open_store
-from ..store.hub import poll_to_json, record_to_json, row_to_json, session_to_json, tally_to_json
+from ..store.hub import (
+    class_record_to_json,
+    poll_to_json,
+    record_to_json,
+    row_to_json,
+    session_to_json,
+    tally_to_json,
+)
 from ..store.identity import Learner, check_display_name
 
 INSTRUCTOR_SCOPE = "custom:triage:instructor"
@@ -78,10 +86,13 @@ def _field(body: dict, name: str, kind: str) -> Any:
         "bool": isinstance(value, bool),
         "int": isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000,
         "label": value is None or (isinstance(value, str) and len(value) <= 200),
+        "seconds": value is None or (isinstance(value, int | float) and not isinstance(value, bool)
+                                     and 0 <= value <= 3600),
     }[kind]
     if not ok:
         want = {"str": "text (1 to 200 characters)", "strs": "a list of option ids", "bool": "true or false",
-                "int": "a whole number from 0 to 10000", "label": "text or null"}[kind]
+                "int": "a whole number from 0 to 10000", "label": "text or null",
+                "seconds": "a number of seconds from 0 to 3600, or null"}[kind]
         raise BadRequest(Problem(name, f"must be {want}"))
     return value
 
@@ -196,12 +207,20 @@ class LearnerWrite(ApiHandler):
         elif what == "drill":
             await self.run(self.store.record_drill, learner, _field(body, "scenario_id", "str"),
                            _field(body, "chosen", "str"), _field(body, "correct", "bool"))
+        elif what == "present":
+            await self.run(self.store.mark_present, learner)
         else:  # done
             await self.run(self.store.mark_done, learner, _field(body, "app", "str"))
         self.reply({"ok": True})
 
 
 class PollAnswer(ApiHandler):
+    async def get(self, key: str, poll_id: str) -> None:
+        self.own_or_instructor(key)
+        who = unquote(key)
+        chosen = await self.run(self.store.poll_answer, int(poll_id), Learner(who, who.removeprefix("hub:"), "hub"))
+        self.reply({"chosen": list(chosen) if chosen is not None else None})
+
     async def post(self, key: str, poll_id: str) -> None:
         self.own(key)
         body = self.body()
@@ -227,6 +246,10 @@ class Polls(ApiHandler):
 class PollAction(ApiHandler):
     async def post(self, poll_id: str, action: str) -> None:
         self.instructor()
+        if action == "timer":
+            seconds = _field(self.body(), "seconds", "seconds")
+            self.reply(poll_to_json(await self.run(self.store.set_poll_timer, int(poll_id), seconds)))
+            return
         fn = self.store.close_poll if action == "close" else self.store.reveal_poll
         self.reply(poll_to_json(await self.run(fn, int(poll_id))))
 
@@ -281,6 +304,19 @@ class Answers(ApiHandler):
         self.reply([row_to_json(r) for r in rows])
 
 
+class ClassRecordHandler(ApiHandler):
+    """Everything the class did in one session (case answers, polls with who chose what, drill), for results."""
+
+    async def get(self) -> None:
+        self.instructor()
+        raw = self.get_argument("session", None)
+        try:
+            session = None if raw is None else int(raw)
+        except ValueError:
+            raise BadRequest(Problem("session", "must be a session number")) from None
+        self.reply(class_record_to_json(await self.run(self.store.class_record, session)))
+
+
 class Health(web.RequestHandler):
     """Unauthenticated liveness check: says nothing about the class."""
 
@@ -300,15 +336,16 @@ def make_app(store: ClassStore, prefix: str, hub_auth: HubAuth | None = None) ->
         (p, Health, {}),
         (p + "api/me", Me, deps),
         (p + learner + "/record", LearnerRecordHandler, deps),
-        (p + learner + "/(answers|revealed|drill|done)", LearnerWrite, deps),
+        (p + learner + "/(answers|revealed|drill|done|present)", LearnerWrite, deps),
         (p + learner + r"/polls/(\d+)", PollAnswer, deps),
         (p + "api/polls/current", CurrentPoll, deps),
         (p + "api/polls", Polls, deps),
-        (p + r"api/polls/(\d+)/(close|reveal)", PollAction, deps),
+        (p + r"api/polls/(\d+)/(close|reveal|timer)", PollAction, deps),
         (p + r"api/polls/(\d+)/tally", PollTallyHandler, deps),
         (p + "api/sessions/current", CurrentSession, deps),
         (p + "api/sessions", Sessions, deps),
         (p + "api/answers", Answers, deps),
+        (p + "api/record", ClassRecordHandler, deps),
     ]
     return web.Application(routes, triage_pool=pool)
 

@@ -4,12 +4,16 @@
 
 - reads the project's ``voila.json`` (wherever it is started from) and finds the offline ``triage``
   template in the project's ``share/jupyter``;
-- puts an instructor key into the kernels' environment (``TRIAGE_INSTRUCTOR_KEY``, or a fresh random
-  one) and the class code if the instructor set one (``TRIAGE_CLASS_CODE`` or ``--class_code``);
+- puts an instructor key into the kernels' environment (``TRIAGE_INSTRUCTOR_KEY``, else the key kept in
+  the class's data folder, made on the first start: :func:`instructor_key`) and the class code if the
+  instructor set one (``TRIAGE_CLASS_CODE`` or ``--class_code``);
 - lays :class:`~triage.serve.kernels.ClassroomKernelManager` over Voilà's kernel manager (ceiling,
   reaping of unclaimed kernels, healthy pools) and answers "server is full" with a plain 503 page;
 - serves the progress endpoint and the landing page's data, and reads notebooks without the
   notebook-trust check (:mod:`triage.serve.contents`);
+- finds the classroom address other devices reach (``HOST=0.0.0.0``; :mod:`triage.serve.join`),
+  gives it to the kernels (``$TRIAGE_CLASS_URL``, for the presenter's start screen) and prints it with
+  a QR code;
 - prints the address, the instructor key and the class code when it starts.
 """
 
@@ -18,7 +22,8 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,9 +36,11 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from ..errors import TriageError
+from ..store import ENV_LOCATION, default_path
 from ..store.identity import check_class_code
 from .contents import ServedNotebooksManager
 from .handlers import SETTINGS_KEY, ClassroomVoilaHandler, ServeSettings, progress_handlers
+from .join import ENV_URL, Classroom, check_port_free, classroom, join_lines
 from .kernels import ClassroomKernelManager, classroom_kernel_manager_factory, kernel_summary
 from .landing import install_landing
 
@@ -42,9 +49,54 @@ SHARE = ROOT / "share" / "jupyter"
 KEY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud and type
 
 
+KEY_FILE = "instructor-key"
+
+
 def new_instructor_key() -> str:
     """A random key like ``k7pm-w3xd-qa9f`` (about 60 bits)."""
     return "-".join("".join(secrets.choice(KEY_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def class_data_folder(environ: Mapping[str, str]) -> Path:
+    """The class's data folder: where its SQLite class store is (``TRIAGE_CLASS_DB``, else the default
+    store), or the default data folder when the store is a server (a ``postgresql://`` URL)."""
+    location = environ.get(ENV_LOCATION, "")
+    if location and "://" not in location:
+        return Path(location).expanduser().resolve().parent
+    return default_path().parent
+
+
+def instructor_key(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The instructor key and, for the banner, where it comes from.
+
+    ``TRIAGE_INSTRUCTOR_KEY`` when set; else the key in ``instructor-key`` in the class's data folder
+    (:func:`class_data_folder`), made on the first start and kept (owner-only) so that every restart of
+    one class has the same key and a projector tab keeps working; a folder that cannot be written gets a
+    key for this run only, and the banner says why.
+    """
+    given = environ.get("TRIAGE_INSTRUCTOR_KEY", "").strip()
+    if given:
+        return given, "from TRIAGE_INSTRUCTOR_KEY"
+    path = class_data_folder(environ) / KEY_FILE
+    same = ("the same at every start of this class; TRIAGE_INSTRUCTOR_KEY overrides it, deleting the file "
+            "makes a new one")
+    try:
+        kept = path.read_text(encoding="utf-8").strip()
+        if kept:
+            return kept, f"kept in {path}: {same}"
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        return new_instructor_key(), f"made for this run: {path} cannot be read ({exc.strerror})"
+    key = new_instructor_key()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key + "\n")
+    except OSError as exc:
+        return key, f"made for this run: {path} cannot be written ({exc.strerror})"
+    return key, f"kept in {path}: {same}"
 
 
 def prepare_environment(environ: dict[str, str] | os._Environ = os.environ) -> None:
@@ -56,8 +108,19 @@ def prepare_environment(environ: dict[str, str] | os._Environ = os.environ) -> N
         environ["JUPYTER_PATH"] = os.pathsep.join([str(SHARE), *parts])
 
 
-def startup_message(url: str, key: str, key_source: str, class_code: str | None, kernels: Iterable[str]) -> str:
-    """The plain start-up message for the instructor's terminal."""
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def reach_note(ip: str) -> str | None:
+    """Who can open the address: a server on the loopback address is not reachable from students' devices."""
+    if ip in LOOPBACK or ip.startswith("127."):
+        return "only this computer can open it; make app HOST=0.0.0.0 lets students' devices join"
+    return None
+
+
+def startup_message(url: str, key: str, key_source: str, class_code: str | None, kernels: Iterable[str],
+                    reach: str | None = None, room: Classroom | None = None) -> str:
+    """The plain start-up message for the instructor's terminal (with where students join, given ``room``)."""
     if class_code:
         code = f"{class_code}  (students type it on the home page)"
     else:
@@ -68,8 +131,13 @@ def startup_message(url: str, key: str, key_source: str, class_code: str | None,
         "Back & hip pain triage: the apps are being served (educational use only)",
         "",
         f"  Open in a browser:  {url}",
-        f"  Instructor key:     {key}  ({key_source})",
-        "                      the presenter and the class view ask for it; keep it off the projector",
+        *([f"                      ({reach})"] if reach else []),
+        *(join_lines(room) if room is not None else []),
+        f"  Instructor key:     {key}",
+        *(f"                      {line}" for line in textwrap.wrap(f"({key_source})", 76, break_on_hyphens=False,
+                                                                      break_long_words=False)),
+        "                      the presenter and the class view ask for it; the page takes it out of the",
+        "                      address bar at once, so it is not projected",
         f"  Class code:         {code}",
         f"  Kernels:            {kernel_lines[0] if kernel_lines else ''}",
         *(f"                      {line}" for line in kernel_lines[1:]),
@@ -105,6 +173,7 @@ class TriageVoila(Voila):
 
     instructor_key: str = ""
     instructor_key_source: str = ""
+    room: Classroom | None = None
 
     @default("config_file_paths")
     def _config_file_paths_default(self) -> list[str]:
@@ -122,16 +191,21 @@ class TriageVoila(Voila):
             if (ROOT / "notebooks").is_dir():
                 self.root_dir = str(ROOT / "notebooks")
         self.class_code = check_class_code(self.class_code) if self.class_code else None
-        key = os.environ.get("TRIAGE_INSTRUCTOR_KEY", "").strip()
-        self.instructor_key = key or new_instructor_key()
-        self.instructor_key_source = ("from TRIAGE_INSTRUCTOR_KEY" if key
-                                      else "made for this run; set TRIAGE_INSTRUCTOR_KEY to choose your own")
+        self.instructor_key, self.instructor_key_source = instructor_key(os.environ)
         # kernels copy the server's environment when they start (preheated ones too)
         os.environ["TRIAGE_INSTRUCTOR_KEY"] = self.instructor_key
         if self.class_code:
             os.environ["TRIAGE_CLASS_CODE"] = self.class_code
         else:
             os.environ.pop("TRIAGE_CLASS_CODE", None)
+        # the printed and QR addresses must be where the server listens: a busy port is an error, not another port
+        self.port_retries = 0
+        check_port_free(self.ip, self.port)
+        self.room = classroom(self.ip, self.port, self.base_url)
+        if self.room.url:
+            os.environ[ENV_URL] = self.room.url
+        else:
+            os.environ.pop(ENV_URL, None)
 
     def init_settings(self) -> dict[str, Any]:
         voila_factory = voila_app.voila_kernel_manager_factory
@@ -160,10 +234,18 @@ class TriageVoila(Voila):
         IOLoop.current().add_callback(self.announce)
         super().start()
 
+    @property
+    def local_url(self) -> str:
+        """The address to open on this machine (Voila shows the host name for 0.0.0.0)."""
+        if self.custom_display_url:
+            return self.display_url
+        host = "127.0.0.1" if self.ip in ("", "0.0.0.0") else self.ip  # noqa: S104 - compared, not bound
+        return self._url(host)
+
     def announce(self) -> None:
-        """Print the address, instructor key and class code (once the server listens)."""
-        print(startup_message(self.display_url, self.instructor_key, self.instructor_key_source, self.class_code,
-                              kernel_summary(self.kernel_manager)), flush=True)
+        """Print the address, where students join, the instructor key and class code (once the server listens)."""
+        print(startup_message(self.local_url, self.instructor_key, self.instructor_key_source, self.class_code,
+                              kernel_summary(self.kernel_manager), reach_note(self.ip), self.room), flush=True)
 
 
 def build_app(argv: Sequence[str] | None = None) -> TriageVoila:

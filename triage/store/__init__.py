@@ -61,6 +61,7 @@ class LearnerRecord:
     revealed: Mapping[str, int] = field(default_factory=dict)
     drill: tuple[DrillAttempt, ...] = ()
     done: frozenset[str] = frozenset()  # apps (notebook names) the learner has completed
+    display_name: str = ""  # the name last written under this key ("" before anything was written)
 
     def case_answers(self, case_id: str) -> dict[str, CaseAnswer]:
         """Latest answers for one case, by question id."""
@@ -84,19 +85,35 @@ class Poll:
     opened_at: float
     closed_at: float | None = None
     revealed: bool = False
+    ends_at: float | None = None  # the countdown's end (the store's clock), when the instructor started one
 
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    def time_left(self, now: float) -> float | None:
+        """Seconds of the countdown left at ``now`` (0 once it ran out), or None without a countdown."""
+        return None if self.ends_at is None else max(0.0, self.ends_at - now)
+
 
 @dataclass(frozen=True)
 class PollTally:
-    """How the class answered a poll so far: count per option id and how many answered."""
+    """How the class answered a poll so far: count per option id and how many answered.
+
+    ``present`` counts the students present in the poll's session (a student app open within the last
+    :data:`PRESENT_WINDOW` seconds, see :meth:`ClassStore.mark_present`) together with everyone who
+    answered this poll, so ``present - answered`` is how many have not answered yet.
+    """
 
     poll: Poll
     counts: Mapping[str, int]
     answered: int
+    present: int = 0
+
+    @property
+    def waiting(self) -> int:
+        """Students present who have not answered yet."""
+        return max(0, self.present - self.answered)
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,51 @@ class AnswerRow:
     chosen: tuple[str, ...]
     correct: bool
     at: float
+
+
+@dataclass(frozen=True)
+class PollAnswerRow:
+    """One learner's answer to one poll (the latest, if they changed it while the poll was open)."""
+
+    poll_id: int
+    learner_key: str
+    display_name: str
+    chosen: tuple[str, ...]
+    at: float
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    """One answer in the red-flag drill, in the session that was current when it was given."""
+
+    session_id: int
+    learner_key: str
+    display_name: str
+    scenario_id: str
+    chosen: str
+    correct: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class ClassRecord:
+    """Everything the class did in one session, for the instructor's results: case answers (latest per
+    learner and question), the session's polls in the order they were opened with every learner's
+    answer, and every drill answer in the order given."""
+
+    session_id: int
+    answers: tuple[AnswerRow, ...] = ()
+    polls: tuple[Poll, ...] = ()
+    poll_answers: tuple[PollAnswerRow, ...] = ()
+    drill: tuple[DrillRow, ...] = ()
+
+
+# A student app open in a kernel says so every PRESENT_EVERY seconds (:meth:`ClassStore.mark_present`);
+# the presenter counts a student as present for PRESENT_WINDOW seconds after the last time.
+PRESENT_EVERY = 30.0
+PRESENT_WINDOW = 95.0
+# An answer to a poll whose countdown ran out is still taken for this long (the last tap's way to the store).
+POLL_GRACE = 1.5
 
 
 @runtime_checkable
@@ -160,7 +222,20 @@ class ClassStore(Protocol):
         ...
 
     def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
-        """Record or replace this learner's answer while the poll is open."""
+        """Record or replace this learner's answer while the poll is open (and its countdown, if any,
+        has not run out more than :data:`POLL_GRACE` seconds ago)."""
+        ...
+
+    def set_poll_timer(self, poll_id: int, seconds: float | None) -> Poll:
+        """Start a countdown on an open poll: it ends ``seconds`` from now (None removes it)."""
+        ...
+
+    def mark_present(self, learner: Learner) -> None:
+        """Note that the learner has a student app open in the current session (see :data:`PRESENT_EVERY`)."""
+        ...
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        """This learner's own answer to a poll (sorted option ids), or None when they have not answered it."""
         ...
 
     def close_poll(self, poll_id: int) -> Poll: ...
@@ -180,19 +255,29 @@ class ClassStore(Protocol):
         """Latest answer per learner and question in one session (default: the current one)."""
         ...
 
+    def class_record(self, session_id: int | None = None) -> ClassRecord:
+        """Case answers, polls with their answers, and drill answers of one session (default: the current one)."""
+        ...
+
     def close(self) -> None: ...
 
 
 __all__ = [
     "ENV_LOCATION",
     "OPENERS",
+    "POLL_GRACE",
+    "PRESENT_EVERY",
+    "PRESENT_WINDOW",
     "AnswerRow",
     "CaseAnswer",
+    "ClassRecord",
     "ClassSession",
     "ClassStore",
     "DrillAttempt",
+    "DrillRow",
     "LearnerRecord",
     "Poll",
+    "PollAnswerRow",
     "PollTally",
     "default_location",
     "default_path",

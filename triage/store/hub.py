@@ -23,7 +23,18 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, StoreUnavailableError, TriageError
-from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
+from . import (
+    AnswerRow,
+    CaseAnswer,
+    ClassRecord,
+    ClassSession,
+    DrillAttempt,
+    DrillRow,
+    LearnerRecord,
+    Poll,
+    PollAnswerRow,
+    PollTally,
+)
 from .identity import Learner
 
 TOKEN_ENV = "JUPYTERHUB_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -39,6 +50,7 @@ def record_to_json(record: LearnerRecord) -> dict[str, Any]:
         "revealed": dict(record.revealed),
         "drill": [asdict(d) for d in record.drill],
         "done": sorted(record.done),
+        "display_name": record.display_name,
     }
 
 
@@ -50,7 +62,8 @@ def record_from_json(data: Mapping[str, Any]) -> LearnerRecord:
     drill = tuple(DrillAttempt(d["scenario_id"], d["chosen"], bool(d["correct"]), float(d["at"]))
                   for d in data["drill"])
     revealed = {str(k): int(v) for k, v in data["revealed"].items()}
-    return LearnerRecord(data["key"], answers, revealed, drill, frozenset(data.get("done", ())))
+    return LearnerRecord(data["key"], answers, revealed, drill, frozenset(data.get("done", ())),
+                         str(data.get("display_name", "")))
 
 
 def poll_to_json(poll: Poll | None) -> dict[str, Any] | None:
@@ -60,20 +73,23 @@ def poll_to_json(poll: Poll | None) -> dict[str, Any] | None:
 def poll_from_json(data: Mapping[str, Any] | None) -> Poll | None:
     if data is None:
         return None
+    ends = data.get("ends_at")
     return Poll(int(data["id"]), int(data["session_id"]), data["case_id"], data["question_id"], tuple(data["options"]),
                 float(data["opened_at"]), None if data["closed_at"] is None else float(data["closed_at"]),
-                bool(data["revealed"]))
+                bool(data["revealed"]), None if ends is None else float(ends))
 
 
 def tally_to_json(tally: PollTally) -> dict[str, Any]:
-    return {"poll": poll_to_json(tally.poll), "counts": dict(tally.counts), "answered": tally.answered}
+    return {"poll": poll_to_json(tally.poll), "counts": dict(tally.counts), "answered": tally.answered,
+            "present": tally.present}
 
 
 def tally_from_json(data: Mapping[str, Any]) -> PollTally:
     poll = poll_from_json(data["poll"])
     if poll is None:
         raise StoreError(Problem("poll", "the service sent a tally without its poll"))
-    return PollTally(poll, {str(k): int(v) for k, v in data["counts"].items()}, int(data["answered"]))
+    return PollTally(poll, {str(k): int(v) for k, v in data["counts"].items()}, int(data["answered"]),
+                     int(data.get("present", 0)))
 
 
 def session_to_json(session: ClassSession) -> dict[str, Any]:
@@ -93,6 +109,23 @@ def row_to_json(row: AnswerRow) -> dict[str, Any]:
 def row_from_json(data: Mapping[str, Any]) -> AnswerRow:
     return AnswerRow(int(data["session_id"]), data["learner_key"], data["display_name"], data["case_id"],
                      data["question_id"], tuple(data["chosen"]), bool(data["correct"]), float(data["at"]))
+
+
+def class_record_to_json(record: ClassRecord) -> dict[str, Any]:
+    return {"session_id": record.session_id, "answers": [row_to_json(r) for r in record.answers],
+            "polls": [poll_to_json(p) for p in record.polls],
+            "poll_answers": [{**asdict(a), "chosen": list(a.chosen)} for a in record.poll_answers],
+            "drill": [asdict(d) for d in record.drill]}
+
+
+def class_record_from_json(data: Mapping[str, Any]) -> ClassRecord:
+    polls = tuple(p for p in (poll_from_json(p) for p in data["polls"]) if p is not None)
+    poll_answers = tuple(PollAnswerRow(int(a["poll_id"]), a["learner_key"], a["display_name"], tuple(a["chosen"]),
+                                       float(a["at"])) for a in data["poll_answers"])
+    drill = tuple(DrillRow(int(d["session_id"]), d["learner_key"], d["display_name"], d["scenario_id"], d["chosen"],
+                           bool(d["correct"]), float(d["at"])) for d in data["drill"])
+    return ClassRecord(int(data["session_id"]), tuple(row_from_json(r) for r in data["answers"]), polls,
+                       poll_answers, drill)
 
 
 @dataclass(frozen=True)
@@ -212,8 +245,18 @@ class HubStore:
         self._call("POST", self._learner_path(learner, f"polls/{int(poll_id)}"),
                    {"display_name": learner.display_name, "chosen": list(chosen)})
 
-    def _poll_call(self, poll_id: int, what: str) -> Poll:
-        poll = poll_from_json(self._call("POST", f"polls/{int(poll_id)}/{what}", {}))
+    def set_poll_timer(self, poll_id: int, seconds: float | None) -> Poll:
+        return self._poll_call(poll_id, "timer", {"seconds": seconds})
+
+    def mark_present(self, learner: Learner) -> None:
+        self._call("POST", self._learner_path(learner, "present"), {"display_name": learner.display_name})
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        chosen = self._call("GET", self._learner_path(learner, f"polls/{int(poll_id)}")).get("chosen")
+        return tuple(sorted(chosen)) if chosen is not None else None
+
+    def _poll_call(self, poll_id: int, what: str, body: Mapping[str, Any] | None = None) -> Poll:
+        poll = poll_from_json(self._call("POST", f"polls/{int(poll_id)}/{what}", body or {}))
         if poll is None:
             raise StoreError(Problem("poll", f"the service did not return poll {poll_id}", self._url))
         return poll
@@ -240,6 +283,10 @@ class HubStore:
     def class_answers(self, session_id: int | None = None) -> list[AnswerRow]:
         query = None if session_id is None else {"session": int(session_id)}
         return [row_from_json(r) for r in self._call("GET", "answers", query=query)]
+
+    def class_record(self, session_id: int | None = None) -> ClassRecord:
+        query = None if session_id is None else {"session": int(session_id)}
+        return class_record_from_json(self._call("GET", "record", query=query))
 
     def close(self) -> None:
         """Nothing to release: every call is one HTTP request."""

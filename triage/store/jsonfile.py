@@ -5,8 +5,11 @@ In the static build (Pyodide in the browser, no server) the file lives on the Ju
 one browser profile on one device. The same class works in CPython on any local path (the store
 contract runs against it there).
 
-Every call re-reads the file and every change rewrites it whole (a temporary file, then
-``os.replace``), so two tabs never undo each other's answers. A file that cannot be read is never
+Every call re-reads the file and every change rewrites it whole, so two tabs never undo each
+other's answers: on a local disk through a temporary file and ``os.replace`` (never half-written); on
+the browser's drive in place, because the drive stores a file whole when it is closed, and looking up
+a temporary file that does not exist yet makes JupyterLite ask the site for a folder listing it does
+not have (a 404 in the console on every save). A file that cannot be read is never
 overwritten: reading raises :class:`~triage.errors.StoreCorruptError`; :func:`open_browser_store`
 moves it aside and starts a fresh record, saying so.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +26,21 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PollClosedError, Problem, StoreCorruptError, StoreError, StoreUnavailableError
-from . import AnswerRow, CaseAnswer, ClassSession, ClassStore, DrillAttempt, LearnerRecord, Poll, PollTally
+from . import (
+    POLL_GRACE,
+    PRESENT_WINDOW,
+    AnswerRow,
+    CaseAnswer,
+    ClassRecord,
+    ClassSession,
+    ClassStore,
+    DrillAttempt,
+    DrillRow,
+    LearnerRecord,
+    Poll,
+    PollAnswerRow,
+    PollTally,
+)
 from .identity import Learner
 
 VERSION = 1
@@ -38,7 +56,16 @@ def _empty(now: float) -> Doc:
 
 def _poll(row: Doc) -> Poll:
     return Poll(int(row["id"]), int(row["session_id"]), str(row["case_id"]), str(row["question_id"]),
-                tuple(row["options"]), float(row["opened_at"]), row["closed_at"], bool(row["revealed"]))
+                tuple(row["options"]), float(row["opened_at"]), row["closed_at"], bool(row["revealed"]),
+                row.get("ends_at"))
+
+
+def _drill_session(doc: Doc, row: Doc) -> int:
+    """The session of a drill answer: filed with it since countdowns came in; before, the one current at its time."""
+    if "session" in row:
+        return int(row["session"])
+    started = [int(s["id"]) for s in doc["sessions"] if float(s["started_at"]) <= float(row["at"])]
+    return max(started) if started else int(doc["sessions"][0]["id"])
 
 
 def _session(row: Doc) -> ClassSession:
@@ -48,9 +75,11 @@ def _session(row: Doc) -> ClassSession:
 class JsonFileStore:
     """Implements :class:`~triage.store.ClassStore` over one JSON file."""
 
-    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time, in_place: bool | None = None) -> None:
         self.path = Path(path)
         self._clock = clock
+        # in the browser (Pyodide) the file lives on JupyterLite's drive: written in place, see the module's docstring
+        self.in_place = sys.platform == "emscripten" if in_place is None else in_place
         self._lock = threading.Lock()
         self._opened_at = clock()  # the first session's start until the file is first written
 
@@ -84,10 +113,14 @@ class JsonFileStore:
         return doc
 
     def _write(self, doc: Doc) -> None:
+        text = json.dumps(doc, separators=(",", ":"))
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+            if self.in_place:
+                self.path.write_text(text, encoding="utf-8")
+                return
+            tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError as exc:
             raise StoreUnavailableError(Problem("", f"answers cannot be saved here ({exc.strerror or exc})",
@@ -145,7 +178,7 @@ class JsonFileStore:
         def edit(doc: Doc) -> None:
             self._seen(doc, learner)
             doc["drill"].append({"learner": learner.key, "scenario": scenario_id, "chosen": chosen,
-                                 "correct": bool(correct), "at": self._clock()})
+                                 "correct": bool(correct), "at": self._clock(), "session": self._session_id(doc)})
         self._change(edit)
 
     def mark_done(self, learner: Learner, app: str) -> None:
@@ -169,7 +202,7 @@ class JsonFileStore:
             drill = tuple(DrillAttempt(d["scenario"], d["chosen"], bool(d["correct"]), float(d["at"]))
                           for d in doc["drill"] if d["learner"] == learner.key)
             done = frozenset(d["app"] for d in doc["done"] if d["learner"] == learner.key)
-            return LearnerRecord(learner.key, latest, revealed, drill, done)
+            return LearnerRecord(learner.key, latest, revealed, drill, done, str(doc["names"].get(learner.key, "")))
         return self._look(view)
 
     # ----------------------------------------------------------------------------------------- polls
@@ -201,13 +234,40 @@ class JsonFileStore:
 
     def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
         def edit(doc: Doc) -> None:
-            if self._poll_row(doc, poll_id)["closed_at"] is not None:
+            row = self._poll_row(doc, poll_id)
+            if row["closed_at"] is not None:
                 raise PollClosedError(Problem("poll", "this poll has closed"))
+            now = self._clock()
+            if row.get("ends_at") is not None and now > row["ends_at"] + POLL_GRACE:
+                raise PollClosedError(Problem("poll", "the time for this poll is up"))
             self._seen(doc, learner)
             doc["poll_answers"] = [a for a in doc["poll_answers"]
                                    if (a["poll"], a["learner"]) != (poll_id, learner.key)]
-            doc["poll_answers"].append({"poll": poll_id, "learner": learner.key, "chosen": sorted(chosen)})
+            doc["poll_answers"].append({"poll": poll_id, "learner": learner.key, "chosen": sorted(chosen), "at": now})
         self._change(edit)
+
+    def set_poll_timer(self, poll_id: int, seconds: float | None) -> Poll:
+        def edit(doc: Doc) -> Poll:
+            row = self._poll_row(doc, poll_id)
+            if row["closed_at"] is not None:
+                raise PollClosedError(Problem("poll", "this poll has closed"))
+            row["ends_at"] = None if seconds is None else self._clock() + float(seconds)
+            return _poll(row)
+        return self._change(edit)
+
+    def mark_present(self, learner: Learner) -> None:
+        def edit(doc: Doc) -> None:
+            self._seen(doc, learner)
+            sid = self._session_id(doc)
+            rows = [r for r in doc.get("presence", []) if (r["session"], r["learner"]) != (sid, learner.key)]
+            doc["presence"] = [*rows, {"session": sid, "learner": learner.key, "at": self._clock()}]
+        self._change(edit)
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        def view(doc: Doc) -> tuple[str, ...] | None:
+            found = [a["chosen"] for a in doc["poll_answers"] if (a["poll"], a["learner"]) == (poll_id, learner.key)]
+            return tuple(sorted(found[-1])) if found else None
+        return self._look(view)
 
     def close_poll(self, poll_id: int) -> Poll:
         def edit(doc: Doc) -> Poll:
@@ -227,9 +287,12 @@ class JsonFileStore:
     def poll_tally(self, poll_id: int) -> PollTally:
         def view(doc: Doc) -> PollTally:
             poll = _poll(self._poll_row(doc, poll_id))
-            answers = [a["chosen"] for a in doc["poll_answers"] if a["poll"] == poll_id]
-            counts = {o: sum(o in chosen for chosen in answers) for o in poll.options}
-            return PollTally(poll, counts, len(answers))
+            mine = [a for a in doc["poll_answers"] if a["poll"] == poll_id]
+            counts = {o: sum(o in a["chosen"] for a in mine) for o in poll.options}
+            since = self._clock() - PRESENT_WINDOW
+            present = {r["learner"] for r in doc.get("presence", [])
+                       if r["session"] == poll.session_id and r["at"] >= since}
+            return PollTally(poll, counts, len(mine), len(present | {a["learner"] for a in mine}))
         return self._look(view)
 
     # ---------------------------------------------------------------------------------- the class
@@ -263,17 +326,47 @@ class JsonFileStore:
             return sorted(rows, key=lambda r: (r.display_name.casefold(), r.case_id, r.question_id))
         return self._look(view)
 
+    def class_record(self, session_id: int | None = None) -> ClassRecord:
+        def view(doc: Doc) -> ClassRecord:
+            sid = session_id if session_id is not None else self._session_id(doc)
+            names = doc["names"]
+            answers = sorted((AnswerRow(a["session"], a["learner"], names.get(a["learner"], a["learner"]), a["case"],
+                                        a["question"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
+                              for a in doc["answers"] if a["session"] == sid),
+                             key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
+            polls = tuple(_poll(p) for p in doc["polls"] if p["session_id"] == sid)
+            opened = {p.id: p.opened_at for p in polls}
+            poll_answers = sorted((PollAnswerRow(a["poll"], a["learner"], names.get(a["learner"], a["learner"]),
+                                                 tuple(a["chosen"]), float(a.get("at", opened[a["poll"]])))
+                                   for a in doc["poll_answers"] if a["poll"] in opened),
+                                  key=lambda a: (a.poll_id, a.at))
+            drill = tuple(DrillRow(sid, d["learner"], names.get(d["learner"], d["learner"]), d["scenario"], d["chosen"],
+                                   bool(d["correct"]), float(d["at"]))
+                          for d in doc["drill"] if _drill_session(doc, d) == sid)
+            return ClassRecord(sid, tuple(answers), polls, tuple(poll_answers), drill)
+        return self._look(view)
+
     def close(self) -> None:
         """Nothing to release: every call opens and closes the file."""
 
 
-def open_browser_store(path: str | Path) -> tuple[ClassStore, str | None]:
+NOT_KEPT = ("Your answers are not kept on this address: the page is open over plain http:// to another "
+            "computer, where the browser keeps nothing for it. This page works, but what you do here is lost "
+            "when it closes; open the site over https://, or at http://localhost on the computer that serves it.")
+
+
+def open_browser_store(path: str | Path, kept: bool = True) -> tuple[ClassStore, str | None]:
     """The store at ``path`` and a plain-words message for the student, if there is one.
 
     A damaged file is moved aside (``<name>.corrupt-<time>``, never deleted) and a fresh record
-    starts; a location that cannot be used gives an unsaved in-memory store.
+    starts; a location that cannot be used gives an unsaved in-memory store. ``kept=False`` (a page
+    that is not a secure context, where JupyterLite's drive lives in memory only) gives an unsaved
+    in-memory store that says so, rather than a file that seems to keep answers and loses them.
     """
     from .memory import MemoryStore
+
+    if not kept:
+        return MemoryStore("memory (not saved: the page is not a secure context)"), NOT_KEPT
 
     store = JsonFileStore(path)
     try:

@@ -7,7 +7,20 @@ import time
 from collections.abc import Callable, Sequence
 
 from ..errors import PollClosedError, Problem
-from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
+from . import (
+    POLL_GRACE,
+    PRESENT_WINDOW,
+    AnswerRow,
+    CaseAnswer,
+    ClassRecord,
+    ClassSession,
+    DrillAttempt,
+    DrillRow,
+    LearnerRecord,
+    Poll,
+    PollAnswerRow,
+    PollTally,
+)
 from .identity import Learner
 from .legacy import LegacyProgress
 
@@ -24,9 +37,11 @@ class MemoryStore:
         self._answers: dict[tuple[int, str, str, str], CaseAnswer] = {}
         self._revealed: dict[tuple[str, str], int] = {}
         self._drill: dict[str, list[DrillAttempt]] = {}
+        self._drill_sessions: list[tuple[int, str, DrillAttempt]] = []  # (session, learner, attempt) in order
+        self._present: dict[tuple[int, str], float] = {}  # (session, learner) -> last time an app said so
         self._done: dict[str, set[str]] = {}
         self._polls: dict[int, Poll] = {}
-        self._poll_answers: dict[int, dict[str, tuple[str, ...]]] = {}
+        self._poll_answers: dict[int, dict[str, tuple[tuple[str, ...], float]]] = {}
         self._imports: set[tuple[str, str]] = set()
 
     @property
@@ -57,6 +72,7 @@ class MemoryStore:
             self._seen(learner)
             attempt = DrillAttempt(scenario_id, chosen, bool(correct), time.time())
             self._drill.setdefault(learner.key, []).append(attempt)
+            self._drill_sessions.append((self._session_id(), learner.key, attempt))
 
     def mark_done(self, learner: Learner, app: str) -> None:
         with self._lock:
@@ -73,7 +89,7 @@ class MemoryStore:
                     latest[(case, question)] = answer
             revealed = {case: n for (who, case), n in self._revealed.items() if who == learner.key}
             return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())),
-                                 frozenset(self._done.get(learner.key, ())))
+                                 frozenset(self._done.get(learner.key, ())), self._names.get(learner.key, ""))
 
     def import_legacy(self, learner: Learner, source: str, load: Callable[[], LegacyProgress]) -> int:
         """Import an old progress file once per (learner, source); see :mod:`triage.store.legacy`."""
@@ -125,8 +141,30 @@ class MemoryStore:
             poll = self._poll(poll_id)
             if not poll.is_open:
                 raise PollClosedError(Problem("poll", "this poll has closed"))
+            now = time.time()
+            if poll.ends_at is not None and now > poll.ends_at + POLL_GRACE:
+                raise PollClosedError(Problem("poll", "the time for this poll is up"))
             self._seen(learner)
-            self._poll_answers[poll_id][learner.key] = tuple(sorted(chosen))
+            self._poll_answers[poll_id][learner.key] = (tuple(sorted(chosen)), now)
+
+    def set_poll_timer(self, poll_id: int, seconds: float | None) -> Poll:
+        with self._lock:
+            poll = self._poll(poll_id)
+            if not poll.is_open:
+                raise PollClosedError(Problem("poll", "this poll has closed"))
+            ends = None if seconds is None else time.time() + float(seconds)
+            poll = self._polls[poll_id] = Poll(**{**poll.__dict__, "ends_at": ends})
+            return poll
+
+    def mark_present(self, learner: Learner) -> None:
+        with self._lock:
+            self._seen(learner)
+            self._present[(self._session_id(), learner.key)] = time.time()
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        with self._lock:
+            found = self._poll_answers.get(poll_id, {}).get(learner.key)
+            return found[0] if found is not None else None
 
     def close_poll(self, poll_id: int) -> Poll:
         with self._lock:
@@ -144,8 +182,10 @@ class MemoryStore:
         with self._lock:
             poll = self._poll(poll_id)
             answers = self._poll_answers[poll_id]
-            counts = {o: sum(o in chosen for chosen in answers.values()) for o in poll.options}
-            return PollTally(poll, counts, len(answers))
+            counts = {o: sum(o in chosen for chosen, _ in answers.values()) for o in poll.options}
+            since = time.time() - PRESENT_WINDOW
+            present = {who for (sid, who), at in self._present.items() if sid == poll.session_id and at >= since}
+            return PollTally(poll, counts, len(answers), len(present | set(answers)))
 
     def current_session(self) -> ClassSession:
         with self._lock:
@@ -176,6 +216,20 @@ class MemoryStore:
                 if s == sid
             ]
             return sorted(rows, key=lambda r: (r.display_name.casefold(), r.case_id, r.question_id))
+
+    def class_record(self, session_id: int | None = None) -> ClassRecord:
+        answers = self.class_answers(session_id)
+        with self._lock:
+            sid = session_id if session_id is not None else self._session_id()
+            polls = tuple(p for _, p in sorted(self._polls.items()) if p.session_id == sid)
+            poll_answers = tuple(
+                PollAnswerRow(p.id, who, self._names.get(who, who), chosen, at)
+                for p in polls
+                for who, (chosen, at) in sorted(self._poll_answers[p.id].items(), key=lambda item: item[1][1])
+            )
+            drill = tuple(DrillRow(s, who, self._names.get(who, who), a.scenario_id, a.chosen, a.correct, a.at)
+                          for s, who, a in self._drill_sessions if s == sid)
+            return ClassRecord(sid, tuple(answers), polls, poll_answers, drill)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -48,8 +48,8 @@ class PostgresStore(SqlStore):
         "float": "DOUBLE PRECISION",
     }
     get_poll_for_answer: ClassVar[str] = (
-        "SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed"
-        " FROM polls p WHERE p.id = ? FOR SHARE")
+        "SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed,"
+        " p.ends_at FROM polls p WHERE p.id = ? FOR SHARE")
 
     def __init__(self, url: str) -> None:
         super().__init__(mask_password(url))

@@ -21,7 +21,20 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from ..errors import PollClosedError, Problem, StoreError
-from . import AnswerRow, CaseAnswer, ClassSession, DrillAttempt, LearnerRecord, Poll, PollTally
+from . import (
+    POLL_GRACE,
+    PRESENT_WINDOW,
+    AnswerRow,
+    CaseAnswer,
+    ClassRecord,
+    ClassSession,
+    DrillAttempt,
+    DrillRow,
+    LearnerRecord,
+    Poll,
+    PollAnswerRow,
+    PollTally,
+)
 from .identity import Learner
 from .legacy import LegacyProgress
 
@@ -69,6 +82,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE imports (learner_key TEXT NOT NULL, source TEXT NOT NULL, at {float} NOT NULL,"
         " records INTEGER NOT NULL, PRIMARY KEY (learner_key, source))",
     )),
+    Migration(3, "poll countdowns, drill answers filed by session, students present in a session", (
+        "ALTER TABLE polls ADD COLUMN ends_at {float}",
+        "ALTER TABLE drill ADD COLUMN session_id INTEGER",
+        # earlier drill answers belong to the session that was current when they were given
+        "UPDATE drill SET session_id = COALESCE((SELECT max(s.id) FROM sessions s WHERE s.started_at <= drill.at),"
+        " (SELECT min(id) FROM sessions))",
+        "CREATE INDEX drill_by_session ON drill (session_id)",
+        "CREATE TABLE presence (session_id INTEGER NOT NULL, learner_key TEXT NOT NULL, at {float} NOT NULL,"
+        " PRIMARY KEY (session_id, learner_key))",
+    )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -103,13 +126,13 @@ def _chosen(raw: Sequence[str]) -> str:
 
 
 def _poll(row: Sequence[Any]) -> Poll:
-    pid, sid, case, question, options, opened, closed, revealed = row[:8]
-    return Poll(int(pid), int(sid), case, question, tuple(json.loads(options)), opened, closed, bool(revealed))
+    pid, sid, case, question, options, opened, closed, revealed, ends = row[:9]
+    return Poll(int(pid), int(sid), case, question, tuple(json.loads(options)), opened, closed, bool(revealed), ends)
 
 
 # Statements are whole literals (no string building); "(SELECT max(id) FROM sessions)" is the current session.
-_GET_POLL = ("SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed"
-             " FROM polls p WHERE p.id = ?")
+_GET_POLL = ("SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed,"
+             " p.ends_at FROM polls p WHERE p.id = ?")
 _NEW_ANSWER = ("INSERT INTO answers (session_id, learner_key, case_id, question_id, chosen, correct, at)"
                " VALUES ((SELECT max(id) FROM sessions), ?, ?, ?, ?, ?, ?)")
 
@@ -301,7 +324,8 @@ class SqlStore:
     def record_drill(self, learner: Learner, scenario_id: str, chosen: str, correct: bool) -> None:
         def body(db: Db) -> None:
             self._seen(db, learner)
-            db.execute("INSERT INTO drill (learner_key, scenario_id, chosen, correct, at) VALUES (?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO drill (session_id, learner_key, scenario_id, chosen, correct, at)"
+                       " VALUES ((SELECT max(id) FROM sessions), ?, ?, ?, ?, ?)",
                        (learner.key, scenario_id, str(chosen), bool(correct), time.time()))
 
         self._write(body)
@@ -328,7 +352,8 @@ class SqlStore:
                 "SELECT scenario_id, chosen, correct, at FROM drill WHERE learner_key = ? ORDER BY id",
                 (learner.key,)))
             done = frozenset(a for (a,) in db.all("SELECT app FROM done WHERE learner_key = ?", (learner.key,)))
-            return LearnerRecord(learner.key, latest, revealed, drill, done)
+            name = db.all("SELECT display_name FROM learners WHERE learner_key = ?", (learner.key,))
+            return LearnerRecord(learner.key, latest, revealed, drill, done, name[0][0] if name else "")
 
         return self._read(body)
 
@@ -382,8 +407,8 @@ class SqlStore:
 
     def current_poll(self) -> Poll | None:
         rows = self._query(
-            "SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed"
-            " FROM polls p WHERE p.closed_at IS NULL AND p.session_id = (SELECT max(id) FROM sessions)"
+            "SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed,"
+            " p.ends_at FROM polls p WHERE p.closed_at IS NULL AND p.session_id = (SELECT max(id) FROM sessions)"
             " ORDER BY p.id DESC LIMIT 1")
         return _poll(rows[0]) if rows else None
 
@@ -395,15 +420,44 @@ class SqlStore:
 
     def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
         def body(db: Db) -> None:
-            if not self._get_poll(db, poll_id, self.get_poll_for_answer).is_open:
+            poll = self._get_poll(db, poll_id, self.get_poll_for_answer)
+            if not poll.is_open:
                 raise PollClosedError(Problem("poll", "this poll has closed", self._location))
+            now = time.time()
+            if poll.ends_at is not None and now > poll.ends_at + POLL_GRACE:
+                raise PollClosedError(Problem("poll", "the time for this poll is up", self._location))
             self._seen(db, learner)
             db.execute(
                 "INSERT INTO poll_answers (poll_id, learner_key, chosen, at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (poll_id, learner_key) DO UPDATE SET chosen = excluded.chosen, at = excluded.at",
-                (int(poll_id), learner.key, _chosen(chosen), time.time()))
+                (int(poll_id), learner.key, _chosen(chosen), now))
 
         self._write(body)
+
+    def set_poll_timer(self, poll_id: int, seconds: float | None) -> Poll:
+        def body(db: Db) -> Poll:
+            if not self._get_poll(db, poll_id).is_open:
+                raise PollClosedError(Problem("poll", "this poll has closed", self._location))
+            ends = None if seconds is None else time.time() + float(seconds)
+            db.execute("UPDATE polls SET ends_at = ? WHERE id = ?", (ends, int(poll_id)))
+            return self._get_poll(db, poll_id)
+
+        return self._write(body)
+
+    def mark_present(self, learner: Learner) -> None:
+        def body(db: Db) -> None:
+            self._seen(db, learner)
+            db.execute("INSERT INTO presence (session_id, learner_key, at)"
+                       " VALUES ((SELECT max(id) FROM sessions), ?, ?)"
+                       " ON CONFLICT (session_id, learner_key) DO UPDATE SET at = excluded.at",
+                       (learner.key, time.time()))
+
+        self._write(body)
+
+    def poll_answer(self, poll_id: int, learner: Learner) -> tuple[str, ...] | None:
+        rows = self._query("SELECT chosen FROM poll_answers WHERE poll_id = ? AND learner_key = ?",
+                           (int(poll_id), learner.key))
+        return tuple(sorted(json.loads(rows[0][0]))) if rows else None
 
     def close_poll(self, poll_id: int) -> Poll:
         def body(db: Db) -> Poll:
@@ -420,15 +474,19 @@ class SqlStore:
         return self._write(body)
 
     def poll_tally(self, poll_id: int) -> PollTally:
+        # the last column: students present in the poll's session lately, or who answered it (on each row)
         rows = self._query(
             "SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed,"
-            " a.chosen FROM polls p LEFT JOIN poll_answers a ON a.poll_id = p.id WHERE p.id = ?", (int(poll_id),))
+            " p.ends_at, a.chosen, (SELECT count(*) FROM (SELECT s.learner_key FROM presence s"
+            " WHERE s.session_id = p.session_id AND s.at >= ? UNION SELECT b.learner_key FROM poll_answers b"
+            " WHERE b.poll_id = p.id) AS here) FROM polls p LEFT JOIN poll_answers a ON a.poll_id = p.id"
+            " WHERE p.id = ?", (time.time() - PRESENT_WINDOW, int(poll_id)))
         if not rows:
             raise PollClosedError(Problem("poll", f"there is no poll {poll_id}", self._location))
         poll = _poll(rows[0])
-        answers = [set(json.loads(row[8])) for row in rows if row[8] is not None]
+        answers = [set(json.loads(row[9])) for row in rows if row[9] is not None]
         counts = {o: sum(o in chosen for chosen in answers) for o in poll.options}
-        return PollTally(poll, counts, len(answers))
+        return PollTally(poll, counts, len(answers), int(rows[0][10]))
 
     # -- the class -----------------------------------------------------------------------------
     def current_session(self) -> ClassSession:
@@ -462,6 +520,34 @@ class SqlStore:
         out = [AnswerRow(int(s), k, name, c, q, tuple(json.loads(ch)), bool(ok), at)
                for s, k, name, c, q, ch, ok, at in rows]
         return sorted(out, key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
+
+    def class_record(self, session_id: int | None = None) -> ClassRecord:
+        def body(db: Db) -> ClassRecord:
+            if session_id is None:
+                sid = int(db.one("SELECT max(id) FROM sessions")[0])
+            else:
+                sid = int(session_id)
+            answers = [AnswerRow(int(s), k, name, c, q, tuple(json.loads(ch)), bool(ok), at)
+                       for s, k, name, c, q, ch, ok, at in db.all(
+                           "SELECT a.session_id, a.learner_key, COALESCE(l.display_name, a.learner_key), a.case_id,"
+                           " a.question_id, a.chosen, a.correct, a.at FROM answers a LEFT JOIN learners l"
+                           " ON l.learner_key = a.learner_key WHERE a.session_id = ?", (sid,))]
+            answers.sort(key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
+            polls = tuple(_poll(row) for row in db.all(
+                "SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed,"
+                " p.ends_at FROM polls p WHERE p.session_id = ? ORDER BY p.id", (sid,)))
+            poll_answers = tuple(PollAnswerRow(int(pid), k, name, tuple(json.loads(ch)), at) for pid, k, name, ch, at
+                                 in db.all(
+                "SELECT a.poll_id, a.learner_key, COALESCE(l.display_name, a.learner_key), a.chosen, a.at"
+                " FROM poll_answers a JOIN polls p ON p.id = a.poll_id LEFT JOIN learners l"
+                " ON l.learner_key = a.learner_key WHERE p.session_id = ? ORDER BY a.poll_id, a.at", (sid,)))
+            drill = tuple(DrillRow(int(s), k, name, sc, ch, bool(ok), at) for s, k, name, sc, ch, ok, at in db.all(
+                "SELECT d.session_id, d.learner_key, COALESCE(l.display_name, d.learner_key), d.scenario_id, d.chosen,"
+                " d.correct, d.at FROM drill d LEFT JOIN learners l ON l.learner_key = d.learner_key"
+                " WHERE d.session_id = ? ORDER BY d.id", (sid,)))
+            return ClassRecord(sid, tuple(answers), polls, poll_answers, drill)
+
+        return self._read(body)
 
     def close(self) -> None:
         with self._lock:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -139,6 +140,8 @@ class AppContext:
             self.messages = (*self.messages, resolution.problem)
         if self.learner.source == "os":
             self.messages = (*self.messages, *_import_legacy(self.store, self.learner))
+        if self.learner.source == "name":
+            self.messages = (*self.messages, *_same_student(self.store, self.learner))
         self.ready = True
         waiting, self._waiting = self._waiting, []
         first: BaseException | None = None
@@ -169,6 +172,21 @@ def _import_legacy(store: ClassStore, learner: Learner) -> tuple[str, ...]:
     except (OSError, ProgressError, StoreError) as exc:
         return (f"Your earlier progress file could not be brought in ({exc}); it is kept as it was.",)
     return ()
+
+
+def _same_student(store: ClassStore, learner: Learner) -> tuple[str, ...]:
+    """Typed names are matched without regard to capital letters and spacing ("ana" and "Ana" are one
+    student, as a teacher expects of one student typing their name on two devices). When the record
+    was written under another spelling, say so: it may be someone else's name."""
+    try:
+        stored = store.learner_record(learner).display_name
+    except StoreError:
+        return ()
+    if not stored or stored == learner.display_name:
+        return ()
+    return (f"You are answering as the same student as “{stored}”: names are matched without regard to "
+            f"capital letters and spaces, so their answers are yours here. If “{stored}” is someone else, "
+            "go back to the home page and type your full name.",)
 
 
 def _preheated_before_request(environ: Mapping[str, str]) -> bool:
@@ -252,13 +270,25 @@ def current_context() -> AppContext:
     return _current
 
 
+def _drive_is_kept() -> bool:
+    """False in a browser page that is not a secure context (plain http:// to another computer): there
+    JupyterLite has no service worker, and its drive lives in the page's memory only."""
+    if sys.platform != "emscripten":
+        return True
+    try:
+        import js  # Pyodide's view of the page's (or its worker's) global scope
+    except ImportError:
+        return True
+    return bool(getattr(js, "isSecureContext", True))
+
+
 def _static_context(environ: Mapping[str, str]) -> AppContext:
     """The static build (Pyodide in the browser, set up by ``make static``): one learner per browser
     profile, answers in ``$TRIAGE_STATIC_STORE`` on the browser's drive; ``TRIAGE_STATIC_LAB`` marks
     the build's JupyterLab, whose links open notebooks rather than voici pages."""
     from ..store.jsonfile import open_browser_store
 
-    store, problem = open_browser_store(environ["TRIAGE_STATIC_STORE"])
+    store, problem = open_browser_store(environ["TRIAGE_STATIC_STORE"], kept=_drive_is_kept())
     mode: Mode = "lab" if environ.get("TRIAGE_STATIC_LAB") else "static"
     return AppContext(BROWSER, store, mode, (problem,) if problem else ())
 

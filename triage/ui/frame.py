@@ -53,6 +53,7 @@ from ..store.memory import MemoryStore
 from .common import esc, glossary_html
 from .context import AppContext, current_context
 from .fallback import mimebundle
+from .page_bridge import page_bridge, store_key
 from .widgets import classed
 
 STYLESHEET = Path(__file__).with_name("static") / "triage.css"
@@ -180,6 +181,7 @@ class Page:
     class_panel: w.Box
     footer: w.HTML
     style: w.HTML | None
+    bridge: Any = None  # the page's browser side (:mod:`triage.ui.page_bridge`), None without anywidget
     fill_class_panel: bool = True
     header_cell: str | None = None
     header_owner: weakref.ref[AppFrame] | None = None
@@ -195,6 +197,7 @@ class Page:
         widget state it changed is sent again at :data:`RESEND_AT` (see :meth:`resend`)."""
         before = {widget.model_id: widget.get_state() for widget in self._widgets()}
         self.header.value = header_html(context, self.notebook)
+        _keep_for(self, context)
         self.footer.value = footer_html(context, self.notebook)
         problems: list[str] = []
         steps: list[Callable[[], None]] = [lambda: _fill_class_panel(self, context)]
@@ -268,6 +271,18 @@ def _forget(key: int) -> None:
     _pages.pop(key, None)
 
 
+def _keep_for(page: Page, context: AppContext) -> None:
+    """Per-student state in the browser needs a student: a guest keeps nothing."""
+    if page.bridge is not None and context.learner.can_save:
+        page.bridge.store_key = store_key(context.learner.key, page.notebook)
+
+
+def page_title(notebook: str) -> str:
+    """The tab's title of an app: the course's title for it (the file name when it is not in the course)."""
+    title = next((a.title for a in course() if a.notebook == notebook), notebook.removesuffix(".ipynb"))
+    return f"{title} · Back & hip pain triage"
+
+
 def _fill_class_panel(page: Page, context: AppContext) -> None:
     if page.fill_class_panel and _class_panel_provider is not None and context.learner.can_save:
         panel = _class_panel_provider(context, page.notebook)
@@ -290,12 +305,14 @@ def page_for(context: AppContext, notebook: str, class_panel: bool = True) -> Pa
             style = None
             if context.mode != "voila":  # the Voilà template links the stylesheet itself
                 style = classed(w.HTML, "triage-style", value=f"<style>{stylesheet()}</style>")
-            page = Page(context, notebook, header, slot, footer, style, class_panel)
+            bridge = page_bridge(page_title(notebook)) if context.mode != "static" else None
+            page = Page(context, notebook, header, slot, footer, style, bridge, class_panel)
             _pages[key] = page
             weakref.finalize(context, _forget, key)
             created = True
     if created:
         if context.ready:
+            _keep_for(page, context)
             _fill_class_panel(page, context)
         else:
             context.on_ready(page.adopt)
@@ -367,6 +384,22 @@ class AppFrame:
         if not self.context.ready:
             self.page.listeners.append(callback)
 
+    def on_visible(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the student comes back to this page's tab or window (a served page or
+        JupyterLab; nothing where the page has no browser side): a moment to read the class store again."""
+        if self.page.bridge is not None:
+            self.page.bridge.on_visible(callback)
+
+    def keep(self, name: str, restore: Callable[[Any], None]) -> Callable[[Any], None]:
+        """Keep a small JSON value per student in this browser: returns ``save(value)``; ``restore(value)``
+        is called with the kept value when the page opens. Nothing is kept for a guest, nor without a
+        browser side (the static site)."""
+        bridge = self.page.bridge
+        if bridge is None:
+            return lambda value: None
+        bridge.on_restore(name, restore)
+        return lambda value: bridge.save(name, value)
+
     @property
     def header(self) -> w.HTML:
         return self.page.header
@@ -389,8 +422,7 @@ class AppFrame:
         page = self.page
         top: list[w.Widget] = []
         if self.has_header:
-            top = [page.style, page.header, page.class_panel] if page.style is not None else [
-                page.header, page.class_panel]
+            top = [part for part in (page.style, page.header, page.bridge, page.class_panel) if part is not None]
         bottom = [page.footer] if self.has_footer else []
         self.widget.children = (*top, *self.body, *bottom)
 

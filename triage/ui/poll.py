@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import string
+import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -20,13 +23,15 @@ import ipywidgets as w
 
 from ..content.cases import Case, Question, cases_dir, load_case
 from ..errors import PollClosedError, StoreError, TriageError
-from ..store import Poll, PollTally
+from ..store import PRESENT_EVERY, Poll, PollTally
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
 from .fallback import mimebundle
+from .poll_notice import poll_notice
 from .widgets import classed
 
 log = logging.getLogger(__name__)
+_panels: weakref.WeakKeyDictionary[w.Widget, ClassPanel] = weakref.WeakKeyDictionary()
 STUDENT_INTERVAL = 1.0  # seconds between checks for a new or closed poll in a student's kernel
 
 
@@ -89,6 +94,12 @@ def _kernel_loop() -> asyncio.AbstractEventLoop | None:
     except Exception:
         return None
     return loop if loop.is_running() else None
+
+
+def clock(seconds: float) -> str:
+    """Seconds left as ``m:ss``, rounded up (a countdown shows 0:00 only once the time is up)."""
+    whole = max(0, math.ceil(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def letter(i: int) -> str:
@@ -180,13 +191,39 @@ class ClassPanel:
                             tooltip="Send your answer to the instructor", layout=w.Layout(width="auto"))
         self.send.on_click(self.on_send)
         self.status = classed(w.HTML, "triage-poll-status")
-        self.body = classed(w.VBox, "triage-poll-body", children=[self.heading, self.options_box, self.send],
-                            layout=w.Layout(display="none"))
+        # the countdown's time left: not a live region (a screen reader would read it every second); "Time is
+        # up" goes to the status line
+        self.clock = classed(w.HTML, "triage-poll-clock")
+        self.body = classed(w.VBox, "triage-poll-body", children=[self.heading, self.clock, self.options_box,
+                                                                  self.send], layout=w.Layout(display="none"))
+        # the browser side: a bar that takes the student to an open poll, the tab's title, kept choices
+        self.notice = poll_notice(self.on_draft)
+        extra = [self.notice] if self.notice is not None else []
         # the app frame's slot (class triage-class-panel) holds it
-        self.widget = classed(w.VBox, "triage-poll-panel", children=[self.body, self.status])
+        self.widget = classed(w.VBox, "triage-poll-panel", children=[self.body, self.status, *extra])
         self.ticker = Ticker(self.refresh, interval, alive=lambda: self.widget.comm is not None)
         self._live = live
+        self._present_at: float | None = None  # when this app last told the store the student is here
+        self._listeners: list[Callable[[Poll | None], None]] = []
+        _panels[self.widget] = self
         self.context.on_ready(self._start)
+
+    @staticmethod
+    def of(widget: w.Widget | None) -> ClassPanel | None:
+        """The panel whose widget this is (the app frame's slot holds only the widget)."""
+        return _panels.get(widget) if widget is not None else None
+
+    def on_poll(self, callback: Callable[[Poll | None], None]) -> None:
+        """Call ``callback(poll)`` now and whenever the poll this panel shows opens, closes or changes."""
+        self._listeners.append(callback)
+        callback(self.poll)
+
+    def _tell(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(self.poll)
+            except Exception:  # an app's redraw must not stop the poll for the rest of the page
+                log.exception("an app failed to follow the class poll")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def _start(self, _: AppContext) -> None:
@@ -203,6 +240,7 @@ class ClassPanel:
     def refresh(self) -> None:
         """Show the open poll (or what became of the last one); redraw only when something changed."""
         store = self.context.store
+        self._say_present()
         try:
             current = store.current_poll()
             last = self.poll
@@ -213,25 +251,44 @@ class ClassPanel:
             self.status.value = f"<p class='triage-poll-note'>The class poll cannot be read right now: {esc(exc)}</p>"
             return
         if current == self.poll:
+            if current is not None and current.is_open and current.ends_at is not None:
+                self._draw_state()  # the countdown's time left
             return
         if current is None or self.poll is None or current.id != self.poll.id:
             self._show_new(current)
         else:
             self.poll = current
             self._draw_state()
+        self._tell()
+
+    def _say_present(self) -> None:
+        """Tell the store, every :data:`~triage.store.PRESENT_EVERY` seconds, that this student has an app
+        open: the presenter counts who has not answered yet among the students present."""
+        learner = self.context.learner
+        now = time.monotonic()
+        if not learner.can_save or (self._present_at is not None and now - self._present_at < PRESENT_EVERY):
+            return
+        try:
+            self.context.store.mark_present(learner)
+        except StoreError:
+            return  # the poll check right after says when the store cannot be reached
+        self._present_at = now
 
     def _show_new(self, poll: Poll | None) -> None:
         self.poll, self.sent, self.question = poll, (), None
         if poll is None:
             self.body.layout.display = "none"
             self.status.value = ""
+            self._notify()
             return
         found = find_question(poll.case_id, poll.question_id, self._cases)
         if found is None:
             self.body.layout.display = "none"
             self.status.value = ("<p class='triage-poll-note'>Your instructor opened a poll on a case this app "
                                  "cannot find. Answer it aloud or on paper.</p>")
+            self._notify()
             return
+        self.sent = self._stored_answer(poll)
         case, self.question = found
         self.heading.value = (
             "<h3 class='triage-poll-title'>Class poll</h3>"
@@ -250,29 +307,79 @@ class ClassPanel:
             self.boxes = [w.Checkbox(value=False, description=text, indent=False, layout=w.Layout(width="auto"))
                           for text in labels]
             self.options_box.children = [w.HTML("<p>Choose every option that applies.</p>"), *self.boxes]
+        self._set_chosen(self.sent)  # a reloaded page shows the answer the store already has
+        for control in [self.choice, *self.boxes] if self.choice is not None else self.boxes:
+            control.observe(self._on_choice, names="value")
         self.options_box.add_class("triage-poll-options")
         self.body.layout.display = None
         self._draw_state()
+
+    def _stored_answer(self, poll: Poll) -> tuple[str, ...]:
+        """This student's answer to ``poll`` as the store holds it (nothing for a guest or when unreadable)."""
+        if not self.context.learner.can_save:
+            return ()
+        try:
+            return tuple(self.context.store.poll_answer(poll.id, self.context.learner) or ())
+        except StoreError:
+            log.warning("could not read this student's answer to poll %s", poll.id, exc_info=True)
+            return ()
+
+    def _set_chosen(self, ids: Sequence[str]) -> None:
+        if self.question is None:
+            return
+        if self.choice is not None:
+            self.choice.value = ids[0] if ids and ids[0] in {o.id for o in self.question.options} else None
+        for option, box in zip(self.question.options, self.boxes, strict=False):
+            box.value = option.id in ids
+
+    def _on_choice(self, _: Any = None) -> None:
+        if self.sent and self.poll is not None and self.poll.is_open:
+            self._draw_state()
+
+    def _notify(self) -> None:
+        """Tell the browser side (:mod:`triage.ui.poll_notice`) what the student should see of the poll."""
+        if self.notice is None:
+            return
+        poll, question = self.poll, self.question
+        if poll is None or question is None:
+            self.notice.show("")
+            return
+        answerable = poll.is_open and poll.time_left(time.time()) != 0  # a countdown that ran out ends it too
+        state = ("sent" if self.sent else "open") if answerable else "closed"
+        if not self.context.learner.can_save and answerable:
+            state = "open"
+        self.notice.show(state, poll.id, question.prompt, [o.id for o in question.options], self.sent)
 
     def _draw_state(self) -> None:
         poll, question = self.poll, self.question
         if poll is None or question is None:
             return
-        open_ = poll.is_open
+        left = poll.time_left(time.time()) if poll.is_open else None
+        timed_out = left == 0
+        open_ = poll.is_open and not timed_out
         if self.choice is not None:
             self.choice.disabled = not open_
         for box in self.boxes:
             box.disabled = not open_
         self.send.layout.display = None if open_ else "none"
         mine = self._names(self.sent)
+        css = "triage-poll-note"
         if open_:
+            chosen = tuple(sorted(self.chosen()))
             if not self.context.learner.can_save:
                 text = ("To answer, choose a name on the home page first: answers are counted per student. "
                         f"<a href='{esc(self.context.home_link())}'>Go to the home page</a>")
+            elif self.sent and chosen and chosen != tuple(sorted(self.sent)):
+                text = (f"Your new choice ({esc(self._names(chosen))}) is not sent yet: press "
+                        f"&ldquo;Send my answer&rdquo;. The class has your earlier answer: {esc(mine)}.")
             elif self.sent:
+                # the only "Sent" the page shows: said by the kernel once the class store has the answer
+                css += " triage-poll-sent"
                 text = f"Sent: {esc(mine)}. You can change your answer until the poll closes."
             else:
                 text = "Your instructor is waiting for answers: choose and send."
+        elif timed_out:
+            text = "Time is up." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
         else:
             text = "The poll has closed." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
             if poll.revealed:
@@ -281,7 +388,12 @@ class ClassPanel:
                 if self.sent:
                     verdict = " You got it." if question.is_correct(self.sent) else " Compare it with yours."
                 text += f" The answer: &#10004; {esc(right)}.{verdict}"
-        self.status.value = f"<p role='status' class='triage-poll-note'>{text}</p>"
+        self.status.value = f"<p role='status' class='{css}'>{text}</p>"
+        time_left = (f"<p class='triage-countdown'><strong>Time left: {clock(left)}</strong></p>"
+                     if open_ and left is not None else "")
+        if time_left != self.clock.value:
+            self.clock.value = time_left
+        self._notify()
 
     def _names(self, ids: Sequence[str]) -> str:
         if self.question is None:
@@ -313,12 +425,28 @@ class ClassPanel:
         except PollClosedError:
             self.refresh()
             self.status.value = "<p role='status' class='triage-poll-note'>Too late: this poll has just closed.</p>"
-            return
         except StoreError as exc:
             self.status.value = f"<p role='status' class='triage-poll-note'>Your answer was not sent: {esc(exc)}</p>"
+        else:
+            self.sent = tuple(sorted(chosen))
+            self._draw_state()
+        if self.notice is not None:
+            self.notice.handled()  # after the kernel's own words, which replace the page's "Sending..."
+
+    def on_draft(self, chosen: Sequence[str], send: bool) -> None:
+        """A choice the page kept through a reload (the server was away): show it again, and send it
+        when the student had pressed Send and the class store does not hold it yet."""
+        poll, question = self.poll, self.question
+        if poll is None or question is None or not poll.is_open:
             return
-        self.sent = tuple(chosen)
-        self._draw_state()
+        ids = [o.id for o in question.options if o.id in chosen]
+        if not ids or tuple(sorted(ids)) == tuple(sorted(self.sent)):
+            return
+        self._set_chosen(ids[:1] if question.kind == "single" else ids)
+        if send:
+            self.on_send()
+        else:
+            self._draw_state()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return mimebundle(self.widget, **kwargs)

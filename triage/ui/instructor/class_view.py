@@ -1,17 +1,20 @@
-"""Class view (instructor): how the class answered, a CSV for the gradebook, and class sessions.
+"""Class view (instructor): how the class answered, CSV files, item analysis, and class sessions.
 
-Students x cases with correct and answered counts, the answer distribution of each question of a
-case, a CSV download (a ``data:`` link the browser saves; nothing is written on the server), and
-"Start a new class session", which archives the current session (its answers stay readable here)
-and starts an empty one. Only the instructor sees it (see :mod:`triage.ui.instructor.gate`); the class is read
-from the store only after the gate opens.
+Every student who did anything in the session (case questions, polls, the drill) x the cases by
+title, each cell "answered / asked" out of the case's questions with how many were right; the item
+analysis of every question (:mod:`triage.store.exports`); each poll with who chose what; the answer
+distribution of each question of a case; CSV downloads (``data:`` links the browser saves; nothing
+is written on the server) that match ``python -m triage class report --csv``; and "Start a new
+class session", which archives the current session (its answers stay readable here) and starts an
+empty one. Only the instructor sees it (see :mod:`triage.ui.instructor.gate`); the class is read from
+the store only after the gate opens.
 """
 
 from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -20,8 +23,18 @@ import ipywidgets as w
 
 from ...content.cases import Case, load_cases
 from ...errors import StoreError
-from ...store import AnswerRow, ClassSession
-from ...store.exports import report_rows, write_csv
+from ...store import AnswerRow, ClassRecord, ClassSession
+from ...store.exports import (
+    CASE,
+    POLL,
+    Catalog,
+    ClassReport,
+    build_report,
+    when,
+    write_answers_csv,
+    write_items_csv,
+    write_summary_csv,
+)
 from ..common import esc
 from ..context import AppContext
 from ..fallback import mimebundle
@@ -34,10 +47,17 @@ NOTEBOOK = "07_class_view.ipynb"
 REFRESH_INTERVAL = 3.0  # seconds between automatic re-reads of the class
 
 
-def report_csv(rows: Sequence[AnswerRow], cases: Mapping[str, Case]) -> str:
-    """The gradebook CSV, the same as ``python -m triage class report --csv``: one line per student and case."""
+CSV_FILES = (  # (kind, label, writer): the same files as ``python -m triage class report --csv KIND``
+    ("answers", "All answers", write_answers_csv),
+    ("summary", "Summary per student", write_summary_csv),
+    ("items", "Item analysis", write_items_csv),
+)
+
+
+def report_csv(report: ClassReport, kind: str = "answers") -> str:
+    """One of the CSV files of ``python -m triage class report --csv KIND`` (answers, summary or items)."""
     buffer = io.StringIO()
-    write_csv(report_rows(rows, {cid: len(c.questions) for cid, c in cases.items()}), buffer)
+    next(writer for k, _, writer in CSV_FILES if k == kind)(report, buffer)
     return buffer.getvalue()
 
 
@@ -67,7 +87,9 @@ class ClassView:
         loaded = list(cases) if cases is not None else load_cases()
         ordered = sorted(loaded, key=lambda c: (level_rank(c.level), c.title.casefold(), c.id))
         self.cases: dict[str, Case] = {c.id: c for c in ordered}
-        self.rows: list[AnswerRow] = []
+        self._catalog: Catalog | None = None
+        self.record: ClassRecord | None = None
+        self.report: ClassReport | None = None
         self.sessions: list[ClassSession] = []
         self.unlocked = False
         self.session_picker = w.Dropdown(options=[], description="Session", layout=w.Layout(width="auto"))
@@ -105,11 +127,15 @@ class ClassView:
         self.case_picker.add_class("triage-dist-picker")
         self.distribution = w.HTML()
         self.distribution.add_class("triage-distribution")
+        self.items = w.HTML()
+        self.items.add_class("triage-item-analysis")
+        self.polls = w.HTML()
+        self.polls.add_class("triage-poll-results")
         buttons = w.Box([self.refresh_button, self.new_button])
         buttons.add_class("triage-buttons")
         controls = w.VBox([self.session_picker, buttons])
-        content = w.VBox([controls, self.confirm_box, self.status, self.download, self.summary, self.case_picker,
-                          self.distribution])
+        content = w.VBox([controls, self.confirm_box, self.status, self.download, self.summary, self.items,
+                          self.polls, self.case_picker, self.distribution])
         self.ticker = Ticker(self.refresh, REFRESH_INTERVAL, alive=lambda: self.widget.comm is not None)
         self._live = live
         self.session_picker.observe(lambda _: self.refresh() if self.unlocked else None, names="value")
@@ -146,37 +172,56 @@ class ClassView:
     def session(self) -> ClassSession | None:
         return next((s for s in self.sessions if s.id == self.session_picker.value), None)
 
+    @property
+    def rows(self) -> list[AnswerRow]:
+        """The session's case answers as read last (latest per student and question)."""
+        return list(self.record.answers) if self.record else []
+
+    @property
+    def catalog(self) -> Catalog:
+        """The cases of this view and the drill's scenarios (read once, when first needed)."""
+        if self._catalog is None:
+            from ...content.drill import scenarios
+
+            self._catalog = Catalog(self.cases.values(), scenarios())
+        return self._catalog
+
     def refresh(self) -> None:
-        """Read the chosen session's answers and redraw what changed (the ticker calls this every few seconds)."""
+        """Read the chosen session and redraw what changed (the ticker calls this every few seconds)."""
         if not self.unlocked:
             return
         try:
-            rows = self.context.store.class_answers(self.session_picker.value)
+            record = self.context.store.class_record(self.session_picker.value)
         except StoreError as exc:
             self.status.value = f"<p role='alert'>The class store cannot be read: {esc(exc)}</p>"
             return
-        if rows == self.rows and self.summary.value:
+        if record == self.record and self.summary.value:
             return
-        self.rows = rows
+        self.record = record
+        self.report = build_report(record, self.catalog)
         self._draw()
 
     # -- drawing ------------------------------------------------------------------------------------
     def _draw(self) -> None:
-        students = sorted({(r.display_name, r.learner_key) for r in self.rows}, key=lambda s: s[0].casefold())
-        case_ids = [cid for cid in self.cases if any(r.case_id == cid for r in self.rows)]
-        case_ids += sorted({r.case_id for r in self.rows} - set(case_ids))
+        report = self.report
         session = self.session
         label = session.label if session else "this session"
-        if not students:
+        case_ids = list(report.case_ids) if report else []
+        if report is None or not (report.students or report.polls):
             self.summary.value = f"<p>No answers in {esc(label)} yet. This page updates by itself.</p>"
-            self.download.value = ""
+            self.download.value = self.items.value = self.polls.value = ""
         else:
-            self.summary.value = self._table(students, case_ids, label)
-            filename = f"triage-class-{''.join(ch if ch.isalnum() else '-' for ch in label).strip('-').lower()}.csv"
-            text = report_csv(self.rows, self.cases)
-            self.download.value = csv_link(text, filename, f"Download the gradebook CSV "
-                                                           f"({plural(len(students), 'student')}, "
-                                                           f"{plural(text.count(chr(10)) - 1, 'row')})")
+            self.summary.value = self._table(report, label)
+            stem = f"triage-class-{''.join(ch if ch.isalnum() else '-' for ch in label).strip('-').lower()}"
+            links = []
+            for kind, title, _ in CSV_FILES:
+                text = report_csv(report, kind)
+                suffix = "" if kind == "answers" else f"-{kind}"
+                rows = plural(text.count("\n") - 1, "row")
+                links.append(f"<li>{csv_link(text, f'{stem}{suffix}.csv', f'{title} (CSV, {rows})')}</li>")
+            self.download.value = f"<p><strong>Download</strong> (for a spreadsheet)</p><ul>{''.join(links)}</ul>"
+            self.items.value = self._items_html(report)
+            self.polls.value = self._polls_html(report)
         options = [(self.cases[cid].title if cid in self.cases else cid, cid) for cid in case_ids]
         keep = self.case_picker.value
         self.case_picker.options = options
@@ -184,32 +229,94 @@ class ClassView:
         self.case_picker.layout.display = None if case_ids else "none"
         self._draw_distribution()
 
-    def _table(self, students: list[tuple[str, str]], case_ids: list[str], label: str) -> str:
-        per: dict[tuple[str, str], list[int]] = {}
-        for r in self.rows:
-            cell = per.setdefault((r.learner_key, r.case_id), [0, 0])
-            cell[0] += int(r.correct)
-            cell[1] += 1
-        head = "".join(f"<th scope='col'>{esc(self.cases[c].title if c in self.cases else c)}</th>" for c in case_ids)
+    @staticmethod
+    def _cell(answered: int, asked: int | None, correct: int) -> str:
+        if not answered:
+            return "<td class='triage-num'><span class='triage-none'>&ndash;</span></td>"
+        out_of = "?" if asked is None else str(asked)
+        return (f"<td class='triage-num'>{answered} / {out_of}<br>"
+                f"<span class='triage-cell-right'>{correct} right</span></td>")
+
+    def _table(self, report: ClassReport, label: str) -> str:
+        head = "".join(f"<th scope='col'>{esc(report.titles.get(c, c))}</th>" for c in report.case_ids)
+        polls = bool(report.polls)
+        drill = any(s.drill.answered for s in report.students)
+        if polls:
+            head += "<th scope='col'>Class polls</th>"
+        if drill:
+            head += "<th scope='col'>Red-flag drill</th>"
         body = []
-        for name, key in students:
-            cells = []
-            total = [0, 0]
-            for cid in case_ids:
-                right, answered = per.get((key, cid), [0, 0])
-                total[0] += right
-                total[1] += answered
-                cells.append(f"<td class='triage-num'>{right} / {answered}</td>" if answered
-                             else "<td class='triage-num'><span class='triage-hint'>&ndash;</span></td>")
-            body.append(f"<tr><th scope='row'>{esc(name)}</th>{''.join(cells)}"
-                        f"<td class='triage-num'><strong>{total[0]} / {total[1]}</strong></td></tr>")
+        for s in report.students:
+            cells = [self._cell(c.answered, c.asked, c.correct) if (c := s.cases.get(cid)) else self._cell(0, None, 0)
+                     for cid in report.case_ids]
+            if polls:
+                cells.append(self._cell(s.polls.answered, s.polls.asked, s.polls.correct))
+            if drill:
+                cells.append(self._cell(s.drill.answered, s.drill.asked, s.drill.correct))
+            body.append(f"<tr><th scope='row'>{esc(s.student)}</th>{''.join(cells)}</tr>")
         return (
             # a wide table scrolls sideways by itself (focusable, so the keyboard can scroll it), never the page
             f"<table class='triage-class-table' tabindex='0'><caption>{esc(label)}: "
-            f"{plural(len(students), 'student')}. Each cell: correct / answered.</caption>"
-            f"<thead><tr><th scope='col'>Student</th>{head}<th scope='col'>All cases</th></tr></thead>"
+            f"{plural(len(report.students), 'student')}. Each cell: questions answered / asked, and how many were "
+            "right (polls: out of the polls opened; drill: scenarios, first answers).</caption>"
+            f"<thead><tr><th scope='col'>Student</th>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>"
         )
+
+    @staticmethod
+    def _items_html(report: ClassReport) -> str:
+        if not report.items:
+            return ""
+        rows = []
+        for i in report.items:
+            where = f"Poll {i.poll}" if i.activity == POLL else ("Case" if i.activity == CASE else "Drill")
+            share = "&ndash;" if i.share is None else f"{round(100 * i.share)}%"
+            wrong = "&ndash;"
+            if i.top_wrong is not None:
+                wrong = f"{esc(i.top_wrong.label)} ({i.top_wrong_count})"
+                if i.under_triage:
+                    wrong += " <strong class='triage-under-triage'>&#9888; under-triage</strong>"
+            d = "&ndash;" if i.discrimination is None else f"{i.discrimination:+.2f}"
+            rows.append(f"<tr><td>{where}</td><th scope='row'><span class='triage-item-source'>{esc(i.source)}"
+                        f"</span><br>{esc(i.question)}</th>"
+                        f"<td class='triage-num'>{i.answered}</td><td class='triage-num'>{share}</td>"
+                        f"<td>{wrong}</td><td class='triage-num'>{d}</td></tr>")
+        thirds = (f"the top and bottom thirds are {plural(report.groups, 'student')} each" if report.groups
+                  else "it needs at least 3 students")
+        return (
+            "<h3>Item analysis</h3>"
+            "<p class='triage-hint'>Right: the share who chose exactly the right options. D (discrimination): the "
+            "top third's share right minus the bottom third's, ranked by each student's share of right answers in "
+            f"this session ({thirds}); near 0 or below, the question does not separate who knows from who does "
+            "not: check its wording and options.</p>"
+            "<table class='triage-class-table triage-items-table' tabindex='0'><caption>Item analysis of "
+            f"{plural(len(report.items), 'question')}</caption><thead><tr><th scope='col'>Where</th>"
+            "<th scope='col'>Question</th><th scope='col'>Answered</th><th scope='col'>Right</th>"
+            "<th scope='col'>Wrong option chosen most</th><th scope='col'>D</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+
+    @staticmethod
+    def _polls_html(report: ClassReport) -> str:
+        if not report.polls:
+            return ""
+        parts = ["<h3>Polls</h3>"]
+        for p in report.polls:
+            state = "open" if p.poll.is_open else "closed"
+            rows = []
+            for choice, count in p.choices:
+                who = ", ".join(f"{esc(v.student)} ({when(v.at)[11:]})" for v in p.votes if choice.id in v.chosen_ids)
+                right = " <span class='triage-correct-mark'>&#10004; right</span>" if choice.correct else ""
+                rows.append(f"<tr><th scope='row'>{esc(choice.label)}{right}</th><td class='triage-num'>{count}</td>"
+                            f"<td>{who or '&ndash;'}</td></tr>")
+            parts.append(
+                f"<details class='triage-poll-result'><summary>Poll {p.number} ({when(p.poll.opened_at)[11:16]}, "
+                f"{state}): {esc(p.question)} &mdash; {plural(len(p.votes), 'answer')}</summary>"
+                f"<table class='triage-class-table' tabindex='0'><caption>{esc(p.source)}: {esc(p.question)}</caption>"
+                "<thead><tr><th scope='col'>Option</th><th scope='col'>Chosen by</th>"
+                "<th scope='col'>Who (when)</th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table></details>")
+        return "".join(parts)
 
     def _draw_distribution(self) -> None:
         case = self.cases.get(self.case_picker.value or "")
@@ -248,7 +355,7 @@ class ClassView:
         self._hide_confirm()
         self.status.value = f"<p role='status'>Started {esc(new.label)}; the previous session is archived.</p>"
         self._read_sessions(select=new.id)
-        self.rows = []
+        self.record = self.report = None
         self.summary.value = ""
         self.refresh()
 

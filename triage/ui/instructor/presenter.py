@@ -6,8 +6,15 @@ R reasoning, P poll), the options can be shown *without* the right ones marked f
 and answers and reasoning can be hidden again. A question is asked once its stage is shown.
 
 Live poll: "Open poll" puts the current question to the class (students answer in their apps); a
-bar chart with counts and percentages as text updates about twice a second; "Close poll" stops
-answers; showing the answers also reveals the poll, and only then is the right option marked.
+bar chart with counts and percentages as text updates about twice a second, with how many of the
+students present have not answered yet; the chart can stay hidden while students vote; "Start
+countdown" (T) gives the class a time limit that students see in their poll panel, and the poll
+closes when it runs out; "Close poll" stops answers; showing the answers also reveals the poll, and
+only then is the right option marked.
+
+Joining: served with ``make app``, the presenter opens on a start screen with the classroom address
+and its QR code (:mod:`triage.ui.instructor.join`); J shows or hides it, and the next stage or a
+poll hides it.
 
 Only the instructor sees this app (see :mod:`triage.ui.instructor.gate`).
 """
@@ -15,6 +22,7 @@ Only the instructor sees this app (see :mod:`triage.ui.instructor.gate`).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,21 +31,27 @@ import ipywidgets as w
 from ...content.cases import Case, Question, load_cases
 from ...domain.engine import assess
 from ...errors import StoreError
-from ...store import Poll
+from ...store import Poll, PollTally
 from ..common import PRIMARY, changes_list_html, esc, rules_html, verdict_html
 from ..context import AppContext
 from ..fallback import mimebundle
 from ..frame import app_frame
-from ..poll import Ticker, letter, tally_html
+from ..poll import Ticker, clock, letter, tally_html
 from ..student.case_player import asked_at, level_rank, paragraphs
 from .gate import InstructorGate
+from .join import class_url, join_html
 
 NOTEBOOK = "06_instructor.ipynb"
 POLL_INTERVAL = 0.5  # seconds between tally reads while a poll is open
 KEYS = {
     "n": "next stage", "b": "previous stage", "q": "next question", "o": "show or hide the options",
     "a": "show or hide the answers", "r": "show or hide the reasoning", "p": "open or close the poll",
+    "t": "start the poll's countdown", "j": "show or hide how students join",
 }
+COUNTDOWNS = ((("20 seconds", 20), ("30 seconds", 30), ("45 seconds", 45), ("1 minute", 60), ("90 seconds", 90),
+               ("2 minutes", 120)))
+# what a presentation clicker sends (and the arrows and Space of a keyboard): forward and back
+CLICKER = {"PageDown": "n", "ArrowRight": "n", " ": "n", "PageUp": "b", "ArrowLeft": "b"}
 
 
 class Presenter:
@@ -60,6 +74,7 @@ class Presenter:
         self.reasoning_shown = False
         self.poll: Poll | None = None
         self.unlocked = False
+        self.join_shown = False  # the start screen: where students join (make app only)
 
         self.picker = w.Dropdown(options=[(c.title, c.id) for c in self.cases], value=None, description="Case",
                                  layout=w.Layout(width="auto"))
@@ -74,15 +89,31 @@ class Presenter:
         self.answers_button = self._button("Show answers", "a", "triage-show-answers", self.on_toggle_answers)
         self.reasoning_button = self._button("Show reasoning", "r", "triage-show-reasoning", self.on_toggle_reasoning)
         self.poll_button = self._button("Open poll", "p", "triage-poll-toggle", self.on_toggle_poll)
+        self.timer_button = self._button("Start countdown", "t", "triage-poll-timer", self.on_start_timer)
+        self.timer_button.layout.display = "none"  # shown while a poll is open
+        self.join_button = self._button("Hide how to join", "j", "triage-join-toggle", self.on_toggle_join)
+        self.join = w.HTML()
+        self.join.add_class("triage-join")
+        self.timer_length = w.Dropdown(options=COUNTDOWNS, value=30, description="Countdown",
+                                       layout=w.Layout(width="auto"))
+        self.timer_length.add_class("triage-field")
+        self.hide_chart = w.Checkbox(value=False, description="Hide the chart while students vote", indent=False,
+                                     layout=w.Layout(width="auto"))
+        self.hide_chart.add_class("triage-hide-chart")
+        self.hide_chart.observe(lambda _: self.refresh_poll(), names="value")
         self.shortcuts_on = w.Checkbox(value=True, description="Single-key shortcuts", indent=False,
                                        layout=w.Layout(width="auto"))
         self.shortcuts_on.add_class("triage-shortcuts-toggle")
         self.keys_help = w.HTML(
             "<p class='triage-keys'>Keys: " + ", ".join(f"<kbd>{k.upper()}</kbd> {esc(v)}" for k, v in KEYS.items())
-            + ".</p>"
+            + ". A clicker or the keyboard: <kbd>Page Down</kbd>, <kbd>&rarr;</kbd> or <kbd>Space</kbd> next "
+            "stage; <kbd>Page Up</kbd> or <kbd>&larr;</kbd> previous stage (<kbd>&uarr;</kbd> and "
+            "<kbd>&darr;</kbd> still scroll). The keys work wherever the focus is, except in a text field; to "
+            "choose a case with the keyboard, open the case list with <kbd>Alt</kbd>+<kbd>&darr;</kbd>.</p>"
         )
         self.toolbar = w.Box([self.stage_label, self.prev_stage, self.next_stage, self.next_question,
-                              self.options_button, self.answers_button, self.reasoning_button, self.poll_button])
+                              self.options_button, self.answers_button, self.reasoning_button, self.poll_button,
+                              self.timer_button])
         self.toolbar.add_class("triage-toolbar")
         self.message = w.HTML()
         self.body = w.HTML()
@@ -97,20 +128,27 @@ class Presenter:
         self.poll_status.add_class("triage-poll-state")
         self.reasoning = w.HTML()
         self.reasoning.add_class("triage-reasoning")
-        right = w.VBox([self.question_html, self.chart, self.poll_status, self.answers])
+        right = w.VBox([self.question_html, self.answers])
         right.add_class("triage-presenter-side")
         grid = w.Box([self.body, right])
         grid.add_class("triage-presenter-grid")
+        # the chart spans the width under the stage, so each option's label fits on one line
+        poll = w.VBox([self.chart, self.poll_status])
+        poll.add_class("triage-presenter-poll")
         self.listener = None
         if keyboard:
             from .shortcuts import KeyListener
 
-            self.listener = KeyListener(list(KEYS), self.on_key, scroll_into_view=True)
+            self.listener = KeyListener([*KEYS, *CLICKER], self.on_key, scroll_into_view=True)
             w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
         extras = [self.listener] if self.listener is not None else []
-        settings = w.VBox([self.picker, self.shortcuts_on])
+        settings = w.VBox([self.picker, self.join_button, self.shortcuts_on, self.hide_chart, self.timer_length])
         settings.add_class("triage-presenter-settings")
-        content = w.VBox([self.toolbar, *extras, self.message, grid, self.reasoning, settings, self.keys_help])
+        # projector mode: what the room sees fills the screen; the case picker, the switches and the key
+        # help come after it, below the projected area
+        projected = w.VBox([self.toolbar, *extras, self.message, self.join, grid, poll, self.reasoning])
+        projected.add_class("triage-projected")
+        content = w.VBox([projected, settings, self.keys_help])
         content.add_class("triage-presenter-content")
         self.ticker = Ticker(self.refresh_poll, POLL_INTERVAL, alive=lambda: self.widget.comm is not None)
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
@@ -143,7 +181,21 @@ class Presenter:
     # -- access --------------------------------------------------------------------------------
     def _on_unlock(self) -> None:
         self.unlocked = True
+        self.join_shown = self.context.mode == "voila"  # make app: students join by address or QR code
+        self._draw_join()
         self._adopt_open_poll()
+
+    # -- joining -------------------------------------------------------------------------------
+    def on_toggle_join(self) -> None:
+        """Show or hide the start screen's address and QR code."""
+        self.join_shown = not self.join_shown
+        self._draw_join()
+
+    def _draw_join(self) -> None:
+        served = self.context.mode == "voila"
+        self.join_button.layout.display = None if served else "none"
+        self.join.value = join_html(class_url()) if served and self.join_shown else ""
+        self.join_button.description = "Hide how to join (J)" if self.join_shown else "Show how to join (J)"
 
     def _adopt_open_poll(self) -> None:
         """After a reload of the projector page, pick up the poll that is still open."""
@@ -203,6 +255,8 @@ class Presenter:
             self.options_shown = self.answers_shown = False
 
     def on_next_stage(self) -> None:
+        if self.join_shown:  # the lesson starts: the start screen makes way
+            self.on_toggle_join()
         if self.case is not None and self.stage + 1 < self.stages:
             self.stage += 1
             self.reasoning_shown = False
@@ -249,7 +303,8 @@ class Presenter:
         """A shortcut key from the browser (see :data:`KEYS`)."""
         actions = {"n": self.on_next_stage, "b": self.on_prev_stage, "q": self.on_next_question,
                    "o": self.on_toggle_options, "a": self.on_toggle_answers, "r": self.on_toggle_reasoning,
-                   "p": self.on_toggle_poll}
+                   "p": self.on_toggle_poll, "t": self.on_start_timer, "j": self.on_toggle_join}
+        key = CLICKER.get(key, key)
         if key in actions and self.unlocked:
             actions[key]()
 
@@ -274,6 +329,20 @@ class Presenter:
             return
         self.answers_shown = False
         self.options_shown = True
+        if self.join_shown:
+            self.on_toggle_join()
+        self.ticker.start()
+        self.refresh_poll()
+
+    def on_start_timer(self) -> None:
+        """Start (or restart) the open poll's countdown: students see the time left; the poll closes at zero."""
+        if not self.unlocked or self.poll is None or not self.poll.is_open:
+            return
+        try:
+            self.poll = self.context.store.set_poll_timer(self.poll.id, self.timer_length.value)
+        except StoreError as exc:
+            self.poll_status.value = f"<p role='alert'>The countdown could not be started: {esc(exc)}</p>"
+            return
         self.ticker.start()
         self.refresh_poll()
 
@@ -318,18 +387,44 @@ class Presenter:
         except StoreError as exc:
             self.poll_status.value = f"<p role='alert'>The poll cannot be read: {esc(exc)}</p>"
             return
+        left = tally.poll.time_left(time.time())
+        timed_out = tally.poll.is_open and left == 0
+        if timed_out:  # the countdown ran out: close the poll (students' answers are refused from now on)
+            self._close_poll()
+            if self.poll is None or self.poll.is_open:
+                return
+            tally = PollTally(self.poll, tally.counts, tally.answered, tally.present)
         self.poll = tally.poll
-        html = tally_html(tally, self.question)
+        hidden = self.hide_chart.value and tally.poll.is_open and not tally.poll.revealed
+        if hidden:
+            html = (f"<p class='triage-poll-hidden triage-big'><span class='triage-poll-count'>{tally.answered} "
+                    "answered</span>: the chart is hidden while students vote; it shows when the poll closes.</p>")
+        else:
+            html = tally_html(tally, self.question)
         if html != self.chart.value:
             self.chart.value = html
-        state = ("Poll open: students answer in their apps. Press P to close it."
-                 if tally.poll.is_open else "Poll closed." + ("" if tally.poll.revealed else " Press A to reveal."))
+        if tally.poll.is_open:
+            parts = []
+            if left is not None:
+                parts.append(f"<strong class='triage-countdown'>{clock(left)} left</strong>")
+            parts.append(f"Not answered yet: {tally.waiting} of {tally.present} "
+                         f"student{'' if tally.present == 1 else 's'} present")
+            parts.append("Press P to close the poll" + ("." if left is not None else ", T for a countdown."))
+            state = " &middot; ".join(parts[:-1]) + ". " + parts[-1]
+        else:
+            ends, closed = tally.poll.ends_at, tally.poll.closed_at
+            ran_out = ends is not None and closed is not None and closed >= ends
+            state = ("Time is up: the poll is closed." if ran_out else "Poll closed.") + (
+                "" if tally.poll.revealed else " Press A to reveal.")
         status = f"<p class='triage-poll-note'>{state}</p>"
         if status != self.poll_status.value:
             self.poll_status.value = status
         if not tally.poll.is_open:
             self.ticker.stop()
         self.poll_button.description = "Close poll (P)" if tally.poll.is_open else "Open poll again (P)"
+        self.timer_button.layout.display = None if tally.poll.is_open else "none"
+        self.timer_button.description = ("Restart countdown (T)" if tally.poll.is_open and left is not None
+                                         else "Start countdown (T)")
 
     # -- drawing ---------------------------------------------------------------------------------
     def _draw(self) -> None:
@@ -392,10 +487,7 @@ class Presenter:
                       + "".join(f"<li>{esc(o)}</li>" for o in self.case.learning_objectives)
                       + "</ul>") if last and self.case else ""
             self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>{points}"
-        elif self.poll is not None:  # the chart lists the options (with their letters)
-            self.question_html.value = head
-            self.answers.value = ""
-        elif self.options_shown:
+        elif self.options_shown or self.poll is not None:  # in full beside the chart, whose labels fit one line
             items = "".join(
                 f"<li><span class='triage-letter'>{letter(i)}.</span> {esc(o.text)}</li>"
                 for i, o in enumerate(q.options)

@@ -2,10 +2,13 @@
 
 ipywidgets has no keyboard events, so this is an ``anywidget`` (a few lines of JavaScript shipped as
 a string, served by the page itself, nothing from a CDN). It listens on the page while the presenter
-is shown and sends ``{"key": "n"}`` to Python for the keys it was given. Keys typed into a text field
-or a drop-down are left alone, as are keys with Ctrl, Alt or Meta, and keys pressed inside other
-parts of a JupyterLab window. ``enabled`` turns the shortcuts off (WCAG 2.1.4: single-character
-shortcuts can be switched off).
+is shown and sends ``{"key": "n"}`` to Python for the keys it was given (letters, and the keys a
+presentation clicker sends: PageDown / PageUp, the arrows, Space). It listens before the focused
+control does, so the keys work whatever has the focus, a drop-down, a button or a checkbox included;
+only text fields keep their keys, as do keys with Ctrl, Alt or Meta (Alt+Down opens the case picker)
+and keys pressed inside other parts of a JupyterLab window. A choice in the case picker hands the
+focus back to the page. ``enabled`` turns the shortcuts off (WCAG 2.1.4: single-character shortcuts
+can be switched off).
 """
 
 from __future__ import annotations
@@ -21,38 +24,59 @@ const TYPING = new Set(["text", "password", "number", "search", "email", "url", 
 function typing(target) {
   if (!target || !target.tagName) return false;
   const tag = target.tagName.toLowerCase();
-  if (tag === "textarea" || tag === "select" || target.isContentEditable) return true;
+  if (tag === "textarea" || target.isContentEditable) return true;
   return tag === "input" && TYPING.has((target.type || "text").toLowerCase());
 }
 function render({ model, el }) {
   el.classList.add("triage-shortcuts-listener");
-  const scope = () => el.closest(".triage-presenter") || document.body;
+  const root = () => el.closest(".triage-presenter");
+  // On a served page (Voila) the presenter owns the whole page; inside JupyterLab only its own area.
+  const served = () => !!document.getElementById("rendered_cells");
   const onKey = (event) => {
     if (!model.get("enabled") || event.defaultPrevented) return;
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     if (typing(event.target)) return;
     const t = event.target;
-    const onPage = t === document.body || t === document.documentElement || scope().contains(t);
+    const scope = root();
+    const onPage = served() || t === document.body || t === document.documentElement || (scope && scope.contains(t));
     if (!onPage) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     if (!model.get("shortcut_keys").includes(key)) return;
+    // ours even when a drop-down, a button or a checkbox has the focus (a clicker's Space or arrows
+    // would otherwise change the case, press a button or scroll the page)
     event.preventDefault();
+    event.stopPropagation();
     model.send({ key: key });
   };
-  document.addEventListener("keydown", onKey);
+  // capture: before the focused control's own handling
+  window.addEventListener("keydown", onKey, true);
+  // A choice in the case picker gives the focus back to the page, so the next key steps the lesson.
+  const onChange = (event) => {
+    const picker = event.target.closest && event.target.closest(".triage-case-picker");
+    const scope = root();
+    if (!picker || !scope || !scope.contains(picker)) return;
+    event.target.blur();
+    if (!scope.hasAttribute("tabindex")) scope.setAttribute("tabindex", "-1");
+    scope.focus({ preventScroll: true });
+  };
+  document.addEventListener("change", onChange, true);
   // The element joins the page after render(): wait for it, then mark the presenter for JupyterLab
   // (our keys win inside it) and, on a served page (Voila), open the page on the presenter.
   let tries = 0;
   const attach = () => {
-    const root = el.closest(".triage-presenter");
-    if (!root) { if (++tries < 100) requestAnimationFrame(attach); return; }
-    root.setAttribute("data-lm-suppress-shortcuts", "true");
-    if (model.get("scroll_into_view") && document.getElementById("rendered_cells")) {
-      root.scrollIntoView({ block: "start" });
+    const r = root();
+    if (!r) { if (++tries < 100) requestAnimationFrame(attach); return; }
+    r.setAttribute("data-lm-suppress-shortcuts", "true");
+    if (served()) document.body.classList.add("triage-projecting");
+    if (model.get("scroll_into_view") && served()) {
+      r.scrollIntoView({ block: "start" });
     }
   };
   requestAnimationFrame(attach);
-  return () => document.removeEventListener("keydown", onKey);
+  return () => {
+    window.removeEventListener("keydown", onKey, true);
+    document.removeEventListener("change", onChange, true);
+  };
 }
 export default { render };
 """

@@ -21,12 +21,13 @@ import ipywidgets as w
 
 from ...content.cases import LEVELS, Case, Question, load_cases
 from ...errors import StoreError
-from ...store import ClassStore, LearnerRecord
+from ...store import ClassStore, LearnerRecord, Poll
 from ...store.memory import MemoryStore
 from ..common import PRIMARY, esc
 from ..context import AppContext
 from ..fallback import mimebundle
 from ..frame import app_frame
+from ..poll import ClassPanel
 
 APP = "05_case_studies.ipynb"
 LEVEL_NAMES = {"intro": "Intro", "intermediate": "Intermediate", "advanced": "Advanced"}
@@ -65,10 +66,13 @@ class QuestionView:
     answer) appears only once the student's answer is right. Changing the choice clears old feedback.
     """
 
-    def __init__(self, question: Question, on_answer: Any, number: int = 1) -> None:
+    def __init__(self, question: Question, on_answer: Any, number: int = 1,
+                 polled: Any = lambda question: False) -> None:
         self.question = question
         self._on_answer = on_answer
+        self._polled = polled  # polled(question): is the class being polled on it right now?
         self.locked = False
+        self.held: str | None = None  # the feedback set aside while the class is polled on this question
         self.checked: tuple[str, ...] | None = None
         kind = "Choose one answer." if question.kind == "single" else "Choose every answer that applies."
         self.prompt = w.HTML(
@@ -112,7 +116,10 @@ class QuestionView:
 
     def _on_change(self, _: Any = None) -> None:
         if self.checked is not None and tuple(sorted(self.chosen())) != self.checked:
-            self.feedback.value = ""  # the old verdict was about another choice
+            if self.held is not None:
+                self.held = ""  # the verdict set aside during a poll was about another choice
+            else:
+                self.feedback.value = ""  # the old verdict was about another choice
 
     def lock(self, reason: str) -> None:
         """Keep the answer as given (a later stage was read after it); say why."""
@@ -124,8 +131,29 @@ class QuestionView:
             b.disabled = True
         self.feedback.value += f"<p class='triage-hint'>{esc(reason)}</p>"
 
+    def hold(self) -> None:
+        """While the class is polled on this question: no checking and no feedback here (the right
+        answer would be one click away); the feedback already given comes back with :meth:`release`."""
+        if self.held is None:
+            self.held = self.feedback.value
+        self.check.disabled = True
+        self.feedback.value = (
+            "<p role='status' class='triage-hint triage-poll-hold'>Your instructor is polling the class on "
+            "this question right now: answer it in the class poll at the top of the page. You can check "
+            "your answer here once the poll has closed.</p>"
+        )
+
+    def release(self) -> None:
+        if self.held is None:
+            return
+        self.feedback.value, self.held = self.held, None
+        self.check.disabled = False
+
     def on_check(self, _: Any = None) -> None:
         if self.locked:
+            return
+        if self.held is not None or self._polled(self.question):
+            self.hold()
             return
         chosen = self.chosen()
         if not chosen:
@@ -225,11 +253,14 @@ class CasePlayer:
         self.level.observe(self._on_filter, names="value")
         self.topic.observe(self._on_filter, names="value")
         self.picker.observe(self._on_pick, names="value")
+        self.poll: Poll | None = None  # the class's open poll, as the page's class panel last saw it
         if not self.context.ready:
             # Preheated page: everything above is built before anyone asks for the page; the case itself
             # opens once the student is known, so nothing can be answered under the wrong name.
             self.status.value = "<p role='status'>Loading your answers&hellip;</p>"
         self.context.on_ready(self._load_record)
+        self.context.on_ready(self._follow_poll)
+        self.frame.on_visible(self.refresh_from_store)
 
     @property
     def context(self) -> AppContext:
@@ -240,6 +271,39 @@ class CasePlayer:
     def class_panel(self) -> w.Widget | None:
         """The class panel (the open live poll) in the frame's slot, if this page has one."""
         return self.frame.class_panel.children[0] if self.frame.class_panel.children else None
+
+    # -- the class poll: no feedback here on the question the class is being polled on -----------
+    def _follow_poll(self, _: AppContext) -> None:
+        panel = ClassPanel.of(self.class_panel)
+        if panel is not None:
+            panel.on_poll(self._on_poll)
+
+    def _on_poll(self, poll: Poll | None) -> None:
+        self.poll = poll if poll is not None and poll.is_open else None
+        for view in self.views:
+            self._hold_if_polled(view)
+
+    def _hold_if_polled(self, view: QuestionView) -> None:
+        poll, case = self.poll, self.case
+        if poll is not None and case is not None and (poll.case_id, poll.question_id) == (case.id, view.question.id):
+            view.hold()
+        else:
+            view.release()
+
+    def polled(self, question: Question) -> bool:
+        """Is the class being polled on ``question`` right now? Asked of the class store when an answer is
+        checked (the panel reads it only about once a second); a store that cannot be read says no."""
+        case = self.case
+        if case is None:
+            return False
+        try:
+            poll = self.context.store.current_poll()
+        except StoreError:
+            return False
+        if poll is not None and (poll.case_id, poll.question_id) == (case.id, question.id):
+            self.poll = poll
+            return True
+        return False
 
     # -- the student's record ------------------------------------------------------------------
     def _load_record(self, context: AppContext) -> None:
@@ -260,6 +324,26 @@ class CasePlayer:
             else:
                 self.picker.value = resume
         self._draw_overview()
+
+    def refresh_from_store(self) -> None:
+        """Show what the class store holds now. Called when the student comes back to this tab: another
+        tab or device of theirs may have answered since, and this one must not keep saying "Correct."
+        about an answer the store no longer holds."""
+        if not self.context.ready or not self.context.learner.can_save:
+            return
+        try:
+            record = self.store.learner_record(self.context.learner)
+        except StoreError:
+            return  # keep what was read last; the connection notice says when the server is away
+        if record == self.record:
+            return
+        self.record = record
+        self._fill_picker()
+        if self.case is not None:
+            self.show(self.case.id)
+        self._draw_overview()
+        self.status.value = ("<p role='status' class='triage-hint'>Brought up to date: you answered in another "
+                             "tab or on another device since this page was last used.</p>")
 
     def _reload(self) -> None:
         try:
@@ -368,10 +452,11 @@ class CasePlayer:
         saved = self.record.case_answers(self.case.id)
         widgets: list[w.Widget] = [block]
         for question in self.case.questions_at(index):
-            view = QuestionView(question, self._on_answer, len(self.views) + 1)
+            view = QuestionView(question, self._on_answer, len(self.views) + 1, self.polled)
             if question.id in saved:
                 view.set_chosen(saved[question.id].chosen)
                 view.show_feedback(saved[question.id].chosen)
+            self._hold_if_polled(view)
             self.views.append(view)
             widgets.append(view.widget)
         self._stage_widgets += widgets

@@ -8,7 +8,9 @@ new order.
 
 from __future__ import annotations
 
+import asyncio
 import random
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,12 +22,26 @@ from ...domain.model import Urgency
 from ...domain.vocabulary import in_sentence, vocabulary
 from ...errors import TriageError
 from ...store import DrillAttempt
+from ...store.identity import Learner
 from ..common import PRIMARY, esc
 from ..context import AppContext
 from ..fallback import mimebundle
 from ..frame import app_frame
 
 NOTEBOOK = "03_red_flags.ipynb"
+# In the browser (Pyodide) an answer is saved this long after it is drawn: each of the save's file
+# operations on JupyterLite's drive needs the page's main thread, which is then drawing the verdict.
+BROWSER_SAVE_DELAY = 0.05
+
+
+def _browser_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop when Python runs in the browser (Pyodide); None elsewhere, or with no loop."""
+    if sys.platform != "emscripten":
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 CHOICES = (Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE)
 
 
@@ -98,6 +114,7 @@ class RedFlagDrill:
         self._live = self.context.mode != "voila"
         self._restore()
         self.frame.on_context(lambda _: self._restore())  # a preheated page learns who is answering later
+        self.frame.on_visible(self.refresh_from_store)
 
     @property
     def context(self) -> AppContext:
@@ -127,26 +144,53 @@ class RedFlagDrill:
     def finished(self) -> bool:
         return self.answered == len(self.order)
 
-    def _restore(self) -> None:
-        """Resume from the student's record: the unfinished round, else the last round's results."""
-        self.order, self.answers, self.rounds_done = list(self.items), {}, []
-        self.frame.set_body(*self._question_view)
+    def _attempts(self) -> list[DrillAttempt]:
         learner = self.context.learner
-        attempts: list[DrillAttempt] = []
-        if learner.can_save:
-            try:
-                attempts = list(self.context.store.learner_record(learner).drill)
-            except TriageError as exc:
-                self._say_unsaved(exc)
+        if not learner.can_save:
+            return []
+        return list(self.context.store.learner_record(learner).drill)
+
+    def refresh_from_store(self) -> None:
+        """Show the round as the class store holds it. Called when the student comes back to this tab:
+        another tab or device of theirs may have answered since (and so moved the round on)."""
+        if not self.context.ready or not self.context.learner.can_save:
+            return
+        try:
+            attempts = self._attempts()
+        except TriageError:
+            return
+        _, answers, rounds_done = self._rounds(attempts)
+        if (answers, rounds_done) == (self.answers, self.rounds_done):
+            return  # what this tab shows is what the store holds (its own order of what is left stays)
+        self._restore(attempts)
+        self.status.value = ("<p role='status' class='triage-hint'>Brought up to date: you answered in "
+                             "another tab or on another device since this page was last used.</p>")
+
+    def _rounds(self, attempts: list[DrillAttempt]) -> tuple[list[Scenario], dict[str, Urgency],
+                                                              list[tuple[int, int]]]:
+        """From the record's attempts: the round's order (answered first), its answers, finished rounds' scores."""
         ids = {s.id for s in self.items}
         rounds = split_rounds([a for a in attempts if a.scenario_id in ids], len(self.items))
-        self.rounds_done = [(sum(a.correct for a in r), len(r)) for r in rounds if len(r) == len(self.items)]
+        rounds_done = [(sum(a.correct for a in r), len(r)) for r in rounds if len(r) == len(self.items)]
         by_id = {s.id: s for s in self.items}
         last = rounds[-1] if rounds else []
+        order, answers = list(self.items), {}
         if last:
             done = [by_id[a.scenario_id] for a in last]
-            self.order = done + [s for s in self.items if s.id not in {d.id for d in done}]
-            self.answers = {a.scenario_id: Urgency(a.chosen) for a in last if a.chosen in Urgency._value2member_map_}
+            order = done + [s for s in self.items if s.id not in {d.id for d in done}]
+            answers = {a.scenario_id: Urgency(a.chosen) for a in last if a.chosen in Urgency._value2member_map_}
+        return order, answers, rounds_done
+
+    def _restore(self, attempts: list[DrillAttempt] | None = None) -> None:
+        """Resume from the student's record: the unfinished round, else the last round's results."""
+        self.frame.set_body(*self._question_view)
+        if attempts is None:
+            try:
+                attempts = self._attempts()
+            except TriageError as exc:
+                attempts = []
+                self._say_unsaved(exc)
+        self.order, self.answers, self.rounds_done = self._rounds(attempts)
         if self.finished:
             self.index = len(self.order) - 1
             self.show_review()
@@ -221,18 +265,29 @@ class RedFlagDrill:
     # -- actions --------------------------------------------------------------------------
 
     def answer(self, choice: Urgency) -> None:
-        """Record the answer, mark the pressed button right or wrong, explain, update the score."""
+        """Mark the pressed button right or wrong, explain and update the score, then record the answer.
+
+        Drawn first: the widget updates leave for the browser before the store is written, which on the
+        static site (a file on the browser's drive) takes several times longer than the drawing."""
         if self.locked or self.finished:
             return
         scenario = self.current
         self.answers[scenario.id] = choice
-        learner = self.context.learner
-        if learner.can_save:
-            try:
-                self.context.store.record_drill(learner, scenario.id, choice.value, choice == scenario.answer)
-            except TriageError as exc:
-                self._say_unsaved(exc)
         self._draw()
+        learner = self.context.learner
+        if not learner.can_save:
+            return
+        loop = _browser_loop()
+        if loop is not None:  # the page draws the verdict before the drive keeps its main thread busy
+            loop.call_later(BROWSER_SAVE_DELAY, self._save, learner, scenario, choice)
+        else:
+            self._save(learner, scenario, choice)
+
+    def _save(self, learner: Learner, scenario: Scenario, choice: Urgency) -> None:
+        try:
+            self.context.store.record_drill(learner, scenario.id, choice.value, choice == scenario.answer)
+        except TriageError as exc:
+            self._say_unsaved(exc)
 
     def next(self, _: Any = None) -> None:
         """The next scenario, or the round's results after the last one."""

@@ -106,6 +106,8 @@ class Explorer:
         self.load(presentation or Presentation(pain_sites=[PainSite.LOWER_BACK], duration_weeks=2))
         for control in self._controls():
             control.observe(self._on_change, names="value")
+        # the ticks survive a reload: kept in this browser per student (the frame's page bridge)
+        self._keep = self.frame.keep("inputs", self.restore_inputs)
 
     def _controls(self) -> list[w.ValueWidget]:
         return [*self.sites.values(), *self.symptoms.values(), *self.findings.values(), *self.history.values(),
@@ -149,6 +151,30 @@ class Explorer:
     def _on_change(self, change: dict[str, Any]) -> None:
         if not self._loading:
             self.update()
+            self._keep(self.inputs())
+
+    def inputs(self) -> dict[str, Any]:
+        """Every control's value, as plain JSON (what the page keeps across a reload)."""
+        return {
+            "pain_sites": [s.value for s, b in self.sites.items() if b.value],
+            "symptoms": [s.value for s, b in self.symptoms.items() if b.value],
+            "findings": [f.value for f, b in self.findings.items() if b.value],
+            "history": [h.value for h, b in self.history.items() if b.value],
+            "age": self.age.value, "duration_weeks": self.duration.value,
+            "conservative_care_weeks": self.care.value, "trauma": self.trauma.value,
+            "prefers_non_surgical": self.prefers.value,
+        }
+
+    def restore_inputs(self, kept: Any) -> None:
+        """Set the controls from what :meth:`inputs` gave before a reload. The value comes from the
+        browser, so it is checked like any presentation; anything that does not pass is ignored."""
+        if not isinstance(kept, dict):
+            return
+        try:
+            presentation = Presentation(**{k: v for k, v in kept.items() if k in FIELD_WORDS})
+        except (TriageError, TypeError, ValueError):
+            return
+        self.load(presentation)
 
     def problems(self) -> dict[str, tuple[str, str]]:
         """What is wrong with the inputs, by where it is shown: (message next to the control, short fix)."""

@@ -1,0 +1,45 @@
+"""How students join a class served with ``make app``: the classroom address and its QR code, for the
+presenter's start screen.
+
+The launcher (:mod:`triage.serve.join`) puts the address other devices reach in ``$TRIAGE_CLASS_URL``
+when it serves on the room's network (``make app HOST=0.0.0.0``). The QR code is an SVG drawn in the
+page from :mod:`segno` (pure Python): nothing is fetched, so it works offline.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from ..common import esc
+
+ENV_URL = "TRIAGE_CLASS_URL"
+
+
+def class_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """The classroom address the launcher found, or None (local only, JupyterLab, a hub)."""
+    url = (environ if environ is not None else os.environ).get(ENV_URL, "").strip()
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def qr_svg(url: str, title: str) -> str:
+    """The QR code of ``url`` as inline SVG that scales with its box (black on white, a quiet zone of 4)."""
+    import segno
+
+    return segno.make(url, error="m", micro=False).svg_inline(
+        omitsize=True, border=4, dark="#000", light="#fff", svgclass="triage-qr", title=title)
+
+
+def join_html(url: str | None) -> str:
+    """The presenter's start screen: where students open the apps (with a QR code), or, when the server
+    listens on this machine only, how to let students' devices in."""
+    if url is None:
+        return ("<div class='triage-join-panel'><h2>Joining from phones</h2>"
+                "<p>Only this computer can open the apps: the server listens on this machine only. To let "
+                "students' phones and laptops on the same network join, stop it and start it with "
+                "<code>make app HOST=0.0.0.0</code>; the address and a QR code then appear here.</p></div>")
+    return ("<div class='triage-join-panel'><h2>Join the class</h2>"
+            f"<div class='triage-join-grid'><div class='triage-qr-box'>{qr_svg(url, 'QR code of ' + url)}</div>"
+            "<div><p>On a phone or laptop on the same network (Wi-Fi), scan the code or open:</p>"
+            f"<p class='triage-join-url'><strong>{esc(url)}</strong></p>"
+            "<p>Then type your name on the home page and open the app the class is using.</p></div></div></div>")

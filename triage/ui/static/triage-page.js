@@ -1,0 +1,230 @@
+// Every served app page (the Voila template "triage", standalone or on JupyterHub), outside the apps:
+//
+// 1. The instructor key: a `?key=` in the address is read once, kept in this tab's sessionStorage for
+//    the tab's life (the instructor gate asks for it after a reload) and removed from the address bar,
+//    so it is not projected. The server has already handed it to the page's kernel.
+// 2. The connection: the page checks every 2 s (while it is visible) that the server still has its
+//    kernel, and watches the kernel's websocket. Within 5 s of losing the server a notice says so; the
+//    page reconnects by itself when the server answers again, and reloads itself (into the same
+//    address) when the server came back without its kernel (it was restarted), choosing again on the new
+//    page what the student had chosen in a case's questions but not checked. State for the apps:
+//    `document.documentElement.dataset.triageConnection` ("ok", "lost", "restarted") and a
+//    `triage-connection` event on window.
+(function () {
+  "use strict";
+  var KEY = "triage-instructor-key";
+  try {
+    var url = new URL(window.location.href);
+    if (url.searchParams.has("key")) {
+      sessionStorage.setItem(KEY, url.searchParams.get("key") || "");
+      url.searchParams.delete("key");
+      window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+    }
+  } catch (e) { /* no storage: the key stays only with the kernel that read it */ }
+
+  var PING_EVERY = 2000;      // ms between checks while all is well
+  var PING_LOST_EVERY = 1000; // ms between checks while the server cannot be reached
+  var PING_TIMEOUT = 2500;    // ms before a check counts as failed (lost Wi-Fi drops packets silently)
+  var RELOADS = "triage-auto-reloads";
+  var root = document.documentElement;
+  var state = "ok";
+  var timer = null;
+  var inFlight = false;
+  var notice = null;
+  var hideTimer = null;
+
+  function config() {
+    var el = document.getElementById("jupyter-config-data");
+    if (!el) return null;
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+  function kernel() {
+    var app = window.jupyterapp;
+    return app && app.widgetManager && app.widgetManager.kernel ? app.widgetManager.kernel : null;
+  }
+
+  function show(text, button, tone) {
+    if (!notice) {
+      notice = document.createElement("div");
+      notice.className = "triage-connection";
+      notice.setAttribute("role", "alert");
+      var p = document.createElement("p");
+      p.className = "triage-connection-text";
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "triage-connection-button";
+      b.addEventListener("click", function () {
+        if (state === "restarted") { reload(true); } else { check(); }
+      });
+      notice.appendChild(p);
+      notice.appendChild(b);
+      document.body.appendChild(notice);
+    }
+    clearTimeout(hideTimer);
+    notice.hidden = false;
+    notice.dataset.tone = tone;
+    notice.querySelector(".triage-connection-text").textContent = text;
+    var btn = notice.querySelector(".triage-connection-button");
+    btn.hidden = !button;
+    btn.textContent = button || "";
+  }
+  function hide(after) {
+    if (!notice) return;
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(function () { notice.hidden = true; }, after);
+  }
+  function setState(next) {
+    if (next === state) return;
+    var was = state;
+    state = next;
+    root.dataset.triageConnection = next;
+    window.dispatchEvent(new CustomEvent("triage-connection", { detail: { state: next, was: was } }));
+  }
+
+  function lost() {
+    setState(state === "restarted" ? "restarted" : "lost");
+    if (state === "lost") {
+      show("No connection to the class server. What you choose stays on this page and is sent when " +
+           "the connection is back; the page reconnects by itself.", "Try again now", "lost");
+    }
+  }
+  function reload(now) {
+    // at most 3 automatic reloads in 2 minutes, so a server that keeps losing kernels cannot loop the page
+    var times = [];
+    try { times = JSON.parse(sessionStorage.getItem(RELOADS) || "[]"); } catch (e) { times = []; }
+    var recent = times.filter(function (t) { return Date.now() - t < 120000; });
+    if (!now && recent.length >= 3) {
+      show("The class server was restarted and this page could not reopen itself. Reload it to carry on " +
+           "where you were.", "Reload this page", "lost");
+      return;
+    }
+    recent.push(Date.now());
+    try { sessionStorage.setItem(RELOADS, JSON.stringify(recent)); } catch (e) { /* no storage */ }
+    window.location.reload();
+  }
+  // Choices made in a case's questions but not yet checked live only in this page: kept through the
+  // automatic reload (by the question's words and the options' order) and chosen again on the new page
+  // for questions the class store has no answer to (all of their options unticked there).
+  var UNSENT = "triage-unsent:" + window.location.pathname + window.location.search;
+  function keepUnsent() {
+    var kept = [];
+    document.querySelectorAll(".triage-question").forEach(function (q) {
+      var prompt = q.querySelector(".triage-question-prompt");
+      var picked = [];
+      q.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (input, i) {
+        if (input.checked) picked.push(i);
+      });
+      if (prompt && picked.length) kept.push({ prompt: prompt.textContent.trim(), picked: picked });
+    });
+    try { sessionStorage.setItem(UNSENT, JSON.stringify(kept)); } catch (e) { /* nothing kept */ }
+  }
+  function giveBackUnsent() {
+    var kept;
+    try { kept = JSON.parse(sessionStorage.getItem(UNSENT) || "[]"); } catch (e) { kept = []; }
+    if (!kept.length) return;
+    var tries = 0;
+    var look = setInterval(function () {
+      kept = kept.filter(function (entry) {
+        var q = Array.prototype.find.call(document.querySelectorAll(".triage-question"), function (el) {
+          var prompt = el.querySelector(".triage-question-prompt");
+          return prompt && prompt.textContent.trim() === entry.prompt;
+        });
+        if (!q) return true;
+        var inputs = q.querySelectorAll("input[type=radio], input[type=checkbox]");
+        var answered = Array.prototype.some.call(inputs, function (input) { return input.checked; });
+        if (!answered) entry.picked.forEach(function (i) { if (inputs[i] && !inputs[i].disabled) inputs[i].click(); });
+        return false;
+      });
+      if (!kept.length || ++tries > 120) {
+        clearInterval(look);
+        try { sessionStorage.removeItem(UNSENT); } catch (e) { /* nothing kept */ }
+      }
+    }, 500);
+  }
+  function gone() {
+    // the server answers but no longer has this page's kernel: it was restarted (or the kernel ended)
+    keepUnsent();
+    setState("restarted");
+    show("The class server was restarted: this page opens again where you were…", "Reload this page", "lost");
+    window.dispatchEvent(new CustomEvent("triage-before-reload"));
+    setTimeout(function () { reload(false); }, 300);
+  }
+  function back() {
+    var k = kernel();
+    if (state !== "lost") return;
+    var done = function () {
+      setState("ok");
+      show("Connected to the class server again.", null, "ok");
+      hide(3000);
+    };
+    if (k && k.connectionStatus !== "connected" && typeof k.reconnect === "function") {
+      k.reconnect().then(done, function () { schedule(PING_LOST_EVERY); });
+    } else {
+      done();
+    }
+  }
+
+  function check() {
+    var cfg = config();
+    if (!cfg || !cfg.kernelId || inFlight || state === "restarted") return;
+    inFlight = true;
+    var ctl = typeof AbortController === "function" ? new AbortController() : null;
+    var limit = setTimeout(function () { if (ctl) ctl.abort(); }, PING_TIMEOUT);
+    var base = cfg.baseUrl || "/";
+    var headers = { Accept: "application/json" };
+    // a Jupyter server behind JupyterHub checks the XSRF token on every cookie-authenticated API call, as
+    // the widget manager's own requests send it
+    var xsrf = document.cookie.match("\\b_xsrf=([^;]*)\\b");
+    if (xsrf) headers["X-XSRFToken"] = decodeURIComponent(xsrf[1]);
+    fetch(base + "api/kernels/" + encodeURIComponent(cfg.kernelId) + "?no_track_activity=1", {
+      cache: "no-store", credentials: "same-origin", headers: headers,
+      signal: ctl ? ctl.signal : undefined
+    }).then(function (r) {
+      if (r.status === 404) { gone(); return null; }
+      if (!r.ok) { lost(); return null; }
+      return r.json().then(function (body) {
+        if (body && body.id === cfg.kernelId) { back(); } else { lost(); } // e.g. a hub's sign-in page
+      }, lost);
+    }, lost).then(function () {
+      clearTimeout(limit);
+      inFlight = false;
+      schedule();
+    });
+  }
+  function schedule(delay) {
+    clearTimeout(timer);
+    if (document.hidden || state === "restarted") return;
+    timer = setTimeout(check, delay || (state === "ok" ? PING_EVERY : PING_LOST_EVERY));
+  }
+
+  var watched = null;
+  function watchKernel() {
+    var k = kernel();
+    if (!k || k === watched) return;
+    watched = k;
+    k.connectionStatusChanged.connect(function (_, status) {
+      if (status !== "connected") { clearTimeout(timer); check(); } else if (state === "lost") { check(); }
+    });
+    k.statusChanged.connect(function (_, status) {
+      if (status === "dead") { clearTimeout(timer); check(); }
+    });
+  }
+
+  function start() {
+    if (!config()) return; // not an app page
+    root.dataset.triageConnection = state;
+    giveBackUnsent();
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) { clearTimeout(timer); check(); }
+    });
+    window.addEventListener("offline", function () { lost(); });
+    window.addEventListener("online", function () { clearTimeout(timer); check(); });
+    var tries = 0;
+    var find = setInterval(function () {
+      watchKernel();
+      if (watched || ++tries > 240) clearInterval(find);
+    }, 250);
+    schedule(PING_EVERY);
+  }
+  if (document.readyState === "complete") { start(); } else { window.addEventListener("load", start); }
+})();
