@@ -1,10 +1,13 @@
 # Two commands set everything up on a fresh machine: `make app` and `make test`.
-# Both create .venv/ (python3 -m venv + pip) the first time and reuse it afterwards.
+# Both create .venv/ (python3 -m venv + pip) the first time and reuse it afterwards. The Debian packages
+# a target needs (.ci/system-packages) are installed first when make runs as root or with sudo that
+# needs no password; otherwise make stops at once and prints the one command to run.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+HUB_STAMP := $(VENV)/.hub-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 # nbval and the unit tests run in parallel; override with `make test JOBS=1`.
@@ -13,9 +16,31 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab notebook export export-deps test lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts
+.PHONY: install app present lab notebook export export-deps test check lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts \
+	hub-backup system-packages
 
-$(STAMP): pyproject.toml
+# The groups of .ci/system-packages the goals on the command line need (every group includes python3-venv
+# and make); checked before anything else is built, so a missing package stops make at once.
+PACKAGES_test := test
+PACKAGES_check := check
+PACKAGES_bench := test
+PACKAGES_browser-deps := test
+PACKAGES_handouts := handouts
+PACKAGES_static := static
+PACKAGES_export := static
+PACKAGES_export-deps := static
+PACKAGES_hub := hub
+PACKAGES_hub-deps := hub
+PACKAGES_hub-accounts := hub
+PACKAGES_hub-prestart := hub
+PACKAGES_hub-backup := hub
+PACKAGE_GROUPS = $(or $(sort $(foreach goal,$(MAKECMDGOALS),$(PACKAGES_$(goal)))),app)
+
+system-packages: ## install the Debian packages the goals need (.ci/system-packages), or say how to
+	@PYTHON=$(PYTHON) bash .ci/ensure-system-packages $(PACKAGE_GROUPS)
+	@$(if $(filter test hub,$(PACKAGE_GROUPS)),bash .ci/check-checkout-readable $(firstword $(filter test hub,$(MAKECMDGOALS)) test))
+
+$(STAMP): pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[serve,handouts,test]'
@@ -77,13 +102,19 @@ export-deps: install ## the widget manager make export puts beside its pages (np
 lint: install ## ruff over the whole checkout (package, tests, benchmarks, deploy, notebooks)
 	$(BIN)/ruff check .
 
-$(AXE): tests/browser/package.json
+$(AXE): tests/browser/package.json | system-packages
 	cd tests/browser && npm install --no-audit --no-fund --silent
 	touch $(AXE)
 
 browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEVELOPERS.md)
 
-test: install lint browser-deps hub-deps export-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
+# The fast tier for the edit-test loop: tests/unit (unit, property, CLI and widget-app tests; no server,
+# browser or database server), meant to stay under a minute on 2 cores.
+
+check: system-packages install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
+	$(BIN)/python -m pytest -n $(JOBS) -q tests/unit
+
+test: system-packages install lint browser-deps hub-deps export-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax
 
 bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md
@@ -97,6 +128,7 @@ bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/r
 	cd benchmarks && ../$(BIN)/python bench_live_class.py --students 30 --browsers 2 --outage 10
 	cd benchmarks && ../$(BIN)/python bench_static.py --runs 5
 	cd benchmarks && ../$(BIN)/python bench_hub.py --students 10,20,30 --modes warm,prestarted,cold
+	cd benchmarks && ../$(BIN)/python bench_hub.py --students 30 --modes warm --nginx off --append
 	cd benchmarks && ../$(BIN)/python report.py
 
 # The documentation site (docs/, Sphinx + MyST; the lessons from notebooks/): build/docs/html/index.html.
@@ -124,35 +156,43 @@ PAPER ?= a4
 handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter)
 	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE))
 
-# --- JupyterHub for a class on one machine (README "The apps on JupyterHub"); run as root so that each
-# student's server runs as their own user id. Accounts: make hub-accounts ROSTER=names.csv
+# --- JupyterHub for a class on one machine (docs/admin/jupyterhub.md); run as root so that each student's
+# server runs as their own user id. Accounts: make hub-accounts ROSTER=names.csv. Every hub target finds the
+# running hub through HUB_STATE alone (the hub writes its API address there), so only HUB_STATE must match.
+# NGINX=0: no nginx in front (default: Debian's nginx when installed). CODE=instructors|everyone: JupyterLab.
 HUB_STATE   ?= $(CURDIR)/.hub
 HUB_PORT    ?= 8000
 HUB_PREHEAT ?= 04_triage_explorer.ipynb
-HUB_STAMP   := $(VENV)/.hub-stamp
+NGINX       ?= 1
+CODE        ?= none
 CHP         := deploy/node_modules/.bin/configurable-http-proxy
-HUB_ENV      = TRIAGE_HUB_STATE=$(HUB_STATE) TRIAGE_HUB_PORT=$(HUB_PORT) TRIAGE_HUB_PREHEAT=$(HUB_PREHEAT)
+HUB_ENV      = TRIAGE_HUB_STATE=$(HUB_STATE) TRIAGE_HUB_PORT=$(HUB_PORT) TRIAGE_HUB_PREHEAT=$(HUB_PREHEAT) \
+               TRIAGE_HUB_NGINX=$(NGINX) TRIAGE_HUB_CODE=$(CODE)
 
 $(HUB_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,hub]'
 	touch $(HUB_STAMP)
 
-$(CHP): deploy/package.json deploy/package-lock.json
+$(CHP): deploy/package.json deploy/package-lock.json | system-packages
 	cd deploy && npm ci --no-audit --no-fund --silent
 	touch $(CHP)
 
 hub-deps: $(HUB_STAMP) $(CHP) ## JupyterHub ([hub] extra) and the pinned configurable-http-proxy (npm, deploy/)
 
-hub: hub-deps ## JupyterHub for a class on http://127.0.0.1:8000 (state in .hub/; HUB_PORT=, HUB_PREHEAT=)
+hub: hub-deps ## JupyterHub for a class on http://127.0.0.1:8000 behind nginx (state in .hub/; HUB_PORT=, NGINX=0)
 	@test -s $(HUB_STATE)/accounts.json || echo "No accounts yet: make hub-accounts ROSTER=names.csv (one name per line)"
+	@command -v nginx >/dev/null || test "$(NGINX)" = 0 || echo "nginx not installed (apt-get install nginx): starting without it"
 	$(HUB_ENV) $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
-hub-accounts: hub-deps ## create accounts from ROSTER (name[,instructor] per line); prints name,password once
+hub-accounts: hub-deps ## create or update accounts from ROSTER (name[,role] per line); prints new passwords once
 	@test -n "$(ROSTER)" || { echo "usage: make hub-accounts ROSTER=names.csv"; exit 2; }
 	@$(HUB_ENV) $(BIN)/python -m triage.hubservice accounts import $(ROSTER)
 
-hub-prestart: hub-deps ## start every student's server before class (while make hub runs)
-	$(HUB_ENV) TRIAGE_HUB_API=http://127.0.0.1:$(HUB_PORT)/hub/api $(BIN)/python -m triage.hubservice prestart
+hub-prestart: hub-deps ## start every student's server before class (while make hub runs; HUB_STATE is enough)
+	$(HUB_ENV) $(BIN)/python -m triage.hubservice prestart
+
+hub-backup: hub-deps ## copy the class list and databases into .hub-backups/<date> (safe while the hub runs)
+	$(HUB_ENV) $(BIN)/python -m triage.hubservice backup $(CURDIR)/.hub-backups/$$(date +%Y%m%d-%H%M%S)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

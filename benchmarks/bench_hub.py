@@ -8,6 +8,9 @@ run as their own users) with N accounts. Configurations:
 - ``warm``: prestarted, and each server keeps one explorer kernel that has already run the notebook
   (``TRIAGE_HUB_PREHEAT``), so the arrival costs only serving.
 
+Each configuration runs with nginx in front (``make hub``'s default: one shared cache for the static files
+every page loads) and, with ``--nginx on,off``, without it (the proxy serving every student's copy).
+
 Each student is a protocol-level client doing on the wire what a browser does: the login form, the OAuth
 redirects to their own server, the explorer page and its static files (six at a time), the kernel
 websocket until ipywidgets' ``update_states`` arrives (time to interactive), then the tab's shutdown call.
@@ -38,7 +41,7 @@ from tornado.websocket import websocket_connect
 from urllib3.util.retry import Retry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from hub_support import ROOT, Hub, make_people, new_state, remove_state, start_hub, stop_hub
+from support.hub_support import ROOT, Hub, make_people, new_state, remove_state, start_hub, stop_hub
 from wire_client import _decode, _message
 
 from triage.hubservice.prestart import HubApi, prestart
@@ -68,9 +71,9 @@ def _static(url: str) -> bool:
 def browser_assets(hub: Hub, name: str) -> list[str]:
     """What one real Chromium fetches to bring the explorer up (widget code included), as paths after
     /user/<name>/: every simulated student then fetches the same files, as their browsers would."""
-    from browser_support import ARGS
-    from browser_support import student_chromium_path as chromium_path
     from playwright.sync_api import sync_playwright
+    from support.browser_support import ARGS
+    from support.browser_support import student_chromium_path as chromium_path
 
     prefix = f"{hub.url}/user/{name}/"
     with sync_playwright() as pw:
@@ -152,15 +155,19 @@ def student(hub: Hub, name: str, assets: list[str]) -> dict[str, float]:
 
 
 def hub_processes(hub: Hub) -> list[psutil.Process]:
-    """The hub, its proxy and services (its process group) and every student server and kernel."""
-    procs = []
-    for p in psutil.process_iter(["pid"]):
-        try:
-            if (hub.proc and p.pid == hub.proc.pid) or (hub.proc and psutil.Process(p.pid).ppid() == hub.proc.pid):
-                procs.append(p)
-        except psutil.Error:
-            pass
-    return procs + [psutil.Process(pid) for pid in hub.server_pids() if psutil.pid_exists(pid)]
+    """The hub and everything it started: proxy, services (nginx's master and workers among them), every
+    student's server and kernel."""
+    if hub.proc is None:
+        return []
+    try:
+        root = psutil.Process(hub.proc.pid)
+        found = {p.pid: p for p in [root, *root.children(recursive=True)]}
+    except psutil.Error:
+        found = {}
+    for pid in hub.server_pids(include_proxy=True):
+        if pid not in found and psutil.pid_exists(pid):
+            found[pid] = psutil.Process(pid)
+    return list(found.values())
 
 
 def cpu_seconds(procs: list[psutil.Process]) -> dict[int, float]:
@@ -182,7 +189,7 @@ def kind(pid: int) -> str:
     except psutil.Error:
         return "gone"
     for name, marker in (("kernel", "ipykernel"), ("server", "jupyterhub.singleuser"), ("proxy", "http-proxy"),
-                         ("service", "triage.hubservice"), ("hub", "jupyterhub -f")):
+                         ("nginx", "nginx"), ("service", "triage.hubservice"), ("hub", "jupyterhub -f")):
         if marker in cmd:
             return name
     return "other"
@@ -226,18 +233,18 @@ def wait_until_quiet(hub: Hub, expect_kernels: int, limit: float = 900) -> float
     return time.monotonic() - t0
 
 
-def run(n: int, mode: str) -> dict:
+def run(n: int, mode: str, nginx: bool = True) -> dict:
     state = new_state("triage-bench-")
     people = make_people(state, [f"s{i:02d}" for i in range(n)], [])
     probe = make_people(state, ["probe"], [])
     preheat = APP if mode == "warm" else "none"
     hub = start_hub(state, {**people, **probe}, extra_env={"TRIAGE_HUB_PREHEAT": preheat,
-                                                           "TRIAGE_CULL_TIMEOUT": "3600"})
+                                                           "TRIAGE_CULL_TIMEOUT": "3600"}, nginx=nginx)
     try:
         assets = browser_assets(hub, "probe")
         settle = 0.0
         if mode in ("prestarted", "warm"):
-            started = prestart(HubApi(hub.api, hub.admin_token()), list(people), parallel=4)
+            started = prestart(HubApi(hub.hub_api_direct(), hub.admin_token()), list(people), parallel=4)
             not_ready = [r.name for r in started if not r.ready]
             if not_ready:
                 raise RuntimeError(f"prestart failed for {not_ready}")
@@ -263,7 +270,8 @@ def run(n: int, mode: str) -> dict:
         busy = sum(after_cpu.values()) - sum(before_cpu.values())
         by_kind = cpu_by_kind(before_cpu, after_cpu)
         return {
-            "students": n, "mode": mode, "errors": len(errors), "error_samples": errors[:3], "wall_s": wall,
+            "students": n, "mode": mode, "nginx": nginx, "errors": len(errors), "error_samples": errors[:3],
+            "wall_s": wall,
             "tti_ms": summary([r["ready"] for r in results]) if results else None,
             "phases_ms_p95": {k: summary([r[k] for r in results])["p95"] for k in results[0]} if results else {},
             "cpu_s_per_arrival": busy / n,
@@ -283,6 +291,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", default="10,20,30")
     parser.add_argument("--modes", default="warm,prestarted,cold")
+    parser.add_argument("--nginx", default="on",
+                        help="on, off or on,off: nginx in front of the hub (make hub's default)")
     parser.add_argument("--note", default="", help="recorded with the figures (e.g. 'machine shared, under load')")
     parser.add_argument("--append", action="store_true", help="keep earlier runs of other sizes and configurations")
     args = parser.parse_args()
@@ -292,14 +302,18 @@ def main() -> None:
         out = {"note": args.note or earlier.get("note", ""), "runs": earlier.get("runs", [])}
     for mode in args.modes.split(","):
         for n in (int(x) for x in args.students.split(",")):
-            result = run(n, mode)
-            out["runs"] = [r for r in out["runs"] if (r["mode"], r["students"]) != (mode, n)] + [result]
-            tti = result["tti_ms"]
-            print(f"{mode:10} {n:3} students: p95 {tti['p95'] / 1000 if tti else float('nan'):.1f} s, "
-                  f"errors {result['errors']}, {result['cpu_s_per_arrival']:.2f} CPU-s/arrival "
-                  f"(+{result['client_cpu_s_per_arrival']:.2f} for this client), "
-                  f"{result['mb_per_student']:.0f} MB/student", flush=True)
-            save("hub", out)
+            for front in args.nginx.split(","):
+                nginx = front == "on"
+                result = run(n, mode, nginx)
+                out["runs"] = [r for r in out["runs"]
+                               if (r["mode"], r["students"], r.get("nginx", False)) != (mode, n, nginx)] + [result]
+                tti = result["tti_ms"]
+                print(f"{mode:10} {n:3} students, nginx {front:3}: "
+                      f"p95 {tti['p95'] / 1000 if tti else float('nan'):.1f} s, "
+                      f"errors {result['errors']}, {result['cpu_s_per_arrival']:.2f} CPU-s/arrival "
+                      f"(+{result['client_cpu_s_per_arrival']:.2f} for this client), "
+                      f"{result['mb_per_student']:.0f} MB/student", flush=True)
+                save("hub", out)
     print(json.dumps(out, indent=1)[:2000])
 
 

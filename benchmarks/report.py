@@ -152,7 +152,9 @@ def main() -> None:
         s = r["suite"]
         lines += ["## Test suite", "", "| measure | value | target |", "|---|---|---|",
                   f"| nbval over notebooks/ | {s['nbval_s']:.0f} s | < 60 s |",
-                  f"| whole `make test` | {s['make_test_s']:.0f} s | < 300 s |", ""]
+                  *([f"| fast tier `make check` | {s['make_check_s']:.0f} s | < 60 s |"]
+                    if "make_check_s" in s else []),
+                  f"| whole `make test` | {s['make_test_s']:.0f} s | < {s.get('make_test_target_s', 300)} s |", ""]
     if "handouts" in r:
         h = r["handouts"]
         full, o = h["all_cases_a4"], h["output"]
@@ -234,16 +236,36 @@ def main() -> None:
                   "Protocol-level students (login form, OAuth to their own server, page, static files, kernel "
                   "websocket until the widget states arrive). `warm`: servers prestarted, each keeping one explorer "
                   "kernel that already ran the notebook; `prestarted`: servers prestarted, kernels start on "
-                  "request; `cold`: each login spawns the server. Target: 30 students, p95 < 5 s, 0 errors.",
+                  "request; `cold`: each login spawns the server. nginx: `make hub`'s shared cache of the static "
+                  "files in front of the hub, or the proxy serving every student's copy. "
+                  "Target: 30 students, p95 < 5 s, 0 errors.",
                   *([f"Conditions: {h['note']}"] if h.get("note") else []), "",
-                  "| configuration | students | p95 (median) to interactive | errors | CPU-s per arrival "
-                  "| memory per student | load average at end |", "|---|---|---|---|---|---|---|"]
+                  "| configuration | nginx | students | p95 (median) to interactive | errors | CPU-s per arrival "
+                  "(+ the clients') | memory per student | load average at end |",
+                  "|---|---|---|---|---|---|---|---|"]
+        cores = r.get("machine", {}).get("cores") or 2
         for v in h["runs"]:
             t = v["tti_ms"]
             tti = f"{t['p95'] / 1000:.1f} s ({t['median'] / 1000:.1f} s)" if t else "-"
-            lines.append(f"| {v['mode']} | {v['students']} | {tti} | {v['errors']} | {v['cpu_s_per_arrival']:.2f} "
+            client = v.get("client_cpu_s_per_arrival", 0.0)
+            lines.append(f"| {v['mode']} | {'on' if v.get('nginx') else 'off'} | {v['students']} | {tti} "
+                         f"| {v['errors']} | {v['cpu_s_per_arrival']:.2f} (+{client:.2f}) "
                          f"| {v['mb_per_student']:.0f} MB | {v['load_avg_1m_at_end']:.1f} |")
         lines.append("")
+        warm = [v for v in h["runs"] if v["mode"] == "warm" and v.get("nginx")]
+        if warm:
+            v = max(warm, key=lambda x: x["students"])
+            cpu, client = v["cpu_s_per_arrival"], v.get("client_cpu_s_per_arrival", 0.0)
+            floor = 30 * cpu / cores
+            parts = sorted(v["cpu_s_per_arrival_by_process"].items(), key=lambda kv: -kv[1])
+            where = ", ".join(f"{k} {x:.2f}" for k, x in parts if x >= 0.01)
+            lines += [f"**The 5-second target, in arithmetic.** A burst is CPU-bound: 30 arrivals x {cpu:.2f} CPU-s "
+                      f"(warm, nginx, {v['students']} students) / {cores} cores = {floor:.1f} s before any queueing "
+                      f"for the last student, {30 * (cpu + client) / cores:.1f} s with this benchmark's own clients on "
+                      f"the same cores (a class's browsers run on their own devices). "
+                      + ("This fits under 5 s." if floor < 5 else
+                         f"Under 5 s needs {30 * cpu / 5:.1f} cores at this cost per arrival, or less CPU per arrival "
+                         f"(where it goes: {where} CPU-s)."), ""]
     if "notes" in r:
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))

@@ -94,3 +94,7 @@ class AccessDeniedError(StoreError):
 
 class HandoutError(TriageError):
     """Printable handouts cannot be made (unknown case, no browser for PDFs, output not writable)."""
+
+
+class CourseFolderError(TriageError):
+    """The course folder named by ``$TRIAGE_COURSE_DIR`` or ``--course`` cannot be used."""

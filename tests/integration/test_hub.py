@@ -1,42 +1,69 @@
 """The suite on a real JupyterHub: login, lean student servers, isolation, and the class-store service.
 
-One hub (deploy/jupyterhub_config.py, the pinned configurable-http-proxy, the class-store service and
-the idle culler) is started for this module; two students (ana, ben) and an instructor (teacher) log
-in. All tests here are module-level functions so that pytest-xdist's loadscope keeps them on one
-worker with one hub.
+One hub (deploy/jupyterhub_config.py with nginx in front, the pinned configurable-http-proxy, the
+class-store service and the idle culler) is started for this module; students (ana, ben, zed, an e-mail
+address, a numeric id) and an instructor (teacher) log in. zed and teacher have the JupyterLab option
+(code in their kernels, tests/support/hub_contract_config.py): what code can reach is tested through them;
+everyone else's kernels refuse code. All tests here are module-level functions so that pytest-xdist's
+loadscope keeps them on one worker with one hub.
 """
 
 from __future__ import annotations
 
 import asyncio
+import glob
+import hashlib
+import http.client
 import json
 import os
+import re
 import secrets
+import tempfile
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
+import psutil
 import pytest
 import requests
+import yaml
 from jupyterhub.services.auth import HubAuth
 from playwright.sync_api import expect
-from support.hub_support import free_port, run_in_kernel, running_hub, start_hub, stop_hub
+from support.hub_support import (
+    free_port,
+    kernel_exchange,
+    kernel_message,
+    page_widget_states,
+    run_in_kernel,
+    running_hub,
+    start_hub,
+    stop_hub,
+)
 from support.store_contract import ANA, BEN, StoreContract
 from tornado.httpserver import HTTPServer
 from tornado.httputil import HTTPServerConnectionDelegate
 from tornado.web import Application
 
+from triage.content.cases import cases_dir
+from triage.content.course import course
 from triage.errors import AccessDeniedError
+from triage.hubservice.__main__ import main as hub_cli
+from triage.hubservice.accounts import AccountBook
 from triage.hubservice.service import make_app
 from triage.store import open_store
 from triage.store.hub import HubStore
 from triage.store.identity import Learner
+from triage.ui.context import AppContext
+from triage.ui.poll import ClassPanel, PollWatcher
 
 pytestmark = [pytest.mark.server]
-STUDENTS, INSTRUCTORS = ["ana", "ben", "zed"], ["teacher"]
+EMAIL, NUMERIC = "li.wei@uni.example", "20231234"
+STUDENTS, INSTRUCTORS = ["ana", "ben", "zed", EMAIL, NUMERIC], ["teacher"]
 EXPLORER = "04_triage_explorer.ipynb"
+FILL_DELAY = 600  # seconds before a used warm kernel is replaced, long here so a wait for it would show
 RENDER_TIMEOUT = 180_000
 CONTRACT_TOKEN = secrets.token_hex(32)
 CONTRACT_PORT = free_port()
@@ -82,7 +109,8 @@ def contract_service(service_loop):
 
 @pytest.fixture(scope="module")
 def hub(contract_service):
-    extra = {"TRIAGE_CONTRACT_PORT": str(CONTRACT_PORT), "TRIAGE_CONTRACT_TOKEN": CONTRACT_TOKEN}
+    extra = {"TRIAGE_CONTRACT_PORT": str(CONTRACT_PORT), "TRIAGE_CONTRACT_TOKEN": CONTRACT_TOKEN,
+             "TRIAGE_HUB_FILL_DELAY": str(FILL_DELAY)}
     config = Path(__file__).resolve().parents[1] / "support" / "hub_contract_config.py"
     with running_hub(STUDENTS, INSTRUCTORS, extra_env=extra, config=config) as h:
         yield h
@@ -92,7 +120,7 @@ def hub(contract_service):
 def tokens(hub):
     """Each person's own hub token (inheriting their permissions), asked for with their own login; the four
     servers start side by side."""
-    names = [*STUDENTS, *INSTRUCTORS]
+    names = ["ana", "ben", "zed", *INSTRUCTORS]
     with ThreadPoolExecutor(len(names)) as pool:
         return dict(zip(names, pool.map(hub.token, names), strict=True))
 
@@ -107,9 +135,12 @@ def hub_learner(name: str) -> Learner:
 
 # --- login, landing, sources, isolation of servers -----------------------------------------------------
 
-def test_two_students_log_in_through_the_form_and_land_on_the_apps_offline(hub, browser):
-    """Chromium: the real login form; each lands on the landing page, opens the explorer; nothing leaves 127.0.0.1;
-    closing the tab shuts its kernel down."""
+def test_two_students_log_in_through_the_form_and_land_on_the_apps_offline(hub, browser, tokens):
+    """Chromium, logged in with the form (a cookie, not a token): each lands on the landing page, whose progress
+    request succeeds (completion marks and "Your record"), opens the explorer (with a way to log out), and
+    nothing leaves 127.0.0.1; closing the tab shuts its kernel down."""
+    done_app = "01_hip_and_back.ipynb"
+    store_for(hub, tokens["ana"]).mark_done(hub_learner("ana"), done_app)
     for name in ("ana", "ben"):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         hosts: set[str] = set()
@@ -122,11 +153,22 @@ def test_two_students_log_in_through_the_form_and_land_on_the_apps_offline(hub, 
         expect(page.locator("body")).to_contain_text("Educational use only")
         page.fill("#username_input", name)
         page.fill("#password_input", hub.people[name])
-        page.click("#login_submit")
-        page.wait_for_url(f"**/user/{name}/voila/tree**", timeout=RENDER_TIMEOUT)
+        with page.expect_response(lambda r: r.url.split("?")[0].endswith("/triage/api/progress")) as progress:
+            page.click("#login_submit")
+            page.wait_for_url(f"**/user/{name}/voila/tree**", timeout=RENDER_TIMEOUT)
+        assert progress.value.status == 200, (name, progress.value.status, progress.value.text()[:200])
+        expect(page.locator("#record-summary")).to_contain_text("Your record")
+        mark = page.locator(f"li[data-notebook='{done_app}'] .done")
+        if name == "ana":
+            expect(mark).to_be_visible()
+        else:
+            expect(mark).to_be_hidden()
+        expect(page.locator("#logout")).to_have_attribute("href", "/hub/logout")
+        expect(page.locator("body")).not_to_contain_text("instructor key")
         expect(page.locator(f"a[href*='{EXPLORER}']").first).to_be_visible()
         page.goto(f"{hub.url}/user/{name}/voila/render/{EXPLORER}")
         expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
+        expect(page.locator(".triage-who a[href='/hub/logout']")).to_be_visible()
         page.get_by_role("checkbox", name="New loss of bowel or bladder control").check()
         expect(page.locator(".triage-verdict")).to_contain_text("Urgency: EMERGENCY")
         # the page's connection check reaches its kernel through the hub's proxy (a failure would show a notice)
@@ -141,6 +183,11 @@ def test_two_students_log_in_through_the_form_and_land_on_the_apps_offline(hub, 
         kernel_url = f"{hub.url}/user/{name}/api/kernels/{kernel_id}"
         auth = {"Authorization": f"token {token}"}
         assert requests.get(kernel_url, headers=auth, timeout=60).status_code == 200
+        if name == "ben":  # log out from the app: the hub's login page, and the apps ask for a login again
+            page.locator(".triage-who a[href='/hub/logout']").click()
+            page.wait_for_url("**/hub/**", timeout=RENDER_TIMEOUT)
+            page.goto(f"{hub.url}/user/{name}/voila/tree")
+            expect(page.locator("#username_input")).to_be_visible()
         page.close(run_before_unload=True)
         deadline = time.monotonic() + 60
         while requests.get(kernel_url, headers=auth, timeout=60).status_code == 200 and time.monotonic() < deadline:
@@ -264,8 +311,9 @@ def test_the_class_report_csv_through_the_service_holds_case_poll_and_drill_answ
 
 
 def test_code_in_a_students_kernel_reaches_only_their_own_records(hub, tokens):
-    """A student runs code in their own kernel: the class store answers only for them, and neither the
-    database nor another student's home can be read from the file system."""
+    """A student with the JupyterLab option runs code in their own kernel: the class store answers only for
+    them, neither the database nor another student's home can be read from the file system, and no other
+    user's processes are visible (their /proc hides them)."""
     store_for(hub, tokens["ben"]).record_answer(hub_learner("ben"), "case-k", "where", ["pt"], True)
     db = hub.state / "store"
     code = f"""
@@ -282,7 +330,7 @@ from triage.store import open_store
 from triage.store import open_store
 store = open_store()
 print("backend", type(store).__name__, os.environ.get("JUPYTERHUB_USER"))
-me = Learner("hub:ana", "ana", "hub")
+me = Learner("hub:zed", "zed", "hub")
 store.record_answer(me, "case-k", "where", ["gp"], False)
 print("own", store.learner_record(me).case_answers("case-k")["where"].chosen)
 for what, call in [("ben", lambda: store.learner_record(Learner("hub:ben", "ben", "hub"))),
@@ -298,13 +346,20 @@ for path in [{str(db)!r}, {str(hub.state / 'homes' / 'ben')!r}, {str(hub.state /
         print("fs", path, "READ")
     except PermissionError:
         print("fs", path, "denied")
+pids = [p for p in os.listdir("/proc") if p.isdigit()]
+owners = {{os.stat(f"/proc/{{p}}").st_uid for p in pids if os.path.exists(f"/proc/{{p}}")}}
+print("processes", len(pids), "owners", sorted(owners), "me", os.getuid())
 """
     assert os.geteuid() == 0, "students' servers run as their own user ids only under a root hub (as in CI)"
-    out = run_in_kernel(hub, "ana", tokens["ana"], code)
-    assert "backend HubStore ana" in out, out
+    hub.session("ben")  # another student's server and kernels run meanwhile
+    out = run_in_kernel(hub, "zed", tokens["zed"], code)
+    assert "backend HubStore zed" in out, out
     assert "own ('gp',)" in out, out
     assert "ben denied" in out and "class denied" in out, out
     assert out.count(" denied\n") == 5 and "READ" not in out, out
+    seen = re.search(r"processes (\d+) owners \[([\d, ]*)\] me (\d+)", out)
+    assert seen and int(seen[1]) >= 2, out  # its server and this kernel
+    assert seen[2] == seen[3], f"zed's kernel sees other users' processes: {out}"
 
 
 def test_the_students_server_token_reaches_the_service_and_the_instructors_reads_the_class(hub, tokens):
@@ -316,8 +371,8 @@ def test_the_students_server_token_reaches_the_service_and_the_instructors_reads
            "print(json.dumps(json.load(u.urlopen(r))))"
     hub.session("teacher")
     seen = {name: json.loads(run_in_kernel(hub, name, tokens[name], code).strip().splitlines()[-1])
-            for name in ("ana", "teacher")}
-    assert seen["ana"] == {"name": "ana", "key": "hub:ana", "instructor": False}
+            for name in ("zed", "teacher")}
+    assert seen["zed"] == {"name": "zed", "key": "hub:zed", "instructor": False}
     assert seen["teacher"] == {"name": "teacher", "key": "hub:teacher", "instructor": True}
 
 
@@ -335,9 +390,9 @@ def test_the_instructor_apps_open_for_the_instructors_group_without_a_key(hub, t
     teacher = run_in_kernel(hub, "teacher", tokens["teacher"], code)
     assert "mode hub key None unlocked True True" in teacher, teacher
     assert "ben" in teacher.split("class ", 1)[1]  # the class view read the class through the service
-    ana = run_in_kernel(hub, "ana", tokens["ana"], code)
-    assert "mode hub key None unlocked False False" in ana, ana
-    assert "class \n" in ana and "instructors" in ana.split("gate ", 1)[1]  # told why; nothing of the class
+    zed = run_in_kernel(hub, "zed", tokens["zed"], code)
+    assert "mode hub key None unlocked False False" in zed, zed
+    assert "class \n" in zed and "instructors" in zed.split("gate ", 1)[1]  # told why; nothing of the class
 
 
 # --- the store contract through the hub and the service ------------------------------------------------
@@ -433,6 +488,345 @@ def test_text_round_trips_through_the_service(hub, tokens):
     ana.record_answer(hub_learner("ana"), "case-ü <b>", "wo?'; DROP TABLE answers; --", ["ärztin", "%s", "?"], True)
     answer = ana.learner_record(hub_learner("ana")).case_answers("case-ü <b>")["wo?'; DROP TABLE answers; --"]
     assert answer.chosen == ("%s", "?", "ärztin")
+
+
+# --- no code on a student's server; nothing of the answer keys before they are revealed ------------------
+
+def _kernel_ws(hub, name: str, token: str) -> tuple[str, dict[str, str], str]:
+    """A fresh kernel on ``name``'s server (as a page's script could ask for one): its websocket URL and headers."""
+    base = f"{hub.url}/user/{name}"
+    headers = {"Authorization": f"token {token}"}
+    r = requests.post(f"{base}/api/kernels", json={"name": "python3"}, headers=headers, timeout=120)
+    r.raise_for_status()
+    kernel_id = r.json()["id"]
+    return base.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels", headers, kernel_id
+
+
+def test_a_raw_execute_request_to_a_students_kernel_does_not_run(hub, tokens):
+    """What a student could send by hand over their kernel's websocket: code. It must not run (the kernel
+    still answers what Voila's pages need: kernel info, widget messages)."""
+    marker = hub.state / "homes" / "ana" / f"ran-{uuid.uuid4().hex}"
+    ws_url, headers, kernel_id = _kernel_ws(hub, "ana", tokens["ana"])
+    sid = uuid.uuid4().hex
+    execute = kernel_message("execute_request", {
+        "code": f"open({str(marker)!r}, 'w').write('x'); print('RAN')", "silent": False, "store_history": False,
+        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}, sid)
+    info = kernel_message("kernel_info_request", {}, sid)
+    try:
+        got = kernel_exchange(ws_url, headers, [execute, info], until="kernel_info_reply", linger=5.0)
+    finally:
+        requests.delete(f"{hub.url}/user/ana/api/kernels/{kernel_id}", headers=headers, timeout=60)
+    kinds = [m["header"]["msg_type"] for m in got]
+    assert "kernel_info_reply" in kinds, kinds
+    replies = [m for m in got if m.get("parent_header", {}).get("msg_id") == execute["header"]["msg_id"]]
+    assert replies == [], f"the kernel answered the execute_request: {[m['header']['msg_type'] for m in replies]}"
+    assert not marker.exists(), "code sent over the websocket ran in the student's kernel"
+
+
+def _answer_key_texts() -> list[str]:
+    """What a case reveals only after a student answers: each option's feedback (from the case files)."""
+    texts = []
+    for path in sorted(cases_dir().glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for question in data.get("questions", []):
+            texts += [o["feedback"] for o in question.get("options", []) if len(o.get("feedback", "")) > 30]
+    return texts
+
+
+def test_nothing_a_student_opens_shows_an_answer_key_before_it_is_revealed(hub):
+    """Every app, opened as a student's browser opens it (page, then every widget's state): no option's
+    feedback from any case, no drill verdict. Code is closed, so this is all a student's pages can read."""
+    s = hub.session("ben")
+    keys = _answer_key_texts()
+    assert len(keys) > 100
+    for app in course():
+        html, states = page_widget_states(hub, s, "ben", app.notebook)
+        assert states or "widget-view+json" not in html, f"{app.notebook}: no widget state"
+        text = html + json.dumps(states, ensure_ascii=False)
+        shown = [k for k in keys if k in text or json.dumps(k, ensure_ascii=False)[1:-1] in text]
+        assert shown == [], f"{app.notebook} shows answer feedback before any answer: {shown[:2]}"
+        feedback = [st["state"].get("value") for st in states.values()
+                    if "triage-feedback" in st["state"].get("_dom_classes", [])]
+        assert all(not v for v in feedback), f"{app.notebook}: a verdict before any answer: {feedback}"
+
+
+# --- warm kernels ------------------------------------------------------------------------------------------
+
+def test_a_second_open_of_the_explorer_is_not_kept_waiting_for_the_refill(hub):
+    """The first open takes the warm kernel; a reload or a second tab right after must start a kernel of its
+    own, not wait for the replacement (which waits FILL_DELAY seconds before it even starts)."""
+    s = hub.session("ben")
+    url = f"{hub.url}/user/ben/voila/render/{EXPLORER}"
+    first = s.get(url, timeout=300)
+    assert first.status_code == 200 and '"kernelId"' in first.text
+    t0 = time.monotonic()
+    try:
+        second = s.get(url, timeout=FILL_DELAY * 0.5)
+    except requests.Timeout:
+        pytest.fail(f"the second open waited more than {FILL_DELAY * 0.5:.0f} s: it waits for the refill")
+    took = time.monotonic() - t0
+    assert second.status_code == 200 and '"kernelId"' in second.text, second.status_code
+    ids = [re.search(r'"kernelId":\s*"([0-9a-f-]+)"', r.text)[1] for r in (first, second)]
+    assert ids[0] != ids[1]
+    assert took < FILL_DELAY * 0.5, took
+
+
+def _poll_requests(hub) -> int:
+    return len(re.findall(r"GET /services/triage-store/api/polls", hub.log.read_text(errors="replace")))
+
+
+def test_warm_kernels_nobody_uses_do_not_read_the_poll(hub):
+    """Prestarted servers keep a warm explorer kernel each; with no page open, none of them asks the class
+    service about polls. Once a browser opens the page, its panel does."""
+    hub.session("zed")
+    hub.session(EMAIL)
+    time.sleep(5)  # warm kernels have run the explorer by now (the servers were ready)
+    before = _poll_requests(hub)
+    time.sleep(12)
+    assert _poll_requests(hub) == before, "warm kernels nobody uses read the poll"
+    page_widget_states(hub, hub.session(EMAIL), EMAIL, EXPLORER)  # a browser opens it: the panel reads once
+    deadline = time.monotonic() + 60
+    while _poll_requests(hub) == before and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _poll_requests(hub) > before, "the open page's class panel never read the poll"
+
+
+# --- live polls: what a student reads ------------------------------------------------------------------------
+
+def test_a_students_panel_shows_the_revealed_answer_after_the_poll_closes_with_no_error(hub, tokens):
+    """The student app's class panel reads the student-scoped live poll through the real service: open, then
+    closed and revealed (the right option shown, no error); and a new poll reaches a waiting panel at once."""
+    case_id, question_id = "gardener-saddle-numbness", "where"
+    teacher = store_for(hub, tokens["teacher"])
+    ana_store = store_for(hub, tokens["ana"])
+    context = AppContext(hub_learner("ana"), ana_store, "hub")
+    panel = ClassPanel(context, live=False)
+    poll = teacher.open_poll(case_id, question_id, ["wait", "ed", "chiro"])
+    panel.refresh()
+    assert panel.poll is not None and panel.poll.id == poll.id and panel.question is not None
+    panel.choice.value = "ed"
+    panel.on_send()
+    assert "Sent" in panel.status.value, panel.status.value
+    teacher.close_poll(poll.id)
+    panel.refresh()
+    assert "The poll has closed" in panel.status.value and "cannot be read" not in panel.status.value
+    teacher.reveal_poll(poll.id)
+    panel.refresh()
+    status = panel.status.value
+    assert "The answer" in status and "Go to the emergency department now" in status, status
+    assert "cannot be read" not in status and "instructors" not in status, status
+
+    # pushed: a watcher waiting on the service hears of the next poll long before its wait is over
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    seen: list = []
+    _, version = ana_store.live_poll(poll.id)
+    watcher = PollWatcher(ana_store.live_poll, lambda: poll.id, seen.append, seen.append, loop, version, wait=25)
+    watcher.start()
+    try:
+        time.sleep(1)
+        opened = teacher.open_poll(case_id, question_id, ["wait", "ed", "chiro"])
+        t0 = time.monotonic()
+        while not seen and time.monotonic() - t0 < 20:
+            time.sleep(0.1)
+        assert seen and getattr(seen[0], "id", None) == opened.id, seen
+        assert time.monotonic() - t0 < 10 and watcher.requests <= 3
+        teacher.set_poll_timer(opened.id, 60)  # a countdown reaches the waiting panel too
+        t0 = time.monotonic()
+        while len(seen) < 2 and time.monotonic() - t0 < 20:
+            time.sleep(0.1)
+        assert len(seen) == 2 and seen[1].ends_at is not None and time.monotonic() - t0 < 10, seen
+    finally:
+        watcher.stop()
+        teacher.close_poll(opened.id)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+    panel.close()
+
+
+# --- accounts while the hub runs ------------------------------------------------------------------------------
+
+def _cli(hub, monkeypatch, *args: str) -> int:
+    """The administrator's command, with the environment `make hub` gives it (the hub's state folder)."""
+    monkeypatch.setenv("TRIAGE_HUB_STATE", str(hub.state))
+    monkeypatch.delenv("TRIAGE_HUB_API", raising=False)
+    monkeypatch.delenv("TRIAGE_CLASS_DB", raising=False)  # the hub's store: <state>/store/class.db
+    return hub_cli(["accounts", *args])
+
+
+def _new_password(capsys) -> str:
+    return capsys.readouterr().out.strip().splitlines()[-1].split(",", 1)[1]
+
+
+def _login_token(hub, name: str) -> str:
+    """A token for ``name`` after logging in with the form; their server need not run."""
+    s = hub.login(name)
+    xsrf = s.cookies.get("_xsrf", path="/hub/") or ""
+    r = s.post(f"{hub.api}/users/{name}/tokens", json={"note": "tests", "expires_in": 3600},
+               headers={"X-XSRFToken": xsrf}, timeout=60)
+    r.raise_for_status()
+    return r.json()["token"]
+
+
+def _wait_for(check, timeout: float = 120, pause: float = 2.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(pause)
+
+
+def test_a_removed_student_loses_server_tokens_and_the_store_at_once_and_their_id_is_never_reused(
+        hub, monkeypatch, capsys):
+    assert _cli(hub, monkeypatch, "add", "carol") == 0
+    hub.people["carol"] = _new_password(capsys)
+    token = hub.token("carol")  # carol logs in; her server runs
+    book = AccountBook(hub.state / "accounts.json")
+    carol_uid = book.get("carol").uid
+    carol_home = hub.state / "homes" / "carol"
+    store = store_for(hub, token)
+    assert store.me().name == "carol"
+    store.record_answer(hub_learner("carol"), "case-x", "where", ["gp"], True)
+    auth = {"Authorization": f"token {token}"}
+    assert requests.get(f"{hub.url}/user/carol/api/status", headers=auth, timeout=60).status_code == 200
+    tag = hashlib.sha256(str((hub.state / "homes").resolve()).encode()).hexdigest()[:8]
+    runtime = Path(tempfile.gettempdir()) / f"triage-rt-{tag}-carol"
+    assert runtime.exists()
+
+    assert _cli(hub, monkeypatch, "remove", "carol") == 0, capsys.readouterr()
+    with pytest.raises(AccessDeniedError):
+        store.me()
+    assert requests.get(f"{hub.api}/user", headers=auth, timeout=60).status_code in (401, 403)
+    assert requests.get(f"{hub.url}/user/carol/api/status", headers=auth, timeout=60,
+                        allow_redirects=False).status_code != 200
+    def carols_processes() -> list:
+        return [p for p in psutil.process_iter(["environ"])
+                if (p.info.get("environ") or {}).get("JUPYTERHUB_USER") == "carol"]
+
+    # her server is stopped before `remove` returns; its kernels notice their parent is gone a moment later
+    assert _wait_for(lambda: not carols_processes(), timeout=60, pause=0.5), "carol's server still runs"
+    assert not runtime.exists(), "the stopped server's runtime folder was left behind"
+    assert carol_home.exists() and carol_home.stat().st_uid == carol_uid  # kept for the instructor's export
+    rows = [r for r in store_for(hub, tokens_teacher(hub)).class_answers() if r.learner_key == "hub:carol"]
+    assert rows, "carol's answers must stay until purged"
+
+    assert _cli(hub, monkeypatch, "add", "carol") == 2  # the name is not handed to someone new silently
+    assert _cli(hub, monkeypatch, "add", "dan") == 0
+    dan_uid = AccountBook(hub.state / "accounts.json").get("dan").uid
+    assert dan_uid > carol_uid
+    # what dan's processes could do with carol's home: nothing (a child process with dan's ids tries)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(dan_uid)
+            os.setuid(dan_uid)
+            os.listdir(carol_home)
+            os._exit(1)
+        except PermissionError:
+            os._exit(0)
+        except BaseException:
+            os._exit(2)
+    assert os.waitpid(pid, 0)[1] == 0, "dan's user id can read carol's home"
+
+    assert _cli(hub, monkeypatch, "purge", "carol") == 0, capsys.readouterr()
+    assert not carol_home.exists()
+    assert not [r for r in store_for(hub, tokens_teacher(hub)).class_answers() if r.learner_key == "hub:carol"]
+
+
+def tokens_teacher(hub) -> str:
+    return hub.token("teacher")
+
+
+def test_an_instructor_added_or_promoted_while_the_hub_runs_gets_the_role_without_a_restart(
+        hub, tokens, monkeypatch, capsys):
+    assert _cli(hub, monkeypatch, "add", "tara", "--role", "instructor") == 0
+    hub.people["tara"] = _new_password(capsys)
+    assert store_for(hub, _login_token(hub, "tara")).me().instructor is True
+    ben = store_for(hub, tokens["ben"])
+    assert ben.me().instructor is False
+    assert _cli(hub, monkeypatch, "role", "ben", "instructor") == 0
+    assert _wait_for(lambda: ben.me().instructor, timeout=150), "ben's promotion did not reach the hub"
+    assert _cli(hub, monkeypatch, "role", "ben", "student") == 0
+    assert _wait_for(lambda: not ben.me().instructor, timeout=150), "ben's demotion did not reach the hub"
+    with pytest.raises(AccessDeniedError):
+        ben.class_answers()
+
+
+def test_email_addresses_and_numeric_ids_log_in_and_get_their_own_server(hub):
+    s = hub.session(EMAIL)
+    r = s.get(f"{hub.url}/user/{EMAIL}/voila/tree", timeout=120)
+    assert r.status_code == 200 and EMAIL in r.text
+    folder = AccountBook(hub.state / "accounts.json").get(EMAIL).slug
+    assert "@" not in folder and (hub.state / "homes" / folder).is_dir()
+    numeric = hub.login(NUMERIC)
+    xsrf = numeric.cookies.get("_xsrf", path="/hub/") or ""
+    assert numeric.get(f"{hub.api}/user", headers={"X-XSRFToken": xsrf}, timeout=60).json()["name"] == NUMERIC
+
+
+def test_the_course_admin_has_the_hubs_admin_page_and_students_do_not(hub, monkeypatch, capsys):
+    assert _cli(hub, monkeypatch, "add", "it-admin", "--role", "admin") == 0
+    hub.people["it-admin"] = _new_password(capsys)
+    admin = hub.login("it-admin")
+    assert admin.get(f"{hub.url}/hub/admin", timeout=60).status_code == 200
+    student = hub.login("ana")
+    assert student.get(f"{hub.url}/hub/admin", timeout=60).status_code == 403
+
+
+# --- nginx in front ---------------------------------------------------------------------------------------------
+
+def test_static_files_come_from_nginxs_shared_cache_and_nothing_private_is_cached(hub):
+    ana, ben = hub.session("ana"), hub.session("ben")
+    asset = "voila/static/voila.js"
+    first = ana.get(f"{hub.url}/user/ana/{asset}", timeout=60)
+    assert first.status_code == 200 and first.headers.get("X-Cache-Status") in ("MISS", "HIT")
+    other = ben.get(f"{hub.url}/user/ben/{asset}", timeout=60)  # ben's first request for it
+    assert other.status_code == 200 and other.headers.get("X-Cache-Status") == "HIT"
+    assert other.content == first.content and "Set-Cookie" not in other.headers
+    hub_css = [ana.get(f"{hub.url}/hub/static/css/style.min.css", timeout=60) for _ in range(2)]
+    assert [r.headers.get("X-Cache-Status") for r in hub_css][1] == "HIT"
+    private = [f"{hub.url}/user/ana/voila/render/{EXPLORER}", f"{hub.url}/user/ana/voila/tree",
+               f"{hub.url}/user/ana/triage/api/progress", f"{hub.url}/hub/api/user", f"{hub.url}/hub/home"]
+    xsrf = ana.cookies.get("_xsrf", path="/user/ana/") or ""
+    for url in private:
+        for _ in range(2):
+            r = ana.get(url, timeout=300, headers={"X-XSRFToken": xsrf})
+            assert "X-Cache-Status" not in r.headers, url
+    # addresses that nginx, once it has decoded and normalised them, takes for a static file but that are not
+    # one as sent (the server would see another route): refused; and nothing else odd gets cached
+    host, port = urlparse(hub.url).hostname, urlparse(hub.url).port
+    for trick in ("api/..%2Fvoila/static/voila.js", "api/../voila/static/voila.js", "voila/static/x%2e%2e/voila.js",
+                  "voila/templates/triage/x/%2e%2e/static/index.css"):
+        conn = http.client.HTTPConnection(host, port, timeout=60)  # sent exactly as written (no normalising)
+        conn.request("GET", f"/user/ana/{trick}")
+        assert conn.getresponse().status == 404, trick
+        conn.close()
+    for trick in ("voila/static/..%2F..%2Fapi%2Fstatus", "voila/static/..%2F..%2Ftriage%2Fapi%2Fprogress"):
+        for _ in range(2):
+            r = ana.get(f"{hub.url}/user/ana/{trick}", timeout=60, headers={"X-XSRFToken": xsrf})
+            assert not r.headers.get("X-Cache-Status"), (trick, r.status_code)
+    page = ana.get(f"{hub.url}/user/ana/voila/render/{EXPLORER}", timeout=300).text
+    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', page)[1]
+    cached = b"".join(f.read_bytes() for f in (hub.state / "nginx" / "cache").rglob("*") if f.is_file())
+    secrets_seen = [kernel_id, hub.admin_token(), *(c.value for c in ana.cookies)]
+    for secret in secrets_seen:  # this student's kernel, cookies (login, session, xsrf) and the admin token
+        assert secret.encode() not in cached, secret
+
+
+def test_a_stopped_server_leaves_no_runtime_folder(hub):
+    tag = hashlib.sha256(str((hub.state / "homes").resolve()).encode()).hexdigest()[:8]
+    hub.session(NUMERIC)
+    folder = Path(tempfile.gettempdir()) / f"triage-rt-{tag}-{NUMERIC}"
+    assert folder.exists()
+    r = requests.delete(f"{hub.hub_api_direct()}/users/{NUMERIC}/server",
+                        headers={"Authorization": f"token {hub.admin_token()}"}, timeout=120)
+    assert r.status_code in (202, 204)
+    assert _wait_for(lambda: not folder.exists(), timeout=120, pause=1), glob.glob(str(folder))
+    hub.sessions.pop(NUMERIC, None)
 
 
 # --- persistence (last: restarts the hub) --------------------------------------------------------------

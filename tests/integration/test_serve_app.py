@@ -11,7 +11,6 @@ import pytest
 from support.voila_server import ROOT, fetch, kernel_id_of, page_kernel_id, serve, widget_notebook
 
 from triage.serve.app import (
-    SHARE,
     instructor_key,
     new_instructor_key,
     prepare_environment,
@@ -138,4 +137,4 @@ def test_the_template_folder_is_put_on_jupyter_path_once():
     environ = {"JUPYTER_PATH": "/elsewhere"}
     prepare_environment(environ)
     prepare_environment(environ)
-    assert environ["JUPYTER_PATH"].split(":") == [str(SHARE), "/elsewhere"]
+    assert environ["JUPYTER_PATH"].split(":") == [str(ROOT / "share" / "jupyter"), "/elsewhere"]

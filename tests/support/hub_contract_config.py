@@ -17,3 +17,7 @@ c.JupyterHub.services.append({
 for role in c.JupyterHub.load_roles:
     if role["name"] in ("user", "triage-instructor"):
         role["scopes"].append(f"access:services!service={NAME}")
+
+# The JupyterLab option for two people (docs/admin/jupyterhub.md, "Students who run code"): what code in a
+# student's kernel can reach is tested through zed's kernels; everyone else's kernels refuse code.
+c.ClassSpawner.code_users = ["zed", "teacher"]

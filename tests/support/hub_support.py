@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -57,7 +57,15 @@ class Hub:
         return f"http://127.0.0.1:{self.ports['store']}/services/triage-store/"
 
     def admin_token(self) -> str:
-        return (self.state / "hub" / "prestart-token").read_text(encoding="utf-8").strip()
+        return (self.state / "hub" / "admin-token").read_text(encoding="utf-8").strip()
+
+    @property
+    def behind_nginx(self) -> bool:
+        return self.env.get("TRIAGE_HUB_NGINX") != "0"
+
+    def hub_api_direct(self) -> str:
+        """The hub's own REST API (not through nginx and the proxy), as the command line reaches it."""
+        return f"http://127.0.0.1:{self.ports['hub_api']}/hub/api"
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -140,10 +148,15 @@ def new_state(prefix: str = "triage-hub-") -> Path:
 
 
 def start_hub(state: Path, people: dict[str, str], ports: dict[str, int] | None = None,
-              extra_env: dict[str, str] | None = None, config: Path = DEPLOY / "jupyterhub_config.py") -> Hub:
+              extra_env: dict[str, str] | None = None, config: Path = DEPLOY / "jupyterhub_config.py",
+              nginx: bool = True) -> Hub:
+    """A hub as `make hub` runs it: with nginx in front (Debian's package; the tests fail without it, as
+    `make hub` would warn), unless ``nginx`` is False."""
     if not PROXY.exists():
         raise RuntimeError(f"{PROXY} missing: run `make hub-deps` (npm install in deploy/)")
-    ports = ports or {k: free_port() for k in ("public", "hub_api", "proxy_api", "store")}
+    if nginx and not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        raise RuntimeError("nginx missing: apt-get install -y nginx (make hub puts it in front of the hub)")
+    ports = ports or {k: free_port() for k in ("public", "hub_api", "proxy_api", "store", "proxy")}
     env = {  # the test's own TRIAGE_* settings (conftest points TRIAGE_CLASS_DB at each test's tmp_path) stay out
         **{k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")},
         "TRIAGE_HUB_STATE": str(state),
@@ -151,6 +164,8 @@ def start_hub(state: Path, people: dict[str, str], ports: dict[str, int] | None 
         "TRIAGE_HUB_API_PORT": str(ports["hub_api"]),
         "TRIAGE_PROXY_API_PORT": str(ports["proxy_api"]),
         "TRIAGE_STORE_PORT": str(ports["store"]),
+        "TRIAGE_PROXY_PORT": str(ports["proxy"]),
+        "TRIAGE_HUB_NGINX": "1" if nginx else "0",
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
@@ -166,7 +181,7 @@ def start_hub(state: Path, people: dict[str, str], ports: dict[str, int] | None 
         if proc.poll() is not None:
             raise RuntimeError(f"jupyterhub exited with {proc.returncode}; log:\n{hub.log_tail()}")
         with suppress(requests.RequestException):
-            ok = requests.get(f"{hub.api}/", timeout=5).status_code == 200
+            ok = requests.get(f"{hub.api}/", timeout=5).status_code == 200  # through nginx (if any) and the proxy
             if ok and requests.get(hub.store_url, timeout=5).status_code == 200:
                 return hub
         if time.monotonic() > deadline:
@@ -199,10 +214,11 @@ def stop_hub(hub: Hub, timeout: float = 90) -> None:
 
 @contextmanager
 def running_hub(students: list[str], instructors: list[str], extra_env: dict[str, str] | None = None,
-                keep_state: bool = False, config: Path = DEPLOY / "jupyterhub_config.py") -> Iterator[Hub]:
+                keep_state: bool = False, config: Path = DEPLOY / "jupyterhub_config.py",
+                nginx: bool = True) -> Iterator[Hub]:
     state = new_state()
     people = make_people(state, students, instructors)
-    hub = start_hub(state, people, extra_env=extra_env, config=config)
+    hub = start_hub(state, people, extra_env=extra_env, config=config, nginx=nginx)
     try:
         yield hub
     finally:
@@ -268,3 +284,102 @@ def run_in_kernel(hub: Hub, name: str, token: str, code: str, timeout: float = 1
             return pool.submit(lambda: asyncio.run(execute())).result()
     finally:
         requests.delete(f"{base}/api/kernels/{kernel_id}", headers=headers, timeout=60)
+
+
+# --- talking to a kernel as a browser would (the Jupyter websocket protocol, JSON frames) ------------------
+
+def kernel_message(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> dict:
+    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "", "session": session,
+                       "version": "5.3", "date": ""},
+            "parent_header": {}, "metadata": metadata or {}, "channel": "shell", "buffers": [], "content": content}
+
+
+def _decode(frame: str | bytes) -> dict:
+    """A kernel message from a websocket frame (JSON text, or jupyter_server's legacy binary framing)."""
+    import struct
+
+    if isinstance(frame, str):
+        return json.loads(frame)
+    nbufs = struct.unpack("!I", frame[:4])[0]
+    offsets = struct.unpack(f"!{nbufs}I", frame[4:4 + 4 * nbufs])
+    end = offsets[1] if nbufs > 1 else len(frame)
+    return json.loads(frame[offsets[0]:end].decode())
+
+
+def kernel_exchange(ws_url: str, headers: dict[str, str], messages: list[dict], until: str | Callable[[dict], bool],
+                    linger: float = 0.0, timeout: float = 120) -> list[dict]:
+    """Send ``messages`` on a kernel's websocket; collect every message until one of type ``until`` (or one
+    ``until(msg)`` accepts) arrives, then ``linger`` seconds more. Runs in a thread of its own (Playwright's
+    sync API keeps an event loop running in this one)."""
+    done = until if callable(until) else (lambda msg: msg.get("header", {}).get("msg_type") == until)
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def talk() -> list[dict]:
+        conn = await websocket_connect(HTTPRequest(ws_url, headers=headers, connect_timeout=60, request_timeout=60))
+        got: list[dict] = []
+        try:
+            for message in messages:
+                await conn.write_message(json.dumps(message))
+            deadline = time.monotonic() + timeout
+            stop_at = None
+            while True:
+                now = time.monotonic()
+                end = stop_at if stop_at is not None else deadline
+                if now >= end:
+                    if stop_at is None:
+                        streams = "".join(m["content"].get("text", "") for m in got
+                                          if m.get("header", {}).get("msg_type") == "stream")
+                        raise TimeoutError(f"no {until} from the kernel within {timeout} s; got "
+                                           f"{[m.get('header', {}).get('msg_type') for m in got]}; output: "
+                                           f"{streams[-2000:]}")
+                    return got
+                try:
+                    frame = await asyncio.wait_for(conn.read_message(), end - now)
+                except TimeoutError:
+                    continue
+                if frame is None:
+                    return got
+                msg = _decode(frame)
+                got.append(msg)
+                if stop_at is None and done(msg):
+                    stop_at = time.monotonic() + linger
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(talk())).result()
+
+
+def is_update_states(msg: dict) -> bool:
+    data = msg.get("content", {}).get("data", {})
+    return msg["header"]["msg_type"] == "comm_msg" and isinstance(data, dict) and data.get("method") == "update_states"
+
+
+def page_widget_states(hub: Hub, s: requests.Session, name: str, notebook: str) -> tuple[str, dict]:
+    """Open an app as ``name``'s browser does (the page, then its widgets' state over the kernel websocket);
+    returns the page's HTML and every widget's state. The tab's kernel is shut down afterwards."""
+    base = f"{hub.url}/user/{name}/"
+    page = s.get(f"{base}voila/render/{notebook}", timeout=300)
+    page.raise_for_status()
+    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', page.text)[1]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in s.cookies)
+    sid = uuid.uuid4().hex
+    comm_id = uuid.uuid4().hex
+    messages = [kernel_message("kernel_info_request", {}, sid),
+                kernel_message("comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
+                               sid, {"version": "1.0.0"}),
+                kernel_message("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}}, sid)]
+    ws_url = f"{base.replace('http', 'ws', 1)}api/kernels/{kernel_id}/channels?session_id={sid}"
+    def answered(msg: dict) -> bool:  # the states, or the channel refused (a page without widgets)
+        return is_update_states(msg) or (msg["header"]["msg_type"] == "comm_close"
+                                         and msg["content"].get("comm_id") == comm_id)
+
+    got = kernel_exchange(ws_url, {"Cookie": cookie}, messages, until=answered, linger=1.0)
+    states: dict = {}
+    for msg in got:
+        if is_update_states(msg):
+            states.update(msg["content"]["data"].get("states", {}))
+    xsrf = s.cookies.get("_xsrf", path=f"/user/{name}/") or ""
+    s.post(f"{base}voila/api/shutdown/{kernel_id}", headers={"X-XSRFToken": xsrf}, timeout=60)
+    return page.text, states

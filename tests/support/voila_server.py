@@ -58,12 +58,14 @@ TEST_POOL = 1
 
 @contextmanager
 def serve(
-    tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
-    args: list[str] | None = None, port: int | None = None,
+    tmp: Path, notebooks: Path | None = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
+    args: list[str] | None = None, port: int | None = None, python: str = sys.executable,
 ) -> Iterator[Server]:
     """Run ``python -m triage serve notebooks/`` from ``cwd``; yield the running :class:`Server`.
 
     ``port`` (default: a free one) lets a test start a server again where its pages expect it.
+    ``notebooks=None`` leaves the folder to the launcher (the course folder's); ``python`` is the
+    interpreter to run (another environment's, for the installed-wheel test).
 
     The store, the progress file and the instructor key are private to the server (a random key unless
     ``env`` sets ``TRIAGE_INSTRUCTOR_KEY``; a value of None in ``env`` removes a variable).
@@ -92,7 +94,8 @@ def serve(
         else:
             full_env[key] = value
     ip = [] if any(a.startswith("--Voila.ip=") for a in args) else ["--Voila.ip=127.0.0.1"]  # else loopback only
-    command = [sys.executable, "-m", "triage", "serve", "--no-browser", *ip, f"--port={port}", *args, str(notebooks)]
+    command = [python, "-m", "triage", "serve", "--no-browser", *ip, f"--port={port}", *args,
+               *([str(notebooks)] if notebooks is not None else [])]
     url = f"http://127.0.0.1:{port}"
     try:
         with server_process(command, cwd, full_env, log, log_path, url + "/", "the server") as proc:

@@ -7,6 +7,7 @@ import json
 import re
 from copy import deepcopy
 from pathlib import Path
+from urllib.parse import urlparse
 
 import jsonschema
 import pytest
@@ -89,7 +90,7 @@ def test_local_hub_and_z2jh_give_students_the_same_server_and_permissions(tmp_pa
         assert k8s["hub"]["loadRoles"][name]["scopes"] == roles[name]["scopes"]
     assert set(k8s["hub"]["config"]["JupyterHub"]["custom_scopes"]) == set(local.JupyterHub.custom_scopes)
     services = {s["name"]: s for s in local.JupyterHub.services}
-    assert services["triage-store"]["command"][1:] == k8s["hub"]["services"]["triage-store"]["command"][1:]
+    assert services["triage-store"]["command"][1:4] == k8s["hub"]["services"]["triage-store"]["command"][1:4]
     assert "idle-culler" in services and k8s["cull"]["enabled"] is True
     assert k8s["cull"]["timeout"] == int(re.search(r"--timeout=(\d+)", " ".join(services["idle-culler"]["command"]))[1])
     env = k8s["singleuser"]["extraEnv"]
@@ -106,7 +107,7 @@ def test_local_hub_config_is_offline_lean_and_private(tmp_path, monkeypatch):
     state = tmp_path / "state"
     assert (state / "hub").stat().st_mode & 0o777 == 0o700
     assert (state / "store").stat().st_mode & 0o777 == 0o700
-    assert (state / "hub" / "prestart-token").stat().st_mode & 0o777 == 0o600
+    assert (state / "hub" / "admin-token").stat().st_mode & 0o777 == 0o600
     assert ".hub/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
 
 
@@ -138,3 +139,86 @@ def test_the_student_image_matches_the_charts_jupyterhub_major_version():
     assert f'"jupyterhub>={app_version}.' in dockerfile and f",<{int(app_version) + 1}\"" in dockerfile
     assert "COPY deploy/student_server_config.py /etc/jupyter/jupyter_server_config.py" in dockerfile
     assert {"AS student", "AS hub"} <= set(re.findall(r"AS \w+", dockerfile))
+
+
+# --- Zero to JupyterHub: what would stop an install, checked without a cluster -----------------------------
+
+RELEASE = "triage"  # the release name in the values file's helm command
+# the chart's own labels (templates/_helpers.tpl, jupyterhub.matchLabels) and what KubeSpawner puts on students
+HUB_POD = {"app": "jupyterhub", "component": "hub", "release": RELEASE}
+STUDENT_POD = {"app": "jupyterhub", "component": "singleuser-server", "release": RELEASE,
+               "hub.jupyter.org/network-access-hub": "true"}
+# the chart's fixed rules (templates/hub/netpol.yaml, templates/singleuser/netpol.yaml): students reach the
+# hub pod on 8081 only
+CHART_HUB_INGRESS = [{"ports": [{"port": 8081}],
+                      "from": [{"podSelector": {"matchLabels": {"hub.jupyter.org/network-access-hub": "true"}}}]}]
+CHART_STUDENT_EGRESS = [{"ports": [{"port": 8081}], "to": [{"podSelector": {"matchLabels": HUB_POD}}]}]
+
+
+def merged_values() -> dict:
+    defaults = yaml.safe_load((REFERENCE / "values.yaml").read_text(encoding="utf-8"))
+    return deep_merge(defaults, yaml.safe_load((DEPLOY / "z2jh" / "values.yaml").read_text(encoding="utf-8")))
+
+
+def allows(rules: list[dict], side: str, peer: dict[str, str], port: int) -> bool:
+    """Does any NetworkPolicy rule (``side`` is "from" for ingress, "to" for egress) let a pod with the labels
+    ``peer`` through on ``port``? Kubernetes' rules: no ports = every port; no peers = every peer."""
+    for rule in rules:
+        if rule.get("ports") and not any(p.get("port") == port for p in rule["ports"]):
+            continue
+        peers = rule.get(side)
+        if not peers:
+            return True
+        for entry in peers:
+            selector = entry.get("podSelector")
+            if selector is not None and "namespaceSelector" not in entry and \
+                    set(selector.get("matchLabels", {}).items()) <= set(peer.items()):
+                return True
+    return False
+
+
+def test_students_may_reach_the_class_store_on_the_hub_pod():
+    values = merged_values()
+    service = values["hub"]["services"]["triage-store"]
+    port = urlparse(service["url"]).port
+    assert port and urlparse(service["url"]).hostname == "hub"
+    assert {"port": port, "targetPort": port} in [
+        {k: p.get(k) for k in ("port", "targetPort")} for p in values["hub"]["service"]["extraPorts"]]
+    assert urlparse(values["singleuser"]["extraEnv"]["TRIAGE_STORE_URL"]).port == port
+    hub_ingress = CHART_HUB_INGRESS + values["hub"]["networkPolicy"]["ingress"]
+    assert allows(hub_ingress, "from", STUDENT_POD, port), "the hub pod refuses students on the store's port"
+    student = values["singleuser"]["networkPolicy"]
+    egress_open = student["egressAllowRules"]["privateIPs"]  # pod addresses are private ones
+    assert egress_open or allows(CHART_STUDENT_EGRESS + student["egress"], "to", HUB_POD, port), \
+        "students' pods may not send to the store's port on the hub pod"
+    assert not egress_open, "students' pods must not reach every in-cluster address (PostgreSQL among them)"
+    assert not allows(CHART_STUDENT_EGRESS + student["egress"], "to", HUB_POD, 5432)
+
+
+def test_the_store_listens_on_the_pods_addresses_not_on_the_services_name():
+    command = merged_values()["hub"]["services"]["triage-store"]["command"]
+    assert "--ip=0.0.0.0" in command, command
+
+
+def test_tls_admins_and_the_chart_version_are_set():
+    values = merged_values()
+    https = values["proxy"]["https"]
+    callback = urlparse(values["hub"]["config"]["GenericOAuthenticator"]["oauth_callback_url"])
+    assert https["enabled"] is True and callback.scheme == "https" and callback.hostname in https["hosts"]
+    assert https["type"] in ("letsencrypt", "secret", "manual")
+    if https["type"] == "letsencrypt":
+        assert "@" in (https["letsencrypt"]["contactEmail"] or "")
+    assert values["hub"]["config"]["Authenticator"]["admin_users"]
+    header = (DEPLOY / "z2jh" / "values.yaml").read_text(encoding="utf-8")
+    assert "helm repo add jupyterhub https://hub.jupyter.org/helm-chart/" in header
+    pin = re.search(r"--version (\d+\.\d+\.\d+)", header)
+    assert pin, "the helm command must pin the chart's version"
+    dockerfile = (DEPLOY / "z2jh" / "Dockerfile").read_text(encoding="utf-8")
+    assert f"FROM quay.io/jupyterhub/k8s-hub:{pin[1]} AS hub" in dockerfile, "hub image and chart versions differ"
+    assert re.search(rf"helm upgrade --install {RELEASE} jupyterhub/jupyterhub", header)
+
+
+def test_the_student_image_installs_the_server_extra_and_finds_the_cases():
+    dockerfile = (DEPLOY / "z2jh" / "Dockerfile").read_text(encoding="utf-8")
+    assert '"/srv/triage[serve]"' in dockerfile, "without the serve extra jupyterhub-singleuser cannot start"
+    assert "TRIAGE_CASES_DIR=/srv/triage/case_studies" in dockerfile

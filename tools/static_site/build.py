@@ -287,9 +287,23 @@ def pyodide_runtime(cache: Path, downloaded: list[str]) -> Path:
         if not (unpacked / ".complete").exists():
             shutil.rmtree(unpacked, ignore_errors=True)
             with tarfile.open(tarball) as tar:
-                tar.extractall(unpacked, filter="data")
+                extract(tar, unpacked)
             (unpacked / ".complete").touch()
     return unpacked / "package"
+
+
+def extract(tar: tarfile.TarFile, dest: Path) -> None:
+    """Unpack a tarball with the "data" filter where this Python has it (3.11.4 and later); on an older one
+    (Debian 12's python3 is 3.11.2) check the same way first that it holds only files and folders inside
+    ``dest``."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, filter="data")
+        return
+    root = dest.resolve()
+    for member in tar.getmembers():
+        if not (member.isfile() or member.isdir()) or not (root / member.name).resolve().is_relative_to(root):
+            raise _fail(f"{tar.name}: unexpected entry {member.name!r} (only files and folders inside it)")
+    tar.extractall(dest)  # noqa: S202 - every member was checked above
 
 
 def _sri(path: Path) -> str:

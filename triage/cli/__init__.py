@@ -86,6 +86,15 @@ def _handout_commands(sub: argparse._SubParsersAction) -> None:
 EXTRA_COMMANDS.append(_handout_commands)
 
 
+def _course_commands(sub: argparse._SubParsersAction) -> None:
+    from .course import register
+
+    register(sub)
+
+
+EXTRA_COMMANDS.append(_course_commands)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)

@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+from ..content import course_folder
 from ..content.cases import (
     CASES_DIR,
     case_files,
@@ -41,6 +42,11 @@ def _new_case(args: argparse.Namespace) -> int:
         message = f"{args.name!r} must be lower-case words joined by hyphens, e.g. hip-pain-runner"
         raise CaseError(Problem("NAME", message))
     directory = cases_dir()
+    if course_folder.BUNDLED in directory.resolve().parents:
+        raise CaseError(Problem("NAME", "the case studies here are the installed package's own copy; write new cases "
+                                        "in a course folder of your own: make a folder with a case_studies/ folder "
+                                        "in it, set TRIAGE_COURSE_DIR to that folder, and run new-case again",
+                                str(directory)))
     target = directory / f"{args.name}.yaml"
     if target.exists():
         raise CaseError(Problem("NAME", "a case with this name exists already; choose another name", str(target)))

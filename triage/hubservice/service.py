@@ -10,7 +10,15 @@ the service asks the hub whose it is (JupyterHub's ``HubAuth``) and then:
 - only tokens holding :data:`INSTRUCTOR_SCOPE` (granted to the ``instructors`` group) read the class:
   the class answers and the class record (polls with who chose what, drill), poll tallies and
   sessions, and open, close, reveal and time polls;
-- tokens without ``access:services!service=<this service>`` are refused.
+- tokens without ``access:services!service=<this service>`` are refused;
+- on a hub with a class list (``$TRIAGE_HUB_ACCOUNTS``), anyone no longer on it is refused at once,
+  whatever the hub's answer about their token said a moment ago (answers are cached for
+  :data:`HUB_CACHE_SECONDS`).
+
+Students read live polls through ``GET api/polls/live``: the open poll, or what became of the one they
+last saw (closed, revealed), never a tally. With ``wait=N`` the request is held until that changes or N
+seconds pass (a long poll), so an idle class costs one request per student every N seconds and a poll
+reaches everyone the moment it opens, closes, is timed or is revealed.
 
 Only token authentication is accepted (no cookies), so a web page cannot make a student's browser
 call the service (no CSRF). Store calls run one at a time on one worker thread.
@@ -35,7 +43,7 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 
 from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, StoreUnavailableError, TriageError
-from ..store import ClassStore, open_store
+from ..store import ClassStore, Poll, open_store
 from ..store.hub import (
     class_record_to_json,
     poll_to_json,
@@ -47,7 +55,63 @@ from ..store.hub import (
 from ..store.identity import Learner, check_display_name
 
 INSTRUCTOR_SCOPE = "custom:triage:instructor"
+HUB_CACHE_SECONDS = 10  # how long the hub's word about a token is kept (JupyterHub's default: 300)
+LIVE_WAIT_MAX = 30.0  # longest hold of a live-poll request
+LIVE_RECHECK = 5.0  # while holding, re-read the store this often (changes made by another process)
 log = logging.getLogger("triage.hubservice")
+
+
+class ClassList:
+    """Who is on the class list now (re-read when the file changes); None path: no class list (OAuth, LTI)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self._names: frozenset[str] = frozenset()
+
+    def allows(self, name: str) -> bool:
+        if not self.path:
+            return True
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return False
+        stamp = (info.st_mtime_ns, info.st_size)
+        if stamp != self._stamp:
+            from .accounts import AccountBook, AccountError
+
+            try:
+                self._names = frozenset(a.name for a in AccountBook(self.path).accounts())
+            except AccountError as exc:
+                log.error("class list unreadable: %s", exc)
+                return False
+            self._stamp = stamp
+        return name in self._names
+
+
+class PollChanges:
+    """Wakes held live-poll requests when this service opens, closes or reveals a poll."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def changed(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            pass
+
+
+def poll_version(poll: Poll | None) -> str:
+    """What a student's panel shows of a poll, as one string: changes exactly when the panel must redraw."""
+    if poll is None:
+        return "none"
+    state = f"{poll.id}:{'open' if poll.is_open else 'closed'}:{'revealed' if poll.revealed else 'hidden'}"
+    return state + (f":ends-{poll.ends_at:.3f}" if poll.ends_at is not None else "")
 
 
 @dataclass(frozen=True)
@@ -102,10 +166,13 @@ class ApiHandler(web.RequestHandler):
 
     caller: Caller
 
-    def initialize(self, store: ClassStore, hub_auth: HubAuth, pool: ThreadPoolExecutor) -> None:
+    def initialize(self, store: ClassStore, hub_auth: HubAuth, pool: ThreadPoolExecutor, class_list: ClassList,
+                   polls: PollChanges) -> None:
         self.store = store
         self.hub_auth = hub_auth
         self.pool = pool
+        self.class_list = class_list
+        self.polls = polls
 
     def check_xsrf_cookie(self) -> None:
         """Token-only authentication: no cookies are read, so there is nothing to forge."""
@@ -119,6 +186,8 @@ class ApiHandler(web.RequestHandler):
             raise web.HTTPError(403, "the hub does not know this token as a user's")
         if not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
             raise web.HTTPError(403, "this token may not use the class service")
+        if not self.class_list.allows(model["name"]):
+            raise web.HTTPError(403, f"{model['name']} is not on the class list")
         self.caller = Caller(model["name"], INSTRUCTOR_SCOPE in set(model.get("scopes", ())))
 
     def body(self) -> dict:
@@ -234,12 +303,51 @@ class CurrentPoll(ApiHandler):
         self.reply(poll_to_json(await self.run(self.store.current_poll)))
 
 
+class LivePoll(ApiHandler):
+    """``GET api/polls/live?last=ID&seen=VERSION&wait=SECONDS``: what a student's panel shows, for anyone.
+
+    The open poll; else poll ``last`` as it is now (closed, perhaps revealed); else nothing. Never a
+    tally or anyone's answer. With ``wait``, held until the answer's version differs from ``seen``."""
+
+    def _read(self, last: int | None) -> Poll | None:
+        current = self.store.current_poll()
+        if current is None and last is not None:
+            try:
+                current = self.store.poll_tally(last).poll
+            except StoreError:
+                current = None  # no such poll (a new class database): nothing to show
+        return current
+
+    async def get(self) -> None:
+        last = self._number("last")
+        seen = self.get_argument("seen", None)
+        wait = min(float(self._number("wait") or 0), LIVE_WAIT_MAX)
+        deadline = asyncio.get_running_loop().time() + wait
+        poll = await self.run(self._read, last)
+        while seen is not None and poll_version(poll) == seen:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0 or self.request.connection.stream.closed():
+                break
+            await self.polls.wait(min(left, LIVE_RECHECK))
+            poll = await self.run(self._read, last)
+        self.reply({"poll": poll_to_json(poll), "version": poll_version(poll)})
+
+    def _number(self, name: str) -> int | None:
+        raw = self.get_argument(name, None)
+        if raw is None or raw == "":
+            return None
+        if not raw.isdigit() or len(raw) > 9:
+            raise BadRequest(Problem(name, "must be a whole number"))
+        return int(raw)
+
+
 class Polls(ApiHandler):
     async def post(self) -> None:
         self.instructor()
         body = self.body()
         poll = await self.run(self.store.open_poll, _field(body, "case_id", "str"), _field(body, "question_id", "str"),
                               _field(body, "options", "strs"))
+        self.polls.changed()
         self.reply(poll_to_json(poll))
 
 
@@ -248,10 +356,14 @@ class PollAction(ApiHandler):
         self.instructor()
         if action == "timer":
             seconds = _field(self.body(), "seconds", "seconds")
-            self.reply(poll_to_json(await self.run(self.store.set_poll_timer, int(poll_id), seconds)))
+            poll = await self.run(self.store.set_poll_timer, int(poll_id), seconds)
+            self.polls.changed()
+            self.reply(poll_to_json(poll))
             return
         fn = self.store.close_poll if action == "close" else self.store.reveal_poll
-        self.reply(poll_to_json(await self.run(fn, int(poll_id))))
+        poll = await self.run(fn, int(poll_id))
+        self.polls.changed()
+        self.reply(poll_to_json(poll))
 
 
 class PollTallyHandler(ApiHandler):
@@ -325,11 +437,14 @@ class Health(web.RequestHandler):
         self.finish(json.dumps({"service": "triage-store", "ok": True}))
 
 
-def make_app(store: ClassStore, prefix: str, hub_auth: HubAuth | None = None) -> web.Application:
-    """The service's Tornado application under ``prefix`` (JupyterHub's ``/services/<name>/``)."""
-    hub_auth = hub_auth or HubAuth()
+def make_app(store: ClassStore, prefix: str, hub_auth: HubAuth | None = None,
+             accounts_file: str | None = None) -> web.Application:
+    """The service's Tornado application under ``prefix`` (JupyterHub's ``/services/<name>/``); with
+    ``accounts_file``, callers must also be on that class list."""
+    hub_auth = hub_auth or HubAuth(cache_max_age=HUB_CACHE_SECONDS)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="triage-store")
-    deps = {"store": store, "hub_auth": hub_auth, "pool": pool}
+    deps = {"store": store, "hub_auth": hub_auth, "pool": pool, "class_list": ClassList(accounts_file),
+            "polls": PollChanges()}
     p = prefix.rstrip("/") + "/"
     learner = r"api/learners/([^/]+)"
     routes: list[tuple[str, type[web.RequestHandler], dict]] = [
@@ -339,6 +454,7 @@ def make_app(store: ClassStore, prefix: str, hub_auth: HubAuth | None = None) ->
         (p + learner + "/(answers|revealed|drill|done|present)", LearnerWrite, deps),
         (p + learner + r"/polls/(\d+)", PollAnswer, deps),
         (p + "api/polls/current", CurrentPoll, deps),
+        (p + "api/polls/live", LivePoll, deps),
         (p + "api/polls", Polls, deps),
         (p + r"api/polls/(\d+)/(close|reveal|timer)", PollAction, deps),
         (p + r"api/polls/(\d+)/tally", PollTallyHandler, deps),
@@ -350,15 +466,19 @@ def make_app(store: ClassStore, prefix: str, hub_auth: HubAuth | None = None) ->
     return web.Application(routes, triage_pool=pool)
 
 
-async def serve(location: str | None = None) -> None:
-    """Run the service where JupyterHub says (``$JUPYTERHUB_SERVICE_URL``, ``$JUPYTERHUB_SERVICE_PREFIX``)."""
+async def serve(location: str | None = None, ip: str | None = None) -> None:
+    """Run the service where JupyterHub says (``$JUPYTERHUB_SERVICE_URL``, ``$JUPYTERHUB_SERVICE_PREFIX``).
+
+    It listens on the URL's port, at ``ip`` when given (``0.0.0.0`` on Kubernetes, where the URL's host is
+    the hub Service's name, which is no address of the pod), else at the URL's host."""
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/triage-store/")
     store = open_store(location)
-    app = make_app(store, prefix)
+    app = make_app(store, prefix, accounts_file=os.environ.get("TRIAGE_HUB_ACCOUNTS") or None)
     server = HTTPServer(app, xheaders=True)
-    server.listen(url.port or 80, url.hostname or "127.0.0.1")
-    log.info("triage-store: class store %s, serving %s on %s", store.location, prefix, url.netloc)
+    address = ip or url.hostname or "127.0.0.1"
+    server.listen(url.port or 80, address)
+    log.info("triage-store: class store %s, serving %s on %s:%s", store.location, prefix, address, url.port or 80)
     try:
         await asyncio.Event().wait()
     finally:

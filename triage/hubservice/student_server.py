@@ -1,18 +1,27 @@
-"""The lean student server: Voilà apps only, notebook sources refused, kernels warmed before the student arrives.
+"""The lean student server: Voilà apps only, no code, notebook sources refused, kernels warmed early.
 
 Loaded by ``deploy/student_server_config.py`` into each student's ``jupyterhub-singleuser``:
 
+- :data:`VOILA_MESSAGES`: the only kernel messages the server passes on from a browser, the ones
+  standalone Voilà allows (widgets and kernel info). An ``execute_request`` (code) is dropped, so a
+  student cannot run code in their kernels, whatever they send over the websocket.
 - :class:`LessonAuthorizer` refuses the Jupyter server's own routes that hand out notebook files
   (contents API, ``/files``, ``/view``, ``/nbconvert``) and terminals, for the student too: the apps'
   sources stay stripped. Voilà's pages, its kernel websocket and the hub's OAuth are unaffected.
 - :class:`PreheatedKernelManager` brings Voilà's pool of preheated kernels (a kernel that has
   already run the notebook, waiting for its student) into the Jupyter server. Voilà does this only
   when it runs standalone; as a server extension every page would start its kernel on request
-  (about 1.4 CPU-seconds when the whole class arrives at once).
+  (about 1.4 CPU-seconds when the whole class arrives at once). A kernel is handed out only when it
+  is ready: a page opened while the used one is still being replaced starts its own at once.
+
+A course that lets students run code (``TRIAGE_STUDENT_CODE=1``, set per user by the spawner) gets
+none of the restrictions: JupyterLab in the student's home with a copy of the apps.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +38,9 @@ from ..serve.kernels import restart_idle_clock
 
 # Jupyter server resources that would show a notebook's source (or a shell) to whoever is logged in.
 REFUSED_RESOURCES = frozenset({"contents", "nbconvert", "terminals"})
+# Kernel messages a browser may send (standalone Voilà's list): widgets and kernel info, never code.
+VOILA_MESSAGES = ("comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request",
+                  "shutdown_request")
 
 
 class LessonAuthorizer(JupyterHubAuthorizer):
@@ -64,11 +76,35 @@ class PreheatedKernelManager(_PooledBase):
             if parent.server_url is None:
                 parent.server_url = parent.base_url
         self._voila_parts: tuple[VoilaConfiguration, list[str]] | None = None
+        self._ready_at: dict[asyncio.Future, float] = {}
         super().__init__(**kwargs)
 
-    async def get_rendered_notebook(self, *args: Any, **kwargs: Any) -> Any:
-        """Voilà's hand-out of a waiting kernel; its idle clock starts now (see :func:`restart_idle_clock`)."""
-        render_task, rendered_cache, kernel_id = await super().get_rendered_notebook(*args, **kwargs)
+    # -- never wait for a refill: a pool kernel counts only once its delay is over ----------------------
+    def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None, *args: Any,
+                       **kwargs: Any) -> None:
+        pool = self._pools.get(notebook_name, [])
+        before = set(pool)
+        super().fill_if_needed(delay, notebook_name, *args, **kwargs)
+        wait = self.fill_delay if delay is None else delay
+        for task in self._pools.get(notebook_name, []):
+            if task not in before:
+                self._ready_at[task] = time.monotonic() + wait
+                task.add_done_callback(lambda t: self._ready_at.pop(t, None))
+
+    def _usable(self, task: asyncio.Future) -> bool:
+        """Done, or starting now (a page may wait for that); not still in its refill delay."""
+        return task.done() or time.monotonic() >= self._ready_at.get(task, 0.0)
+
+    def get_pool_size(self, notebook_name: str) -> int:
+        """Kernels a page may take now: a refill still waiting out ``fill_delay`` does not count, so a reload
+        or second tab within that time starts a kernel of its own instead of waiting for the refill."""
+        return sum(1 for task in self._pools.get(notebook_name, []) if self._usable(task))
+
+    async def get_rendered_notebook(self, notebook_name: str, *args: Any, **kwargs: Any) -> Any:
+        """Voilà's hand-out of a waiting kernel (a usable one first); its idle clock starts now
+        (see :func:`restart_idle_clock`)."""
+        self._pools.get(notebook_name, []).sort(key=lambda task: not self._usable(task))
+        render_task, rendered_cache, kernel_id = await super().get_rendered_notebook(notebook_name, *args, **kwargs)
         restart_idle_clock(self, kernel_id)
         return render_task, rendered_cache, kernel_id
 

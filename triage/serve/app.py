@@ -2,8 +2,9 @@
 
 ``python -m triage serve [voila options] [notebooks/ | one.ipynb]`` (``make app``, ``make present``):
 
-- reads the project's ``voila.json`` (wherever it is started from) and finds the offline ``triage``
-  template in the project's ``share/jupyter``;
+- serves the course folder (:mod:`triage.content.course_folder`: ``--course DIR`` or ``$TRIAGE_COURSE_DIR``,
+  else the checkout or the installed package's copy): its ``notebooks/``, its ``voila.json`` and the
+  offline ``triage`` template in its ``share/jupyter``, wherever the server is started from;
 - puts an instructor key into the kernels' environment (``TRIAGE_INSTRUCTOR_KEY``, else the key kept in
   the class's data folder, made on the first start: :func:`instructor_key`) and the class code if the
   instructor set one (``TRIAGE_CLASS_CODE`` or ``--class_code``);
@@ -35,7 +36,8 @@ from traitlets import Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from ..errors import TriageError
+from ..content import course_folder
+from ..errors import CourseFolderError, Problem, TriageError
 from ..store import ENV_LOCATION, default_path
 from ..store.identity import check_class_code
 from .contents import ServedNotebooksManager
@@ -44,8 +46,6 @@ from .join import ENV_URL, Classroom, check_port_free, classroom, join_lines
 from .kernels import ClassroomKernelManager, classroom_kernel_manager_factory, kernel_summary
 from .landing import install_landing
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARE = ROOT / "share" / "jupyter"
 KEY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud and type
 
 
@@ -100,12 +100,30 @@ def instructor_key(environ: Mapping[str, str]) -> tuple[str, str]:
 
 
 def prepare_environment(environ: dict[str, str] | os._Environ = os.environ) -> None:
-    """Let Voilà find the project's offline ``triage`` template (``JUPYTER_PATH``)."""
-    if not SHARE.is_dir():
-        return
+    """Let Voilà find the course's offline ``triage`` template (``JUPYTER_PATH``)."""
     parts = [p for p in environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-    if str(SHARE) not in parts:
-        environ["JUPYTER_PATH"] = os.pathsep.join([str(SHARE), *parts])
+    share = [str(p) for p in course_folder.jupyter_paths()]
+    environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys([*share, *parts]))
+    if not environ["JUPYTER_PATH"]:
+        del environ["JUPYTER_PATH"]
+
+
+def take_course_option(argv: Sequence[str], environ: dict[str, str] | os._Environ = os.environ) -> list[str]:
+    """Remove ``--course DIR`` (or ``--course=DIR``) from ``argv`` and put it in ``$TRIAGE_COURSE_DIR``, so
+    that the server and the kernels it starts read the same course folder."""
+    rest: list[str] = []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--course" or arg.startswith("--course="):
+            value = arg.partition("=")[2] if "=" in arg else (args.pop(0) if args else "")
+            if not value:
+                raise CourseFolderError(Problem("--course", "needs a folder: --course DIR"))
+            environ[course_folder.ENV] = str(Path(value).expanduser().resolve())
+            course_folder.configured_folder(environ)  # a clear error now, not when a page opens
+        else:
+            rest.append(arg)
+    return rest
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -124,7 +142,7 @@ def startup_message(url: str, key: str, key_source: str, class_code: str | None,
     if class_code:
         code = f"{class_code}  (students type it on the home page)"
     else:
-        code = "none: anyone who can open the address can join (make app CLASS=... sets one)"
+        code = "none: anyone who can open the address can join (--class_code=... or make app CLASS=... sets one)"
     kernel_lines = list(kernels)
     lines = [
         "",
@@ -153,8 +171,10 @@ def startup_message(url: str, key: str, key_source: str, class_code: str | None,
 class TriageVoila(Voila):
     """Standalone Voilà for a class (see the module docstring)."""
 
-    description = Unicode("python -m triage serve [OPTIONS] [notebooks/ | NOTEBOOK.ipynb]\n\n"
-                          "Serve the triage apps for a class (standalone Voila with the suite's settings).")
+    description = Unicode("python -m triage serve [--course DIR] [OPTIONS] [notebooks/ | NOTEBOOK.ipynb]\n\n"
+                          "Serve the triage apps for a class (standalone Voila with the suite's settings).\n"
+                          "--course DIR serves the course folder DIR (notebooks/, case_studies/, voila.json) "
+                          "instead of the installed one; so does TRIAGE_COURSE_DIR.")
     class_code = Unicode(
         None, allow_none=True, config=True,
         help="Class code students must type on the home page (default: $TRIAGE_CLASS_CODE; none: anyone may join).",
@@ -177,8 +197,8 @@ class TriageVoila(Voila):
 
     @default("config_file_paths")
     def _config_file_paths_default(self) -> list[str]:
-        """A ``voila.json`` in the current folder first (it overrides), then the project's, then Jupyter's."""
-        paths = [os.getcwd(), str(ROOT), *jupyter_config_path()]
+        """A ``voila.json`` in the current folder first (it overrides), then the course's, then Jupyter's."""
+        paths = [os.getcwd(), *(str(p) for p in course_folder.config_dirs()), *jupyter_config_path()]
         return list(dict.fromkeys(paths))
 
     @default("class_code")
@@ -188,8 +208,9 @@ class TriageVoila(Voila):
     def initialize(self, argv: Sequence[str] | None = None) -> None:
         super().initialize(argv)
         if not self.extra_args and not self.notebook_path and "root_dir" not in self.config.Voila:
-            if (ROOT / "notebooks").is_dir():
-                self.root_dir = str(ROOT / "notebooks")
+            notebooks = course_folder.notebooks_dir()
+            if notebooks is not None:
+                self.root_dir = str(notebooks)
         self.class_code = check_class_code(self.class_code) if self.class_code else None
         self.instructor_key, self.instructor_key_source = instructor_key(os.environ)
         # kernels copy the server's environment when they start (preheated ones too)
@@ -250,9 +271,10 @@ class TriageVoila(Voila):
 
 def build_app(argv: Sequence[str] | None = None) -> TriageVoila:
     """A configured, not yet started launcher (tests use this to check what reaches Voilà)."""
+    args = take_course_option(sys.argv[1:] if argv is None else argv)
     prepare_environment()
     app = TriageVoila.instance()
-    app.initialize(list(argv) if argv is not None else None)
+    app.initialize(args)
     return app
 
 

@@ -165,7 +165,7 @@ class HubStore:
 
     # --- HTTP ------------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None,
-              query: Mapping[str, Any] | None = None) -> Any:
+              query: Mapping[str, Any] | None = None, timeout: float | None = None) -> Any:
         url = self._url + "api/" + path + (f"?{urlencode(query)}" if query else "")
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - http(s) only (OPENERS)
@@ -173,7 +173,7 @@ class HubStore:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310 - http(s) only
+            with urllib.request.urlopen(request, timeout=timeout or self._timeout) as response:  # noqa: S310
                 payload = response.read()
         except urllib.error.HTTPError as exc:
             raise self._error(exc) from None
@@ -240,6 +240,22 @@ class HubStore:
 
     def current_poll(self) -> Poll | None:
         return poll_from_json(self._call("GET", "polls/current"))
+
+    def live_poll(self, last: int | None = None, seen: str | None = None, wait: float = 0) -> tuple[Poll | None, str]:
+        """What a student's class panel shows, readable by every student: the open poll, else poll ``last``
+        as it is now (closed, perhaps revealed), else None; with its version string. With ``seen`` and
+        ``wait``, the service holds the request until the version differs from ``seen`` (at most ``wait``
+        seconds): the panel learns of a change the moment it happens, with one request per wait when idle."""
+        query: dict[str, Any] = {}
+        if last is not None:
+            query["last"] = int(last)
+        if seen is not None and wait > 0:
+            query["seen"] = seen
+            query["wait"] = int(wait)
+        data = self._call("GET", "polls/live", query=query, timeout=self._timeout + wait)
+        if not isinstance(data, dict) or not isinstance(data.get("version"), str):
+            raise StoreError(Problem("poll", "the service did not say what the poll is", self._url))
+        return poll_from_json(data.get("poll")), data["version"]
 
     def answer_poll(self, poll_id: int, learner: Learner, chosen: Sequence[str]) -> None:
         self._call("POST", self._learner_path(learner, f"polls/{int(poll_id)}"),

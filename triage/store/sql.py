@@ -13,6 +13,7 @@ backend's style. Every write is one short transaction; the live-poll reads (``cu
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -520,6 +521,20 @@ class SqlStore:
         out = [AnswerRow(int(s), k, name, c, q, tuple(json.loads(ch)), bool(ok), at)
                for s, k, name, c, q, ch, ok, at in rows]
         return sorted(out, key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
+
+    # -- administration (not part of ClassStore: the hub's `accounts purge`) --------------------------
+    # every table with a learner_key column, read from the migrations (a new one is covered when it is added)
+    LEARNER_TABLES: ClassVar[tuple[str, ...]] = tuple(re.findall(
+        r"CREATE TABLE (\w+) \([^;]*?\blearner_key\b", " ; ".join(s for m in MIGRATIONS for s in m.statements)))
+
+    def forget_learner(self, learner_key: str) -> int:
+        """Delete every record of one learner (all sessions, polls included), in one transaction; returns
+        the number of rows deleted. For an administrator purging a removed student's data."""
+        def body(db: Db) -> int:
+            return sum(max(db.execute(f"DELETE FROM {table} WHERE learner_key = ?",  # noqa: S608 - fixed names
+                                      (learner_key,)).rowcount, 0) for table in self.LEARNER_TABLES)
+
+        return self._write(body)
 
     def class_record(self, session_id: int | None = None) -> ClassRecord:
         def body(db: Db) -> ClassRecord:

@@ -116,8 +116,13 @@ def _link(context: AppContext, href: str, notebook: str, text: str, css: str = "
     return f'<a href="{esc(href)}"{attrs}>{esc(text)}</a>'
 
 
+def logout_href() -> str:
+    """The hub's logout page for a page served by a JupyterHub (``$JUPYTERHUB_BASE_URL``, set for its servers)."""
+    return os.environ.get("JUPYTERHUB_BASE_URL", "/").rstrip("/") + "/hub/logout"
+
+
 def header_html(context: AppContext, notebook: str = "") -> str:
-    """Notice, who is answering (with a way to change it) and the context's messages.
+    """Notice, who is answering (with a way to change it, or to log out on a hub) and the context's messages.
 
     On an instructor app (``audience: instructor`` in the course map) nobody answers: the header
     leaves out the name and the reminder to choose one."""
@@ -130,8 +135,10 @@ def header_html(context: AppContext, notebook: str = "") -> str:
             f'<p class="triage-who">Answering as <strong>{esc(learner.display_name)}</strong>. '
             f'<a href="{esc(home)}">Change name</a></p>'
         )
-    elif student and context.mode == "hub" and learner.can_save:
-        parts.append(f'<p class="triage-who">Answering as <strong>{esc(learner.display_name)}</strong>.</p>')
+    elif context.mode == "hub":
+        who = (f"Answering as <strong>{esc(learner.display_name)}</strong>. "
+               if student and learner.can_save else "")
+        parts.append(f'<p class="triage-who">{who}<a href="{esc(logout_href())}" target="_top">Log out</a></p>')
     elif student and context.mode == "lab" and learner.source in ("os", "name"):
         parts.append(lab_who_html(learner))
     for message in context.messages:

@@ -1,10 +1,21 @@
 """Live polls: the student "class panel" and the presenter's bar chart.
 
 The instructor opens a poll on one case question (:class:`~triage.ui.instructor.presenter.Presenter`); every
-student app shows :class:`ClassPanel`, which checks the class store about once a second from the
-kernel's event loop and, while a poll is open, shows its question and takes an answer. A late or
-repeated answer replaces the earlier one until the poll closes. Nothing here shows another
-student's answer: students see their own choice and, once the instructor reveals it, the right one.
+student app shows :class:`ClassPanel`, which, while a poll is open, shows its question and takes an
+answer. A late or repeated answer replaces the earlier one until the poll closes. Nothing here shows
+another student's answer: students see their own choice and, once the instructor reveals it, the
+right one.
+
+How the panel learns of polls:
+
+- On JupyterHub (a class service, :class:`~triage.store.hub.HubStore`) it reads the student-scoped
+  ``live_poll`` (the open poll, or what became of the last one: never the instructor's tally) from a
+  :class:`PollWatcher` thread whose requests the service holds until the poll changes: a change arrives
+  at once, an idle class costs one request per student every :data:`LIVE_WAIT` seconds, and after an
+  error the thread waits longer each time (up to :data:`ERROR_PAUSE_MAX`).
+- With a local store (SQLite, PostgreSQL) a :class:`Ticker` reads it about once a second.
+- Nothing is read until a browser shows the page (ipywidgets' control channel opens): warm kernels
+  nobody uses, and kernels whose page never loads, stay silent.
 """
 
 from __future__ import annotations
@@ -12,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import string
+import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +37,7 @@ import ipywidgets as w
 from ..content.cases import Case, Question, cases_dir, load_case
 from ..errors import PollClosedError, StoreError, TriageError
 from ..store import PRESENT_EVERY, Poll, PollTally
+from ..store.identity import in_voila
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
 from .fallback import mimebundle
@@ -32,7 +46,11 @@ from .widgets import classed
 
 log = logging.getLogger(__name__)
 _panels: weakref.WeakKeyDictionary[w.Widget, ClassPanel] = weakref.WeakKeyDictionary()
-STUDENT_INTERVAL = 1.0  # seconds between checks for a new or closed poll in a student's kernel
+STUDENT_INTERVAL = 1.0  # seconds between checks for a new or closed poll in a student's kernel (local store)
+LIVE_WAIT = 25.0  # seconds a class service holds a student's live-poll request while nothing changes
+ERROR_PAUSE_FIRST = 2.0  # seconds before reading again after an error; doubled after each further error ...
+ERROR_PAUSE_MAX = 60.0  # ... up to this
+PollReader = Callable[[int | None, str | None, float], tuple[Poll | None, str]]
 
 
 class Ticker:
@@ -83,6 +101,14 @@ class Ticker:
                 log.exception("periodic refresh failed")
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop this code runs on (a kernel's), if any."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return _kernel_loop()
+
+
 def _kernel_loop() -> asyncio.AbstractEventLoop | None:
     """The event loop of the running IPython kernel, when there is one."""
     try:
@@ -94,6 +120,108 @@ def _kernel_loop() -> asyncio.AbstractEventLoop | None:
     except Exception:
         return None
     return loop if loop.is_running() else None
+
+
+class PollWatcher:
+    """A thread that waits on a class service for the poll to change and hands each change to the kernel.
+
+    ``read(last, seen, wait)`` is :meth:`~triage.store.hub.HubStore.live_poll` (held by the service until the
+    version differs from ``seen``); ``last()`` is the id of the poll the panel follows. ``apply(poll)`` and
+    ``fail(error)`` run on ``loop``. Stops when ``alive()`` turns False or :meth:`stop` is called.
+    """
+
+    def __init__(self, read: PollReader, last: Callable[[], int | None], apply: Callable[[Poll | None], None],
+                 fail: Callable[[StoreError], None], loop: asyncio.AbstractEventLoop, seen: str | None,
+                 alive: Callable[[], bool] = lambda: True, wait: float = LIVE_WAIT) -> None:
+        self.read, self.last, self.apply, self.fail, self.loop = read, last, apply, fail, loop
+        self.seen, self.alive, self.wait = seen, alive, wait
+        self.requests = 0
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="triage-poll-watcher", daemon=True)
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        pause = ERROR_PAUSE_FIRST
+        while not self._stop.is_set() and self.alive() and not self.loop.is_closed():
+            try:
+                self.requests += 1
+                poll, version = self.read(self.last(), self.seen, self.wait)
+            except StoreError as exc:
+                self._deliver(self.fail, exc)
+                self._stop.wait(pause)
+                pause = min(pause * 2, ERROR_PAUSE_MAX)
+                continue
+            except Exception:  # never let the thread die silently: log, wait, carry on
+                log.exception("reading the live poll failed")
+                self._stop.wait(pause)
+                pause = min(pause * 2, ERROR_PAUSE_MAX)
+                continue
+            pause = ERROR_PAUSE_FIRST
+            if version != self.seen:
+                self.seen = version
+                self._deliver(self.apply, poll)
+
+    def _deliver(self, fn: Callable[[Any], None], value: Any) -> None:
+        try:
+            self.loop.call_soon_threadsafe(fn, value)
+        except RuntimeError:  # the kernel's loop is gone
+            self._stop.set()
+
+
+_frontend_waiting: list[Callable[[], None]] = []
+
+
+def when_frontend_connects(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once a browser shows this kernel's widgets.
+
+    In a kernel Voila started for a page (prepared in advance or on request), the notebook runs before
+    any browser is connected: wait for the page's widget manager to open ipywidgets' control channel
+    (``jupyter.widget.control``), which it does first thing on loading, so a warm kernel nobody opens,
+    or one whose page never loads (a link preview), reads nothing. Anywhere else (JupyterLab, plain
+    Python) the front end, if any, is already there: at once."""
+    from ipywidgets import Widget
+
+    if Widget._control_comm is not None or not in_voila(os.environ):
+        callback()
+        return
+    if not _frontend_waiting and not _watch_control_channel():
+        callback()  # no kernel comm manager: nothing to wait for
+        return
+    _frontend_waiting.append(callback)
+
+
+def _watch_control_channel() -> bool:
+    from ipywidgets import comm as widget_comm
+
+    manager = widget_comm.get_comm_manager()
+    targets = getattr(manager, "targets", None)
+    original = targets.get("jupyter.widget.control") if isinstance(targets, dict) else None
+    if original is None:
+        return False
+
+    def opened(comm: Any, msg: Any) -> Any:
+        result = original(comm, msg)
+        manager.register_target("jupyter.widget.control", original)
+        waiting = list(_frontend_waiting)
+        _frontend_waiting.clear()
+        for callback in waiting:
+            try:
+                callback()
+            except Exception:
+                log.exception("starting the class panel failed")
+        return result
+
+    manager.register_target("jupyter.widget.control", opened)
+    return True
 
 
 def clock(seconds: float) -> str:
@@ -202,6 +330,9 @@ class ClassPanel:
         # the app frame's slot (class triage-class-panel) holds it
         self.widget = classed(w.VBox, "triage-poll-panel", children=[self.body, self.status, *extra])
         self.ticker = Ticker(self.refresh, interval, alive=lambda: self.widget.comm is not None)
+        self.watcher: PollWatcher | None = None
+        self._version: str | None = None  # what the class service last said (live_poll), if it is one
+        self._failed = False  # the last read failed (its note is shown)
         self._live = live
         self._present_at: float | None = None  # when this app last told the store the student is here
         self._listeners: list[Callable[[Poll | None], None]] = []
@@ -227,29 +358,74 @@ class ClassPanel:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def _start(self, _: AppContext) -> None:
+        when_frontend_connects(self._begin)
+
+    def _begin(self) -> None:
         self.refresh()
-        if self._live:
-            self.ticker.start()
+        if not self._live:
+            return
+        reader: PollReader | None = getattr(self.context.store, "live_poll", None)
+        loop = _running_loop()
+        if reader is not None and loop is not None:
+            self.watcher = PollWatcher(reader, lambda: self.poll.id if self.poll else None, self._apply,
+                                       self._read_failed, loop, self._version,
+                                       alive=lambda: self.widget.comm is not None)
+            self.watcher.start()
+            self.ticker.callback = self._tick  # the watcher reads the poll; the ticker keeps time only
+        self.ticker.start()
+
+    def _tick(self) -> None:
+        """Each second beside a :class:`PollWatcher`: say the student is here (now and then) and move the
+        countdown on; the store is not read for the poll."""
+        self._say_present()
+        if self.poll is not None and self.poll.is_open and self.poll.ends_at is not None:
+            self._draw_state()
 
     def close(self) -> None:
         """Stop checking for polls and close the widgets."""
         self.ticker.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
         self.widget.close()
 
     # -- reading the store ---------------------------------------------------------------------
+    def _read(self) -> Poll | None:
+        """The poll to show: the open one, or what became of the last one (student-scoped on a hub)."""
+        store = self.context.store
+        last = self.poll
+        reader: PollReader | None = getattr(store, "live_poll", None)
+        if reader is not None:
+            current, self._version = reader(last.id if last else None, None, 0)
+            return current
+        current = store.current_poll()
+        if current is None and last is not None:
+            # the last poll closed, or may still be revealed: follow it until nothing more can change
+            current = store.poll_tally(last.id).poll if (last.is_open or not last.revealed) else last
+        return current
+
     def refresh(self) -> None:
         """Show the open poll (or what became of the last one); redraw only when something changed."""
-        store = self.context.store
         self._say_present()
         try:
-            current = store.current_poll()
-            last = self.poll
-            if current is None and last is not None:
-                # the last poll closed, or may still be revealed: follow it until nothing more can change
-                current = store.poll_tally(last.id).poll if (last.is_open or not last.revealed) else last
+            current = self._read()
         except StoreError as exc:
-            self.status.value = f"<p class='triage-poll-note'>The class poll cannot be read right now: {esc(exc)}</p>"
+            self._read_failed(exc)
             return
+        self._apply(current)
+
+    def _read_failed(self, exc: StoreError) -> None:
+        self._failed = True
+        self.status.value = f"<p class='triage-poll-note'>The class poll cannot be read right now: {esc(exc)}</p>"
+
+    def _apply(self, current: Poll | None) -> None:
+        """Show ``current`` (a poll the store just returned); redraw only when something changed."""
+        if self.widget.comm is None:
+            return
+        if self._failed:  # read again after a failure: the note about it goes
+            self._failed = False
+            if current == self.poll:
+                self._draw_state() if self.question is not None else self._show_new(current)
+                return
         if current == self.poll:
             if current is not None and current.is_open and current.ends_at is not None:
                 self._draw_state()  # the countdown's time left

@@ -7,16 +7,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ...errors import CaseError, Problem
+from .. import course_folder
 from .model import Case
 from .validate import check_case
 
-CASES_DIR = Path(os.environ.get("TRIAGE_CASES_DIR") or Path(__file__).resolve().parents[3] / "case_studies")
+# the case studies that came with the code (templates and coverage targets fall back to these)
+CASES_DIR = Path(os.environ.get("TRIAGE_CASES_DIR") or course_folder.default_cases_dir()
+                 or Path(__file__).resolve().parents[3] / "case_studies")
 
 
 def cases_dir() -> Path:
-    """The case directory: ``$TRIAGE_CASES_DIR`` if set, else the repository's ``case_studies/``."""
+    """The case directory: ``$TRIAGE_CASES_DIR`` if set, else the course folder's ``case_studies/``
+    (:mod:`triage.content.course_folder`)."""
     env = os.environ.get("TRIAGE_CASES_DIR")
-    return Path(env) if env else CASES_DIR
+    return Path(env) if env else (course_folder.cases_dir() or CASES_DIR)
 
 
 def load_case(path: str | Path) -> Case:
