@@ -16,7 +16,7 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab test check lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts \
+.PHONY: install app present lab notebook export export-deps test check lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts \
 	hub-backup system-packages
 
 # The groups of .ci/system-packages the goals on the command line need (every group includes python3-venv
@@ -27,6 +27,8 @@ PACKAGES_bench := test
 PACKAGES_browser-deps := test
 PACKAGES_handouts := handouts
 PACKAGES_static := static
+PACKAGES_export := static
+PACKAGES_export-deps := static
 PACKAGES_hub := hub
 PACKAGES_hub-deps := hub
 PACKAGES_hub-accounts := hub
@@ -76,8 +78,26 @@ static: install ## build the static site in build/static (student apps + Jupyter
 	$(BIN)/python -m tools.static_site $(if $(FORCE),--force)
 	@echo "Try it: $(BIN)/python -m http.server --bind 127.0.0.1 --directory build/static 8000  ->  http://127.0.0.1:8000/"
 
-lab: install ## open the notebooks in JupyterLab (students)
+# STUDENT="Your Name": answer under that name rather than this computer's user name (a shared account).
+ifdef STUDENT
+lab notebook: export TRIAGE_STUDENT := $(STUDENT)
+endif
+
+lab: install ## open the notebooks in JupyterLab (students; STUDENT="Your Name" to answer under a name)
 	$(BIN)/jupyter lab notebooks/
+
+notebook: install ## open the notebooks in Notebook 7 (students; STUDENT="Your Name" as for make lab)
+	$(BIN)/jupyter notebook notebooks/
+
+# A notebook with its apps as an HTML page that needs no network (build/export/<name>.html, with the widget
+# manager beside it in build/export/static/): make export NB=notebooks/04_triage_explorer.ipynb
+EXPORT := export# (a target named by a variable: a line starting with "export" is make's own directive)
+$(EXPORT): install ## a notebook with its apps as HTML that works offline, in build/export/ (NB=notebooks/04_triage_explorer.ipynb)
+	@test -n "$(NB)" || { echo "usage: make export NB=notebooks/04_triage_explorer.ipynb"; exit 2; }
+	$(BIN)/python tools/export_notebook.py $(NB)
+
+export-deps: install ## the widget manager make export puts beside its pages (npm pack, once, cached)
+	$(BIN)/python tools/export_notebook.py --fetch-only
 
 lint: install ## ruff over the whole checkout (package, tests, benchmarks, deploy, notebooks)
 	$(BIN)/ruff check .
@@ -94,7 +114,7 @@ browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEV
 check: system-packages install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
 	$(BIN)/python -m pytest -n $(JOBS) -q tests/unit
 
-test: system-packages install lint browser-deps hub-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
+test: system-packages install lint browser-deps hub-deps export-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax
 
 bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/results.json and benchmarks/RESULTS.md

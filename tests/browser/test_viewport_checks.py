@@ -89,6 +89,28 @@ def test_axe_problems_are_reported(page):
     assert any(p.startswith(("image-alt", "button-name")) for p in vc.axe_problems(page))
 
 
+def test_faint_text_below_the_first_screen_of_a_scrolling_panel_is_found(page):
+    """Voila's and JupyterLab's pages scroll a panel inside a box that hides its overflow, not the window: axe
+    skips what lies outside that box, so one run passes faint text lower down; the scan finds it."""
+    show(page, '<div style="position:absolute;inset:0;overflow:hidden">'
+               '<div tabindex="0" style="height:100%;overflow:auto"><p>Fine text.</p><div style="height:2000px"></div>'
+               '<p style="color:#4a4a4a;background:#111111">Faint text far down.</p></div></div>')
+    assert vc.axe_problems(page) == []  # what a single run sees
+    scan = vc.contrast_scan(page)
+    assert len(scan["problems"]) == 1 and "2.13" in scan["problems"][0]
+    assert scan["checked"] == 2
+
+
+def test_a_scope_leaves_out_what_is_outside_it(page):
+    """In JupyterLab the checks look at the apps, not at JupyterLab's own toolbars and code cells."""
+    show(page, '<p>An app.</p>')
+    page.evaluate("""document.body.insertAdjacentHTML('afterbegin',
+        '<div class="host"><button style="width:60px;white-space:nowrap;overflow:hidden">Orthopedic surgeon</button>'
+        + '<p style="color:#777;background:#888">lower_back</p></div>')""")
+    assert vc.clipped_text(page) and vc.raw_ids(page) and vc.contrast_problems(page)
+    assert vc.run_all(page, scope=".triage-app") == {} and vc.contrast_problems(page, scope=".triage-app") == []
+
+
 def test_raw_ids_are_found_but_plain_words_are_not(page):
     show(page, "<p>Red flags: new_bowel_or_bladder_incontinence, with trauma high_impact. Rule REF-JOINT.</p>"
                "<p>Fever and chills; the hip; a red-flag drill.</p>")

@@ -10,8 +10,15 @@ test can assert ``== []`` and print what is wrong:
   inline-link exceptions), or primary actions (class ``triage-primary``) under 44 px;
 - :func:`small_text`: app text smaller than the lesson text, or diagram text under 12 px;
 - :func:`axe_problems`: axe-core violations of impact serious or critical;
+- :func:`contrast_problems`: axe-core's colour-contrast rule over the whole page, scrolled screen by screen
+  (axe skips text its scrolling box has scrolled out of view: Voilà's body and JupyterLab's notebook
+  panel scroll, so one run sees only the first screen);
 - :func:`raw_ids`: knowledge-base ids (built from the data by :func:`knowledge_ids`) in the visible text;
-- :func:`run_all`: all of the above, by name.
+- :func:`run_all`: all of the above but the contrast scan, by name (the scan runs axe once per screen, and
+  colours do not change with the window's size: tests call it once per theme).
+
+Every check takes an optional ``scope``, a CSS selector: only elements inside a match are checked (in
+JupyterLab, ``.triage-app`` leaves out JupyterLab's own toolbars, file browser and code cells).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from functools import cache
 from support.browser_support import axe_source
 
 _VISIBLE = """
+  const inScope = (el) => !scope || !!el.closest(scope);
   const visible = (el) => {
     if (!el.isConnected) return false;
     const r = el.getBoundingClientRect();
@@ -47,7 +55,7 @@ _VISIBLE = """
   };
 """
 
-OVERFLOW_JS = "() => {" + _VISIBLE + """
+OVERFLOW_JS = "(scope) => {" + _VISIBLE + """
   const out = [];
   const vw = document.documentElement.clientWidth;
   for (const el of [document.documentElement, document.body, document.getElementById('rendered_cells')]) {
@@ -65,6 +73,7 @@ OVERFLOW_JS = "() => {" + _VISIBLE + """
     return false;
   };
   for (const el of document.querySelectorAll('.triage-app, .triage-app *, .jp-RenderedHTMLCommon *')) {
+    if (!inScope(el)) continue;
     const r = el.getBoundingClientRect();
     if (r.width > 0 && r.right > vw + 1 && visible(el) && !scrollsX(el)) {
       out.push(`${describe(el)} reaches ${Math.round(r.right)} px, past the ${vw} px viewport`);
@@ -74,13 +83,13 @@ OVERFLOW_JS = "() => {" + _VISIBLE + """
   return out;
 }"""
 
-CLIPPED_JS = "() => {" + _VISIBLE + """
+CLIPPED_JS = "(scope) => {" + _VISIBLE + """
   const out = [];
   const sel = 'label, button, summary, select, [role=tab], [role=button], a, h1, h2, h3, h4, th, '
     + '.widget-label, .widget-label-basic, .widget-label-basic span, .widget-toggle-button, '
     + '.triage-app p, .triage-app li';
   for (const el of document.querySelectorAll(sel)) {
-    if (!visible(el) || !(el.innerText || '').trim()) continue;
+    if (!inScope(el) || !visible(el) || !(el.innerText || '').trim()) continue;
     if (el.tagName === 'SELECT') {
       const opt = el.options[el.selectedIndex];
       if (!opt) continue;
@@ -101,7 +110,7 @@ CLIPPED_JS = "() => {" + _VISIBLE + """
   return out;
 }"""
 
-TARGETS_JS = "() => {" + _VISIBLE + """
+TARGETS_JS = "(scope) => {" + _VISIBLE + """
   const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [role=tab], '
     + '[role=checkbox], [role=radio]';
   const isInline = (el) => {
@@ -123,7 +132,7 @@ TARGETS_JS = "() => {" + _VISIBLE + """
     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
             width: r.right - r.left, height: r.bottom - r.top};
   };
-  const targets = [...document.querySelectorAll(sel)].filter(el => visible(el) && !el.disabled
+  const targets = [...document.querySelectorAll(sel)].filter(el => inScope(el) && visible(el) && !el.disabled
                    && !el.closest('.jp-mod-noOutputs'));
   const boxes = targets.map(rectOf);
   const out = [];
@@ -148,7 +157,7 @@ TARGETS_JS = "() => {" + _VISIBLE + """
   return out;
 }"""
 
-WORDS_JS = "() => {" + _VISIBLE + """
+WORDS_JS = "(scope) => {" + _VISIBLE + """
   const out = [];
   const canvas = document.createElement('canvas').getContext('2d');
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -157,7 +166,7 @@ WORDS_JS = "() => {" + _VISIBLE + """
     const node = walker.currentNode;
     const el = node.parentElement;
     if (!el || seen.has(el) || !node.textContent.trim()) continue;
-    if (!el.closest('.triage-app, .jp-RenderedHTMLCommon') || el.closest('svg, pre, code')) continue;
+    if (!el.closest('.triage-app, .jp-RenderedHTMLCommon') || el.closest('svg, pre, code') || !inScope(el)) continue;
     seen.add(el);
     if (!visible(el)) continue;
     const s = getComputedStyle(el);
@@ -178,7 +187,7 @@ WORDS_JS = "() => {" + _VISIBLE + """
   return out;
 }"""
 
-TEXT_SIZE_JS = "() => {" + _VISIBLE + """
+TEXT_SIZE_JS = "(scope) => {" + _VISIBLE + """
   const out = [];
   const lessonEl = document.querySelector('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li');
   const lesson = lessonEl ? parseFloat(getComputedStyle(lessonEl).fontSize) : 14;
@@ -187,14 +196,14 @@ TEXT_SIZE_JS = "() => {" + _VISIBLE + """
   while (walker.nextNode()) {
     const node = walker.currentNode;
     const el = node.parentElement;
-    if (!node.textContent.trim() || !el || seen.has(el) || !el.closest('.triage-app')) continue;
+    if (!node.textContent.trim() || !el || seen.has(el) || !el.closest('.triage-app') || !inScope(el)) continue;
     seen.add(el);
     if (el.closest('svg') || !visible(el)) continue;
     const size = parseFloat(getComputedStyle(el).fontSize);
     if (size < lesson - 0.5) out.push(`${describe(el)}: ${size} px text, smaller than the lesson's ${lesson} px`);
   }
   for (const t of document.querySelectorAll('.triage-app svg text')) {
-    if (!visible(t)) continue;
+    if (!inScope(t) || !visible(t)) continue;
     const size = parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a;
     if (size < 12 - 0.25) out.push(`diagram text "${t.textContent.trim().slice(0, 30)}" is ${size.toFixed(1)} px`);
   }
@@ -202,39 +211,94 @@ TEXT_SIZE_JS = "() => {" + _VISIBLE + """
 }"""
 
 
-def page_overflow(page) -> list[str]:
-    return page.evaluate(OVERFLOW_JS)
+def page_overflow(page, scope: str | None = None) -> list[str]:
+    return page.evaluate(OVERFLOW_JS, scope)
 
 
-def clipped_text(page) -> list[str]:
-    return page.evaluate(CLIPPED_JS)
+def clipped_text(page, scope: str | None = None) -> list[str]:
+    return page.evaluate(CLIPPED_JS, scope)
 
 
-def small_targets(page) -> list[str]:
-    return page.evaluate(TARGETS_JS)
+def small_targets(page, scope: str | None = None) -> list[str]:
+    return page.evaluate(TARGETS_JS, scope)
 
 
-def broken_words(page) -> list[str]:
+def broken_words(page, scope: str | None = None) -> list[str]:
     """Words wider than the box they sit in (so they are split mid-word or cut), in apps and lessons."""
-    return page.evaluate(WORDS_JS)
+    return page.evaluate(WORDS_JS, scope)
 
 
-def small_text(page) -> list[str]:
-    return page.evaluate(TEXT_SIZE_JS)
+def small_text(page, scope: str | None = None) -> list[str]:
+    return page.evaluate(TEXT_SIZE_JS, scope)
 
 
-def axe_problems(page) -> list[str]:
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+
+
+def _load_axe(page) -> None:
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(content=axe_source())
+
+
+def _axe_context(scope: str | None) -> str:
+    return "document" if scope is None else "{include: [[scope]]}"
+
+
+def axe_problems(page, scope: str | None = None) -> list[str]:
+    _load_axe(page)
     result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', "
-        "values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']}})"
+        f"async (scope) => await axe.run({_axe_context(scope)}, {{runOnly: {{type: 'tag', values: {WCAG_TAGS}}}}})",
+        scope,
     )
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+# Scroll each box that scrolls the apps (or the page) one screen at a time and run the colour-contrast rule on
+# each screen; a problem is reported once, with axe's message (the two colours and the ratio).
+CONTRAST_JS = """async ([scope, context]) => {
+  const app = document.querySelector(scope || '.triage-app') || document.body;
+  const scrolls = (el) => /(auto|scroll)/.test(getComputedStyle(el).overflowY) && el.scrollHeight > el.clientHeight + 1;
+  const boxes = [...document.querySelectorAll('*')]
+    .filter((el) => (el.contains(app) || app.contains(el)) && scrolls(el));
+  if (!boxes.length) boxes.push(document.scrollingElement);
+  const found = new Map();
+  let checked = 0;
+  for (const box of boxes) {
+    const start = box.scrollTop;
+    for (let y = 0; ; y += Math.max(100, box.clientHeight - 40)) {
+      box.scrollTop = y;
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const result = await axe.run(context === 'document' ? document : {include: [[scope]]},
+                                   {runOnly: {type: 'rule', values: ['color-contrast']}});
+      checked += result.passes.reduce((n, rule) => n + rule.nodes.length, 0);
+      for (const rule of result.violations) {
+        for (const node of rule.nodes) {
+          const key = node.target.join(' ');
+          if (!found.has(key)) found.set(key, node.any.map((c) => c.message).join(' '));
+        }
+      }
+      if (box.scrollTop + box.clientHeight >= box.scrollHeight - 1 || box.scrollTop < y - 1) break;
+    }
+    box.scrollTop = start;
+  }
+  return {checked: checked + found.size, problems: [...found].map(([target, message]) => `${target}: ${message}`)};
+}"""
+
+
+def contrast_scan(page, scope: str | None = None) -> dict:
+    """axe's colour-contrast rule on every screen of the page: ``{"checked": n, "problems": [...]}``, where
+    ``checked`` counts the text elements axe could judge (a check that judged nothing proves nothing)."""
+    _load_axe(page)
+    return page.evaluate(CONTRAST_JS, [scope, _axe_context(scope)])
+
+
+def contrast_problems(page, scope: str | None = None) -> list[str]:
+    """Text below the WCAG AA contrast minimum anywhere on the page, not only on its first screen."""
+    return contrast_scan(page, scope)["problems"]
 
 
 @cache
@@ -253,8 +317,10 @@ def knowledge_ids() -> tuple[str, ...]:
     return tuple(sorted(i for i in ids if "_" in i or "-" in i))
 
 
-def raw_ids(page, ids: tuple[str, ...] | None = None) -> list[str]:
-    text = page.evaluate("document.body.innerText")
+def raw_ids(page, ids: tuple[str, ...] | None = None, scope: str | None = None) -> list[str]:
+    text = page.evaluate(
+        "(scope) => scope ? [...document.querySelectorAll(scope)].map((el) => el.innerText).join('\\n')"
+        " : document.body.innerText", scope)
     found = []
     for i in ids or knowledge_ids():
         if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text):
@@ -309,11 +375,11 @@ def open_disclosures(page) -> None:
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
 
 
-def run_all(page) -> dict[str, list[str]]:
-    """Every check, by name, with its problems (only failing checks are listed)."""
+def run_all(page, scope: str | None = None) -> dict[str, list[str]]:
+    """Every check, by name, with its problems (only failing checks are listed); ``scope`` as for each check."""
     out = {}
     for name, check in CHECKS.items():
-        problems = check(page)
+        problems = check(page, scope=scope)
         if problems:
             out[name] = problems
     return out

@@ -94,27 +94,38 @@ def serve(
         else:
             full_env[key] = value
     ip = [] if any(a.startswith("--Voila.ip=") for a in args) else ["--Voila.ip=127.0.0.1"]  # else loopback only
-    proc = subprocess.Popen(
-        [python, "-m", "triage", "serve", "--no-browser", *ip, f"--port={port}", *args,
-         *([str(notebooks)] if notebooks is not None else [])],
-        cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    command = [python, "-m", "triage", "serve", "--no-browser", *ip, f"--port={port}", *args,
+               *([str(notebooks)] if notebooks is not None else [])]
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT
+        with server_process(command, cwd, full_env, log, log_path, url + "/", "the server") as proc:
+            yield Server(url, proc, log_path, full_env.get("TRIAGE_INSTRUCTOR_KEY"))
+    finally:
+        log.close()
+
+
+@contextmanager
+def server_process(command: list[str], cwd: Path, env: dict[str, str], log, log_path: Path, probe: str,
+                   name: str, timeout: float = START_TIMEOUT) -> Iterator[subprocess.Popen]:
+    """Start ``command``, wait until ``probe`` answers (any HTTP status), yield the process, stop it after.
+
+    A process that exits or does not answer within ``timeout`` seconds fails naming ``name`` and its log."""
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}; log: {log_path}")
+                raise RuntimeError(f"{name} exited with {proc.returncode}; log: {log_path}")
             try:
-                with urllib.request.urlopen(url + "/", timeout=5):
+                with urllib.request.urlopen(probe, timeout=5):
                     break
             except urllib.error.HTTPError:
                 break  # it answers (a single-notebook server may answer the root with an error)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not answer within {START_TIMEOUT}s; log: {log_path}") from None
+                    raise RuntimeError(f"{name} did not answer within {timeout:g}s; log: {log_path}") from None
                 time.sleep(0.3)
-        yield Server(url, proc, log_path, full_env.get("TRIAGE_INSTRUCTOR_KEY"))
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -122,7 +133,6 @@ def serve(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.close()
 
 
 @contextmanager

@@ -16,7 +16,8 @@ PAGES = sorted([ROOT / "README.md", ROOT / "DEVELOPERS.md", ROOT / "CHANGELOG.md
 # words about how the project was made, not what it is
 MAKING_OF = re.compile(r"\bthis (?:session|evening|morning|afternoon)\b|\bearlier we\b|\bwe (?:tried|measured)\b", re.I)
 # a commit hash: 7 to 40 hex digits with at least one digit and one letter
-COMMIT = re.compile(r"\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
+# a hash after a hyphen is part of a name (a home folder such as ben.uni.example-1f2e3d4c), not a commit
+COMMIT = re.compile(r"(?<![-\w])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
 # a measured time or size, as README and DEVELOPERS used to carry them (numbers live in benchmarks/RESULTS.md)
 FIGURE = re.compile(r"\b\d+(?:\.\d+)?(?:\s?-\s?\d+(?:\.\d+)?)?\s(?:ms|s|min|minutes|seconds|CPU-s|MB|GB)\b")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")

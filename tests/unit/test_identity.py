@@ -28,6 +28,26 @@ def test_jupyterlab_uses_the_os_user():
     assert r.learner.can_save
 
 
+def test_jupyterlab_uses_the_configured_name_filed_as_a_typed_name():
+    """A computer account several students share: the name set for the server (make lab STUDENT=...)."""
+    r = resolve_learner({"TRIAGE_STUDENT": "  Sam   Lee "})
+    assert (r.learner.key, r.learner.display_name, r.learner.source, r.problem) == ("name:sam lee", "Sam Lee", "name",
+                                                                                     None)
+    assert resolve_learner({"TRIAGE_STUDENT": "   "}).learner.key == f"os:{getpass.getuser()}"  # blank: not set
+
+
+def test_an_unusable_configured_name_falls_back_to_the_os_user_and_says_why():
+    r = resolve_learner({"TRIAGE_STUDENT": "x" * 41})
+    assert r.learner.key == f"os:{getpass.getuser()}"
+    assert "TRIAGE_STUDENT cannot be used (a name can have at most 40 characters" in r.problem
+    assert getpass.getuser() in r.problem
+
+
+def test_a_configured_name_does_not_reach_voila_or_the_hub():
+    assert resolve_learner({"TRIAGE_STUDENT": "Sam", **VOILA}, "student=Ana").learner.display_name == "Ana"
+    assert resolve_learner({"TRIAGE_STUDENT": "Sam", "JUPYTERHUB_USER": "ana"}).learner.key == "hub:ana"
+
+
 def test_voila_reads_the_student_parameter():
     r = resolve_learner(VOILA, "student=Sam%20%20Lee")
     assert r.learner.display_name == "Sam Lee"

@@ -69,6 +69,18 @@ def test_suggested_time_agrees_with_the_course_map(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_overview_says_to_run_all_cells_and_what_model_not_found_means(path):
+    """A student opening a notebook in JupyterLab or Notebook 7 sees no app until the cells run, and a saved
+    notebook reopened after its kernel stopped shows a widget error; the Overview says both."""
+    nb = nbformat.read(path, as_version=4)
+    overview = next(c.source for c in nb.cells if c.cell_type == "markdown" and "## Overview" in c.source)
+    section = re.split(r"^## ", overview.split("## Overview", 1)[1], flags=re.M)[0]
+    words = " ".join(section.split())
+    assert "run all cells after opening" in words and "Run > Run All Cells" in words
+    assert "Error displaying widget: model not found" in words and "running all cells brings it back" in words
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_code_is_thin_and_outputs_are_stripped(path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:

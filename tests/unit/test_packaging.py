@@ -52,6 +52,14 @@ def test_widget_stack_is_pinned_exactly():
         assert "==" in deps[name], f"{name} must be pinned with == so Python and JavaScript sides match"
 
 
+def test_notebook_7_is_pinned_with_the_widget_stack_in_both_files():
+    """Students who start in Notebook 7 (/tree) get it from `make install` and from Binder alike, and it loads
+    the same jupyterlab_widgets extension as JupyterLab."""
+    pins = _pyproject()
+    assert pins["notebook"].startswith("notebook==7.")
+    assert _environment()["notebook"] == pins["notebook"]
+
+
 def test_environment_installs_the_project_itself():
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)

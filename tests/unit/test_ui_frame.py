@@ -31,14 +31,30 @@ def test_voila_header_says_who_is_answering_with_a_way_home_to_change_it():
     assert '<a href="../../?student=Ada+%3Cb%3E">Change name</a>' in header
 
 
-def test_lab_header_has_the_notice_but_no_name_and_injects_the_stylesheet_once():
+def test_lab_header_says_who_is_answering_and_how_to_change_it_and_injects_the_stylesheet_once():
     context = make_context(mode="lab")
     first = app_frame(context, "02_who_to_see.ipynb", body("a"))
     second = app_frame(context, "02_who_to_see.ipynb", body("b"))
-    assert "Answering as" not in first.header.value
+    assert "Answering as <strong>Ada</strong> (the name set in TRIAGE_STUDENT)." in first.header.value
+    assert "<summary>Answer under another name</summary>" in first.header.value
+    assert 'make lab STUDENT="Your Name"' in first.header.value
     styles = [c for c in (*first.widget.children, *second.widget.children) if "triage-style" in c._dom_classes]
     assert len(styles) == 1 and stylesheet() in styles[0].value
     assert ".triage-app" in stylesheet() and "@media print" in stylesheet()
+
+
+def test_lab_header_names_the_os_user_by_default():
+    user = Learner("os:ada", "ada <x>", "os")
+    context = AppContext(user, MemoryStore(), "lab")
+    header = app_frame(context, "04_triage_explorer.ipynb", body()).header.value
+    assert "Answering as <strong>ada &lt;x&gt;</strong> (this computer's user name)." in header
+
+
+def test_the_static_sites_lab_names_nobody():
+    from triage.store.identity import BROWSER
+
+    header = app_frame(AppContext(BROWSER, MemoryStore(), "lab"), "04_triage_explorer.ipynb", body()).header.value
+    assert "Answering as" not in header
 
 
 def test_voila_pages_get_no_injected_stylesheet():

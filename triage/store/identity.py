@@ -6,7 +6,9 @@ Three serving modes, three sources (apps never read the environment or the URL t
 - Standalone Voilà (the kernel was started for a web request): the ``student`` URL parameter the
   landing page adds to every app link, plus ``class`` when the instructor set a class code.
   A typed name is **not authentication**: anyone can type any name.
-- JupyterLab or plain Python: the operating-system user.
+- JupyterLab, Notebook 7 or plain Python: the operating-system user, or the name configured for the
+  server (``TRIAGE_STUDENT``, set by ``make lab STUDENT="..."``), for a computer account several
+  students share.
 - The static build (Python in the browser, no server): :data:`BROWSER`, one learner per browser
   profile; no name, no login, no class view.
 
@@ -29,6 +31,7 @@ from ..errors import IdentityError, Problem
 NAME_MIN = 1
 NAME_MAX = 40
 CODE_MAX = 32
+STUDENT_VARIABLE = "TRIAGE_STUDENT"  # the name to answer under in JupyterLab (``make lab STUDENT=...``)
 Source = Literal["os", "name", "hub", "none", "browser"]
 
 # Environment variables Voilà sets in a kernel it started (or preheated) for a web request.
@@ -122,8 +125,7 @@ def resolve_learner(
     if hub_user:
         return Resolution(Learner(f"hub:{hub_user}", hub_user, "hub"))
     if not in_voila(environ) and query_string is None:
-        user = getpass.getuser()
-        return Resolution(Learner(f"os:{user}", user, "os"))
+        return _lab_learner(environ)
     query = parse_qs(query_string or "", keep_blank_values=True)
     raw_name = _first(query, "student")
     if raw_name is None:
@@ -139,6 +141,24 @@ def resolve_learner(
             return Resolution(GUEST, "The class code is missing or wrong: go back to the home page and type it again.")
         code = class_code
     return Resolution(Learner(name_key(name), name, "name", code))
+
+
+def _lab_learner(environ: Mapping[str, str]) -> Resolution:
+    """JupyterLab: the configured name (``TRIAGE_STUDENT``) when it is set and usable, else the OS user.
+
+    A configured name is filed like a typed one (:func:`name_key`), so the same name is one student in
+    JupyterLab and in standalone Voila on one class store."""
+    user = getpass.getuser()
+    os_user = Learner(f"os:{user}", user, "os")
+    configured = environ.get(STUDENT_VARIABLE, "")
+    if not configured.strip():
+        return Resolution(os_user)
+    try:
+        name = check_display_name(configured, STUDENT_VARIABLE)
+    except IdentityError as exc:
+        return Resolution(os_user, f"The name in {STUDENT_VARIABLE} cannot be used ({exc.problems[0].message}); "
+                                   f"your answers are kept under this computer's user name, {user}.")
+    return Resolution(Learner(name_key(name), name, "name"))
 
 
 def instructor_key_ok(given: str | None, expected: str | None) -> bool:

@@ -4,9 +4,10 @@ A *page* is one notebook in one kernel (a Voilà page, or a notebook in JupyterL
 the :class:`~triage.ui.context.AppContext` the apps share. On a page:
 
 - the **header** (the educational-use notice in the one wording of :data:`triage.domain.model.DISCLAIMER`,
-  "answering as NAME" with a link home to change it in standalone Voilà, the context's messages in
-  plain words) is shown once, by the first app built on the page; instructor apps show the notice
-  and the messages, not who is answering;
+  "answering as NAME" with a link home to change it in standalone Voilà, with how to change it in
+  JupyterLab and Notebook 7, the hub user on JupyterHub, the context's messages in plain words) is
+  shown once, by the first app built on the page; instructor apps show the notice and the messages,
+  not who is answering;
 - the **class panel** slot (class ``triage-class-panel``) sits under the header; a provider
   registered with :func:`set_class_panel_provider` fills it (``triage.ui`` registers the live poll
   of :mod:`triage.ui.poll` for student apps);
@@ -47,10 +48,11 @@ import ipywidgets as w
 from ..content.course import course, next_app
 from ..domain.model import DISCLAIMER
 from ..errors import TriageError
-from ..store.identity import GUEST
+from ..store.identity import GUEST, STUDENT_VARIABLE, Learner
 from ..store.memory import MemoryStore
 from .common import esc, glossary_html
 from .context import AppContext, current_context
+from .fallback import mimebundle
 from .page_bridge import page_bridge, store_key
 from .widgets import classed
 
@@ -137,12 +139,27 @@ def header_html(context: AppContext, notebook: str = "") -> str:
         who = (f"Answering as <strong>{esc(learner.display_name)}</strong>. "
                if student and learner.can_save else "")
         parts.append(f'<p class="triage-who">{who}<a href="{esc(logout_href())}" target="_top">Log out</a></p>')
+    elif student and context.mode == "lab" and learner.source in ("os", "name"):
+        parts.append(lab_who_html(learner))
     for message in context.messages:
         if not student and message == context.learner_problem:
             continue
         link = f' <a href="{esc(home)}">Go to the home page</a>' if context.mode == "voila" else ""
         parts.append(f'<p class="triage-message" role="status">{esc(message)}{link}</p>')
     return '<div class="triage-header">' + "".join(parts) + "</div>"
+
+
+def lab_who_html(learner: Learner) -> str:
+    """JupyterLab and Notebook 7: who is answering (the OS user or the configured name) and how to change it."""
+    where = "this computer's user name" if learner.source == "os" else f"the name set in {STUDENT_VARIABLE}"
+    return (
+        f'<p class="triage-who">Answering as <strong>{esc(learner.display_name)}</strong> ({where}).</p>'
+        '<details class="triage-who-change"><summary>Answer under another name</summary>'
+        "<p>Your answers are kept under this name. To use another one (on a computer account you share, "
+        "say), stop JupyterLab and start it again with the name: "
+        '<code>make lab STUDENT="Your Name"</code> (or set <code>TRIAGE_STUDENT</code> before starting '
+        "<code>jupyter lab</code>), then run all cells again.</p></details>"
+    )
 
 
 def footer_html(context: AppContext, notebook: str) -> str:
@@ -417,7 +434,7 @@ class AppFrame:
         self.widget.children = (*top, *self.body, *bottom)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
 
 
 def app_frame(context: AppContext | None, notebook: str, *body: w.Widget, css_class: str = "",

@@ -9,6 +9,7 @@ import ipywidgets as w
 
 from .common import terms_html
 from .context import AppContext
+from .fallback import mimebundle
 from .frame import app_frame
 
 
@@ -22,4 +23,4 @@ class Glossary:
         self.widget = self.frame.widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

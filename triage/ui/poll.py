@@ -40,6 +40,7 @@ from ..store import PRESENT_EVERY, Poll, PollTally
 from ..store.identity import in_voila
 from .common import PRIMARY, esc
 from .context import AppContext, current_context
+from .fallback import mimebundle
 from .poll_notice import poll_notice
 from .widgets import classed
 
@@ -624,7 +625,7 @@ class ClassPanel:
             self._draw_state()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
 
 
 def class_panel_for(context: AppContext, notebook: str) -> w.Widget | None:

@@ -37,6 +37,7 @@ from ...store.exports import (
 )
 from ..common import esc
 from ..context import AppContext
+from ..fallback import mimebundle
 from ..frame import app_frame
 from ..poll import Ticker, bars_html
 from ..student.case_player import LEVEL_NAMES, level_rank
@@ -359,4 +360,4 @@ class ClassView:
         self.refresh()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

@@ -34,6 +34,7 @@ from ...errors import StoreError
 from ...store import Poll, PollTally
 from ..common import PRIMARY, changes_list_html, esc, rules_html, verdict_html
 from ..context import AppContext
+from ..fallback import mimebundle
 from ..frame import app_frame
 from ..poll import Ticker, clock, letter, tally_html
 from ..student.case_player import asked_at, level_rank, paragraphs
@@ -498,4 +499,4 @@ class Presenter:
             self.answers.value = ""
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

@@ -25,6 +25,7 @@ from ...store import ClassStore, LearnerRecord, Poll
 from ...store.memory import MemoryStore
 from ..common import PRIMARY, esc
 from ..context import AppContext
+from ..fallback import mimebundle
 from ..frame import app_frame
 from ..poll import ClassPanel
 
@@ -582,4 +583,4 @@ class CasePlayer:
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

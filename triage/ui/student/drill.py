@@ -25,6 +25,7 @@ from ...store import DrillAttempt
 from ...store.identity import Learner
 from ..common import PRIMARY, esc
 from ..context import AppContext
+from ..fallback import mimebundle
 from ..frame import app_frame
 
 NOTEBOOK = "03_red_flags.ipynb"
@@ -350,7 +351,7 @@ class RedFlagDrill:
         self._draw()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
 
 
 def _why(s: Scenario) -> str:

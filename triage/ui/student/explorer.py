@@ -19,6 +19,7 @@ from ...domain.vocabulary import vocabulary
 from ...errors import TriageError
 from ..common import changes_list_html, esc, rules_html, verdict_html, waiting_html
 from ..context import AppContext
+from ..fallback import mimebundle
 from ..frame import app_frame
 from ..widgets import W, classed
 
@@ -215,7 +216,7 @@ class Explorer:
         self.changes.value = changes_list_html(self.assessment)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
 
 
 def _problem_html(text: str) -> str:

@@ -15,6 +15,7 @@ from ...domain.knowledge import PainSiteInfo, knowledge
 from ...domain.model import PainSite
 from ..common import esc, guide_ref_html
 from ..context import AppContext
+from ..fallback import mimebundle
 from ..frame import app_frame
 
 NOTEBOOK = "01_hip_and_back.ipynb"
@@ -147,4 +148,4 @@ class HipBackMap:
                               f"{guide_ref_html(info.guide_section)}")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

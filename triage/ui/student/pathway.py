@@ -18,6 +18,7 @@ from ...domain.knowledge import HERE
 from ...outputs.pathway import render_pathway_svg
 from ..common import PRIMARY, esc, verdict_html
 from ..context import AppContext
+from ..fallback import mimebundle
 from ..frame import app_frame
 
 NOTEBOOK = "02_who_to_see.ipynb"
@@ -99,4 +100,4 @@ class PathwayApp:
         self.caption.value = verdict_html(a, self._live) + f"<p>{esc(LEGEND)}</p>"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)

@@ -15,6 +15,7 @@ from ...domain.model import NextStep
 from ...domain.vocabulary import vocabulary
 from ..common import condition_text, esc, guide_ref_html, outcome_text
 from ..context import AppContext
+from ..fallback import mimebundle
 from ..frame import app_frame
 
 NOTEBOOK = "02_who_to_see.ipynb"
@@ -88,7 +89,7 @@ class ProviderComparison:
         self.table.value = comparison_html(*PAIRS[self.pair.value])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
 
 
 def rule_table_html() -> str:
@@ -114,4 +115,4 @@ class RuleTable:
         self.widget = self.frame.widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self.widget, **kwargs)
