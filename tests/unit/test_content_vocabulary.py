@@ -18,6 +18,7 @@ import yaml
 from triage.content.cases import CASES_DIR, case_files
 from triage.content.course import COURSE_FILE
 from triage.content.glossary import GLOSSARY_FILE, glossary
+from triage.domain.knowledge import HERE as KNOWLEDGE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILL_FILE = GLOSSARY_FILE.parent / "drill.yaml"
@@ -78,6 +79,36 @@ def student_texts() -> Iterator[tuple[str, str, str]]:
         yield COURSE_FILE.name, f"apps[{i}]", f"{app['title']}\n{app['summary']}"
     for i, item in enumerate(yaml.safe_load(DRILL_FILE.read_text(encoding="utf-8"))):
         yield DRILL_FILE.name, f"[{i}].text", item["text"]
+    yield from knowledge_texts()
+
+
+# Fields of the knowledge base that are not read as prose: ids, conditions, outcomes and citations (a
+# source is quoted as its authors wrote it).
+NOT_PROSE = {"id", "when", "then", "presentation", "guide_section", "kind", "urgency", "next_step",
+             "precedence", "value", "sources"}
+
+
+def knowledge_texts() -> Iterator[tuple[str, str, str]]:
+    """(file, field, text) for every text of the knowledge base that an app, the rule table or a handout
+    shows: provider names and roles, guide section summaries, red-flag labels and explanations, rule
+    reasons and notes, the apps' names for every id, pain sites and the pathway diagram's examples."""
+    def walk(value, where: str) -> Iterator[tuple[str, str]]:
+        if isinstance(value, str):
+            yield where, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key not in NOT_PROSE:
+                    yield from walk(item, f"{where}.{key}" if where else str(key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from walk(item, f"{where}[{i}]")
+
+    paths = sorted(KNOWLEDGE_DIR.glob("*.yaml"))
+    assert {p.stem for p in paths} >= {"providers", "guide_sections", "red_flags", "rules", "labels",
+                                       "pain_sites", "pathway_examples"}
+    for path in paths:
+        for where, text in walk(yaml.safe_load(path.read_text(encoding="utf-8")), ""):
+            yield path.name, where, text
 
 
 def non_standard_words(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
@@ -94,6 +125,14 @@ def test_the_check_finds_each_kind_of_non_standard_word():
     assert len(found) == 8, found
     assert non_standard_words("Her primary care doctor sent her to the emergency department; a physical "
                               "therapist, an orthopedic surgeon and urgent care. GPS watch, ERROR.") == []
+
+
+def test_the_knowledge_base_texts_are_read_and_ids_and_citations_are_not():
+    texts = {(file, where): text for file, where, text in knowledge_texts()}
+    assert texts["providers.yaml", "[0].name"] == "Primary care physician"
+    assert ("red_flags.yaml", "[0].label") in texts and ("rules.yaml", "rules[0].reason") in texts
+    assert ("labels.yaml", "symptoms.fever.name") in texts and ("guide_sections.yaml", "[1].summary") in texts
+    assert not any(".sources" in where or where.endswith(".id") or ".when" in where for _, where in texts)
 
 
 def test_students_read_one_name_for_each_role_and_place():

@@ -44,3 +44,14 @@ def test_every_red_flag_is_drilled_and_some_scenarios_look_alarming_but_are_rout
     assert drilled >= {f.id for f in knowledge().red_flags}
     routine = {s.id for s in scenarios() if s.answer.value == "routine"}
     assert {"d-slip", "d-pins-needles", "d-sciatica"} <= routine  # a minor fall at 40; one-sided sciatica
+
+
+def test_the_drill_teaches_the_childrens_flags_and_fragile_bones_with_their_limits():
+    """Answers written from the clinical rules (NICE CKS: Limp in children; Back pain - low), not from the engine."""
+    answers = {s.id: s.answer.value for s in scenarios()}
+    assert answers["d-toddler-stands"] == "urgent"  # any pain or limp under 3: seen the same day
+    assert answers["d-teen-knee"] == "urgent"  # knee pain at 12: a slipped hip is ruled out the same day
+    assert answers["d-cough-back"] == "urgent"  # osteoporosis, new back pain after a cough: no injury needed
+    assert answers["d-osteoporosis-ache"] == "routine"  # the same bones, but the same ache for months
+    assert answers["d-walking-legs"] == "routine"  # long-standing leg ache on walking: stenosis, not new pain
+    assert answers["d-child-limp"] == "emergency"  # a hot, painful hip with a fever

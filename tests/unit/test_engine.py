@@ -67,9 +67,12 @@ def test_ordinary_presentations_are_not_over_triaged():
     assert (sciatica.urgency, sciatica.next_step, sciatica.red_flags) == (R, NextStep.PRIMARY_CARE, ())
     persisting_sciatica = assess(persisting(age=40, symptoms=["radiating_leg_pain"], findings=["nerve_compression"]))
     assert (persisting_sciatica.urgency, persisting_sciatica.next_step) == (R, NextStep.PHYSIATRIST)
-    # a risk factor with nothing that it changes the meaning of stays routine
+    # a risk factor with nothing that it changes the meaning of stays routine: long-standing back pain
     for history in (["osteoporosis"], ["long_term_steroids"], ["immunosuppression"], ["iv_drug_use"]):
-        assert assess(p(age=40, history=history)).urgency is R, history
+        assert assess(p(age=40, history=history, duration_weeks=12)).urgency is R, history
+    # new back pain with a weakened immune system or injected drugs, but no fever, is no fracture risk either
+    for history in (["immunosuppression"], ["iv_drug_use"]):
+        assert assess(p(age=40, history=history, duration_weeks=1)).urgency is R, history
 
 
 # -- red flags beyond the guide (cited in red_flags.yaml) ------------------------------------
@@ -82,7 +85,18 @@ def test_ordinary_presentations_are_not_over_triaged():
         ({"age": 40, "trauma": "minor", "history": ["osteoporosis"]}, "fracture_risk"),
         ({"age": 30, "trauma": "minor", "history": ["long_term_steroids"]}, "fracture_risk"),
         ({"trauma": "minor", "history": ["osteoporosis"]}, "fracture_risk"),
+        # no injury at all: a cough or a lift can break a vertebra made fragile (NICE CKS, Back pain - low)
+        ({"age": 74, "duration_weeks": 0.4, "history": ["osteoporosis"]}, "fracture_risk"),
+        ({"age": 35, "duration_weeks": 1, "history": ["long_term_steroids"]}, "fracture_risk"),
         ({"age": 50, "history": ["cancer"]}, "cancer_history"),
+        # children (NICE CKS, Limp in children): any pain under 3 is seen the same day ...
+        ({"age": 2, "pain_sites": ["leg"]}, "young_child_pain"),
+        ({"age": 0, "pain_sites": ["hip"]}, "young_child_pain"),
+        ({"age": 1, "pain_sites": ["lower_back"], "trauma": "minor"}, "young_child_pain"),
+        # ... and from 9 to 15, hip, groin, thigh or knee pain may be a slipped upper femoral epiphysis
+        ({"age": 12, "pain_sites": ["knee"], "duration_weeks": 3}, "possible_slipped_hip"),
+        ({"age": 9, "pain_sites": ["groin"]}, "possible_slipped_hip"),
+        ({"age": 15, "pain_sites": ["thigh", "lower_back"]}, "possible_slipped_hip"),
     ],
 )
 def test_urgent_flags_beyond_the_guide(kw, flag):
@@ -92,11 +106,27 @@ def test_urgent_flags_beyond_the_guide(kw, flag):
     assert a.also_consider == (NextStep.EMERGENCY_DEPARTMENT,)
 
 
-def test_fracture_risk_needs_the_minor_injury_and_a_fragile_bone():
+def test_fracture_risk_needs_a_fragile_bone_and_an_injury_or_new_back_pain():
     assert assess(p(age=64, trauma="minor")).urgency is R
     assert assess(p(trauma="minor")).urgency is R  # age not given: not assumed old
-    assert assess(p(age=80)).urgency is R
-    assert assess(p(age=80, history=["osteoporosis"])).urgency is R
+    assert assess(p(age=80)).urgency is R  # age alone, with no injury, is not enough
+    assert assess(p(age=80, duration_weeks=0.5)).urgency is R
+    # osteoporosis or steroids without any injury: new back pain counts, long-standing pain does not
+    assert assess(p(age=80, history=["osteoporosis"], duration_weeks=0.5)).urgency is U
+    assert assess(p(age=80, history=["osteoporosis"], duration_weeks=2)).urgency is U
+    assert assess(p(age=80, history=["osteoporosis"], duration_weeks=2.5)).urgency is R
+    assert assess(p(age=70, history=["long_term_steroids"], duration_weeks=40)).urgency is R
+    # the vertebra is the bone that breaks without an injury; a hip hurts after a fall (the minor-injury rule)
+    assert assess(p(age=80, history=["osteoporosis"], pain_sites=["hip"], duration_weeks=0.5)).urgency is R
+    assert assess(p(age=80, history=["osteoporosis"], pain_sites=["hip"], trauma="minor")).urgency is U
+
+
+def test_fracture_risk_without_an_injury_says_why():
+    a = assess(p(age=74, history=["osteoporosis"], duration_weeks=0.4))
+    assert "cough" in a.trace[0].reason and "no injury" in a.trace[0].reason
+    assert any("coughing" in s for s in a.trace[0].sources)
+    later = {(c.field, c.value): c.urgency for c in a.what_would_change}
+    assert later[("duration_weeks", 3)] is R  # the same ache three weeks on starts in primary care
 
 
 def test_fracture_risk_says_that_walking_does_not_rule_out_a_hip_fracture():
@@ -116,7 +146,15 @@ def test_fracture_risk_says_that_walking_does_not_rule_out_a_hip_fracture():
         ({"history": ["immunosuppression"], "symptoms": ["fever"]}, ("infection_risk_with_fever", "fever")),
         ({"history": ["iv_drug_use"], "symptoms": ["chills"]}, ("infection_risk_with_fever", "chills")),
         ({"age": 7, "pain_sites": ["hip"], "symptoms": ["fever"]}, ("child_hip_fever", "fever")),
-        ({"age": 15, "pain_sites": ["knee"], "symptoms": ["fever"]}, ("child_hip_fever", "fever")),
+        ({"age": 15, "pain_sites": ["knee"], "symptoms": ["fever"]},
+         ("child_hip_fever", "fever", "possible_slipped_hip")),
+        ({"age": 2, "pain_sites": ["hip"], "symptoms": ["fever"]}, ("child_hip_fever", "fever", "young_child_pain")),
+        # long-term steroids weaken the immune system: with a fever, a spinal infection is an emergency
+        # (two weeks of back pain on steroids is also new back pain with fragile bones)
+        ({"age": 60, "history": ["long_term_steroids"], "symptoms": ["fever"]},
+         ("infection_risk_with_fever", "fever", "fracture_risk")),
+        ({"age": 60, "history": ["long_term_steroids"], "symptoms": ["chills"], "duration_weeks": 8},
+         ("infection_risk_with_fever", "chills")),
     ],
 )
 def test_emergency_flags_beyond_the_guide(kw, flags):
@@ -127,14 +165,15 @@ def test_emergency_flags_beyond_the_guide(kw, flags):
 
 
 def test_fever_alone_stays_as_the_guide_has_it():
+    # osteoporosis weakens bones, not the immune system: long-standing back pain with a fever stays urgent
     for kw in ({"age": 40}, {"age": 16, "pain_sites": ["hip"]}, {"age": 7, "pain_sites": ["lower_back"]},
-               {"age": 40, "history": ["osteoporosis", "long_term_steroids"]}):
+               {"age": 40, "history": ["osteoporosis"], "duration_weeks": 8}):
         a = assess(p(symptoms=["fever"], **kw))
         assert (a.urgency, a.next_step, a.red_flags) == (U, NextStep.URGENT_CARE, ("fever",)), kw
 
 
 def test_under_16_the_output_notes_the_scope_and_red_flags_still_apply():
-    child = assess(p(age=12, pain_sites=["hip"]))
+    child = assess(p(age=6, pain_sites=["hip"]))  # a well six-year-old with a sore hip and no fever
     assert (child.urgency, child.next_step) == (R, NextStep.PRIMARY_CARE)
     (note,) = [n for n in child.notes if "16" in n]
     assert "aged 16 and over" in note and "NG59" in note and "clinician" in note
@@ -142,6 +181,24 @@ def test_under_16_the_output_notes_the_scope_and_red_flags_still_apply():
     assert not any("16 and over" in n for n in assess(p()).notes)
     assert assess(p(age=9, symptoms=["new_bowel_or_bladder_incontinence"])).urgency is E
     assert assess(p(age=9, trauma="high_impact")).urgency is E
+
+
+def test_the_childrens_flags_keep_their_age_bands():
+    """Under 3 anything; 9 to 15 the hip, groin, thigh or knee; outside those bands the usual rules."""
+    assert assess(p(age=3, pain_sites=["leg"])).urgency is R  # a three-year-old's limp: primary care
+    assert assess(p(age=8, pain_sites=["knee"])).urgency is R  # below the slipped hip's age band
+    assert assess(p(age=16, pain_sites=["knee"])).urgency is R  # the course's adult rules from 16
+    assert assess(p(age=16, pain_sites=["hip", "groin"])).urgency is R
+    assert assess(p(age=12, pain_sites=["lower_back"])).urgency is R  # back pain alone is not a hip
+    assert assess(p(age=12, pain_sites=["leg"])).urgency is R
+    assert assess(p(pain_sites=["knee"])).urgency is R  # an age not given is not assumed to be a child's
+    teen = assess(p(age=12, pain_sites=["knee"]))
+    assert (teen.urgency, teen.next_step, teen.also_consider) == (U, NextStep.URGENT_CARE,
+                                                                   (NextStep.EMERGENCY_DEPARTMENT,))
+    assert "knee" in teen.trace[0].reason and "X-rayed the same day" in teen.trace[0].reason
+    assert any(h.rule_id == "NOTE-KNEE" for h in teen.trace) and any("16 and over" in n for n in teen.notes)
+    toddler = assess(p(age=2, pain_sites=["leg"]))
+    assert "cannot say where it hurts" in toddler.trace[0].reason
 
 
 def test_several_warning_signs_are_noted_without_adding_up():
@@ -304,16 +361,24 @@ def test_what_would_change_for_a_new_routine_presentation():
     assert not any(field == "findings" for field, _, _ in changes)
     assert ("trauma", "set", "minor") not in changes
     assert changes[("history", "add", "cancer")] == (U, NextStep.URGENT_CARE)
-    assert not any(field == "age" for field, _, _ in changes)  # no age-dependent rule could fire
-    # nine red-flag symptoms, a past cancer, high-impact trauma, completing the care trial
-    assert len(changes) == 12
+    # two weeks of back pain is new pain: with fragile bones, a vertebra may have broken without an injury
+    assert changes[("history", "add", "osteoporosis")] == (U, NextStep.URGENT_CARE)
+    assert changes[("history", "add", "long_term_steroids")] == (U, NextStep.URGENT_CARE)
+    # a child under 3 is seen the same day; no other age band changes back pain (the slipped hip is hip pain)
+    ages = [c for c in assess(p()).what_would_change if c.field == "age"]
+    assert [(c.description, c.urgency, c.next_step) for c in ages] == [("if aged 2 or under", U, NextStep.URGENT_CARE)]
+    # nine red-flag symptoms, a past cancer, osteoporosis, steroids, high-impact trauma, a toddler's age,
+    # completing the care trial
+    assert len(changes) == 15
 
 
 def test_what_would_change_names_the_age_bands_the_rules_use():
     changes = {(c.field, c.value): (c.urgency, c.description) for c in assess(p(age=70, trauma="minor"))
                .what_would_change}
     assert changes[("age", 64)] == (R, "if aged 16 to 64")
-    assert changes[("age", 15)] == (R, "if aged 15 or under")
+    assert changes[("age", 15)] == (R, "if aged 9 to 15")  # back pain is not the slipped hip's hip pain
+    assert changes[("age", 8)] == (R, "if aged 3 to 8")
+    assert ("age", 2) not in changes  # a toddler after a minor injury is seen the same day as well
     child = {(c.field, c.value): c.urgency for c in assess(p(age=8, pain_sites=["hip"], symptoms=["fever"]))
              .what_would_change}
     assert child[("age", 16)] is U

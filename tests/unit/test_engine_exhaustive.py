@@ -12,19 +12,21 @@ For every presentation checked:
 - adding one symptom, history item or finding never lowers the urgency (parts A and B).
 
 The full product (2^13 symptom sets x 2^5 history sets x 2^6 finding sets x 3 trauma levels x 2
-surgical preferences x 2 states of the care trial x 122 ages x 127 pain-site sets) is about 10^12
-presentations, so the space is partitioned by what the flags read:
+surgical preferences x 2 states of the care trial x 122 ages x 127 pain-site sets x the durations) is
+beyond 10^12 presentations, so the space is partitioned by what the flags read:
 
 A. Flags, exhaustive: every set of the five symptoms that raise a flag only together with something
    else or that are urgent on their own (fever, chills, weight loss, radiating leg pain, leg numbness) x
    no emergency symptom, each of the six emergency symptoms alone, or all six x every history set x every
-   trauma level x one age per band the flags tell apart (unknown, 10, 40, 70) x pain in the lower back
-   or in the hip (a child's hip flag reads the site) = 32 x 8 x 32 x 3 x 4 x 2 = 196,608.
+   trauma level x one age per band the flags tell apart (unknown, 1, 10, 40, 70) x pain in the lower back
+   or in the hip (the children's flags and the fragile-bone flag read the site) x new or long-standing
+   pain (1 or 12 weeks; the fragile-bone flag reads it) = 32 x 8 x 32 x 3 x 5 x 2 x 2 = 491,520.
 B. Routine pathway, exhaustive: every finding set x surgical preference x care trial x every set of the
    seven symptoms that are not emergencies on their own x (no emergency symptom, each alone, all six),
-   age 40, no history, no injury, lower back = 64 x 2 x 2 x 128 x 8 = 262,144.
+   age 40, no history, no injury, lower back, ten weeks of pain = 64 x 2 x 2 x 128 x 8 = 262,144.
 C. Boundaries: the ages at each band's edges (and unknown) x every non-empty set of pain sites x
-   (no symptom, fever, chills) x (no injury, minor injury) x (no history, osteoporosis) = 19,812.
+   (no symptom, fever, chills) x (no injury, minor injury) x (no history, osteoporosis) x the durations
+   at the edge of "new" pain (2 and 2.1 weeks) = 51,816.
 D. A seeded random sample of 120,000 presentations from the full product.
 
 The number checked is reported in the test summary (``user_properties``).
@@ -44,31 +46,37 @@ from triage.domain.model import Finding, History, NextStep, PainSite, Symptom, T
 
 S, H, T = Symptom, History, Trauma
 HIP_SITES = frozenset({PainSite.HIP, PainSite.GROIN, PainSite.THIGH, PainSite.KNEE})  # where a child's hip hurts
-Point = tuple[frozenset[Symptom], frozenset[History], Trauma, "int | None", frozenset[PainSite]]
+FRAGILE = frozenset({History.OSTEOPOROSIS, History.LONG_TERM_STEROIDS})
+NEW_PAIN_WEEKS = 2  # "new" back pain: it began within the last two weeks (a teaching choice, red_flags.yaml)
 
-# flag id -> the facts that raise it (symptoms, history, trauma, age, pain sites)
+# flag id -> the facts that raise it (symptoms, history, trauma, age, pain sites, weeks of pain)
 FLAGS: dict[str, Callable[..., bool]] = {
     # the guide's red flags
-    "new_bowel_or_bladder_incontinence": lambda s, h, t, a, p: S.NEW_BOWEL_OR_BLADDER_INCONTINENCE in s,
-    "saddle_numbness_progressive": lambda s, h, t, a, p: S.SADDLE_NUMBNESS_PROGRESSIVE in s,
-    "leg_weakness_progressive": lambda s, h, t, a, p: S.LEG_WEAKNESS_PROGRESSIVE in s,
-    "high_impact_trauma": lambda s, h, t, a, p: t is T.HIGH_IMPACT,
-    "fever": lambda s, h, t, a, p: S.FEVER in s,
-    "chills": lambda s, h, t, a, p: S.CHILLS in s,
-    "unexplained_weight_loss": lambda s, h, t, a, p: S.UNEXPLAINED_WEIGHT_LOSS in s,
+    "new_bowel_or_bladder_incontinence": lambda s, h, t, a, p, d: S.NEW_BOWEL_OR_BLADDER_INCONTINENCE in s,
+    "saddle_numbness_progressive": lambda s, h, t, a, p, d: S.SADDLE_NUMBNESS_PROGRESSIVE in s,
+    "leg_weakness_progressive": lambda s, h, t, a, p, d: S.LEG_WEAKNESS_PROGRESSIVE in s,
+    "high_impact_trauma": lambda s, h, t, a, p, d: t is T.HIGH_IMPACT,
+    "fever": lambda s, h, t, a, p, d: S.FEVER in s,
+    "chills": lambda s, h, t, a, p, d: S.CHILLS in s,
+    "unexplained_weight_loss": lambda s, h, t, a, p, d: S.UNEXPLAINED_WEIGHT_LOSS in s,
     # suspected cauda equina syndrome before incontinence (GIRFT 2023)
-    "difficulty_passing_urine": lambda s, h, t, a, p: S.DIFFICULTY_PASSING_URINE in s,
-    "saddle_numbness": lambda s, h, t, a, p: S.SADDLE_NUMBNESS in s,
-    "bilateral_sciatica": lambda s, h, t, a, p: S.BILATERAL_SCIATICA in s,
+    "difficulty_passing_urine": lambda s, h, t, a, p, d: S.DIFFICULTY_PASSING_URINE in s,
+    "saddle_numbness": lambda s, h, t, a, p, d: S.SADDLE_NUMBNESS in s,
+    "bilateral_sciatica": lambda s, h, t, a, p, d: S.BILATERAL_SCIATICA in s,
     # risk factors that change what a symptom or an injury means
-    "cancer_with_nerve_symptoms": lambda s, h, t, a, p: H.CANCER in h and bool(
+    "cancer_with_nerve_symptoms": lambda s, h, t, a, p, d: H.CANCER in h and bool(
         s & {S.RADIATING_LEG_PAIN, S.LEG_NUMBNESS_OR_TINGLING}),
-    "infection_risk_with_fever": lambda s, h, t, a, p: bool(s & {S.FEVER, S.CHILLS}) and bool(
-        h & {H.IMMUNOSUPPRESSION, H.IV_DRUG_USE}),
-    "child_hip_fever": lambda s, h, t, a, p: a is not None and a < 16 and S.FEVER in s and bool(p & HIP_SITES),
-    "fracture_risk": lambda s, h, t, a, p: t is T.MINOR and (
-        (a is not None and a >= 65) or bool(h & {H.OSTEOPOROSIS, H.LONG_TERM_STEROIDS})),
-    "cancer_history": lambda s, h, t, a, p: H.CANCER in h,
+    "infection_risk_with_fever": lambda s, h, t, a, p, d: bool(s & {S.FEVER, S.CHILLS}) and bool(
+        h & {H.IMMUNOSUPPRESSION, H.LONG_TERM_STEROIDS, H.IV_DRUG_USE}),
+    "child_hip_fever": lambda s, h, t, a, p, d: a is not None and a < 16 and S.FEVER in s and bool(p & HIP_SITES),
+    # fragile bones: a minor injury at 65 or over or with osteoporosis or steroids (NICE CG124, NICE CKS); with
+    # osteoporosis or steroids, new back pain without any injury too (a cough or a lift can break a vertebra)
+    "fracture_risk": lambda s, h, t, a, p, d: (t is T.MINOR and ((a is not None and a >= 65) or bool(h & FRAGILE))) or (
+        t is T.NONE and bool(h & FRAGILE) and PainSite.LOWER_BACK in p and d <= NEW_PAIN_WEEKS),
+    "cancer_history": lambda s, h, t, a, p, d: H.CANCER in h,
+    # children (NICE CKS, Limp in children): any pain under 3; a possible slipped hip from 9 to 15
+    "young_child_pain": lambda s, h, t, a, p, d: a is not None and a < 3,
+    "possible_slipped_hip": lambda s, h, t, a, p, d: a is not None and 9 <= a <= 15 and bool(p & HIP_SITES),
 }
 RANK = {"routine": 0, "urgent": 1, "emergency": 2}
 STEP_FOR_RANK = {2: {NextStep.EMERGENCY_DEPARTMENT}, 1: {NextStep.URGENT_CARE, NextStep.EMERGENCY_DEPARTMENT}}
@@ -78,8 +86,8 @@ EMERGENCY_SYMPTOMS = (S.NEW_BOWEL_OR_BLADDER_INCONTINENCE, S.SADDLE_NUMBNESS_PRO
 COMBINING_SYMPTOMS = (S.FEVER, S.CHILLS, S.UNEXPLAINED_WEIGHT_LOSS, S.RADIATING_LEG_PAIN, S.LEG_NUMBNESS_OR_TINGLING)
 OTHER_SYMPTOMS = (*COMBINING_SYMPTOMS, S.PAIN_WORSE_WITH_MOVEMENT, S.PAIN_EASED_BY_REST)
 EMERGENCY_CHOICES = [frozenset(), *(frozenset({s}) for s in EMERGENCY_SYMPTOMS), frozenset(EMERGENCY_SYMPTOMS)]
-BAND_AGES = (None, 10, 40, 70)
-EDGE_AGES = (None, 0, 1, 14, 15, 16, 17, 63, 64, 65, 66, 119, 120)
+BAND_AGES = (None, 1, 10, 40, 70)
+EDGE_AGES = (None, 0, 1, 2, 3, 8, 9, 14, 15, 16, 17, 63, 64, 65, 66, 119, 120)
 
 
 def flag_urgency() -> dict[str, int]:
@@ -91,8 +99,8 @@ def flag_urgency() -> dict[str, int]:
 URGENCY = flag_urgency()
 
 
-def expected_rank(s, h, t, a, p) -> int:
-    return max((URGENCY[f] for f, present in FLAGS.items() if present(s, h, t, a, p)), default=0)
+def expected_rank(s, h, t, a, p, d) -> int:
+    return max((URGENCY[f] for f, present in FLAGS.items() if present(s, h, t, a, p, d)), default=0)
 
 
 def _subsets(items) -> list[frozenset]:
@@ -105,11 +113,12 @@ class Checker:
         self.engine = default_engine()
         self.checked = 0
 
-    def rank(self, s, h, t, a, p, findings=frozenset(), prefers=False, care=False) -> int:
-        d = self.engine.decide(Facts(s, findings, t, prefers, care, a, p, h))
+    def rank(self, s, h, t, a, p, weeks, findings=frozenset(), prefers=False, care=False) -> int:
+        assert not care or weeks >= 6, "a fair trial of care (six weeks) cannot outlast the pain"
+        d = self.engine.decide(Facts(s, findings, t, prefers, care, a, p, h, weeks))
         r = RANK[d.urgency.value]
-        want = expected_rank(s, h, t, a, p)
-        where = (sorted(s), sorted(h), t, a, sorted(p), sorted(findings), prefers, care)
+        want = expected_rank(s, h, t, a, p, weeks)
+        where = (sorted(s), sorted(h), t, a, sorted(p), weeks, sorted(findings), prefers, care)
         assert r == want, ("urgency", r, "expected", want, where)
         if r:
             assert d.next_step in STEP_FOR_RANK[r], ("next step", d.next_step, where)
@@ -134,29 +143,33 @@ def test_every_presentation_gets_its_most_urgent_flag(record_property):
     histories = _subsets(History)
     combining = _subsets(COMBINING_SYMPTOMS)
     # A. the flag space
-    for t, a, p in itertools.product(Trauma, BAND_AGES, (frozenset({PainSite.LOWER_BACK}), frozenset({PainSite.HIP}))):
-        ranks = {(e, c, h): check.rank(e | c, h, t, a, p) for e in EMERGENCY_CHOICES for c in combining
+    one_site = (frozenset({PainSite.LOWER_BACK}), frozenset({PainSite.HIP}))
+    for t, a, p, w in itertools.product(Trauma, BAND_AGES, one_site, (1, 12)):
+        ranks = {(e, c, h): check.rank(e | c, h, t, a, p, w) for e in EMERGENCY_CHOICES for c in combining
                  for h in histories}
         for (e, c, h), r in ranks.items():  # one more symptom or history item never lowers the urgency
             assert all(ranks[e, c | {x}, h] >= r for x in COMBINING_SYMPTOMS), (sorted(e | c), sorted(h), t, a)
             assert all(ranks[e, c, h | {x}] >= r for x in History), (sorted(e | c), sorted(h), t, a)
             if not e:
                 assert all(ranks[frozenset({x}), c, h] >= r for x in EMERGENCY_SYMPTOMS), (sorted(c), sorted(h), t, a)
-    assert check.checked == 32 * 8 * 32 * 3 * 4 * 2 == 196_608
+    assert check.checked == 32 * 8 * 32 * 3 * 5 * 2 * 2 == 491_520
     # B. the routine pathway
     back = frozenset({PainSite.LOWER_BACK})
     finding_sets = _subsets(Finding)  # index = bit mask of the findings in Finding order
     for prefers, care, e, o in itertools.product((False, True), (False, True), EMERGENCY_CHOICES,
                                                  _subsets(OTHER_SYMPTOMS)):
-        ranks = [check.rank(e | o, frozenset(), T.NONE, 40, back, f, prefers, care) for f in finding_sets]
+        ranks = [check.rank(e | o, frozenset(), T.NONE, 40, back, 10, f, prefers, care) for f in finding_sets]
         for mask, r in enumerate(ranks):
             assert all(ranks[mask | 1 << j] >= r for j in range(len(Finding))), (sorted(e | o), mask)
-    assert check.checked == 196_608 + 262_144
+    assert check.checked == 491_520 + 262_144
     # C. the edges of the age bands, every set of pain sites
     sites = [p for p in _subsets(PainSite) if p]
-    for a, p, s, t, h in itertools.product(EDGE_AGES, sites, (frozenset(), frozenset({S.FEVER}), frozenset({S.CHILLS})),
-                                           (T.NONE, T.MINOR), (frozenset(), frozenset({H.OSTEOPOROSIS}))):
-        check.rank(s, h, t, a, p)
+    fevers = (frozenset(), frozenset({S.FEVER}), frozenset({S.CHILLS}))
+    for a, p, s, t, h, w in itertools.product(EDGE_AGES, sites, fevers, (T.NONE, T.MINOR),
+                                              (frozenset(), frozenset({H.OSTEOPOROSIS})),
+                                              (NEW_PAIN_WEEKS, NEW_PAIN_WEEKS + 0.1)):
+        check.rank(s, h, t, a, p, w)
+    assert check.checked == 491_520 + 262_144 + 51_816
     # D. a seeded sample of the full product
     rng = random.Random(23)
     symptoms, history, findings = list(Symptom), list(History), list(Finding)
@@ -166,6 +179,8 @@ def test_every_presentation_gets_its_most_urgent_flag(record_property):
         f = frozenset(x for x in findings if rng.random() < 0.3)
         p = frozenset(x for x in PainSite if rng.random() < 0.3) or frozenset({rng.choice(list(PainSite))})
         a = rng.choice([None, rng.randint(0, 120)])
-        check.rank(s, h, rng.choice(list(Trauma)), a, p, f, rng.random() < 0.5, rng.random() < 0.5)
-    assert check.checked == 196_608 + 262_144 + 19_812 + 120_000
+        care = rng.random() < 0.5
+        w = rng.choice([0, 0.5, 1, 2, 2.5, 4, 6, 12, 52])
+        check.rank(s, h, rng.choice(list(Trauma)), a, p, max(w, 6) if care else w, f, rng.random() < 0.5, care)
+    assert check.checked == 491_520 + 262_144 + 51_816 + 120_000
     record_property("presentations_checked", check.checked)

@@ -43,6 +43,9 @@ def test_red_flags_and_their_urgency():
         "child_hip_fever": Urgency.EMERGENCY,
         "fracture_risk": Urgency.URGENT,
         "cancer_history": Urgency.URGENT,
+        # children (NICE CKS, Limp in children): same-day assessment
+        "young_child_pain": Urgency.URGENT,
+        "possible_slipped_hip": Urgency.URGENT,
     }
 
 
@@ -65,6 +68,8 @@ def test_facts_beyond_the_guide_cite_a_source():
     assert "GIRFT" in cited["difficulty_passing_urine"] and "GIRFT" in cited["bilateral_sciatica"]
     assert "CG124" in cited["fracture_risk"] and "NG234" in cited["cancer_history"]
     assert "Limp in children" in cited["child_hip_fever"] and "IFOMPT" in cited["infection_risk_with_fever"]
+    assert "Limp in children" in cited["young_child_pain"] and "Limp in children" in cited["possible_slipped_hip"]
+    assert "corticosteroid" in cited["infection_risk_with_fever"] and "coughing" in cited["fracture_risk"]
     notes = {r.id: " ".join(r.sources) for r in kb.rules if r.kind == "note"}
     assert "NG59" in notes["NOTE-UNDER-16"] and "IFOMPT" in notes["NOTE-SEVERAL-WARNING-SIGNS"]
     assert any("NICE NG59" in s for f in kb.red_flags for s in f.sources)
@@ -76,6 +81,19 @@ def test_the_weakness_flag_has_one_wording():
     flag = next(f for f in knowledge().red_flags if f.id == "leg_weakness_progressive")
     assert flag.label == "Severe or worsening leg weakness"
     assert vocabulary().symptom("leg_weakness_progressive") == flag.label
+
+
+def test_pain_down_both_legs_means_new_pain_everywhere_it_is_named():
+    """The flag is new pain shooting down both legs; the long-standing leg ache of spinal stenosis is not it."""
+    from triage.content.glossary import glossary
+    from triage.domain.vocabulary import vocabulary
+
+    flag = next(f for f in knowledge().red_flags if f.id == "bilateral_sciatica")
+    assert flag.label == "New pain shooting down both legs" == vocabulary().symptom("bilateral_sciatica")
+    assert "stenosis" in flag.detail
+    term = next(t for t in glossary() if t.id == "bilateral-sciatica")
+    assert term.term.startswith("New ") and "stenosis" in term.definition
+    assert "new pain down both legs" in next(t for t in glossary() if t.id == "cauda-equina").definition
 
 
 def test_rule_table_rows_read_as_plain_language():
@@ -106,12 +124,15 @@ def kb_copy(tmp_path):
          "[11].when.any_symptom"),
         ("red_flags.yaml", "when: {any_history: [cancer]}", "when: {any_history: [cancers]}",
          "[14].when.any_history"),
-        ("red_flags.yaml", "      - {min_age: 65}", "      - {min_age: old}", "[13].when.any_of[0].min_age"),
+        ("red_flags.yaml", "      - {trauma: minor, min_age: 65}", "      - {trauma: minor, min_age: old}",
+         "[13].when.any_of[0].min_age"),
+        ("red_flags.yaml", "max_duration_weeks: 2}", "max_duration_weeks: soon}",
+         "[13].when.any_of[2].max_duration_weeks"),
         ("red_flags.yaml", "  urgency: emergency\n", "", "[0].urgency"),
         ("red_flags.yaml", "when: {any_symptom: [fever]}", "when: {}", "[10].when"),
         ("red_flags.yaml", "- id: chills\n", "- id: fever\n", "[11].id"),
-        ("red_flags.yaml", "      - {any_history: [osteoporosis, long_term_steroids]}",
-         "      - {any_history: [osteoporosis, steroids]}", "[13].when.any_of[1].any_history"),
+        ("red_flags.yaml", "      - {trauma: minor, any_history: [osteoporosis, long_term_steroids]}",
+         "      - {trauma: minor, any_history: [osteoporosis, steroids]}", "[13].when.any_of[1].any_history"),
         ("rules.yaml", "        count: 2", "        count: two", "rules[11].when.at_least.count"),
         ("rules.yaml", "    note: >-\n      Pain that shoots",
          "    then: {next_step: physiatrist}\n    note: >-\n      Pain that shoots", "rules[7]"),

@@ -25,8 +25,9 @@ def test_red_flag_and_rule_listings_show_every_flag_with_its_condition():
     for f in knowledge().red_flags:
         assert f"{f.id}: {f.label}" in flags
     assert flags.count("  when: ") == len(knowledge().red_flags)
-    assert ("when: trauma: minor; either (age 65+), or (history: any of osteoporosis, long_term_steroids)"
-            in " ".join(flags.split()))
+    assert ("when: either (trauma: minor; age 65+), or (trauma: minor; history: any of osteoporosis, "
+            "long_term_steroids), or (trauma: none; history: any of osteoporosis, long_term_steroids; pain in any of "
+            "lower_back; pain for 2 weeks or less)" in " ".join(flags.split()))
     rules = format_rules()
     assert "RF-child_hip_fever" in rules
     assert "age 15 or under; pain in any of hip, groin, thigh, knee" in " ".join(rules.split())

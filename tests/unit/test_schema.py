@@ -124,7 +124,7 @@ BREAKS = [
     ("rules", "    note: >-\n      Pain that shoots",
      "    then: {next_step: physiatrist}\n    note: >-\n      Pain that shoots"),
     ("rules", "    then: {next_step: physical_therapist}\n", ""),
-    ("red_flags", "      - {min_age: 65}", "      - {min_age: old}"),
+    ("red_flags", "      - {trauma: minor, min_age: 65}", "      - {trauma: minor, min_age: old}"),
     ("red_flags", "when: {any_symptom: [fever]}", "when: {}"),
     ("red_flags", "  urgency: emergency\n", ""),
     ("labels", "    phrase: with chills\n", ""),

@@ -57,6 +57,24 @@ def test_feedback_says_each_thing_once():
     assert "Next step" in app.feedback.value
 
 
+def test_the_authors_reason_follows_the_engines_when_a_scenario_has_one():
+    """A scenario that looks alarming but is routine says why, after the engine's reason; others do not."""
+    why = "Leg ache on walking that has built up over a year is the pattern of spinal stenosis."
+    items = [Scenario("w", "Both legs ache on walking, for a year.",
+                      Presentation(age=73, pain_sites=["lower_back", "leg"], duration_weeks=52), why=why), ITEMS[1]]
+    app = RedFlagDrill(items, context=make_context())
+    assert app.current.id == "w"  # a first round keeps the file's order
+    app.answer(Urgency.EMERGENCY)
+    text = app.feedback.value
+    assert "Not quite: this one is Routine, not Emergency." in text
+    assert text.index("Next step: Primary care physician.") < text.index(why)
+    app.next()
+    app.answer(Urgency.ROUTINE)
+    assert why not in app.feedback.value
+    app.next()  # the round's review repeats the reason beside the missed scenario
+    assert why in app.review.value and app.review.value.count(why) == 1
+
+
 def test_the_next_scenario_clears_the_marks():
     app = drill()
     app.answer(Urgency.URGENT)

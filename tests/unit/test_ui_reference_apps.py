@@ -92,8 +92,11 @@ def test_only_the_first_app_on_a_page_shows_the_notice_and_only_the_last_the_foo
 
 def test_rule_table_and_comparison_show_every_flag_and_history_in_words():
     html = RuleTable(context=make_context()).table.value.replace("&amp;", "&")
-    assert ("After a minor injury such as a slip; either aged 65 or over, or history of osteoporosis (thin, "
-            "fragile bones), or steroid tablets taken for months or years") in html
+    assert ("Either after a minor injury such as a slip and aged 65 or over; or after a minor injury such as a "
+            "slip and history of osteoporosis (thin, fragile bones), or steroid tablets taken for months or years; "
+            "or with no injury at all and history of osteoporosis (thin, fragile bones), or steroid tablets taken "
+            "for months or years and pain in the lower back and pain that began within the last 2 weeks") in html
+    assert "Aged 2 or under" in html and "Aged 9 or over; aged 15 or under; pain in the hip" in html
     assert "Aged 15 or under; pain in the hip (outer and front), groin, thigh or knee; fever" in html
     assert "History of cancer at any time in the past" in html
     app = ProviderComparison(context=make_context())

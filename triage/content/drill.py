@@ -19,6 +19,7 @@ class Scenario:
     text: str
     presentation: Presentation
     title: str = ""  # a short name for pickers (optional in the file)
+    why: str = ""  # the author's one-line reason, where the engine's alone would not teach the point (optional)
 
     @property
     def assessment(self) -> Assessment:
@@ -49,7 +50,7 @@ def load_scenarios(path: Path = DATA / "drill.yaml") -> tuple[Scenario, ...]:
             problems += [Problem(f"{where}.presentation.{p.field}", p.message, str(path),
                                  doc.line_of(f"{where}.presentation.{p.field}")) for p in exc.problems]
             continue
-        out.append(Scenario(item["id"], item["text"], pres, item.get("title", "")))
+        out.append(Scenario(item["id"], item["text"], pres, item.get("title", ""), item.get("why", "")))
     if problems:
         raise KnowledgeError(problems)
     return tuple(out)

@@ -11,7 +11,8 @@ How a result is reached (the rules themselves are data in ``triage/domain/knowle
 4. ``what_would_change`` re-runs steps 1-3 on every single-item edit of the presentation
    (add or remove one symptom, finding or history item, another trauma level, the opposite
    surgical preference, crossing the conservative-care threshold, an age in another of the age
-   bands the rules name) and lists those that alter the urgency or the next step.
+   bands the rules name, a duration on the other side of a duration the rules name) and lists
+   those that alter the urgency or the next step.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Facts:
     age: int | None
     pain_sites: frozenset[PainSite]
     history: frozenset[History] = frozenset()
+    duration_weeks: float = 0.0
 
 
 Predicate = Callable[[Facts], bool]
@@ -67,6 +69,7 @@ PREDICATE_FIELDS = {
     "max_age": "age",
     "any_site": "pain_sites",
     "sites_span": "pain_sites",
+    "max_duration_weeks": "duration_weeks",
 }
 MEMO_LIMIT = 1 << 16  # the reachable space is ~10^10 keys; classroom use touches a few hundred
 
@@ -111,6 +114,23 @@ def age_bands(rules: Iterable[Rule]) -> list[tuple[int, int]]:
     return [(lo, hi - 1) for lo, hi in itertools.pairwise(edges) if lo < hi]
 
 
+def duration_limits(rules: Iterable[Rule]) -> list[float]:
+    """The durations (in weeks) the rules' ``max_duration_weeks`` conditions compare with, in order."""
+    limits: set[float] = set()
+
+    def collect(when: Mapping[str, Any]) -> None:
+        for name, value in when.items():
+            if name == "max_duration_weeks":
+                limits.add(float(value))
+            elif name in ("any_of", "at_least"):
+                for alternative in value if name == "any_of" else value["of"]:
+                    collect(alternative)
+
+    for rule in rules:
+        collect(rule.when)
+    return sorted(limits)
+
+
 def _compile(name: str, value: Any) -> Predicate:
     if name == "care_trial_complete":
         return lambda f: f.care_trial_complete is value
@@ -135,6 +155,8 @@ def _compile(name: str, value: Any) -> Predicate:
         return lambda f: f.age is not None and f.age >= value
     if name == "max_age":
         return lambda f: f.age is not None and f.age <= value
+    if name == "max_duration_weeks":
+        return lambda f: f.duration_weeks <= value
     if name == "any_site":
         sites = frozenset(PainSite(v) for v in value)
         return lambda f: not sites.isdisjoint(f.pain_sites)
@@ -172,6 +194,7 @@ class Engine:
         self._notes = tuple(notes)
         self._key_fields = tuple(sorted(set().union(*(fields_read(rule.when) for rule, _ in outcome))))
         self._age_bands = age_bands(self.kb.rules)
+        self._duration_limits = duration_limits(self.kb.rules)
         self._memo: dict[tuple[Any, ...], Decision] = {}
         self._explained: dict[tuple[Any, ...], _Explained] = {}
         self._assessed: dict[Facts, Assessment] = {}
@@ -186,6 +209,7 @@ class Engine:
             age=p.age,
             pain_sites=p.pain_sites,
             history=p.history,
+            duration_weeks=p.duration_weeks,
         )
 
     def decide(self, facts: Facts) -> Decision:
@@ -284,6 +308,13 @@ class Engine:
             text = (f"if aged {lo} or over" if hi == MAX_AGE else f"if aged {hi} or under" if lo == 0
                     else f"if aged {lo} to {hi}")
             yield "age", "set", age, text, _with(base, age=age)
+        for limit in self._duration_limits:
+            if base.duration_weeks <= limit:
+                yield ("duration_weeks", "set", limit + 1, f"if the pain had lasted more than {limit:g} weeks",
+                       _with(base, duration_weeks=limit + 1))
+            elif not base.care_trial_complete:  # a trial of care cannot have outlasted the pain
+                yield ("duration_weeks", "set", limit, f"if the pain had begun within the last {limit:g} weeks",
+                       _with(base, duration_weeks=limit))
         flip = not base.prefers_non_surgical
         text = "if the person preferred to avoid surgery" if flip else "if the person were open to surgery"
         yield "prefers_non_surgical", "set", flip, text, _with(base, prefers_non_surgical=flip)
@@ -297,7 +328,7 @@ class Engine:
                 "set",
                 weeks,
                 f"after {weeks:g} weeks of conservative care without relief",
-                _with(base, care_trial_complete=True),
+                _with(base, care_trial_complete=True, duration_weeks=max(base.duration_weeks, weeks)),
             )
 
     def _changes(self, facts: Facts, now: Decision) -> list[Change]:

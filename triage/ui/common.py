@@ -158,12 +158,14 @@ def _condition_words(when: Mapping[str, Any], care_trial_weeks: float, joiner: s
             parts.append(f"aged {value} or over")
         elif name == "max_age":
             parts.append(f"aged {value} or under")
+        elif name == "max_duration_weeks":
+            parts.append(f"pain that began within the last {value:g} weeks")
         elif name == "any_site":
             parts.append("pain in the " + _or(in_sentence(voc.site(s)) for s in value))
         elif name == "sites_span":
             parts.append("pain in " + " and in ".join(_or(in_sentence(voc.site(s)) for s in g) for g in value))
         elif name == "any_of":
-            parts.append("either " + ", or ".join(_condition_words(w, care_trial_weeks, " and ") for w in value))
+            parts.append("either " + "; or ".join(_condition_words(w, care_trial_weeks, " and ") for w in value))
         elif name == "at_least":
             parts.append(f"at least {value['count']} of: "
                          + " / ".join(_condition_words(w, care_trial_weeks, " and ") for w in value["of"]))

@@ -154,6 +154,7 @@ PREDICATES: dict[str, tuple[type[StrEnum] | None, Callable[[Any, float], str]]] 
     "trauma": (Trauma, lambda v, t: f"trauma: {v}"),
     "min_age": (None, lambda v, t: f"age {v}+"),
     "max_age": (None, lambda v, t: f"age {v} or under"),
+    "max_duration_weeks": (None, lambda v, t: f"pain for {v:g} weeks or less"),
     "any_site": (PainSite, lambda v, t: "pain in any of " + ", ".join(v)),
     "sites_span": (PainSite, lambda v, t: "pain in " + " and in ".join("/".join(g) for g in v)),
     "any_of": (None, _either),

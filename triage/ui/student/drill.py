@@ -259,6 +259,8 @@ class RedFlagDrill:
             reason = f"{_flag_word(a.red_flags)}: {why}. Next step: {step}."
         else:
             reason = f"No red flag here, so the usual route applies. Next step: {step}."
+        if scenario.why:  # the author's reason, for a point the engine's words alone would not make
+            reason += f" {scenario.why}"
         role = ' role="status"' if self._live else ""
         return f"<div{role}><p><strong>{esc(verdict)}</strong> {esc(reason)}</p></div>"
 
@@ -357,8 +359,10 @@ def _why(s: Scenario) -> str:
     a = s.assessment
     if a.red_flags:
         flags = {f.id: f for f in kb.red_flags}
-        return f"{_flag_word(a.red_flags)}: " + "; ".join(flags[f].label for f in a.red_flags) + "."
-    return "No red flag, so the usual route: " + kb.provider(a.next_step).name + "."
+        text = f"{_flag_word(a.red_flags)}: " + "; ".join(flags[f].label for f in a.red_flags) + "."
+    else:
+        text = "No red flag, so the usual route: " + kb.provider(a.next_step).name + "."
+    return f"{text} {s.why}" if s.why else text
 
 
 def _flag_word(flags: tuple[str, ...]) -> str:
