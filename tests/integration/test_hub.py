@@ -47,10 +47,10 @@ from tornado.httpserver import HTTPServer
 from tornado.httputil import HTTPServerConnectionDelegate
 from tornado.web import Application
 
+from triage.cli.hub import main as hub_cli
 from triage.content.cases import cases_dir
 from triage.content.course import course
 from triage.errors import AccessDeniedError
-from triage.hubservice.__main__ import main as hub_cli
 from triage.hubservice.accounts import AccountBook
 from triage.hubservice.service import make_app
 from triage.store import open_store

@@ -8,10 +8,12 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
-from triage.hubservice.__main__ import main
+from triage.cli.hub import main
 from triage.hubservice.accounts import FIRST_UID, AccountBook, AccountError, check_password, hash_password
 from triage.hubservice.auth import ClassListAuthenticator
 
@@ -117,6 +119,21 @@ def test_cli_imports_a_roster_and_prints_each_password_once(tmp_path, capsys):
     assert all(book.verify(name, password) for name, password, _ in rows[1:])
     assert [a.name for a in book.accounts() if a.is_instructor] == ["teacher"]
     assert main(["accounts", "add", "ana", "--file", str(target)]) == 2
+    assert "already has an account" in capsys.readouterr().err
+
+
+def test_the_hub_commands_are_the_same_through_triage_hub_and_the_module(tmp_path, capsys):
+    """`triage hub ...` (the one command line) and `python -m triage.hubservice ...` (the hub's configuration
+    and the Makefile) run the same commands on the same class list."""
+    from triage.cli import main as triage_main
+
+    target = tmp_path / "accounts.json"
+    assert triage_main(["hub", "accounts", "add", "ana", "--file", str(target)]) == 0
+    capsys.readouterr()
+    done = subprocess.run([sys.executable, "-m", "triage.hubservice", "accounts", "list", "--file", str(target)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "ana" in done.stdout, done.stderr
+    assert triage_main(["hub", "accounts", "add", "ana", "--file", str(target)]) == 2
     assert "already has an account" in capsys.readouterr().err
 
 

@@ -1,5 +1,5 @@
 """Command line: ``python -m triage COMMAND`` (assess, rules, providers, red-flags, validate, new-case,
-export-quiz, coverage, handouts, class, serve).
+export-quiz, coverage, handouts, class, course, serve, hub).
 
 Exit status: 0 on success, 2 on bad input (with a message naming the file, line and field),
 1 when ``validate`` finds problems in case files.
@@ -73,17 +73,10 @@ def _class_commands(sub: argparse._SubParsersAction) -> None:
     register(sub)
 
 
-# Sub-commands contributed by other modules.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_case_commands, _class_commands]
-
-
 def _handout_commands(sub: argparse._SubParsersAction) -> None:
     from .handouts import register  # imported lazily: rendering needs Jinja2
 
     register(sub)
-
-
-EXTRA_COMMANDS.append(_handout_commands)
 
 
 def _course_commands(sub: argparse._SubParsersAction) -> None:
@@ -92,7 +85,18 @@ def _course_commands(sub: argparse._SubParsersAction) -> None:
     register(sub)
 
 
-EXTRA_COMMANDS.append(_course_commands)
+def _passed_on_commands(sub: argparse._SubParsersAction) -> None:
+    # Listed for --help only: main() hands these and everything after them to their own option parsers.
+    sub.add_parser("serve", add_help=False,
+                   help="serve the apps for a class (standalone Voila; `serve --help` lists its options)")
+    sub.add_parser("hub", add_help=False,
+                   help="the class on JupyterHub: accounts, the class-store service, prestart, backup "
+                        "(`hub --help`)")
+
+
+# Sub-commands contributed by the other command-line modules.
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _case_commands, _class_commands, _handout_commands, _course_commands, _passed_on_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..serve.app import main as serve
 
         return serve(args_list[1:])
+    if args_list[:1] == ["hub"]:
+        from .hub import main as hub
+
+        return hub(args_list[1:])
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
@@ -110,11 +118,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-
-def _serve_commands(sub: argparse._SubParsersAction) -> None:
-    # Listed for --help only: main() hands `serve` and everything after it to Voila's own option parser.
-    sub.add_parser("serve", add_help=False,
-                   help="serve the apps for a class (standalone Voila; `serve --help` lists its options)")
-
-
-EXTRA_COMMANDS.append(_serve_commands)
