@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import json
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,11 +18,9 @@ import psutil
 from common import HERE, RESULTS, ROOT, production_pool_args, save, summary
 from playwright.async_api import async_playwright
 from playwright.sync_api import sync_playwright
-
-sys.path.insert(0, str(ROOT / "tests"))
-from browser_support import ARGS
-from browser_support import student_chromium_path as chromium_path
-from voila_server import voila_server
+from support.browser_support import ARGS
+from support.browser_support import student_chromium_path as chromium_path
+from support.voila_server import voila_server
 
 # app -> selector of its main control (visible and enabled = interactive)
 MAIN = {

@@ -30,19 +30,17 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urljoin
 
 import psutil
 import requests
 from common import RESULTS, save, summary
+from support.hub_support import ROOT, Hub, make_people, new_state, remove_state, start_hub, stop_hub
+from support.kernel_frames import decode_frame
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 from urllib3.util.retry import Retry
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.hub_support import ROOT, Hub, make_people, new_state, remove_state, start_hub, stop_hub
-from wire_client import _decode, _message
+from wire_client import _message
 
 from triage.hubservice.prestart import HubApi, prestart
 
@@ -108,7 +106,7 @@ async def widgets_ready(ws_url: str, cookie: str) -> int:
             frame = await asyncio.wait_for(ws.read_message(), max(0.1, deadline - time.perf_counter()))
             if frame is None:
                 raise RuntimeError("kernel websocket closed before the widget states arrived")
-            msg = _decode(frame)
+            msg = decode_frame(frame)
             data = msg.get("content", {}).get("data", {})
             if msg.get("msg_type") == "comm_msg" and isinstance(data, dict) and data.get("method") == "update_states":
                 return len(data.get("states", {}))

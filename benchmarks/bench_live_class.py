@@ -36,16 +36,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import ROOT, save, summary
+from bench_poll import OBSERVER_JS
+from common import save, summary
 from playwright.sync_api import Page, expect, sync_playwright
-
-sys.path.insert(0, str(ROOT / "tests"))
 from support.browser_support import ARGS
 from support.browser_support import student_chromium_path as chromium_path
 from support.voila_server import serve
@@ -57,18 +55,6 @@ RENDER_MS = 180_000
 WINDOW_S = 5.0
 SETTLE_S = 4.0
 CASES, EXPLORER, PRESENTER = "05_case_studies.ipynb", "04_triage_explorer.ipynb", "06_instructor.ipynb"
-COUNT_JS = """() => {
-  window.__counts = [];
-  const read = () => {
-    const el = document.querySelector('.triage-poll-count');
-    if (!el) return;
-    const n = parseInt(el.textContent, 10);
-    const last = window.__counts.length ? window.__counts[window.__counts.length - 1][1] : -1;
-    if (!Number.isNaN(n) && n !== last) window.__counts.push([Date.now() / 1000, n]);
-  };
-  new MutationObserver(read).observe(document.body, {subtree: true, childList: true, characterData: true});
-  read();
-}"""
 # in a student's page: the moment the poll's bar is first inside the screen
 SEEN_JS = """() => {
   window.__seen = null;
@@ -144,7 +130,7 @@ def run(args: argparse.Namespace) -> dict:
         # 2. answer -> chart
         store = open_store(str(tmp / "class.db"))
         poll = store.current_poll()
-        teacher.evaluate(COUNT_JS)
+        teacher.evaluate(OBSERVER_JS)
         start = time.time() + 1.0
         names = {id(page): f"Phone {i}" for i, page in enumerate(pages)}
         plan = sorted([(start + rng.uniform(0, WINDOW_S), who) for who in [*pages, *wires]], key=lambda p: p[0])

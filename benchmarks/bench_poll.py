@@ -18,15 +18,12 @@ import argparse
 import multiprocessing
 import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, save, summary
+from common import save, summary
 from playwright.sync_api import expect, sync_playwright
-
-sys.path.insert(0, str(ROOT / "tests"))
 from support.browser_support import ARGS
 from support.browser_support import student_chromium_path as chromium_path
 from support.voila_server import serve

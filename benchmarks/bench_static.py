@@ -17,21 +17,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psutil
-from common import ROOT, production_pool_args, save, summary
-from playwright.sync_api import sync_playwright
-
-sys.path.insert(0, str(ROOT / "tests"))
 from bench_apps import CLICK_JS, tti_js
-from browser_support import ARGS
-from browser_support import student_chromium_path as chromium_path
-from static_site import OFFLINE_ARGS, STATIC_HOST_CACHE, built_site, serve
-from voila_server import voila_server
+from common import production_pool_args, save, summary
+from playwright.sync_api import sync_playwright
+from support.browser_support import ARGS
+from support.browser_support import student_chromium_path as chromium_path
+from support.static_site import OFFLINE_ARGS, STATIC_HOST_CACHE, built_site, serve
+from support.voila_server import voila_server
 
 from tools.static_site.build import folder_size
 

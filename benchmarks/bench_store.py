@@ -12,18 +12,15 @@ import argparse
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, save, summary
-
-sys.path.insert(0, str(ROOT / "tests"))
-import store_workers
-from pg_server import PgServer
+from common import save, summary
+from support import store_workers
+from support.pg_server import PgServer
 
 from triage.content.cases import load_cases
 from triage.store import open_store

@@ -1,4 +1,6 @@
-"""Shared helpers for the benchmarks: machine facts, statistics, results file."""
+"""Shared helpers for the benchmarks: machine facts, statistics, results file. Importing it puts the checkout
+and ``tests/`` on the path, so the benchmarks use the build tools and the test suite's helpers (``support``:
+servers, browsers, protocol clients)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results.json"
+for _path in (ROOT, ROOT / "tests"):  # the build tools (tools/) and the test helpers (tests/support)
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 
 def machine() -> dict[str, Any]:

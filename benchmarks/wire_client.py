@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import struct
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import common  # noqa: F401  (puts tests/ on the path)
+from support.kernel_frames import decode_frame
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -36,15 +37,6 @@ def _message(msg_type: str, content: dict[str, Any], session: str, metadata: dic
         "parent_header": {}, "metadata": metadata or {}, "content": content, "channel": "shell", "buffers": [],
     })
 
-
-def _decode(frame: str | bytes) -> dict[str, Any]:
-    """A kernel message from a websocket frame (JSON text, or jupyter_server's legacy binary framing)."""
-    if isinstance(frame, str):
-        return json.loads(frame)
-    nbufs = struct.unpack("!I", frame[:4])[0]
-    offsets = struct.unpack(f"!{nbufs}I", frame[4:4 + 4 * nbufs])
-    end = offsets[1] if nbufs > 1 else len(frame)
-    return json.loads(frame[offsets[0]:end].decode())
 
 
 async def session(base: str, app: str, assets: list[str], timeout: float = 120) -> dict[str, float]:
@@ -90,7 +82,7 @@ async def session(base: str, app: str, assets: list[str], timeout: float = 120) 
             frame = await asyncio.wait_for(ws.read_message(), max(0.1, deadline - time.perf_counter()))
             if frame is None:
                 raise RuntimeError("kernel websocket closed before the widget states arrived")
-            msg = _decode(frame)
+            msg = decode_frame(frame)
             data = msg.get("content", {}).get("data", {})
             if msg.get("msg_type") == "comm_msg" and isinstance(data, dict) and data.get("method") == "update_states":
                 states = data.get("states", {})

@@ -27,6 +27,7 @@ from pathlib import Path
 import psutil
 import requests
 
+from support.kernel_frames import decode_frame
 from support.ports import free_port
 from triage.hubservice.accounts import AccountBook
 
@@ -294,17 +295,6 @@ def kernel_message(msg_type: str, content: dict, session: str, metadata: dict | 
             "parent_header": {}, "metadata": metadata or {}, "channel": "shell", "buffers": [], "content": content}
 
 
-def _decode(frame: str | bytes) -> dict:
-    """A kernel message from a websocket frame (JSON text, or jupyter_server's legacy binary framing)."""
-    import struct
-
-    if isinstance(frame, str):
-        return json.loads(frame)
-    nbufs = struct.unpack("!I", frame[:4])[0]
-    offsets = struct.unpack(f"!{nbufs}I", frame[4:4 + 4 * nbufs])
-    end = offsets[1] if nbufs > 1 else len(frame)
-    return json.loads(frame[offsets[0]:end].decode())
-
 
 def kernel_exchange(ws_url: str, headers: dict[str, str], messages: list[dict], until: str | Callable[[dict], bool],
                     linger: float = 0.0, timeout: float = 120) -> list[dict]:
@@ -340,7 +330,7 @@ def kernel_exchange(ws_url: str, headers: dict[str, str], messages: list[dict], 
                     continue
                 if frame is None:
                     return got
-                msg = _decode(frame)
+                msg = decode_frame(frame)
                 got.append(msg)
                 if stop_at is None and done(msg):
                     stop_at = time.monotonic() + linger

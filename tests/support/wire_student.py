@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import struct
 import threading
 import time
 import urllib.request
@@ -28,18 +27,11 @@ from urllib.parse import quote
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from support.kernel_frames import decode_frame
+
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]+)"')
 T = TypeVar("T")
 
-
-def _decode(frame: str | bytes) -> dict[str, Any]:
-    """A kernel message from a websocket frame (JSON text, or jupyter_server's binary framing)."""
-    if isinstance(frame, str):
-        return json.loads(frame)
-    nbufs = struct.unpack("!I", frame[:4])[0]
-    offsets = struct.unpack(f"!{nbufs}I", frame[4:4 + 4 * nbufs])
-    end = offsets[1] if nbufs > 1 else len(frame)
-    return json.loads(frame[offsets[0]:end].decode())
 
 
 class WireStudent:
@@ -95,7 +87,7 @@ class WireStudent:
     def _read(self) -> None:
         try:
             while True:
-                msg = _decode(self._socket.recv())
+                msg = decode_frame(self._socket.recv())
                 self._apply(msg)
         except (ConnectionClosed, OSError, ValueError):
             pass
