@@ -44,6 +44,7 @@ from tornado.httpserver import HTTPServer
 
 from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, StoreUnavailableError, TriageError
 from ..store import ClassStore, Poll, open_store
+from ..store.exports import spreadsheet_safe
 from ..store.hub import (
     class_record_to_json,
     poll_to_json,
@@ -207,6 +208,14 @@ class ApiHandler(web.RequestHandler):
     def own_or_instructor(self, key: str) -> None:
         if unquote(key) != self.caller.key and not self.caller.instructor:
             raise AccessDeniedError(Problem("learner", f"{self.caller.name} may read only their own records"))
+
+    def session_argument(self) -> int | None:
+        """``?session=N`` (None: the current session); a 400 naming the field when it is not a number."""
+        raw = self.get_argument("session", None)
+        try:
+            return None if raw is None else int(raw)
+        except ValueError:
+            raise BadRequest(Problem("session", "must be a session number")) from None
 
     def instructor(self) -> None:
         if not self.caller.instructor:
@@ -396,18 +405,15 @@ class Answers(ApiHandler):
 
     async def get(self) -> None:
         self.instructor()
-        raw = self.get_argument("session", None)
-        try:
-            session = None if raw is None else int(raw)
-        except ValueError:
-            raise BadRequest(Problem("session", "must be a session number")) from None
+        session = self.session_argument()
         rows = await self.run(self.store.class_answers, session)
         if self.get_argument("format", "json") == "csv":
             out = io.StringIO()
             writer = csv.writer(out)
             writer.writerow(CSV_COLUMNS)
             for r in rows:
-                writer.writerow([r.session_id, r.learner_key, r.display_name, r.case_id, r.question_id,
+                writer.writerow([r.session_id, spreadsheet_safe(r.learner_key), spreadsheet_safe(r.display_name),
+                                 r.case_id, r.question_id,
                                  " ".join(r.chosen), int(r.correct), f"{r.at:.3f}"])
             self.set_header("Content-Type", "text/csv; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
@@ -421,11 +427,7 @@ class ClassRecordHandler(ApiHandler):
 
     async def get(self) -> None:
         self.instructor()
-        raw = self.get_argument("session", None)
-        try:
-            session = None if raw is None else int(raw)
-        except ValueError:
-            raise BadRequest(Problem("session", "must be a session number")) from None
+        session = self.session_argument()
         self.reply(class_record_to_json(await self.run(self.store.class_record, session)))
 
 
