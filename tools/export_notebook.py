@@ -130,7 +130,7 @@ def export(notebook: Path, out: Path, execute: bool = True) -> Path:
             env = {**os.environ, "TRIAGE_CLASS_DB": str(Path(store) / "class.db"), "TRIAGE_STUDENT": EXPORT_NAME}
             NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", store_widget_state=True,
                            resources={"metadata": {"path": str(notebook.parent)}}).execute(env=env)
-        without_live_parts(nb)
+    without_live_parts(nb)
     exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)])
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
     out.mkdir(parents=True, exist_ok=True)
