@@ -45,9 +45,17 @@ from dataclasses import dataclass, field
 from email.parser import Parser
 from pathlib import Path
 
+from tools.static_site import offline
 from tools.static_site.codecache import codecache_pages
 from tools.static_site.javascript import fill_script, inline_script, read_js
-from tools.static_site.snapshot import edit_scripts, hook_main, hook_worker, make_snapshot, prestart_pages
+from tools.static_site.snapshot import (
+    edit_scripts,
+    hook_main,
+    hook_worker,
+    make_snapshot,
+    prestart_pages,
+    worker_url,
+)
 from tools.static_site.wheel_pyc import write_wheel
 from triage.errors import Problem, TriageError
 
@@ -751,8 +759,12 @@ def lab_only_kernel_packages(out: Path) -> None:
 # without /api/ to go to the network directly (static routes: Chromium 123 and later; the page's own
 # requests then never wait for the service worker), and its fetch handler leaves such requests to the
 # browser (elsewhere, and for the kernel's worker, whose requests the routes do not cover).
+# Since 0022 the routes race the network with the fetch handler, which asks the network too (Chromium hands
+# it the same response) and answers from the pages' kept copies only when it fails (tools.static_site.offline).
 SW_ROUTES = re.compile(r"function onInstall\((?P<e>[\w$]+)\)\{")
-SW_PASS = re.compile(r"shouldDrop\((?P<args>[\w$]+,[\w$]+)\)\|\|\((?P<n>[\w$]+)=maybeFromCache\(")
+SW_PASS = re.compile(r"shouldDrop\((?P<req>[\w$]+),(?P<url>[\w$]+)\)\|\|\((?P<n>[\w$]+)=maybeFromCache\("
+                     r"(?P<e>[\w$]+)\)\)")
+SW_SOURCE = "race-network-and-fetch-handler"
 SW_FILES = ("service-worker.js", "build/service-worker.js")
 
 
@@ -766,12 +778,14 @@ def direct_service_worker(out: Path) -> list[Path]:
         text, routes = SW_ROUTES.subn(lambda m: (
             f"{m[0]}if({m['e']}.addRoutes&&new URL(location.href).searchParams.get(\"enableCache\")!==\"true\")"
             f"{m['e']}.waitUntil({m['e']}.addRoutes([{{condition:{{not:{{urlPattern:{{pathname:\"*/api/*\"}}}}}},"
-            f"source:\"network\"}}]).catch(r=>console.warn(\"triage: no static routes\",r)));"), text)
-        text, passes = SW_PASS.subn(lambda m: f"shouldDrop({m['args']})||!enableCache||({m['n']}=maybeFromCache(", text)
+            f"source:\"{SW_SOURCE}\"}}]).catch(r=>console.warn(\"triage: no static routes\",r)));"), text)
+        text, passes = SW_PASS.subn(lambda m: (
+            f"!enableCache&&triageKeeps({m['req']},{m['url']})?{m['n']}=triageOffline({m['req']}):"
+            f"shouldDrop({m['req']},{m['url']})||({m['n']}=maybeFromCache({m['e']}))"), text)
         if routes != 1 or passes != 1:
             raise _fail(f"JupyterLite's service worker changed (install handler found {routes} times, fetch fallback "
                         f"{passes} times): check SW_ROUTES and SW_PASS in tools/static_site/build.py", name)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text + offline.SW_JS, encoding="utf-8")
         changed.append(path)
     return changed
 
@@ -897,10 +911,13 @@ def build(out: Path = DEFAULT_OUT, cache: Path | None = None, force: bool = Fals
         direct_service_worker(out)
         hook_worker(out / KERNEL_JS)
         pages = sorted((out / "voici" / "render").glob("*.html"))
-        prestart_pages(out, pages, hook_main(out / KERNEL_JS),
+        kernel_worker = hook_main(out / KERNEL_JS)
+        prestart_pages(out, pages, kernel_worker,
                        json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))[
                            "jupyter-config-data"]["litePluginSettings"][KERNEL_PLUGIN])
         codecache_pages(pages, digest[:16])
+        offline.offline_pages(out, out / "index.html", pages, worker_url(out, kernel_worker),
+                              out / "static" / "pyodide", digest[:16])
         secure_context_pages(out, pages)
         bad = external_requests(out)
         if bad:

@@ -1,0 +1,76 @@
+"""The static site's pages open again without the network once they have been visited.
+
+The site's service worker (JupyterLite's, edited by :func:`tools.static_site.build.direct_service_worker`)
+declares that every file is raced: the network and its fetch handler start together. Online the network
+answers, from the browser's HTTP cache and compiled-code cache as any page's files are; the handler asks
+the network too (Chromium hands it the same response) and only when that fails answers from the copies in
+Cache Storage (``SW_JS``). Requests the routes do not cover (the kernel's worker, browsers without static
+routes) take the same handler: network first, the kept copy when it fails.
+
+Those copies are made by ``KEEP_JS``, put into the app pages and the home page by :func:`offline_pages`:
+once an app is ready and the browser idle, the page copies itself, every file it loaded and the files of
+its Python worker (``RUNTIME_FILES``, which the page's own list does not see) from the HTTP cache into
+``triage-offline-<build>``, then drops the copies of earlier builds. The home page also registers the
+service worker, so that it opens offline without an app visited first. Why: docs/developer/decisions/0022.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from tools.static_site.javascript import fill_script, inline_script, read_js
+from triage.errors import Problem, TriageError
+
+CACHE_PREFIX = "triage-offline-"
+# Appended to the service worker: triageKeeps and triageOffline, called by its edited fetch handler.
+SW_JS = read_js("offline-sw.js")
+KEEP_JS = inline_script("offline-keep.js")
+# What the kernel's worker fetches besides its own script (Pyodide's loader, with the snapshot start);
+# the snapshot itself the worker keeps in Cache Storage already (tools.static_site.snapshot).
+RUNTIME_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+# The address the apps register the service worker at (voici: the site's root + enableCache).
+SERVICE_WORKER = "service-worker.js?enableCache=false"
+# After the app's first widget shows: its own start and the code-cache warm-up (codecache.DELAY_MS) go first.
+DELAY_MS = 4000
+BODY_END = re.compile(r"</body>", re.I)
+
+
+class OfflineError(TriageError):
+    """A page cannot take the offline copy script (its layout changed) or a runtime file is missing."""
+
+
+def keep_script(build: str, also: Iterable[str], register: str | None, wait: bool) -> str:
+    """KEEP_JS for a page: ``also`` the files to keep besides what it loaded (relative to the page),
+    ``register`` the service worker to register when none is (or None), ``wait`` for an app's first widget."""
+    return fill_script(KEEP_JS, {"PREFIX": CACHE_PREFIX, "BUILD": build, "ALSO": list(also), "REGISTER": register,
+                                 "WAIT": wait, "DELAY_MS": DELAY_MS if wait else 0})
+
+
+def _insert(page: Path, script: str) -> None:
+    html = page.read_text(encoding="utf-8")
+    ends = list(BODY_END.finditer(html))
+    if len(ends) != 1:
+        raise OfflineError(Problem("offline copy", f"{len(ends)} </body> tags where one was expected; the page's "
+                                   "layout changed: check tools/static_site/offline.py", str(page)))
+    at = ends[0].start()
+    page.write_text(html[:at] + script + "\n" + html[at:], encoding="utf-8")
+
+
+def offline_pages(site: Path, home: Path, apps: Iterable[Path], worker_url: str, pyodide_dir: Path,
+                  build: str) -> None:
+    """Put KEEP_JS into the home page ``home`` and the app pages ``apps`` of ``site``: an app page keeps the
+    kernel's worker script (``worker_url``, from the site's root) and the runtime in ``pyodide_dir``, and
+    the home page; the home page registers the service worker. Fails, naming it, when a file is missing."""
+    for name in RUNTIME_FILES:
+        if not (pyodide_dir / name).is_file():
+            raise OfflineError(Problem("offline copy", f"Pyodide's {name} is not in the site; check RUNTIME_FILES "
+                                       "in tools/static_site/offline.py", str(pyodide_dir / name)))
+    runtime = [f"{pyodide_dir.relative_to(site).as_posix()}/{name}" for name in RUNTIME_FILES]
+    home_rel = home.relative_to(site).as_posix()
+    _insert(home, keep_script(build, [], SERVICE_WORKER, wait=False))
+    for page in apps:
+        up = "../" * (len(page.relative_to(site).parts) - 1)
+        _insert(page, keep_script(build, [up + worker_url, *(up + f for f in runtime), up + home_rel], None,
+                                  wait=True))
