@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from support import viewport_checks as vc
 from support.browser_support import ARGS, axe_source, chromium_path
@@ -452,3 +453,69 @@ def test_drill_answers_save_without_errors_and_the_lab_finds_them(page, site, pr
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     expect(page.locator(".triage-progress")).to_contain_text(f"Scenario {start + 3} of", timeout=RENDER_TIMEOUT)
+
+
+# -- when the network drops ------------------------------------------------------------------------------------
+
+
+def offline_kept(page: Page) -> None:
+    """Wait until the page has kept its offline copy (tools.static_site.offline); a page that keeps none is
+    caught by the reload that follows."""
+    try:
+        page.wait_for_function("() => document.documentElement.dataset.triageKept", timeout=60_000)
+    except PlaywrightTimeoutError:
+        pass
+
+
+def load_error(page: Page, url: str) -> str | None:
+    """Open ``url``; the browser's error (its "no internet" page), or None when the page came."""
+    try:
+        page.goto(url, wait_until="load")
+    except PlaywrightError as e:
+        return str(e).splitlines()[0]
+    return None
+
+
+def drill_answer(page: Page, progress_before: int) -> None:
+    page.locator(".triage-answer-routine").click()
+    expect(page.locator(".triage-feedback")).to_contain_text(re.compile("Right|Not quite"))
+    page.locator(".triage-next").click()
+    expect(page.locator(".triage-progress")).to_contain_text(f"Scenario {progress_before + 1} of")
+
+
+def test_a_student_who_loses_the_network_reloads_the_app_and_the_home_page_and_keeps_answering(browser, site):
+    """A phone on a train: the home page and the red-flag drill opened once online, one answer; then the
+    network drops. Reloading the drill and opening the home page both work, the answer is still there, and a
+    new answer is kept; back online, the drill still has both. (A page that was open kept working offline
+    before too; a reload showed the browser's "no internet" page.)"""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    recorder = Recorder(context)
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT)
+    drill = f"{site}/voici/render/03_red_flags.html"
+    page.goto(f"{site}/", wait_until="load")
+    offline_kept(page)
+    open_app(page, site, "03_red_flags")
+    progress = page.locator(".triage-progress")
+    start = int(re.search(r"Scenario (\d+) of", progress.inner_text())[1])
+    drill_answer(page, start)
+    offline_kept(page)
+
+    context.set_offline(True)
+    assert load_error(page, drill) is None
+    expect(progress).to_contain_text(f"Scenario {start + 1} of", timeout=RENDER_TIMEOUT)  # the answer before
+    assert page.locator(ERRORS).count() == 0
+    drill_answer(page, start + 1)
+    page.wait_for_timeout(1500)  # the save's requests (to the drive, in this browser)
+    assert load_error(page, f"{site}/") is None
+    links = page.locator("ul.apps a")
+    assert links.count() == len(APPS)
+    links.nth(APPS.index("03_red_flags")).click()  # from the home page to the drill, still offline
+    expect(progress).to_contain_text(f"Scenario {start + 2} of", timeout=RENDER_TIMEOUT)  # the offline answer
+
+    context.set_offline(False)
+    open_app(page, site, "03_red_flags")
+    expect(progress).to_contain_text(f"Scenario {start + 2} of")
+    drill_answer(page, start + 2)
+    context.close()
+    assert recorder.external == []

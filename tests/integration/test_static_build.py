@@ -236,27 +236,46 @@ import { readFileSync } from "node:fs";
 import vm from "node:vm";
 const [script] = process.argv.slice(2);
 const on = {};  // the service worker's global scope, as far as its code reaches
+let online = true;
+const fetched = [];
+const kept = new Map([["triage-offline-old", new Map([["http://127.0.0.1/build/voici.js", "old copy"]])],
+                      ["triage-offline-new", new Map([["http://127.0.0.1/build/voici.js", "kept copy"],
+                                                      ["http://127.0.0.1/index.html", "kept home"]])]]);
 Object.assign(globalThis, {
   self: { addEventListener: (name, handler) => { on[name] = handler; }, skipWaiting() {},
           clients: { claim: async () => {} } },
   location: { href: "http://127.0.0.1/service-worker.js?enableCache=false", origin: "http://127.0.0.1" },
   BroadcastChannel: class { postMessage() {} addEventListener() {} removeEventListener() {} },
-  caches: { open: async () => ({ addAll: async () => {} }) },
+  fetch: async (request) => {
+    fetched.push(request.url);
+    if (!online) throw new TypeError("Failed to fetch");
+    return "network";
+  },
+  caches: {
+    open: async (name) => ({ addAll: async () => {}, match: async (url) => kept.get(name)?.get(url) }),
+    keys: async () => [...kept.keys(), "triage-snapshot"],
+  },
 });
 vm.runInThisContext(readFileSync(script, "utf8"));
 const routes = [], waits = [];
 on.install({ addRoutes: async (rules) => { routes.push(rules); }, waitUntil: (p) => waits.push(p) });
 on.activate({ waitUntil: (p) => waits.push(p) });
 await Promise.all(waits);
-const answered = {};
-const requests = [["/build/voici.js", "GET"], ["/static/pyodide/pyodide.asm.wasm", "GET"], ["/api/drive", "POST"]];
-for (const [path, method] of requests) {
-  answered[path] = false;
-  const request = { url: "http://127.0.0.1" + path, method,
-                    json: async () => ({ browsingContextId: "b", requestId: "r" }) };
-  on.fetch({ request, respondWith: () => { answered[path] = true; }, waitUntil() {} });  // answers at once or never
+const answered = { online: {}, offline: {} };
+const requests = [["/build/voici.js", "GET", "no-cors"], ["/static/pyodide/pyodide.asm.wasm", "GET", "cors"],
+                  ["/", "GET", "navigate"], ["/api/drive", "POST", "cors"]];
+for (const state of ["online", "offline"]) {
+  online = state === "online";
+  for (const [path, method, mode] of requests) {
+    const request = { url: "http://127.0.0.1" + path, method, mode,
+                      json: async () => ({ browsingContextId: "b", requestId: "r" }) };
+    let answer = null;  // a promise given to respondWith at once, or nothing (the browser fetches itself)
+    on.fetch({ request, respondWith: (p) => { answer = p; }, waitUntil() {} });
+    answered[state][path] = answer === null ? "browser" : path === "/api/drive" ? "page" :
+      await answer.then((r) => r, (e) => "failed: " + e.message);
+  }
 }
-console.log("RESULT " + JSON.stringify({ routes, answered }));
+console.log("RESULT " + JSON.stringify({ routes, answered, fetched: fetched.length }));
 process.exit(0);
 """
 
@@ -265,7 +284,7 @@ def service_worker_run(path: Path, tmp_path: Path) -> dict:
     return run_node(SERVICE_WORKER_NODE, str(path), tmp_path=tmp_path)
 
 
-def test_the_service_worker_answers_only_the_drive_and_routes_the_rest_to_the_network(tmp_path, site):
+def test_the_service_worker_races_the_network_and_answers_from_kept_copies_when_it_fails(tmp_path, site):
     venv = toolchain(cache_root(), [])  # JupyterLite's own service worker, as the build copies it
     original = next((venv / "lib").glob("python*/site-packages/voici_core/static/build/service-worker.js"))
     out = tmp_path / "site"
@@ -273,12 +292,19 @@ def test_the_service_worker_answers_only_the_drive_and_routes_the_rest_to_the_ne
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(original.read_bytes())
     before = service_worker_run(original, tmp_path)
-    assert before["routes"] == [] and all(before["answered"].values())  # it fetched every file again itself
+    assert before["routes"] == []  # it fetched every file again itself, and had nothing when that failed
+    assert before["answered"]["offline"]["/build/voici.js"] == "failed: Failed to fetch"
     assert direct_service_worker(out) == [out / "service-worker.js", out / "build/service-worker.js"]
     after = service_worker_run(out / "build/service-worker.js", tmp_path)
-    assert after["routes"] == [[{"condition": {"not": {"urlPattern": {"pathname": "*/api/*"}}}, "source": "network"}]]
-    assert after["answered"] == {"/build/voici.js": False, "/static/pyodide/pyodide.asm.wasm": False,
-                                 "/api/drive": True}  # the drive still goes to the page
+    # Chromium: files race the network and the fetch handler; the drive goes to the fetch handler alone
+    assert after["routes"] == [[{"condition": {"not": {"urlPattern": {"pathname": "*/api/*"}}},
+                                 "source": "race-network-and-fetch-handler"}]]
+    assert after["answered"]["online"] == {"/build/voici.js": "network", "/static/pyodide/pyodide.asm.wasm": "network",
+                                           "/": "network", "/api/drive": "page"}
+    # offline: the newest build's kept copy; a folder's address finds its index.html; the drive still works
+    assert after["answered"]["offline"] == {"/build/voici.js": "kept copy",
+                                            "/static/pyodide/pyodide.asm.wasm": "failed: Failed to fetch",
+                                            "/": "kept home", "/api/drive": "page"}
     assert (site / "service-worker.js").read_text(encoding="utf-8") == (out / "service-worker.js").read_text(
         encoding="utf-8")  # what the built site ships
 

@@ -777,8 +777,9 @@ def direct_service_worker(out: Path) -> list[Path]:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         text, routes = SW_ROUTES.subn(lambda m: (
             f"{m[0]}if({m['e']}.addRoutes&&new URL(location.href).searchParams.get(\"enableCache\")!==\"true\")"
-            f"{m['e']}.waitUntil({m['e']}.addRoutes([{{condition:{{not:{{urlPattern:{{pathname:\"*/api/*\"}}}}}},"
-            f"source:\"{SW_SOURCE}\"}}]).catch(r=>console.warn(\"triage: no static routes\",r)));"), text)
+            f"{m['e']}.waitUntil({m['e']}.addRoutes([{{condition:{{requestMode:\"navigate\"}},source:\"{SW_SOURCE}\"}},"
+            f"{{condition:{{not:{{urlPattern:{{pathname:\"*/api/*\"}}}}}},source:\"network\"}}])"
+            f".catch(r=>console.warn(\"triage: no static routes\",r)));"), text)
         text, passes = SW_PASS.subn(lambda m: (
             f"!enableCache&&triageKeeps({m['req']},{m['url']})?{m['n']}=triageOffline({m['req']}):"
             f"shouldDrop({m['req']},{m['url']})||({m['n']}=maybeFromCache({m['e']}))"), text)

@@ -1,7 +1,9 @@
 
 // tools.static_site.offline: the network answers first, as before; when it fails (the classroom's Wi-Fi
-// dropped, a train), the copy a page kept of itself answers (docs/developer/decisions/0022).
+// dropped, a train), the copy a page kept answers (docs/developer/decisions/0022).
 const TRIAGE_KEPT = "triage-offline-";
+// Only requests the static routes leave to the fetch handler come here: in Chromium the pages themselves
+// (navigations: their race) and the kernel's worker's files; in other browsers every file.
 function triageKeeps(request, url) {
   return request.method === "GET" && url.origin === location.origin && !shouldBroadcast(url);
 }
