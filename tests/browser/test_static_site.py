@@ -17,7 +17,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from support import viewport_checks as vc
 from support.browser_support import ARGS, axe_source, chromium_path
-from support.static_site import OFFLINE_ARGS, STATIC_HOST_CACHE, built_site, serve
+from support.static_site import OFFLINE_ARGS, PAGE_REVALIDATE, STATIC_HOST_CACHE, built_site, serve
 
 from tools.static_site.build import KERNEL_JS, ROOT, STAMP
 from triage.content.course import student_apps
@@ -483,11 +483,20 @@ def drill_answer(page: Page, progress_before: int) -> None:
     expect(page.locator(".triage-progress")).to_contain_text(f"Scenario {progress_before + 1} of")
 
 
-def test_a_student_who_loses_the_network_reloads_the_app_and_the_home_page_and_keeps_answering(browser, site):
+@pytest.fixture(scope="module")
+def host_site():
+    """The site as a web host serves it: files fresh for 10 minutes (GitHub Pages), pages checked again on
+    every visit (so a page never comes from the browser's HTTP cache without the network)."""
+    with serve(built_site().out, cache_control=STATIC_HOST_CACHE, page_cache_control=PAGE_REVALIDATE) as url:
+        yield url
+
+
+def test_a_student_who_loses_the_network_reloads_the_app_and_the_home_page_and_keeps_answering(browser, host_site):
     """A phone on a train: the home page and the red-flag drill opened once online, one answer; then the
     network drops. Reloading the drill and opening the home page both work, the answer is still there, and a
     new answer is kept; back online, the drill still has both. (A page that was open kept working offline
     before too; a reload showed the browser's "no internet" page.)"""
+    site = host_site
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     recorder = Recorder(context)
     page = context.new_page()

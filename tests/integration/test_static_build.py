@@ -296,9 +296,10 @@ def test_the_service_worker_races_the_network_and_answers_from_kept_copies_when_
     assert before["answered"]["offline"]["/build/voici.js"] == "failed: Failed to fetch"
     assert direct_service_worker(out) == [out / "service-worker.js", out / "build/service-worker.js"]
     after = service_worker_run(out / "build/service-worker.js", tmp_path)
-    # Chromium: files race the network and the fetch handler; the drive goes to the fetch handler alone
-    assert after["routes"] == [[{"condition": {"not": {"urlPattern": {"pathname": "*/api/*"}}},
-                                 "source": "race-network-and-fetch-handler"}]]
+    # Chromium: pages race the network and the fetch handler, files go to the network, the drive to the handler;
+    # what reaches the handler (the kernel's worker's files; every file elsewhere) is answered as below
+    assert after["routes"] == [[{"condition": {"requestMode": "navigate"}, "source": "race-network-and-fetch-handler"},
+                                {"condition": {"not": {"urlPattern": {"pathname": "*/api/*"}}}, "source": "network"}]]
     assert after["answered"]["online"] == {"/build/voici.js": "network", "/static/pyodide/pyodide.asm.wasm": "network",
                                            "/": "network", "/api/drive": "page"}
     # offline: the newest build's kept copy; a folder's address finds its index.html; the drive still works

@@ -22,19 +22,25 @@ from tools.static_site.build import DEFAULT_OUT, BuildReport, build
 OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 # What GitHub Pages sends with every file: fresh for 10 minutes, then checked again.
 STATIC_HOST_CACHE = "max-age=600"
+# What many hosts send with pages: checked again on every visit.
+PAGE_REVALIDATE = "no-cache"
 
 
 class _Handler(SimpleHTTPRequestHandler):
     """Python's plain file server (``python -m http.server``), without its request log; optionally with a
-    ``Cache-Control`` header on every response, as static hosts send one."""
+    ``Cache-Control`` header on every response, as static hosts send one, and another on pages."""
 
-    def __init__(self, *args, cache_control: str | None = None, **kwargs) -> None:
+    def __init__(self, *args, cache_control: str | None = None, page_cache_control: str | None = None,
+                 **kwargs) -> None:
         self.cache_control = cache_control  # before the base class, which handles the request in __init__
+        self.page_cache_control = page_cache_control
         super().__init__(*args, **kwargs)
 
     def end_headers(self) -> None:
-        if self.cache_control:
-            self.send_header("Cache-Control", self.cache_control)
+        page = self.path.split("?")[0].endswith((".html", "/"))
+        header = self.page_cache_control if page and self.page_cache_control else self.cache_control
+        if header:
+            self.send_header("Cache-Control", header)
         super().end_headers()
 
     def log_message(self, format, *args):
@@ -48,12 +54,13 @@ def built_site(out: Path = DEFAULT_OUT) -> BuildReport:
 
 
 @contextmanager
-def serve(folder: Path, cache_control: str | None = None) -> Iterator[str]:
+def serve(folder: Path, cache_control: str | None = None, page_cache_control: str | None = None) -> Iterator[str]:
     """Serve ``folder`` on 127.0.0.1 (a secure context, as voici needs) at a free port; yield the URL.
 
     Without ``cache_control`` the browser decides how long to keep files from their age (Last-Modified):
-    files built minutes ago are checked again on every visit."""
-    handler = functools.partial(_Handler, directory=str(folder), cache_control=cache_control)
+    files built minutes ago are checked again on every visit. ``page_cache_control``: another header for pages."""
+    handler = functools.partial(_Handler, directory=str(folder), cache_control=cache_control,
+                                page_cache_control=page_cache_control)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

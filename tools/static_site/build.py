@@ -759,8 +759,9 @@ def lab_only_kernel_packages(out: Path) -> None:
 # without /api/ to go to the network directly (static routes: Chromium 123 and later; the page's own
 # requests then never wait for the service worker), and its fetch handler leaves such requests to the
 # browser (elsewhere, and for the kernel's worker, whose requests the routes do not cover).
-# Since 0022 the routes race the network with the fetch handler, which asks the network too (Chromium hands
-# it the same response) and answers from the pages' kept copies only when it fails (tools.static_site.offline).
+# Since decision 0023 pages (navigations) race the network with the fetch handler, which asks the network
+# too (Chromium hands it the same response) and answers from the page's kept copy only when that fails; the
+# handler does the same for every file the routes leave to it (tools.static_site.offline).
 SW_ROUTES = re.compile(r"function onInstall\((?P<e>[\w$]+)\)\{")
 SW_PASS = re.compile(r"shouldDrop\((?P<req>[\w$]+),(?P<url>[\w$]+)\)\|\|\((?P<n>[\w$]+)=maybeFromCache\("
                      r"(?P<e>[\w$]+)\)\)")
@@ -769,8 +770,8 @@ SW_FILES = ("service-worker.js", "build/service-worker.js")
 
 
 def direct_service_worker(out: Path) -> list[Path]:
-    """Apply SW_ROUTES and SW_PASS to JupyterLite's service worker in ``out`` (both copies); a copy that
-    does not match both fails the build, naming it."""
+    """Apply SW_ROUTES and SW_PASS to JupyterLite's service worker in ``out`` (both copies) and append
+    :data:`tools.static_site.offline.SW_JS`; a copy that does not match both fails the build, naming it."""
     changed = []
     for name in SW_FILES:
         path = out / name

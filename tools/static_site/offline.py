@@ -1,17 +1,19 @@
 """The static site's pages open again without the network once they have been visited.
 
 The site's service worker (JupyterLite's, edited by :func:`tools.static_site.build.direct_service_worker`)
-declares that every file is raced: the network and its fetch handler start together. Online the network
-answers, from the browser's HTTP cache and compiled-code cache as any page's files are; the handler asks
-the network too (Chromium hands it the same response) and only when that fails answers from the copies in
-Cache Storage (``SW_JS``). Requests the routes do not cover (the kernel's worker, browsers without static
-routes) take the same handler: network first, the kept copy when it fails.
+races every page (navigation) between the network and its fetch handler: online the network answers; the
+handler asks the network too (Chromium hands it the same response) and, only when that fails, answers with
+the page's kept copy (``SW_JS``). Files stay on the static route to the network, so a warm visit keeps the
+browser's HTTP cache and compiled-code cache: a script raced through the service worker lost its compiled
+code for two more visits. Offline, Chromium finds those files in its HTTP cache for as long as the server's
+caching headers keep them fresh. What the routes leave to the fetch handler (the kernel's worker's files;
+every file in browsers without static routes) goes to the network first and to the kept copy when that fails.
 
-Those copies are made by ``KEEP_JS``, put into the app pages and the home page by :func:`offline_pages`:
+The copies are made by ``KEEP_JS``, put into the app pages and the home page by :func:`offline_pages`:
 once an app is ready and the browser idle, the page copies itself, every file it loaded and the files of
 its Python worker (``RUNTIME_FILES``, which the page's own list does not see) from the HTTP cache into
 ``triage-offline-<build>``, then drops the copies of earlier builds. The home page also registers the
-service worker, so that it opens offline without an app visited first. Why: docs/developer/decisions/0022.
+service worker, so that it opens offline without an app visited first. Why: docs/developer/decisions/0023.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 
 // tools.static_site.offline: the network answers first, as before; when it fails (the classroom's Wi-Fi
-// dropped, a train), the copy a page kept answers (docs/developer/decisions/0022).
+// dropped, a train), the copy a page kept answers (docs/developer/decisions/0023).
 const TRIAGE_KEPT = "triage-offline-";
 // Only requests the static routes leave to the fetch handler come here: in Chromium the pages themselves
 // (navigations: their race) and the kernel's worker's files; in other browsers every file.

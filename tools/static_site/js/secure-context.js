@@ -31,7 +31,8 @@
       box.className = "triage-static-problem";
       box.setAttribute("role", "alert");
       box.dataset.kind = kind;
-      box.innerHTML = "<p><strong>" + (kind === "slow" ? "Still starting" : "These apps cannot start here") +
+      const title = { slow: "Still starting", offline: "Offline" }[kind] || "These apps cannot start here";
+      box.innerHTML = "<p><strong>" + title +
         ".</strong> " + html + "</p>";
       box.style.cssText = "position:" + (HOME ? "static" : "fixed") + ";top:0;left:0;right:0;z-index:10000;" +
         "margin:0 auto;max-width:46rem;padding:.8rem 1rem;background:#fff;color:#1a1a1a;" +
@@ -57,6 +58,9 @@
       if (ready()) {
         clearInterval(timer);
         if (box) box.remove();
+      } else if (!box && Date.now() - started > SLOW_MS && navigator.onLine === false) {
+        box = show("This app cannot start without the network: this browser no longer has all of its " +
+          "files. Your answers are kept here; reload the page when you are back online.", "offline");
       } else if (!box && Date.now() - started > SLOW_MS) {
         box = show("This app has not started after " + Math.round(SLOW_MS / 1000) + " seconds. Give a " +
           "slow device a little longer; if nothing changes, reload the page. If it still does not start, " +
