@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import subprocess
 import sys
 import time
@@ -73,6 +74,8 @@ def main() -> None:
     )
     results["exhaustive_check_s"] = time.perf_counter() - t0
     results["exhaustive_check_passed"] = proc.returncode == 0
+    counted = re.search(r"exhaustive safety check: ([\d,]+) presentations", proc.stdout)
+    results["exhaustive_check_presentations"] = int(counted.group(1).replace(",", "")) if counted else 0
     save("engine", results)
     for k, v in results.items():
         print(f"{k}: {v:,.0f}" if isinstance(v, float) and v > 100 else f"{k}: {v}")

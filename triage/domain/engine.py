@@ -52,6 +52,7 @@ class Facts:
     pain_sites: frozenset[PainSite]
     history: frozenset[History] = frozenset()
     duration_weeks: float = 0.0
+    care_weeks: float = 0.0  # weeks of conservative care so far: what-ifs never let them outlast the pain
 
 
 Predicate = Callable[[Facts], bool]
@@ -210,6 +211,7 @@ class Engine:
             pain_sites=p.pain_sites,
             history=p.history,
             duration_weeks=p.duration_weeks,
+            care_weeks=p.conservative_care_weeks,
         )
 
     def decide(self, facts: Facts) -> Decision:
@@ -312,7 +314,7 @@ class Engine:
             if base.duration_weeks <= limit:
                 yield ("duration_weeks", "set", limit + 1, f"if the pain had lasted more than {limit:g} weeks",
                        _with(base, duration_weeks=limit + 1))
-            elif not base.care_trial_complete:  # a trial of care cannot have outlasted the pain
+            elif base.care_weeks <= limit:  # a trial of care cannot have outlasted the pain
                 yield ("duration_weeks", "set", limit, f"if the pain had begun within the last {limit:g} weeks",
                        _with(base, duration_weeks=limit))
         flip = not base.prefers_non_surgical
@@ -320,7 +322,7 @@ class Engine:
         yield "prefers_non_surgical", "set", flip, text, _with(base, prefers_non_surgical=flip)
         weeks = self.kb.care_trial_weeks
         if base.care_trial_complete:
-            before = _with(base, care_trial_complete=False)
+            before = _with(base, care_trial_complete=False, care_weeks=0.0)
             yield "conservative_care_weeks", "set", 0, "before any conservative care", before
         else:
             yield (
@@ -328,7 +330,7 @@ class Engine:
                 "set",
                 weeks,
                 f"after {weeks:g} weeks of conservative care without relief",
-                _with(base, care_trial_complete=True, duration_weeks=max(base.duration_weeks, weeks)),
+                _with(base, care_trial_complete=True, care_weeks=weeks, duration_weeks=max(base.duration_weeks, weeks)),
             )
 
     def _changes(self, facts: Facts, now: Decision) -> list[Change]:
