@@ -178,4 +178,4 @@ def test_a_child_gets_the_scope_note_and_a_hot_painful_hip_is_an_emergency():
     assert "aged 16 and over" in app.reasons.value
     app.symptoms[Symptom.FEVER].value = True
     assert "Urgency: EMERGENCY" in app.verdict.value
-    assert "A child under 16 with hip pain and a fever" in app.verdict.value
+    assert "A child under 16 with a fever or chills and pain in the back, hip or leg, or a limp" in app.verdict.value
