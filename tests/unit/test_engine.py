@@ -523,3 +523,13 @@ def test_cannot_bear_weight_without_an_injury_is_seen_the_same_day(age):
     if age < 16:
         a = assess(p(age=age, pain_sites=["leg"], duration_weeks=0.1, symptoms=["cannot_bear_weight", "fever"]))
         assert (a.urgency, a.red_flags[0]) == (E, "child_hip_fever")
+
+
+def test_without_a_site_only_the_flags_that_read_no_site_fire():
+    engine = Engine()
+    saddle = engine.assess_without_site(p(age=40, symptoms=["saddle_numbness"]))
+    assert (saddle.urgency, saddle.red_flags) == (E, ("saddle_numbness",))
+    teen = engine.assess_without_site(p(age=12, pain_sites=["knee"]))  # the slipped hip reads the site
+    assert (teen.urgency, teen.red_flags) == (R, ())
+    injecting = engine.assess_without_site(p(age=30, history=["iv_drug_use"]))  # new *back* pain reads the site
+    assert injecting.red_flags == ()
