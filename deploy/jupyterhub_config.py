@@ -75,6 +75,9 @@ c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{HUB_API_PORT}"
 c.JupyterHub.db_url = f"sqlite:///{HUB_DIR / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(HUB_DIR / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(HUB_DIR / "jupyterhub.pid")
+# a student's page whose server is gone (a hub restart stops every server; the culler) reloads itself and
+# lands on the hub's "Server not running" page: start the server again at once rather than wait for a tap
+c.JupyterHub.implicit_spawn_seconds = 1
 c.JupyterHub.template_vars = {
     "announcement_login": "Educational use only: these apps teach; they never diagnose. "
                           "Log in with the name and password your instructor gave you.",

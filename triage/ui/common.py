@@ -9,6 +9,7 @@ glossary, notice) are drawn in one place, :mod:`triage.outputs.fragments`, and r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from markupsafe import escape
 
 from ..domain.knowledge import Rule, knowledge
 from ..domain.vocabulary import in_sentence, vocabulary
+from ..errors import AccessDeniedError, StoreError, StoreUnavailableError
 from ..outputs.fragments import (
     and_list,
     change_text,
@@ -30,9 +32,23 @@ from ..outputs.fragments import (
 )
 
 __all__ = ["PRIMARY", "change_text", "changes_list_html", "condition_text", "esc", "glossary_html", "guide_ref_html",
-           "outcome_text", "rules_html", "terms_html", "urgency_word", "verdict_html", "waiting_html"]
+           "outcome_text", "rules_html", "store_reason", "terms_html", "urgency_word", "verdict_html", "waiting_html"]
 
 PRIMARY = "triage-primary"  # class for primary actions (44 px targets)
+
+_log = logging.getLogger(__name__)
+
+
+def store_reason(exc: StoreError) -> str:
+    """Why the class store failed, in words for a student: never the store's location (a server's internal
+    address, a file path) or a server's raw error text. The whole error is logged for the administrator."""
+    _log.warning("class store: %s", exc)
+    problem = exc.problems[0]
+    if not str(problem.file or "").startswith(("http://", "https://")) or isinstance(exc, AccessDeniedError):
+        return problem.message  # a store of this machine, or the class service's own words for a refusal
+    if isinstance(exc, StoreUnavailableError):
+        return "the class server cannot be reached right now"
+    return "the class server could not do it right now"
 
 
 def esc(text: object) -> str:

@@ -23,7 +23,7 @@ from ...content.cases import LEVELS, Case, Question, load_cases
 from ...errors import StoreError
 from ...store import ClassStore, LearnerRecord, Poll
 from ...store.memory import MemoryStore
-from ..common import PRIMARY, esc
+from ..common import PRIMARY, esc, store_reason
 from ..context import AppContext
 from ..fallback import mimebundle
 from ..frame import app_frame
@@ -314,7 +314,7 @@ class CasePlayer:
         try:
             self.record = self.store.learner_record(learner)
         except StoreError as exc:
-            notes.append(f"Your earlier answers could not be read: {exc}")
+            notes.append(f"Your earlier answers could not be read: {store_reason(exc)}.")
         self.status.value = "".join(f"<p role='alert' class='triage-problem'>{esc(m)}</p>" for m in notes)
         self._fill_picker()
         resume = self.resume_case()
@@ -530,8 +530,9 @@ class CasePlayer:
         try:
             action()
         except (OSError, StoreError) as exc:
+            reason = store_reason(exc) if isinstance(exc, StoreError) else "the class store cannot be written"
             self.status.value = (
-                f"<p role='alert' class='triage-problem'>Your answer could not be saved ({esc(exc)}). "
+                f"<p role='alert' class='triage-problem'>Your answer could not be saved ({esc(reason)}). "
                 "It still shows on this page.</p>"
             )
         self._reload()
