@@ -183,10 +183,13 @@ $(CHP): deploy/package.json deploy/package-lock.json | system-packages
 
 hub-deps: $(HUB_STAMP) $(CHP) ## JupyterHub ([hub] extra) and the pinned configurable-http-proxy (npm, deploy/)
 
+# Once the hub answers on its public address, `address --wait` prints it (JupyterHub's own last line names
+# the proxy's internal port); it stops waiting if the hub (the shell's pid, kept by exec) ends first.
 hub: hub-deps ## JupyterHub for a class on http://127.0.0.1:8000 behind nginx (state in .hub/; HUB_PORT=, NGINX=0)
 	@test -s $(HUB_STATE)/accounts.json || echo "No accounts yet: make hub-accounts ROSTER=names.csv (one name per line)"
 	@command -v nginx >/dev/null || test "$(NGINX)" = 0 || echo "nginx not installed (apt-get install nginx): starting without it"
-	$(HUB_ENV) $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
+	$(HUB_ENV) $(BIN)/python -m triage.hubservice address --wait --while-pid $$$$ & \
+	$(HUB_ENV) exec $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
 hub-accounts: hub-deps ## create or update accounts from ROSTER (name[,role] per line); prints new passwords once
 	@test -n "$(ROSTER)" || { echo "usage: make hub-accounts ROSTER=names.csv"; exit 2; }
