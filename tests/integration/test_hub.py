@@ -791,6 +791,12 @@ def test_the_course_admin_has_the_hubs_admin_page_and_students_do_not(hub, monke
     hub.people["it-admin"] = _new_password(capsys)
     admin = hub.login("it-admin")
     assert admin.get(f"{hub.url}/hub/admin", timeout=60).status_code == 200
+    # the admin page's "Add Users" (the same API call): refused, and the answer says how accounts are made
+    xsrf = admin.cookies.get("_xsrf", path="/hub/") or ""
+    added = admin.post(f"{hub.api}/users", json={"usernames": ["newkid"], "admin": False},
+                       headers={"X-XSRFToken": xsrf}, timeout=60)
+    assert added.status_code == 400, added.text
+    assert "accounts add newkid" in added.json()["message"], added.text
     student = hub.login("ana")
     assert student.get(f"{hub.url}/hub/admin", timeout=60).status_code == 403
 
