@@ -4,6 +4,7 @@ the pinned proxy, and the local hub config agreeing with the Kubernetes one. No 
 from __future__ import annotations
 
 import json
+import os
 import re
 from copy import deepcopy
 from pathlib import Path
@@ -109,6 +110,31 @@ def test_local_hub_config_is_offline_lean_and_private(tmp_path, monkeypatch):
     assert (state / "store").stat().st_mode & 0o777 == 0o700
     assert (state / "hub" / "admin-token").stat().st_mode & 0o777 == 0o600
     assert ".hub/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_a_course_folder_of_ones_own_reaches_the_students_servers(tmp_path, monkeypatch):
+    """`TRIAGE_COURSE_DIR=... make hub`: the students' servers (and their kernels) get the folder, serve its
+    notebooks and template; a folder that is not a course stops the hub with a message naming the variable."""
+    course = tmp_path / "course"
+    (course / "case_studies").mkdir(parents=True)
+    (course / "notebooks").mkdir()
+    (course / "share" / "jupyter" / "voila" / "templates" / "triage").mkdir(parents=True)
+    monkeypatch.setenv("TRIAGE_COURSE_DIR", str(course))
+    local = _local_config(tmp_path, monkeypatch)
+    assert local.Spawner.environment["TRIAGE_COURSE_DIR"] == str(course)
+    assert local.Spawner.notebook_dir == local.ClassSpawner.apps_dir == str(course / "notebooks")
+    assert local.Spawner.environment["JUPYTER_PATH"].split(os.pathsep)[0] == str(course / "share" / "jupyter")
+    monkeypatch.setenv("TRIAGE_COURSE_DIR", str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="TRIAGE_COURSE_DIR"):
+        _local_config(tmp_path, monkeypatch)
+
+
+def test_without_a_course_folder_the_students_get_the_checkouts_course(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRIAGE_COURSE_DIR", raising=False)
+    local = _local_config(tmp_path, monkeypatch)
+    assert "TRIAGE_COURSE_DIR" not in local.Spawner.environment
+    assert local.Spawner.notebook_dir == str(ROOT / "notebooks")
 
 
 def test_student_server_config_applies_voila_json_and_strips_the_server(monkeypatch):
