@@ -159,10 +159,18 @@ def test_the_proxy_is_pinned_to_one_5x_release():
     assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == pin
 
 
-def test_the_student_image_matches_the_charts_jupyterhub_major_version():
+def test_the_chart_the_images_and_the_checked_schema_are_one_version():
+    """The chart the values install, the chart whose schema the values are checked against, the hub image's
+    base and the student image's JupyterHub (the chart's own, exactly) are one release."""
     dockerfile = (DEPLOY / "z2jh" / "Dockerfile").read_text(encoding="utf-8")
-    app_version = re.search(r"JupyterHub (\d+)\.", (REFERENCE / "README.md").read_text(encoding="utf-8"))[1]
-    assert f'"jupyterhub>={app_version}.' in dockerfile and f",<{int(app_version) + 1}\"" in dockerfile
+    reference = (REFERENCE / "README.md").read_text(encoding="utf-8")
+    chart = re.search(r"--version (\d+\.\d+\.\d+)", (DEPLOY / "z2jh" / "values.yaml").read_text(encoding="utf-8"))[1]
+    assert re.search(rf"\btag {re.escape(chart)}\b", reference), "the schema checked is not the installed chart's"
+    app_version = re.search(r"appVersion: JupyterHub (\d+\.\d+\.\d+)", reference)[1]
+    assert f'"jupyterhub=={app_version}"' in dockerfile
+    assert f"FROM quay.io/jupyterhub/k8s-hub:{chart} AS hub" in dockerfile
+    docs = (ROOT / "docs" / "admin" / "zero-to-jupyterhub.md").read_text(encoding="utf-8")
+    assert f"--version {chart}" in docs and f"JupyterHub {app_version}" in docs
     assert "COPY deploy/student_server_config.py /etc/jupyter/jupyter_server_config.py" in dockerfile
     assert {"AS student", "AS hub"} <= set(re.findall(r"AS \w+", dockerfile))
 
