@@ -150,11 +150,13 @@ docs: docs-deps ## the documentation site in build/docs/html (warnings are error
 test: docs-deps
 
 # Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.
-# make handouts [CASE=<case id>] [PAPER=a4|letter]; PDFs are printed by Debian's chromium.
+# make handouts [CASE=<case id>] [PAPER=a4|letter] [STAGE_PAGES=1]; PDFs are printed by Debian's chromium.
+# STAGE_PAGES=1 starts every stage of a student sheet on a new page (hand the stages out one at a time).
 PAPER ?= a4
+STAGE_PAGES ?=
 .PHONY: handouts
-handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter)
-	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE))
+handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter, STAGE_PAGES=1)
+	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE)) $(if $(filter-out 0,$(STAGE_PAGES)),--stage-pages)
 
 # --- JupyterHub for a class on one machine (docs/admin/jupyterhub.md); run as root so that each student's
 # server runs as their own user id. Accounts: make hub-accounts ROSTER=names.csv. Every hub target finds the
