@@ -53,7 +53,7 @@ def test_feedback_says_each_thing_once():
     assert text.count("Urgent care") == 1 and text.count("Red flag") == 1
     app.next()
     app.answer(Urgency.ROUTINE)
-    assert app.feedback.value.count("Primary care physician") == 1
+    assert app.feedback.value.count("Primary care doctor") == 1
     assert "Next step" in app.feedback.value
 
 
@@ -67,7 +67,7 @@ def test_the_authors_reason_follows_the_engines_when_a_scenario_has_one():
     app.answer(Urgency.EMERGENCY)
     text = app.feedback.value
     assert "Not quite: this one is Routine, not Emergency." in text
-    assert text.index("Next step: Primary care physician.") < text.index(why)
+    assert text.index("Next step: Primary care doctor.") < text.index(why)
     app.next()
     app.answer(Urgency.ROUTINE)
     assert why not in app.feedback.value

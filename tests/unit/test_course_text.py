@@ -1,0 +1,78 @@
+"""What the lessons' own text teaches: the red flags as the engine applies them, in the course's words.
+
+Texts are read from the notebooks and data files as a student sees them; the facts they must state come
+from the knowledge base's red flags (data), never from the code that shows the text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from triage.content.glossary import GLOSSARY_FILE
+from triage.domain.knowledge import HERE as KNOWLEDGE_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def markdown(notebook: str) -> str:
+    nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.replace("*", "").split())
+
+
+def section(text: str, start: str, end: str) -> str:
+    text = flat(text)
+    return text[text.index(start): text.index(end, text.index(start))]
+
+
+def red_flag(flag_id: str) -> dict:
+    flags = yaml.safe_load((KNOWLEDGE_DIR / "red_flags.yaml").read_text(encoding="utf-8"))
+    return next(f for f in flags if f["id"] == flag_id)
+
+
+def test_past_cancer_with_nerve_symptoms_is_taught_as_an_emergency_in_lesson_03_and_the_glossary():
+    """NICE NG234: past cancer with radicular pain or altered feeling suggests spinal cord compression."""
+    flag = red_flag("cancer_with_nerve_symptoms")
+    assert flag["urgency"] == "emergency" and flag["when"]["any_history"] == ["cancer"]
+    text = markdown("03_red_flags.ipynb")
+    emergency = section(text, "Emergency department, now", "The same day")
+    cancer = next(s for s in emergency.split("- ") if "cancer" in s)
+    assert "shooting down a leg" in cancer and "numbness or tingling" in cancer, cancer
+    summary = section(text, "Emergency now:", "Same day:")
+    assert "past cancer with new shooting leg pain, numbness or tingling" in summary
+    same_day = section(text, "Same day:", "How much it hurts")
+    assert "without nerve symptoms" in same_day  # past cancer is not "same day" whatever the legs do
+    glossary = yaml.safe_load(GLOSSARY_FILE.read_text(encoding="utf-8"))
+    entry = flat(next(t for t in glossary if t["id"] == "cancer-history")["definition"])
+    emergency_sentence = next(s for s in entry.split(". ") if "emergency" in s)
+    assert all(w in emergency_sentence for w in ("shooting down a leg", "numbness or tingling")), entry
+
+
+def course_texts() -> list[tuple[str, str]]:
+    """(where, text) for the lessons' markdown, the glossary, the drill and the cases."""
+    out = [(p.name, markdown(p.name)) for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+    glossary = GLOSSARY_FILE.read_text(encoding="utf-8")  # without the `also` lists: names to search by
+    out.append((GLOSSARY_FILE.name, re.sub(r"(?m)^\s*also: .*$", "", glossary)))
+    out.append(("drill.yaml", (GLOSSARY_FILE.parent / "drill.yaml").read_text(encoding="utf-8")))
+    out += [(p.name, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "case_studies").glob("[!_]*.yaml"))]
+    return out
+
+
+def test_pain_down_both_legs_is_always_new_pain():
+    """The warning sign is new pain down both legs; slow leg ache on walking (stenosis) is not it."""
+    problems = []
+    for where, text in course_texts():
+        text = flat(text)
+        for m in re.finditer(r"(?i)\b(pain|sciatica)\b(?:(?! - )[^.;:]){0,25}\bboth legs\b", text):
+            before = text[max(0, m.start() - 40): m.start()]
+            if not re.search(r"(?i)\b(new|newly|now|suddenly)\b", before + m.group(0)):
+                problems.append(f"{where}: ...{before}{m.group(0)}")
+    assert not problems, "\n".join(problems)
