@@ -76,3 +76,40 @@ def test_pain_down_both_legs_is_always_new_pain():
             if not re.search(r"(?i)\b(new|newly|now|suddenly)\b", before + m.group(0)):
                 problems.append(f"{where}: ...{before}{m.group(0)}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_emergency_department_is_never_marked_wrong_where_the_engine_offers_it_the_same_day():
+    """Pain with weight loss is urgent, and the guide names the emergency department or urgent care for it.
+    A case may prefer that the primary care doctor starts the tests (NICE NG12), but an option that goes
+    to the emergency department is then wrong for another reason, and its feedback says the door is not."""
+    from triage.content.cases import load_cases
+    from triage.domain.engine import assess
+    from triage.domain.model import NextStep, Urgency
+
+    checked, problems = 0, []
+    for case in load_cases():
+        for q in case.questions:
+            result = assess(case.stages[case.stage_index(q.after)].presentation)
+            offered = result.urgency is Urgency.URGENT and NextStep.EMERGENCY_DEPARTMENT in result.also_consider
+            if q.asks or not offered:
+                continue
+            for o in q.options:
+                if not o.correct and "emergency department" in o.text.lower():
+                    checked += 1
+                    if not re.search(r"(?i)not (a )?wrong (place|door)|acceptable|also (a )?right", flat(o.feedback)):
+                        problems.append(f"{case.id}: {q.id}: {o.id}: {o.text}")
+    assert checked >= 2 and not problems, "\n".join(problems)
+
+
+def test_feedback_that_lists_the_emergency_signs_includes_new_pain_down_both_legs():
+    from triage.content.cases import load_cases
+
+    problems = []
+    for case in load_cases():
+        for q in case.questions:
+            for o in q.options:
+                text = flat(o.feedback).lower()
+                lists_signs = "saddle" in text and ("bladder" in text or "bowel" in text) and "weak" in text
+                if lists_signs and "emergency department" in text and "both legs" not in text:
+                    problems.append(f"{case.id}: {q.id}: {o.id}")
+    assert not problems, "\n".join(problems)
