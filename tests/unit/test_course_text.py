@@ -6,9 +6,11 @@ from the knowledge base's red flags (data), never from the code that shows the t
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
+import jinja2
 import nbformat
 import yaml
 
@@ -113,3 +115,23 @@ def test_feedback_that_lists_the_emergency_signs_includes_new_pain_down_both_leg
                 if lists_signs and "emergency department" in text and "both legs" not in text:
                     problems.append(f"{case.id}: {q.id}: {o.id}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_short_notice_says_which_signs_mean_the_emergency_department_now():
+    """First-year students often have back pain themselves: the home page they see first, the static site's,
+    the server-full page, the README and the docs carry the one wording of what to do (IF_WORRIED)."""
+    from tools.static_site.build import landing_page
+    from triage.domain.model import IF_WORRIED
+    from triage.serve.handlers import server_full_page
+    from triage.serve.landing import install_landing
+
+    assert "go to an emergency department now" in IF_WORRIED and "numbness around the groin" in IF_WORRIED
+    env = jinja2.Environment()
+    install_landing(env.globals, "name", False)
+    template = (ROOT / "share/jupyter/voila/templates/triage/tree-lab.html").read_text(encoding="utf-8")
+    home = env.from_string(template.split("{% block body %}")[1].split("{% endblock %}")[0]).render()
+    pages = {"home page": home, "static site": landing_page([]), "server full": server_full_page("/")}
+    for name, page in pages.items():
+        assert flat(html.escape(IF_WORRIED)) in flat(page), name
+    for doc in ("README.md", "docs/index.md", "docs/students/index.md"):
+        assert flat(IF_WORRIED) in flat((ROOT / doc).read_text(encoding="utf-8").replace("> ", " ")), doc
