@@ -135,3 +135,18 @@ def test_every_short_notice_says_which_signs_mean_the_emergency_department_now()
         assert flat(html.escape(IF_WORRIED)) in flat(page), name
     for doc in ("README.md", "docs/index.md", "docs/students/index.md"):
         assert flat(IF_WORRIED) in flat((ROOT / doc).read_text(encoding="utf-8").replace("> ", " ")), doc
+
+
+def test_the_explorers_check_yourself_comes_before_the_app_with_its_answers_folded_away():
+    """The app's frame ends with the "Next" link and the glossary, where few read on; and answers printed
+    straight under the stories are read before the student has decided."""
+    nb = nbformat.read(NOTEBOOKS / "04_triage_explorer.ipynb", as_version=4)
+    check = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Check yourself" in c.source)
+    app = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "Explorer()" in c.source)
+    assert check < app, "Check yourself must come before the app (and so before its Next link)"
+    answers = nb.cells[check + 1]
+    assert answers.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in answers.source  # CI reruns it and compares
+    [output] = answers.outputs
+    shown = "".join(output["data"]["text/html"])
+    assert shown.startswith("<details") and shown.endswith("</details>") and "<summary>" in shown
+    assert "emergency" not in shown.split("<summary>")[1].split("</summary>")[0].lower()
