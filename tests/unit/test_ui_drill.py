@@ -8,9 +8,12 @@ from support.ui_support import html_of, make_context
 from triage.content.drill import Scenario
 from triage.domain.model import Presentation, Urgency
 from triage.errors import Problem, StoreUnavailableError
+from triage.store.identity import NOT_SAVED
 from triage.store.memory import MemoryStore
 from triage.ui import RedFlagDrill
 from triage.ui.student.drill import split_rounds
+
+GUEST_MESSAGE = NOT_SAVED + "choose a name on the home page so your answers are kept."
 
 ITEMS = [
     Scenario("s1", "Fever and back pain.",
@@ -148,12 +151,12 @@ def test_a_finished_round_reopens_on_its_results():
 
 
 def test_a_guest_can_practise_without_saving():
-    context = make_context(name=None, messages=("Choose a name on the home page so your answers are kept.",))
+    context = make_context(name=None, messages=(GUEST_MESSAGE,))
     app = drill(context=context)
     app.answer(Urgency.URGENT)
     assert "Score: 1 of 1" in app.score.value
     assert context.store.learner_record(context.learner).drill == ()
-    assert "Choose a name on the home page" in html_of(app.widget)
+    assert "choose a name on the home page" in html_of(app.widget)
 
 
 def test_a_store_that_cannot_write_is_reported_and_the_drill_goes_on():

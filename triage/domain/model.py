@@ -41,6 +41,7 @@ class Symptom(StrEnum):
     DIFFICULTY_PASSING_URINE = "difficulty_passing_urine"
     SADDLE_NUMBNESS = "saddle_numbness"
     BILATERAL_SCIATICA = "bilateral_sciatica"
+    CANNOT_BEAR_WEIGHT = "cannot_bear_weight"
 
 
 class History(StrEnum):

@@ -16,6 +16,7 @@ from ...domain.engine import assess
 from ...domain.knowledge import Knowledge, knowledge
 from ...domain.model import Assessment, NextStep, Presentation, Urgency
 from ...errors import HandoutError, Problem
+from ..fragments import urgency_word, verdict
 
 
 @dataclass(frozen=True)
@@ -203,20 +204,20 @@ def _change_groups(a: Assessment, kb: Knowledge) -> tuple[ChangeGroup, ...]:
     for c in a.what_would_change:
         groups.setdefault((c.urgency, c.next_step), []).append(words(c.description))
     ordered = sorted(groups.items(), key=lambda item: -item[0][0].rank)
-    return tuple(ChangeGroup(u.value.upper(), kb.provider(s).name, tuple(edits)) for (u, s), edits in ordered)
+    return tuple(ChangeGroup(urgency_word(u), kb.provider(s).name, tuple(edits)) for (u, s), edits in ordered)
 
 
 def engine_view(p: Presentation, previous: Presentation | None, kb: Knowledge) -> EngineView:
     """The engine's disposition, trace and counterfactuals for one stage's presentation."""
     a = assess(p)
     before = assess(previous) if previous is not None else None
-    flags = {f.id: f.label for f in kb.red_flags}
+    v = verdict(a, kb)  # what the apps' urgency banner shows: the urgency word, names of providers and flags
     return EngineView(
-        urgency=a.urgency.value.upper(),
-        urgency_class=a.urgency.value,
-        next_step=kb.provider(a.next_step).name,
-        red_flags=tuple(flags.get(f, words(f)) for f in a.red_flags),
-        also_consider=tuple(kb.provider(s).name for s in a.also_consider),
+        urgency=v.word,
+        urgency_class=v.urgency,
+        next_step=v.next_step,
+        red_flags=v.red_flags,
+        also_consider=v.also_consider,
         rules=tuple(RuleLine(h.rule_id, h.effect, h.reason, kb.section(h.guide_section).title) for h in a.trace),
         changes=_change_groups(a, kb),
         known=describe_presentation(p),
@@ -290,7 +291,7 @@ def card_view(kb: Knowledge | None = None) -> CardView:
         groups.setdefault((f.urgency, f.next_step), []).append(FlagRow(f.label, f.signals))
     ordered = sorted(groups.items(), key=lambda item: -item[0][0].rank)
     return CardView(
-        red_flags=tuple(FlagGroup(u.value.upper(), u.value, kb.provider(s).name, tuple(rows))
+        red_flags=tuple(FlagGroup(urgency_word(u), u.value, kb.provider(s).name, tuple(rows))
                         for (u, s), rows in ordered),
         providers=tuple(ProviderRow(p.name, p.role, "; ".join(p.assesses), "; ".join(p.treatments),
                                     p.reached_when) for p in kb.providers),
