@@ -148,5 +148,7 @@ def test_the_explorers_check_yourself_comes_before_the_app_with_its_answers_fold
     assert answers.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in answers.source  # CI reruns it and compares
     [output] = answers.outputs
     shown = "".join(output["data"]["text/html"])
-    assert shown.startswith("<details") and shown.endswith("</details>") and "<summary>" in shown
-    assert "emergency" not in shown.split("<summary>")[1].split("</summary>")[0].lower()
+    assert shown.startswith("<details") and shown.endswith("</details>") and "<summary" in shown
+    summary = shown.split("<summary")[1].split("</summary>")[0]
+    assert "emergency" not in summary.lower() and "Show the answers" in summary
+    assert shown.index("</summary>") < shown.index("Weakness:")  # the answers are inside, after the summary

@@ -425,6 +425,9 @@ def test_a_student_may_keep_a_wrong_answer_and_go_on_to_the_follow_up():
     where.keep.click()
     assert app.visible_questions() == ["can-it-wait", "where-now", "compare"]
     assert where.locked and where.choice.disabled and "stays as it was" in where.feedback.value
+    right_option = next(o for o in where.question.options if o.correct)
+    assert right_option.feedback in where.feedback.value  # kept, it can no longer change: the answer shows
+    assert "Try again" not in where.feedback.value
     assert app.record.case_answers(case.id)["where-now"].chosen == (wrong,)
     where.on_check()
     assert app.record.case_answers(case.id)["where-now"].chosen == (wrong,)

@@ -131,9 +131,12 @@ class QuestionView:
             else:
                 self.feedback.value = ""  # the old verdict was about another choice
 
-    def lock(self, reason: str) -> None:
-        """Keep the answer as given (a later stage or question was read after it); say why."""
+    def lock(self, reason: str, reveal: bool = False) -> None:
+        """Keep the answer as given (a later stage or question was read after it); say why. ``reveal``:
+        show every option's feedback, the right answer included (the answer can no longer change)."""
         self.locked = True
+        if reveal and self.checked is not None and self.held is None:
+            self.show_feedback(self.checked, reveal=True)
         self.check.layout.display = "none"
         self.keep.layout.display = "none"
         if self.question.kind == "single":
@@ -170,7 +173,7 @@ class QuestionView:
     def on_keep(self, _: Any = None) -> None:
         if self.locked or self.checked is None or self.held is not None:
             return
-        self.lock("You kept this answer and went on to the next question; it stays as it was.")
+        self.lock("You kept this answer and went on to the next question; it stays as it was.", reveal=True)
         if self._on_keep is not None:
             self._on_keep(self)
 
@@ -187,7 +190,8 @@ class QuestionView:
         self.show_feedback(chosen)
         self._on_answer(self.question, chosen, self.question.is_correct(chosen))
 
-    def show_feedback(self, chosen: Sequence[str]) -> None:
+    def show_feedback(self, chosen: Sequence[str], reveal: bool = False) -> None:
+        """The verdict and the chosen options' feedback; every option's once right (or with ``reveal``)."""
         self.checked = tuple(sorted(chosen))
         correct = self.question.is_correct(chosen)
         verdict = "Correct." if correct else "Not quite."
@@ -195,9 +199,9 @@ class QuestionView:
             f"<li><strong>{esc(o.text)}</strong> ({'right' if o.correct else 'wrong'} option"
             f"{', your choice' if o.id in chosen else ''}): {esc(o.feedback)}</li>"
             for o in self.question.options
-            if o.id in chosen or correct
+            if o.id in chosen or correct or reveal
         )
-        if not correct:
+        if not correct and not reveal:
             items += "<li>Try again: read the feedback and look at the case once more.</li>"
         self.feedback.value = (
             f"<div role='status' aria-live='polite' class='triage-verdict-{'right' if correct else 'wrong'}'>"
@@ -519,7 +523,7 @@ class CasePlayer:
             q = view.question
             if q.id in released[:-1] and q.id in saved and not view.locked:
                 view.lock("" if saved[q.id].correct else
-                          "You went on to the next question, so this answer stays as it was.")
+                          "You went on to the next question, so this answer stays as it was.", reveal=True)
         self._offer_keep(index)
         self.stage_box.children = tuple(self._stage_widgets)
 
