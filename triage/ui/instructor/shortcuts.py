@@ -132,9 +132,11 @@ function render({ model, el }) {
       if (grid) watcher.observe(grid);
       const join = r.querySelector(".triage-join");
       if (join) watcher.observe(join);
-      addEventListener("resize", refit);
+      // another screen (the projector's resolution): fitted again, and the presenter back at the top
+      const resized = () => { refit(); requestAnimationFrame(() => r.scrollIntoView({ block: "start" })); };
+      addEventListener("resize", resized);
       refit();
-      cleanups.push(() => { watcher.disconnect(); removeEventListener("resize", refit); });
+      cleanups.push(() => { watcher.disconnect(); removeEventListener("resize", resized); });
     }
   };
   requestAnimationFrame(attach);
