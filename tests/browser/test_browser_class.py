@@ -95,7 +95,7 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
         panel.get_by_role("radio").nth(pick).check()
         panel.get_by_role("button", name="Send my answer").click()
         expect(panel.locator(".triage-poll-status")).to_contain_text("Sent:")
-    rows = chart.locator("tbody tr")
+    rows = chart.locator(".triage-bar-row")
     expect(rows.nth(0)).to_contain_text("1 (50%)", timeout=2_000)
     expect(rows.nth(1)).to_contain_text("1 (50%)", timeout=2_000)
     expect(chart).to_contain_text("2 answered")
@@ -107,7 +107,7 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
     # the poll panel, open on a student's page, passes axe
     assert axe_serious(ana, ".triage-poll-panel") == []
     teacher.locator("body").press("a")  # show the answers: closes and reveals the poll
-    correct = chart.locator("tr.triage-bar-correct")
+    correct = chart.locator(".triage-bar-correct")
     expect(correct).to_have_count(1)
     expect(correct).to_contain_text("correct")
     expect(ana.locator(".triage-poll-panel")).to_contain_text("The answer:", timeout=10_000)
@@ -231,7 +231,8 @@ ON_SCREEN = """() => {
     if (!all.length) { off.push(s + ': missing'); continue; }
     for (const e of all) {
       const r = e.getBoundingClientRect();
-      if (r.height === 0 || r.top < -1 || r.bottom > innerHeight + 1) off.push(`${s}: ${Math.round(r.top)}..${Math.round(r.bottom)}`);
+      if (r.height === 0 || r.top < -1 || r.bottom > innerHeight + 1)
+        off.push(`${s}: ${Math.round(r.top)}..${Math.round(r.bottom)}`);
     }
   }
   const bar = document.querySelector('.triage-toolbar').getBoundingClientRect();

@@ -139,8 +139,9 @@ class Presenter:
             "<p class='triage-keys'>Keys: " + ", ".join(f"<kbd>{k.upper()}</kbd> {esc(v)}" for k, v in KEYS.items())
             + ". A clicker or the keyboard: <kbd>Page Down</kbd>, <kbd>&rarr;</kbd> or <kbd>Space</kbd> next "
             "stage; <kbd>Page Up</kbd> or <kbd>&larr;</kbd> previous stage (<kbd>&uarr;</kbd> and "
-            "<kbd>&darr;</kbd> still scroll). The keys work wherever the focus is, except in a text field; to "
-            "choose a case with the keyboard, open the case list with <kbd>Alt</kbd>+<kbd>&darr;</kbd>.</p>"
+            "<kbd>&darr;</kbd> still scroll). The keys work wherever the focus is, except in a text field (in "
+            "JupyterLab, click the presenter first); to choose a case with the keyboard, open the case list with "
+            "<kbd>Alt</kbd>+<kbd>&darr;</kbd>.</p>"
         )
         self.toolbar = w.Box([self.stage_label, self.prev_stage, self.next_stage, self.next_question,
                               self.options_button, self.answers_button, self.reasoning_button, self.poll_button,
