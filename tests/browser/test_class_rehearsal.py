@@ -75,6 +75,9 @@ PROJECTED = """(poll) => {
   const bar = document.querySelector('.triage-toolbar'), title = document.querySelector('.triage-presenter-body h2');
   if (bar && title && title.getBoundingClientRect().top < bar.getBoundingClientRect().bottom - 1)
     off.push('the case title is under the controls');
+  const tracks = [...document.querySelectorAll('.triage-presenter-chart .triage-bar-track')]
+    .map(e => Math.round(e.getBoundingClientRect().width));
+  if (tracks.length && Math.max(...tracks) - Math.min(...tracks) > 1) off.push(`bars of unequal tracks: ${tracks}`);
   const join = document.querySelector('.triage-join');
   if (join && join.textContent.trim()) off.push('the start screen (how to join) is over the lesson');
   return off;

@@ -67,14 +67,15 @@ def poll_chart_html(tally: PollTally, question: Question, with_text: bool = True
         count = tally.counts.get(option.id, 0)
         pct = round(100 * count / tally.answered) if tally.answered else 0
         right = tally.poll.revealed and option.correct
-        mark = "<span class='triage-correct-mark'>&#10004; correct</span> " if right else ""
+        # the mark goes with the option, so every bar has the same length of track
+        mark = " <span class='triage-correct-mark'>&#10004; correct</span>" if right else ""
         text = f" {esc(option.text)}" if with_text else ""
         rows.append(
             f"<li class='triage-bar-row{' triage-bar-correct' if right else ''}'>"
-            f"<span class='triage-bar-label'><span class='triage-letter'>{letter(i)}.</span>{text}</span>"
+            f"<span class='triage-bar-label'><span class='triage-letter'>{letter(i)}.</span>{text}{mark}</span>"
             f"<span class='triage-bar-line'><span class='triage-bar-track' aria-hidden='true'>"
             f"<span class='triage-bar' style='width:{pct}%'></span></span>"
-            f"<span class='triage-bar-value'>{mark}{count} ({pct}%)</span></span></li>"
+            f"<span class='triage-bar-value'>{count} ({pct}%)</span></span></li>"
         )
     return (f"<div class='triage-presenter-chart'><p class='triage-poll-caption'><strong>Class "
             f"poll:</strong> <span class='triage-poll-count'>{tally.answered} answered, poll {state}</span></p>"
