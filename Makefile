@@ -89,11 +89,14 @@ ifdef STUDENT
 lab notebook: export TRIAGE_STUDENT := $(STUDENT)
 endif
 
+# Jupyter refuses to start as root without --allow-root (a course VM or a container often runs as root).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: install ## open the notebooks in JupyterLab (students; STUDENT="Your Name" to answer under a name)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/
 
 notebook: install ## open the notebooks in Notebook 7 (students; STUDENT="Your Name" as for make lab)
-	$(BIN)/jupyter notebook notebooks/
+	$(BIN)/jupyter notebook $(ALLOW_ROOT) notebooks/
 
 # A notebook with its apps as an HTML page that needs no network (build/export/<name>.html, with the widget
 # manager beside it in build/export/static/): make export NB=notebooks/04_triage_explorer.ipynb
@@ -129,6 +132,7 @@ bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/r
 	cd benchmarks && ../$(BIN)/python bench_apps.py --class-pool 30 --fill-delay 20 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_suite.py
 	cd benchmarks && ../$(BIN)/python bench_handouts.py
+	cd benchmarks && ../$(BIN)/python bench_fragments.py
 	cd benchmarks && ../$(BIN)/python bench_store.py
 	cd benchmarks && ../$(BIN)/python bench_poll.py --rounds 3
 	cd benchmarks && ../$(BIN)/python bench_live_class.py --students 30 --browsers 2 --outage 10
@@ -156,11 +160,13 @@ docs: docs-deps ## the documentation site in build/docs/html (warnings are error
 test: docs-deps
 
 # Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.
-# make handouts [CASE=<case id>] [PAPER=a4|letter]; PDFs are printed by Debian's chromium.
+# make handouts [CASE=<case id>] [PAPER=a4|letter] [STAGE_PAGES=1]; PDFs are printed by Debian's chromium.
+# STAGE_PAGES=1 starts every stage of a student sheet on a new page (hand the stages out one at a time).
 PAPER ?= a4
+STAGE_PAGES ?=
 .PHONY: handouts
-handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter)
-	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE))
+handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter, STAGE_PAGES=1)
+	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE)) $(if $(filter-out 0,$(STAGE_PAGES)),--stage-pages)
 
 # --- JupyterHub for a class on one machine (docs/admin/jupyterhub.md); run as root so that each student's
 # server runs as their own user id. Accounts: make hub-accounts ROSTER=names.csv. Every hub target finds the

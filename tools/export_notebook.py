@@ -25,6 +25,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN_FILE = ROOT / "requirements" / "export-npm.txt"
@@ -94,20 +95,47 @@ def vendor(dist: Path, out: Path) -> None:
             shutil.copy2(item, static / item.name)
 
 
+EXPORT_NAME = "a student"  # who the apps of an exported page answer as
+LIVE_MODULE = "anywidget"  # widgets that only work with a kernel: page bridge, poll notice, keys, key carrier
+
+
+def without_live_parts(nb: Any) -> None:
+    """Turn the saved state of the page's live-only widgets (anywidget: keyboard, polls, the page's link to
+    its kernel) into empty HTML widgets: an exported page has no kernel for them, and the widget manager
+    beside the page cannot load their JavaScript."""
+    saved = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = saved.get("state", {})
+    controls = next((m["model_module_version"] for m in models.values()
+                     if m.get("model_module") == "@jupyter-widgets/controls"), "2.0.0")
+    for model_id, model in models.items():
+        if model.get("model_module") == LIVE_MODULE:
+            state = {"value": "", "layout": model.get("state", {}).get("layout"), "_dom_classes": []}
+            models[model_id] = {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls",
+                                "model_module_version": controls,
+                                "state": {k: v for k, v in state.items() if v is not None}}
+
+
 def export(notebook: Path, out: Path, execute: bool = True) -> Path:
     """Run ``notebook`` (saving its widget state) and write ``out/<name>.html``; return that path."""
     import nbformat
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
+    from triage.content.course import links_as_pages
+
     if not notebook.is_file():
         raise ExportError(f"{notebook}: no such notebook")
     nb = nbformat.read(notebook, as_version=4)
     if execute:
-        NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", store_widget_state=True,
-                       resources={"metadata": {"path": str(notebook.parent)}}).execute()
+        with tempfile.TemporaryDirectory(prefix="triage-export-") as store:
+            # a first visit: no one's stored answers, and no one's name, on a page that may be shared
+            env = {**os.environ, "TRIAGE_CLASS_DB": str(Path(store) / "class.db"), "TRIAGE_STUDENT": EXPORT_NAME}
+            NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", store_widget_state=True,
+                           resources={"metadata": {"path": str(notebook.parent)}}).execute(env=env)
+    without_live_parts(nb)
     exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)])
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    body = links_as_pages(body)  # the lessons' links lead to their pages exported beside this one
     out.mkdir(parents=True, exist_ok=True)
     page = out / f"{notebook.stem}.html"
     page.write_text(body, encoding="utf-8")

@@ -742,16 +742,33 @@ def tokens_teacher(hub) -> str:
     return hub.token("teacher")
 
 
+def _server_token(name: str) -> str | None:
+    """The API token ``name``'s running server was started with (what its class view and kernels use)."""
+    for proc in psutil.process_iter(["environ"]):
+        env = proc.info.get("environ") or {}
+        if env.get("JUPYTERHUB_USER") == name and env.get("JUPYTERHUB_API_TOKEN"):
+            return env["JUPYTERHUB_API_TOKEN"]
+    return None
+
+
 def test_an_instructor_added_or_promoted_while_the_hub_runs_gets_the_role_without_a_restart(
         hub, tokens, monkeypatch, capsys):
     assert _cli(hub, monkeypatch, "add", "tara", "--role", "instructor") == 0
     hub.people["tara"] = _new_password(capsys)
     assert store_for(hub, _login_token(hub, "tara")).me().instructor is True
-    ben = store_for(hub, tokens["ben"])
-    assert ben.me().instructor is False
+    # ben's server runs, started while he was a student: what his class view asks with is its token
+    hub.session("ben")
+    before = _server_token("ben")
+    assert before and store_for(hub, before).me().instructor is False
     assert _cli(hub, monkeypatch, "role", "ben", "instructor") == 0
-    assert _wait_for(lambda: ben.me().instructor, timeout=150), "ben's promotion did not reach the hub"
+    assert "server was stopped" in capsys.readouterr().out
+    hub.sessions.pop("ben", None)
+    assert _wait_for(lambda: _server_token("ben") != before, timeout=60, pause=0.5), "ben's old server still runs"
+    hub.session("ben")  # he reloads: a new server, started with his new role
+    after = _server_token("ben")
+    assert after and store_for(hub, after).me().instructor is True
     assert _cli(hub, monkeypatch, "role", "ben", "student") == 0
+    ben = store_for(hub, tokens["ben"])
     assert _wait_for(lambda: not ben.me().instructor, timeout=150), "ben's demotion did not reach the hub"
     with pytest.raises(AccessDeniedError):
         ben.class_answers()

@@ -85,3 +85,13 @@ def test_make_test_as_root_stops_at_once_in_a_checkout_others_cannot_reach():
         assert again.returncode == 0, again.stderr
     finally:
         shutil.rmtree(base)
+
+
+def test_make_lab_and_notebook_start_as_root_too():
+    """Jupyter refuses to run as root without --allow-root; a course VM or a container is often root."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    for goal in ("lab", "notebook"):
+        dry = subprocess.run(["make", "--no-print-directory", "-n", goal], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
+        start = next(line for line in dry if f"jupyter {goal}" in line)
+        assert ("--allow-root" in start.split()) == (os.geteuid() == 0), start

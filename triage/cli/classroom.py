@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from ..errors import Problem, StoreError
+from ..outputs.class_report import CSV_KINDS, Catalog, build_report, format_report, when
 from ..store import ClassSession, ClassStore, default_location, open_store
-from ..store.exports import CSV_KINDS, Catalog, build_report, format_report, when
 
 
 def _when(stamp: float | None) -> str:

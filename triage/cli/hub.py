@@ -47,7 +47,7 @@ def _store_location(state: Path) -> str:
 
 
 def _accounts(args: argparse.Namespace) -> int:
-    from ..hubservice.admin import forget_in_hub, hub_api, purge
+    from ..hubservice.admin import forget_in_hub, hub_api, purge, restart_in_hub
 
     book = _book(args)
     out = csv.writer(sys.stdout)
@@ -73,8 +73,9 @@ def _accounts(args: argparse.Namespace) -> int:
         out.writerow([check_name(args.name), book.set_password(args.name)])
     elif action == "role":
         account = book.set_role(args.name, args.role_value)
-        print(f"{account.name} is now {account.role}; the hub applies it at their next request "
-              "(within a minute), no restart needed")
+        outcome = restart_in_hub(hub_api(state_dir()), account.name)
+        print(f"{account.name} is now {account.role}; {outcome.message}; the hub needs no restart")
+        return 0 if outcome.done else 1
     elif action == "remove":
         gone = book.remove(args.name)
         outcome = forget_in_hub(hub_api(state_dir()), gone.name)

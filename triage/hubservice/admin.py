@@ -6,6 +6,8 @@
 - :func:`forget_in_hub` stops a removed person's server and deletes them from the hub: their server, API
   tokens and login cookie stop working at once. When the hub is not running, the hub deletes them itself
   when it starts (``Authenticator.delete_invalid_users``), before anyone can use a token.
+- :func:`restart_in_hub` stops a person's server after their role changed: a running server's token keeps
+  the scopes its owner had when it started, and the next server starts with the new role.
 - :func:`purge` deletes a removed person's home folder and class records, for good.
 """
 
@@ -57,6 +59,24 @@ def forget_in_hub(api: HubApi | None, name: str) -> HubOutcome:
         return HubOutcome(True, "their server is stopped and their hub tokens no longer work")
     return HubOutcome(False, f"the hub answered {status} when asked to delete {name}; try again, or delete them "
                              "in the hub's admin page (/hub/admin)")
+
+
+def restart_in_hub(api: HubApi | None, name: str) -> HubOutcome:
+    """Stop ``name``'s server, if one runs, so the next starts with the role the class list gives now (a
+    server's token keeps the scopes its owner had when it started). Their records are in the class store."""
+    if api is None:
+        return HubOutcome(True, "no hub has run with this state folder yet: the role applies at their first login")
+    try:
+        status, _ = api.call("DELETE", f"users/{quote(name, safe='')}/server")
+    except HubApiError:
+        return HubOutcome(True, "the hub is not running: the role applies when it starts")
+    if status in (202, 204):
+        return HubOutcome(True, "their server was stopped, so the page they reload starts a new one with the role "
+                                "(answers are kept)")
+    if status in (400, 404):  # no server running, or they have never logged in
+        return HubOutcome(True, "the hub applies it at their next request (within a minute)")
+    return HubOutcome(False, f"the hub answered {status} when asked to stop {name}'s server; stop it in the hub's "
+                             "admin page (/hub/admin) so it starts again with the new role")
 
 
 def homes_dir(state: Path) -> Path:

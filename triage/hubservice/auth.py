@@ -6,9 +6,11 @@ log in under any name. This one checks the name and password against :class:`~.a
 
 The class list is also where roles live: the authenticator manages the hub's groups (``instructors``)
 and admin flag from it, at every login and whenever the hub refreshes a user's authentication
-(``Authenticator.auth_refresh_age``, on cookie and token requests alike), so a role changed on the
-list takes effect without restarting the hub. A user an administrator deletes in ``/hub/admin`` is
-taken off the list too (their id, home and records are kept, as with ``accounts remove``).
+(``Authenticator.auth_refresh_age``, on cookie and token requests alike) and before every server starts
+(``refresh_pre_spawn``), so a role changed on the list takes effect without restarting the hub. A running
+server keeps the scopes its token got when it started, so ``accounts role`` stops the person's server
+(:func:`~.admin.restart_in_hub`) and the next one starts with the new role. A user an administrator
+deletes in ``/hub/admin`` is taken off the list too (their id, home and records are kept, as with ``accounts remove``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ class ClassListAuthenticator(Authenticator):
     @default("manage_groups")
     def _groups_from_the_class_list(self) -> bool:
         return True
+
+    @default("refresh_pre_spawn")
+    def _roles_as_the_class_list_says_at_spawn(self) -> bool:
+        return True  # a server's token carries the scopes its owner holds when it starts: read the list first
 
     @default("delete_invalid_users")
     def _forget_users_taken_off_the_list(self) -> bool:

@@ -149,6 +149,29 @@
     window.dispatchEvent(new CustomEvent("triage-before-reload"));
     setTimeout(function () { reload(false); }, 300);
   }
+  // A page whose apps failed to draw (the widget manager's "Error displaying widget", e.g. a model the
+  // kernel had not sent yet when a page reopened under load) reopens itself as after a restart, within
+  // the same limit of automatic reloads; a student's unsent choices and queued poll answers go with it.
+  function drawFailed() {
+    return Array.prototype.some.call(document.querySelectorAll(".jp-OutputArea-output"), function (out) {
+      return /Error displaying widget/.test(out.textContent || "") && !out.querySelector(".triage-app");
+    });
+  }
+  function watchDrawing() {
+    var looks = 0;
+    var look = setInterval(function () {
+      if (drawFailed()) {
+        clearInterval(look);
+        keepUnsent();
+        setState("restarted");
+        show("This page did not finish drawing its apps: it opens again where you were…", "Reload this page", "lost");
+        window.dispatchEvent(new CustomEvent("triage-before-reload"));
+        setTimeout(function () { reload(false); }, 300);
+      } else if (++looks > 240) {
+        clearInterval(look); // two minutes: the page drew, or failed in a way a reload would not mend
+      }
+    }, 500);
+  }
   function back() {
     var k = kernel();
     if (state !== "lost") return;
@@ -214,6 +237,7 @@
     if (!config()) return; // not an app page
     root.dataset.triageConnection = state;
     giveBackUnsent();
+    watchDrawing();
     document.addEventListener("visibilitychange", function () {
       if (!document.hidden) { clearTimeout(timer); check(); }
     });
