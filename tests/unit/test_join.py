@@ -110,3 +110,14 @@ def test_the_start_screen_escapes_the_address():
     assert "<b>" not in join_html("http://x/<b>")
 
 
+
+
+def test_the_start_screen_shows_the_class_code_students_must_type(monkeypatch):
+    """With `make app CLASS=bio-101` a student cannot join without the code: the room sees it beside the QR."""
+    monkeypatch.setenv("TRIAGE_CLASS_URL", "http://192.168.1.23:8870/")
+    monkeypatch.setenv("TRIAGE_CLASS_CODE", "bio-101")
+    app = Presenter(cases=[staged_case()], context=context(ANA, MemoryStore(), mode="voila", params={"key": "x"},
+                                                           key="x"), keyboard=False)
+    assert "class code <strong class='triage-join-code'>bio-101</strong>" in app.join.value
+    monkeypatch.delenv("TRIAGE_CLASS_CODE")
+    assert "class code" not in join_html("http://192.168.1.23:8870/")

@@ -42,7 +42,7 @@ from ..frame import app_frame
 from ..poll import Ticker, clock, letter
 from ..student.case_player import asked_at, level_rank, paragraphs
 from .gate import InstructorGate
-from .join import class_url, join_html
+from .join import class_code, class_url, join_html
 
 NOTEBOOK = "06_instructor.ipynb"
 POLL_INTERVAL = 0.5  # seconds between tally reads while a poll is open
@@ -244,7 +244,7 @@ class Presenter:
         served = self.context.mode == "voila"
         shown = self.join_shown
         self.join_button.layout.display = None if served else "none"
-        html = join_html(class_url()) if shown else ""
+        html = join_html(class_url(), class_code()) if shown else ""
         if html != self.join.value:
             self.join.value = html
         self.join_button.description = "Hide how to join (J)" if shown else "Show how to join (J)"
