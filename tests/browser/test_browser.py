@@ -84,10 +84,10 @@ def test_presenter_reveals_the_next_stage(page, server):
     page.get_by_role("combobox", name="Case").select_option(label="Priya: the runner who sits all day")
     label = page.locator(".triage-stage-label")
     expect(label).to_contain_text("Stage 1 of 3")
-    expect(page.locator(".triage-presenter-body")).not_to_contain_text("Primary care assessment")
+    expect(page.locator(".triage-presenter-body")).not_to_contain_text("The first examination")
     page.locator(".triage-next-stage").click()
     expect(label).to_contain_text("Stage 2 of 3")
-    expect(page.locator(".triage-presenter-body")).to_contain_text("Primary care assessment")
+    expect(page.locator(".triage-presenter-body")).to_contain_text("The first examination")
 
 
 def test_closing_the_tab_shuts_its_kernel_down(page, server):

@@ -67,7 +67,7 @@ def test_the_exported_explorer_shows_its_verdict_with_no_network(browser, export
     page, refused, errors = open_offline(browser, exported)
     try:
         verdict = page.locator(".widget-subarea .triage-verdict")  # drawn by the widget manager, from the saved state
-        expect(verdict).to_contain_text("Urgency: ROUTINE — next step: Primary care physician", timeout=30_000)
+        expect(verdict).to_contain_text("Urgency: ROUTINE — next step: Primary care doctor", timeout=30_000)
         expect(page.locator(".widget-subarea .triage-changes")).to_contain_text("What would change it")
         expect(page.get_by_role("checkbox", name="Lower back", exact=True)).to_be_checked()
         expect(page.locator(".triage-export-copy")).to_be_hidden()  # the copy gives way to the app

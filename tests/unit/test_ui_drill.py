@@ -56,7 +56,7 @@ def test_feedback_says_each_thing_once():
     assert text.count("Urgent care") == 1 and text.count("Red flag") == 1
     app.next()
     app.answer(Urgency.ROUTINE)
-    assert app.feedback.value.count("Primary care physician") == 1
+    assert app.feedback.value.count("Primary care doctor") == 1
     assert "Next step" in app.feedback.value
 
 
@@ -70,7 +70,7 @@ def test_the_authors_reason_follows_the_engines_when_a_scenario_has_one():
     app.answer(Urgency.EMERGENCY)
     text = app.feedback.value
     assert "Not quite: this one is Routine, not Emergency." in text
-    assert text.index("Next step: Primary care physician.") < text.index(why)
+    assert text.index("Next step: Primary care doctor.") < text.index(why)
     app.next()
     app.answer(Urgency.ROUTINE)
     assert why not in app.feedback.value
@@ -255,3 +255,29 @@ def test_feedback_names_every_flag_of_a_scenario_with_two():
     html = app._feedback_html(two, Urgency.URGENT)
     assert "Red flags: Past cancer with new shooting leg pain" in html and "A past cancer with new back" in html
     assert "Not quite: this one is Emergency" in html
+
+
+def test_every_shipped_scenario_explains_itself_not_with_the_generic_line_alone():
+    """A student who over- or under-calls a scenario is told why this one is (or is not) a warning sign and
+    what would have changed its urgency; the shared "No red flag here" line alone teaches nothing."""
+    from triage.content.drill import scenarios
+
+    shipped = scenarios()
+    app = RedFlagDrill(shipped, context=make_context())
+    told: dict[str, str] = {}
+    for _ in shipped:
+        s = app.current
+        wrong = next(u for u in Urgency if u != s.answer)
+        app.answer(wrong)
+        text = html_of(app.feedback)
+        verdict_end = text.index("</strong>")
+        told[s.id] = text[verdict_end:]  # what follows "Not quite: ..."
+        assert s.why and s.why.replace("'", "&#x27;") in text, f"{s.id}: no explanation of its own"
+        if s.answer is Urgency.ROUTINE:
+            assert "emergency" in s.why or "same day" in s.why or "same-day" in s.why, \
+                f"{s.id}: does not say what would have made it urgent or an emergency"
+        if s.answer is Urgency.URGENT:
+            assert "emergency" in s.why, f"{s.id}: does not say what would have made it an emergency"
+        app.next()
+    repeated = [sid for sid, text in told.items() if list(told.values()).count(text) > 1]
+    assert not repeated, f"scenarios sharing one feedback: {repeated}"

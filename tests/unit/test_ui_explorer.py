@@ -13,7 +13,7 @@ from triage.ui import Explorer
 def test_starts_routine_in_primary_care_inside_the_frame():
     app = Explorer(context=make_context())
     assert "Urgency: ROUTINE" in app.verdict.value
-    assert "Primary care physician" in app.verdict.value
+    assert "Primary care doctor" in app.verdict.value
     assert "Educational use only" in html_of(app.widget)
     assert "triage-app" in app.widget._dom_classes
 

@@ -49,6 +49,7 @@ from tools.static_site.codecache import codecache_pages
 from tools.static_site.javascript import fill_script, inline_script, read_js
 from tools.static_site.snapshot import edit_scripts, hook_main, hook_worker, make_snapshot, prestart_pages
 from tools.static_site.wheel_pyc import write_wheel
+from triage.domain.model import IF_WORRIED
 from triage.errors import Problem, TriageError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -693,8 +694,7 @@ def landing_page(apps: list[tuple[str, str, str, int]]) -> str:
 <main>
   <h1>Back &amp; hip pain triage: teaching apps</h1>
   <p class="notice" role="note"><strong>Educational use only.</strong> These apps teach how care for back and
-  hip pain is organised. They do not diagnose anyone. If you are worried about your own symptoms, contact a
-  health professional.</p>
+  hip pain is organised. They do not diagnose anyone. {html.escape(IF_WORRIED)}</p>
   <p>Everything runs in this browser: the first app takes a few seconds to start. Your answers are kept in
   this browser only (this browser profile on this device); nobody else can see them, and another browser
   starts fresh.</p>

@@ -106,8 +106,8 @@ class SqliteStore(SqlStore):
             except FileExistsError:
                 pass  # another kernel made it a moment ago
             except OSError as exc:
-                raise StoreUnavailableError(Problem("", f"it cannot be created ({exc.strerror or exc})",
-                                                    self.location)) from None
+                why = f"it cannot be written: the file cannot be created ({exc.strerror or exc})"
+                raise StoreUnavailableError(Problem("", why, self.location)) from None
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")

@@ -8,7 +8,7 @@ escape them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ...content.cases import Case, Question, Ref
@@ -90,6 +90,12 @@ class CaseView:
     guide_sections: tuple[str, ...]  # titles
     question_count: int
     final: EngineView
+    number: int = 1  # the case's number in the class's set: student sheets carry it instead of the id
+
+    @property
+    def sheet(self) -> str:
+        """The student sheet's file name (no extension) and anchor: a number, since ids name the twist."""
+        return f"case-{self.number:02d}"
 
 
 @dataclass(frozen=True)
@@ -243,12 +249,13 @@ def _questions_by_stage(case: Case) -> list[list[Question]]:
     return by_stage
 
 
-def case_view(case: Case, kb: Knowledge | None = None) -> CaseView:
+def case_view(case: Case, kb: Knowledge | None = None, number: int = 1) -> CaseView:
     """Everything the student sheet and the instructor key of one case show."""
     kb = kb or knowledge()
     if not case.stages:
         raise HandoutError(Problem("stages", f"case {case.id!r} has no stages to print", case.source))
     grouped = _questions_by_stage(case)
+    sheet_number = number
     stages, number, previous = [], 0, None
     for i, (stage, questions) in enumerate(zip(case.stages, grouped, strict=True)):
         views = []
@@ -272,6 +279,7 @@ def case_view(case: Case, kb: Knowledge | None = None) -> CaseView:
         guide_sections=tuple(kb.section(s).title for s in case.guide_sections),
         question_count=number,
         final=stages[-1].engine,
+        number=sheet_number,
     )
 
 
@@ -291,6 +299,9 @@ def card_view(kb: Knowledge | None = None) -> CardView:
     )
 
 
-def case_views(cases: Iterable[Case]) -> list[CaseView]:
+def case_views(cases: Iterable[Case], numbers: Mapping[str, int] | None = None) -> list[CaseView]:
+    """The views of ``cases``, numbered by ``numbers`` (case id -> number; default: their order, from 1)."""
     kb = knowledge()
-    return [case_view(c, kb) for c in cases]
+    listed = list(cases)
+    numbers = numbers or {c.id: i for i, c in enumerate(listed, start=1)}
+    return [case_view(c, kb, numbers[c.id]) for c in listed]
