@@ -16,7 +16,7 @@ JOBS   ?= auto
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install app present lab notebook export export-deps test check lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts \
+.PHONY: install app key present lab notebook export export-deps test check lint browser-deps bench clean static hub hub-deps hub-prestart hub-accounts \
 	hub-backup system-packages
 
 # The groups of .ci/system-packages the goals on the command line need (every group includes python3-venv
@@ -50,13 +50,16 @@ $(STAMP): pyproject.toml | system-packages
 # A class that opens an app together: make app POOL=30 FILL_DELAY=20 (see benchmarks/RESULTS.md).
 # CLASS=code: students must type this class code on the home page. MAX_KERNELS=n: ceiling on live
 # kernels (default: from the machine's memory). The instructor key comes from TRIAGE_INSTRUCTOR_KEY
-# or is made at start; the server prints it.
+# or is made at start and kept in the class's folder; the server says where, and prints the key itself only
+# with SHOW_KEY=1 (its terminal may be on the projector): make key prints it.
 POOL ?=
 FILL_DELAY ?=
 CLASS ?=
 MAX_KERNELS ?=
+SHOW_KEY ?=
 POOL_ARGS = $(if $(POOL),--pool_size=$(POOL)) $(if $(FILL_DELAY),--VoilaKernelManager.fill_delay=$(FILL_DELAY))
-SERVE_ARGS = $(POOL_ARGS) $(if $(CLASS),--class_code=$(CLASS)) $(if $(MAX_KERNELS),--max_kernels=$(MAX_KERNELS))
+SERVE_ARGS = $(POOL_ARGS) $(if $(CLASS),--class_code=$(CLASS)) $(if $(MAX_KERNELS),--max_kernels=$(MAX_KERNELS)) \
+	$(if $(SHOW_KEY),--show-key)
 
 install: $(STAMP) ## create .venv and install the project with its test tools
 
@@ -64,6 +67,9 @@ install: $(STAMP) ## create .venv and install the project with its test tools
 # QR code; the presenter shows them); PORT picks the port (a busy port is an error, never silently another one).
 app: install ## serve the apps for a class on http://127.0.0.1:8866 (HOST=0.0.0.0 for phones, PORT=8866, POOL=30 FILL_DELAY=20 CLASS=code)
 	$(BIN)/python -m triage serve --no-browser --Voila.ip=$(HOST) --port=$(PORT) $(SERVE_ARGS) notebooks/
+
+key: install ## print the instructor key of the class make app serves (keep it off the projector)
+	@$(BIN)/python -m triage class key
 
 present: install ## instructor view on one case: make present CASE=hip-oa-grandfather
 	@test -n "$(CASE)" || { echo "usage: make present CASE=<case id>  (ids: .venv/bin/python -m triage validate lists files)"; exit 2; }
@@ -126,6 +132,7 @@ bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/r
 	cd benchmarks && ../$(BIN)/python bench_apps.py --class-pool 30 --fill-delay 20 --sessions 10,20,30
 	cd benchmarks && ../$(BIN)/python bench_suite.py
 	cd benchmarks && ../$(BIN)/python bench_handouts.py
+	cd benchmarks && ../$(BIN)/python bench_fragments.py
 	cd benchmarks && ../$(BIN)/python bench_store.py
 	cd benchmarks && ../$(BIN)/python bench_poll.py --rounds 3
 	cd benchmarks && ../$(BIN)/python bench_live_class.py --students 30 --browsers 2 --outage 10
@@ -153,11 +160,13 @@ docs: docs-deps ## the documentation site in build/docs/html (warnings are error
 test: docs-deps
 
 # Printable handouts (student sheets, instructor keys, reference card) in handouts/, HTML and PDF.
-# make handouts [CASE=<case id>] [PAPER=a4|letter]; PDFs are printed by Debian's chromium.
+# make handouts [CASE=<case id>] [PAPER=a4|letter] [STAGE_PAGES=1]; PDFs are printed by Debian's chromium.
+# STAGE_PAGES=1 starts every stage of a student sheet on a new page (hand the stages out one at a time).
 PAPER ?= a4
+STAGE_PAGES ?=
 .PHONY: handouts
-handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter)
-	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE))
+handouts: install ## printable case sheets, answer keys and a reference card in handouts/ (CASE=id, PAPER=a4|letter, STAGE_PAGES=1)
+	$(BIN)/python -m triage handouts --paper $(PAPER) $(if $(CASE),--case $(CASE)) $(if $(filter-out 0,$(STAGE_PAGES)),--stage-pages)
 
 # --- JupyterHub for a class on one machine (docs/admin/jupyterhub.md); run as root so that each student's
 # server runs as their own user id. Accounts: make hub-accounts ROSTER=names.csv. Every hub target finds the
@@ -182,10 +191,13 @@ $(CHP): deploy/package.json deploy/package-lock.json | system-packages
 
 hub-deps: $(HUB_STAMP) $(CHP) ## JupyterHub ([hub] extra) and the pinned configurable-http-proxy (npm, deploy/)
 
+# Once the hub answers on its public address, `address --wait` prints it (JupyterHub's own last line names
+# the proxy's internal port); it stops waiting if the hub (the shell's pid, kept by exec) ends first.
 hub: hub-deps ## JupyterHub for a class on http://127.0.0.1:8000 behind nginx (state in .hub/; HUB_PORT=, NGINX=0)
 	@test -s $(HUB_STATE)/accounts.json || echo "No accounts yet: make hub-accounts ROSTER=names.csv (one name per line)"
 	@command -v nginx >/dev/null || test "$(NGINX)" = 0 || echo "nginx not installed (apt-get install nginx): starting without it"
-	$(HUB_ENV) $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
+	$(HUB_ENV) $(BIN)/python -m triage.hubservice address --wait --while-pid $$$$ & \
+	$(HUB_ENV) exec $(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
 hub-accounts: hub-deps ## create or update accounts from ROSTER (name[,role] per line); prints new passwords once
 	@test -n "$(ROSTER)" || { echo "usage: make hub-accounts ROSTER=names.csv"; exit 2; }

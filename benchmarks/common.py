@@ -30,10 +30,13 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    chromium = "not found"
+    from triage.outputs.handouts.chromium import find_chromium  # the browser the benchmarks drive
+
+    chromium, binary = "not found", find_chromium()
     try:
-        chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True,
-                                  timeout=30, check=False).stdout.strip()
+        if binary:
+            chromium = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                                      timeout=30, check=False).stdout.strip() or binary
     except OSError:
         pass
     return {"cores": os.cpu_count(), "cpu": cpu, "python": sys.version.split()[0],

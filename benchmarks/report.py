@@ -268,6 +268,23 @@ def main() -> None:
                       + ("This fits under 5 s." if floor < 5 else
                          f"Under 5 s needs {30 * cpu / 5:.1f} cores at this cost per arrival, or less CPU per arrival "
                          f"(where it goes: {where} CPU-s)."), ""]
+    if "fragments" in r:
+        f = r["fragments"]
+        kb = {k: v / 1000 for k, v in f["static_wheel_bytes"].items()}
+        lines += [f"## Shared HTML fragments with Jinja2 (median of {f['runs']} runs; decision 0022)", "",
+                  "Importing MarkupSafe and Jinja2 and compiling `fragments.html.j2`, after what an app kernel "
+                  "imports anyway. Pyodide: an ordinary start in Node (the lab; app pages have it in their memory "
+                  "snapshot). Target: a few tens of ms in a kernel, nothing from the network.", "",
+                  "| step | kernel CPU | kernel RSS | Pyodide |", "|---|---|---|---|"]
+        for step in ("markupsafe", "jinja2", "fragments"):
+            lines.append(f"| {step} | {f['kernel_cpu_ms'][step]['median']:.1f} ms | "
+                         f"{f['kernel_rss_mb'][step]['median']:.2f} MB | {f['pyodide_ms'][step]['median']:.1f} ms |")
+        lines += [f"| all | {f['kernel_total_cpu_ms']['median']:.1f} ms | {f['kernel_total_rss_mb']['median']:.2f} MB "
+                  f"| {f['pyodide_total_ms']['median']:.1f} ms |", "",
+                  f"Static site: the wheels add {kb['jinja2']:.0f} kB (jinja2) and {kb['markupsafe']:.0f} kB "
+                  f"(markupsafe, built as pure Python); the app pages' snapshot is "
+                  f"{f['static_snapshot_gz_bytes'] / 1e6:.1f} MB and their file pack "
+                  f"{f['static_pack_gz_bytes'] / 1e6:.1f} MB (gzipped).", ""]
     if "notes" in r:
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))

@@ -13,6 +13,8 @@
 #   TRIAGE_HUB_FILL_DELAY seconds before a used warm kernel is replaced (default 120: after the rush)
 #   TRIAGE_CULL_TIMEOUT   seconds of inactivity before a student's server is stopped (default 3600)
 #   TRIAGE_HUB_CODE       who gets JupyterLab and kernels that run code: none (default), instructors, everyone
+#   TRIAGE_COURSE_DIR     a course folder of one's own (`triage course --copy DIR`): its notebooks, case studies,
+#                         voila.json and template go to every student's server (readable by every user)
 # The hub writes its API address into <state>/hub/api-url, so `make hub-prestart` and `accounts remove`
 # need only the state folder.
 # ruff: noqa: F821  (`c` and `get_config` are provided by JupyterHub when it loads this file)
@@ -22,6 +24,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from triage.content import course_folder
+from triage.errors import CourseFolderError
 from triage.hubservice.admin import ADMIN_TOKEN_FILE, API_URL_FILE
 from triage.hubservice.nginx import nginx_binary
 from triage.hubservice.nginx import service as nginx_service
@@ -47,6 +51,11 @@ FILL_DELAY = os.environ.get("TRIAGE_HUB_FILL_DELAY", "120")
 CULL_TIMEOUT = int(os.environ.get("TRIAGE_CULL_TIMEOUT", "3600"))
 CODE = os.environ.get("TRIAGE_HUB_CODE", "none")
 STORE_SERVICE = "triage-store"
+try:  # a course folder of one's own: checked here, so a wrong one stops the hub rather than being ignored
+    COURSE = course_folder.configured_folder()
+except CourseFolderError as exc:
+    sys.exit(f"jupyterhub_config: {exc}")
+NOTEBOOKS = course_folder.notebooks_dir() or ROOT / "notebooks"
 
 # --- the state folder: private to the hub's user, except that students pass through to their homes
 HUB_DIR, STORE_DIR, HOMES = STATE / "hub", STATE / "store", STATE / "homes"
@@ -75,6 +84,9 @@ c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{HUB_API_PORT}"
 c.JupyterHub.db_url = f"sqlite:///{HUB_DIR / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(HUB_DIR / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(HUB_DIR / "jupyterhub.pid")
+# a student's page whose server is gone (a hub restart stops every server; the culler) reloads itself and
+# lands on the hub's "Server not running" page: start the server again at once rather than wait for a tap
+c.JupyterHub.implicit_spawn_seconds = 1
 c.JupyterHub.template_vars = {
     "announcement_login": "Educational use only: these apps teach; they never diagnose. "
                           "Log in with the name and password your instructor gave you.",
@@ -97,22 +109,25 @@ c.JupyterHub.spawner_class = "triage.hubservice.spawner.ClassSpawner"
 c.ClassSpawner.accounts_file = str(ACCOUNTS)
 c.ClassSpawner.homes_dir = str(HOMES)
 c.ClassSpawner.code_access = CODE
-c.ClassSpawner.apps_dir = str(ROOT / "notebooks")
+c.ClassSpawner.apps_dir = str(NOTEBOOKS)
 STUDENT_PYTHON = student_python(STATE) if can_isolate() else sys.executable
 c.Spawner.cmd = [STUDENT_PYTHON, "-m", "jupyterhub.singleuser"]
 c.Spawner.args = [f"--config={DEPLOY / 'student_server_config.py'}"]
-c.Spawner.notebook_dir = str(ROOT / "notebooks")
+c.Spawner.notebook_dir = str(NOTEBOOKS)
 c.Spawner.default_url = "/voila/tree"
 c.Spawner.disable_user_config = True  # a student's own ~/.jupyter cannot turn JupyterLab or terminals back on
 c.Spawner.environment = {
     # the offline `triage` template first, then the project environment's Voilà templates and widget code
-    "JUPYTER_PATH": os.pathsep.join([str(ROOT / "share" / "jupyter"), str(Path(sys.prefix) / "share" / "jupyter")]),
+    "JUPYTER_PATH": os.pathsep.join([*map(str, course_folder.jupyter_paths() or [ROOT / "share" / "jupyter"]),
+                                     str(Path(sys.prefix) / "share" / "jupyter")]),
     "TRIAGE_STORE_URL": f"http://127.0.0.1:{STORE_PORT}/services/{STORE_SERVICE}/",
     "TRIAGE_HUB_PREHEAT": ",".join(PREHEAT),
     "TRIAGE_HUB_FILL_DELAY": FILL_DELAY,
     "PYTHONUNBUFFERED": "1",
     "PATH": os.pathsep.join([str(Path(STUDENT_PYTHON).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
 }
+if COURSE is not None:  # the servers and their kernels read the same course (cases, voila.json)
+    c.Spawner.environment[course_folder.ENV] = str(COURSE.root)
 # the server's (and its kernels') token: reach the class service; instructors' also reads the class
 c.Spawner.server_token_scopes = [
     "users:activity!user", "access:servers!server", f"access:services!service={STORE_SERVICE}", INSTRUCTOR_SCOPE,

@@ -24,7 +24,10 @@ c = get_config()
 ROOT = Path(os.environ.get("TRIAGE_ROOT") or Path(__file__).resolve().parents[1])
 CODE = os.environ.get("TRIAGE_STUDENT_CODE") == "1"
 
-for section, values in json.loads((ROOT / "voila.json").read_text(encoding="utf-8")).items():
+# a course folder of one's own ($TRIAGE_COURSE_DIR, passed on by the hub) may bring its own voila.json
+COURSE = Path(os.environ.get("TRIAGE_COURSE_DIR") or ROOT)
+VOILA_JSON = COURSE / "voila.json" if (COURSE / "voila.json").is_file() else ROOT / "voila.json"
+for section, values in json.loads(VOILA_JSON.read_text(encoding="utf-8")).items():
     for key, value in values.items():
         c[section][key] = value
 

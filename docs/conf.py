@@ -95,9 +95,22 @@ def setup(app: Sphinx) -> None:
     """
     scratch = Path(tempfile.mkdtemp(prefix="triage-docs-"))
     os.environ["TRIAGE_CLASS_DB"] = str(scratch / "class.db")
+    os.environ["TRIAGE_STUDENT"] = "a student"  # not the build machine's account name, on a public page
     profile = scratch / "ipython" / "profile_default"
     profile.mkdir(parents=True)
     (profile / "ipython_kernel_config.py").write_text('c.IPKernelApp.log_level = "ERROR"\n', encoding="utf-8")
     os.environ["IPYTHONDIR"] = str(scratch / "ipython")
     logging.getLogger("traitlets").setLevel(logging.WARNING)  # nbclient's "Executing notebook with kernel"
     app.connect("build-finished", lambda app, error: shutil.rmtree(scratch, ignore_errors=True))
+    app.connect("build-finished", lessons_link_to_pages)
+
+
+def lessons_link_to_pages(app: Sphinx, error: Exception | None) -> None:
+    """The apps in a lesson link to the next notebook (``02_who_to_see.ipynb``); on the site, to its page."""
+    from triage.content.course import links_as_pages
+
+    if error is None and app.builder.format == "html":
+        for page in (Path(app.outdir) / "lessons").glob("*.html"):
+            html = page.read_text(encoding="utf-8")
+            if (linked := links_as_pages(html)) != html:
+                page.write_text(linked, encoding="utf-8")

@@ -121,6 +121,8 @@ def export(notebook: Path, out: Path, execute: bool = True) -> Path:
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
+    from triage.content.course import links_as_pages
+
     if not notebook.is_file():
         raise ExportError(f"{notebook}: no such notebook")
     nb = nbformat.read(notebook, as_version=4)
@@ -133,6 +135,7 @@ def export(notebook: Path, out: Path, execute: bool = True) -> Path:
     without_live_parts(nb)
     exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)])
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    body = links_as_pages(body)  # the lessons' links lead to their pages exported beside this one
     out.mkdir(parents=True, exist_ok=True)
     page = out / f"{notebook.stem}.html"
     page.write_text(body, encoding="utf-8")

@@ -59,6 +59,17 @@ def test_explorer_red_flag_gives_the_emergency_disposition(page, server):
     expect(disposition).to_contain_text("Emergency department")
 
 
+def test_served_lessons_show_no_jupyterlab_instructions(page, server):
+    """A served page starts its apps itself: the lesson's "run all cells" paragraph for JupyterLab users is
+    not shown above the app (it pushed the app below the fold on a phone), while the rest of the Overview is."""
+    for name in ("05_case_studies.ipynb", "03_red_flags.ipynb"):
+        open_app(page, server, name)
+        expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+        assert page.get_by_text("run all cells after opening").count() == 1  # in the page, for JupyterLab
+        expect(page.get_by_text("run all cells after opening")).to_be_hidden()
+        expect(page.locator("#rendered_cells")).not_to_contain_text("Run > Run All Cells", use_inner_text=True)
+
+
 def test_case_player_answer_shows_feedback(page, server):
     open_app(page, server, "05_case_studies.ipynb")
     question = page.locator(".triage-question").first
@@ -73,10 +84,10 @@ def test_presenter_reveals_the_next_stage(page, server):
     page.get_by_role("combobox", name="Case").select_option(label="Priya: the runner who sits all day")
     label = page.locator(".triage-stage-label")
     expect(label).to_contain_text("Stage 1 of 3")
-    expect(page.locator(".triage-presenter-body")).not_to_contain_text("Primary care assessment")
+    expect(page.locator(".triage-presenter-body")).not_to_contain_text("The first examination")
     page.locator(".triage-next-stage").click()
     expect(label).to_contain_text("Stage 2 of 3")
-    expect(page.locator(".triage-presenter-body")).to_contain_text("Primary care assessment")
+    expect(page.locator(".triage-presenter-body")).to_contain_text("The first examination")
 
 
 def test_closing_the_tab_shuts_its_kernel_down(page, server):

@@ -95,7 +95,7 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
         panel.get_by_role("radio").nth(pick).check()
         panel.get_by_role("button", name="Send my answer").click()
         expect(panel.locator(".triage-poll-status")).to_contain_text("Sent:")
-    rows = chart.locator("tbody tr")
+    rows = chart.locator(".triage-bar-row")
     expect(rows.nth(0)).to_contain_text("1 (50%)", timeout=2_000)
     expect(rows.nth(1)).to_contain_text("1 (50%)", timeout=2_000)
     expect(chart).to_contain_text("2 answered")
@@ -107,7 +107,7 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
     # the poll panel, open on a student's page, passes axe
     assert axe_serious(ana, ".triage-poll-panel") == []
     teacher.locator("body").press("a")  # show the answers: closes and reveals the poll
-    correct = chart.locator("tr.triage-bar-correct")
+    correct = chart.locator(".triage-bar-correct")
     expect(correct).to_have_count(1)
     expect(correct).to_contain_text("correct")
     expect(ana.locator(".triage-poll-panel")).to_contain_text("The answer:", timeout=10_000)
@@ -217,3 +217,66 @@ def test_case_player_on_a_phone(browser, server):
         r = radio.bounding_box()
         assert r is not None and r["width"] >= 12 and r["height"] >= 12 and 0 <= r["x"] and r["x"] + r["width"] <= 390
     page.context.close()
+
+
+# What the room sees on the projector: the notice, the controls, the case's title and story, the question and
+# the poll's chart with each option and the count of who has not answered, all on the screen without scrolling.
+ON_SCREEN = """() => {
+  const sel = ['.triage-presenter .triage-notice', '.triage-toolbar', '.triage-presenter-body h2',
+               '.triage-presenter-body p', '.triage-presenter-question', '.triage-poll-caption',
+               '.triage-presenter-chart li', '.triage-poll-note'];
+  const off = [];
+  for (const s of sel) {
+    const all = [...document.querySelectorAll(s)];
+    if (!all.length) { off.push(s + ': missing'); continue; }
+    for (const e of all) {
+      const r = e.getBoundingClientRect();
+      if (r.height === 0 || r.top < -1 || r.bottom > innerHeight + 1)
+        off.push(`${s}: ${Math.round(r.top)}..${Math.round(r.bottom)}`);
+    }
+  }
+  const bar = document.querySelector('.triage-toolbar').getBoundingClientRect();
+  const title = document.querySelector('.triage-presenter-body h2').getBoundingClientRect();
+  if (title.top < bar.bottom - 1) off.push('the case title is under the controls');
+  return off;
+}"""
+TEXT_PX = "() => parseFloat(getComputedStyle(document.querySelector('.triage-presenter-body p')).fontSize)"
+
+
+def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_screen(browser, tmp_path):
+    """A question with four options, its case's story and the live chart fit a 1024x768 and a 1920x1080
+    projector; a reload during the poll (or after a server restart) comes back to the poll, not to the start
+    screen (how students join), which otherwise opens a served presenter until the lesson starts."""
+    from triage.content.cases import load_cases
+
+    case = next(c for c in load_cases() if c.id == "teen-knee-after-football")
+    question = next(q for q in case.questions if q.id == "why-not-knee")  # asked at the opening story
+    assert len(question.options) == 4
+    with voila_server(tmp_path, env={"TRIAGE_CLASS_DB": str(tmp_path / "class.db"), "TRIAGE_INSTRUCTOR_KEY": KEY,
+                                     "TRIAGE_CASE": case.id}) as url:
+        page = new_page(browser, 1024, 768)
+        open_app(page, url, PRESENTER, f"key={KEY}")
+        expect(page.locator(".triage-join")).to_contain_text("Joining from phones")  # the start screen
+        prompt = page.locator(".triage-presenter-question")
+        for _ in range(len(case.questions)):
+            if question.prompt[:40] in prompt.inner_text():
+                break
+            page.keyboard.press("q")
+            page.wait_for_timeout(300)
+        expect(prompt).to_contain_text(question.prompt[:40])
+        page.keyboard.press("p")
+        expect(page.locator(".triage-poll-live")).to_contain_text("0 answered, poll open")
+        expect(page.locator(".triage-join")).to_be_empty()
+        for reload in (False, True):
+            for width, height, smallest in ((1024, 768, 17.5), (1920, 1080, 27)):
+                page.set_viewport_size({"width": width, "height": height})
+                if reload:
+                    page.reload(wait_until="load")
+                    expect(page.locator(".triage-poll-live")).to_contain_text("poll open")
+                page.wait_for_timeout(800)  # the text fitted to the new screen
+                assert page.locator(".triage-presenter-chart li").count() == 4
+                assert page.locator(".triage-join").inner_text() == "", "the start screen is back over the poll"
+                page.screenshot(path=str(tmp_path / f"poll-{width}x{height}-{'reloaded' if reload else 'open'}.png"))
+                assert page.evaluate(ON_SCREEN) == [], f"{width}x{height}, reloaded={reload}"
+                assert page.evaluate(TEXT_PX) >= smallest, f"{width}x{height}: stage text too small for the room"
+        page.context.close()

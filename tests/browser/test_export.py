@@ -67,7 +67,7 @@ def test_the_exported_explorer_shows_its_verdict_with_no_network(browser, export
     page, refused, errors = open_offline(browser, exported)
     try:
         verdict = page.locator(".widget-subarea .triage-verdict")  # drawn by the widget manager, from the saved state
-        expect(verdict).to_contain_text("Urgency: ROUTINE — next step: Primary care physician", timeout=30_000)
+        expect(verdict).to_contain_text("Urgency: ROUTINE — next step: Primary care doctor", timeout=30_000)
         expect(page.locator(".widget-subarea .triage-changes")).to_contain_text("What would change it")
         expect(page.get_by_role("checkbox", name="Lower back", exact=True)).to_be_checked()
         expect(page.locator(".triage-export-copy")).to_be_hidden()  # the copy gives way to the app
@@ -92,6 +92,8 @@ def test_without_javascript_the_apps_own_copy_shows_the_verdict(browser, exporte
 def test_the_page_names_no_other_host_and_carries_its_widget_manager(exported):
     html = exported.read_text(encoding="utf-8")
     assert "Ada Lovelace" not in html and "Answering as <strong>a student</strong>" in html  # a page to share
+    # the app's "Next" link leads to the next lesson's page exported beside this one, not to a notebook
+    assert "05_case_studies.html" in html and not re.search(r'href=\\?"05_case_studies\.ipynb', html)
     assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", html), "a script or stylesheet from another host"
     assert '<script src="static/embed.js"></script>' in html
     assert (exported.parent / "static" / "embed.js").stat().st_size > 1_000_000

@@ -21,7 +21,7 @@ from triage.outputs.handouts.pdf import PdfPrinter
 
 pytestmark = pytest.mark.browser
 STUDENT_MAX_PAGES = 3
-KEY_MAX_PAGES = 6
+KEY_MAX_PAGES = 7  # three stages, each with the engine's rules and every what-if (the vocabulary has grown)
 A4_PT, LETTER_PT = (595.28, 841.89), (612.0, 792.0)
 
 
@@ -49,18 +49,28 @@ def whole(pages: list[str]) -> str:
     return squash("".join(pages))
 
 
+def sheet(group, case) -> str:
+    """The student sheet's file name: the case's number in the run (by default its place, from 1)."""
+    return f"case-{[c.id for c in group].index(case.id) + 1:02d}.pdf"
+
+
 def test_every_case_has_a_student_sheet_and_a_key_in_pdf_and_html(printed):
     cases, dirs = printed
     names = {p.name for p in dirs["a4"].iterdir()}
     for c in cases:
-        assert {f"{c.id}.pdf", f"{c.id}-key.pdf", f"{c.id}.html", f"{c.id}-key.html"} <= names, c.id
+        student = sheet(cases, c)
+        assert {student, f"{c.id}-key.pdf", student.replace(".pdf", ".html"), f"{c.id}-key.html"} <= names, c.id
+        assert f"{c.id}.pdf" not in names  # the file handed to students does not name the twist
     assert {"reference_card.pdf", "all_student_sheets.pdf", "all_keys.pdf", "class_index.html"} <= names
 
 
 def test_student_sheets_have_every_question_and_option_and_no_answers(printed, texts):
     cases, dirs = printed
     for c in cases:
-        text = whole(texts[dirs["a4"] / f"{c.id}.pdf"])
+        text = whole(texts[dirs["a4"] / sheet(cases, c)])
+        number = int(sheet(cases, c)[5:7])
+        assert squash(f"Case {c.id}") not in text and squash(f"Case {number} ·") in text, \
+            f"{c.id}: the case id (it names the twist) printed for students instead of its number"
         for q in c.questions:
             assert squash(q.prompt) in text, f"{c.id}: question {q.id} missing"
             for o in q.options:
@@ -78,6 +88,7 @@ def test_keys_have_answers_feedback_teaching_points_and_the_engine_per_stage(pri
     kb = knowledge()
     for c in cases:
         text = whole(texts[dirs["a4"] / f"{c.id}-key.pdf"])
+        assert squash(c.id) in text and squash(sheet(cases, c).removesuffix(".pdf")) in text
         for q in c.questions:
             assert squash(q.prompt) in text
             for o in q.options:
@@ -96,7 +107,7 @@ def test_stages_print_in_order_with_their_questions_and_the_engines_disposition(
     _, dirs = printed
     case = staged_case()
     kb = knowledge()
-    student = whole(texts[dirs["extra"] / f"{case.id}.pdf"])
+    student = whole(texts[dirs["extra"] / sheet([html_case(), staged_case()], case)])
     key = whole(texts[dirs["extra"] / f"{case.id}-key.pdf"])
     for text in (student, key):
         positions = []
@@ -138,7 +149,7 @@ def test_every_page_of_a_case_names_the_case_and_whether_it_is_the_key(printed, 
     cases, dirs = printed
     for folder, group in (("a4", cases), ("extra", [html_case(), staged_case()])):
         for c in group:
-            for name, marker in ((f"{c.id}.pdf", "Student sheet"), (f"{c.id}-key.pdf", "not for students")):
+            for name, marker in ((sheet(group, c), "Student sheet"), (f"{c.id}-key.pdf", "not for students")):
                 for n, page in enumerate(texts[dirs[folder] / name], 1):
                     assert squash(c.title) in squash(page) and squash(marker) in squash(page), f"{name} page {n}"
 
@@ -157,7 +168,7 @@ def test_combined_student_file_starts_every_case_on_its_own_page(printed, texts)
 def test_stage_pages_option_starts_every_stage_on_a_new_page(printed, texts):
     _, dirs = printed
     case = staged_case()
-    pages = [squash(p) for p in texts[dirs["staged-pages"] / f"{case.id}.pdf"]]
+    pages = [squash(p) for p in texts[dirs["staged-pages"] / sheet([case], case)]]
     for stage in case.stages:
         holding = [i for i, p in enumerate(pages) if squash(stage.text) in p]
         assert len(holding) == 1
@@ -167,7 +178,7 @@ def test_stage_pages_option_starts_every_stage_on_a_new_page(printed, texts):
 def test_html_in_case_text_is_printed_as_text(printed, texts):
     _, dirs = printed
     case = html_case()
-    for name in (f"{case.id}.pdf", f"{case.id}-key.pdf"):
+    for name in (sheet([case, staged_case()], case), f"{case.id}-key.pdf"):
         text = whole(texts[dirs["extra"] / name])
         assert squash(INJECTED) in text
         assert squash("<h1>Kwame</h1> & <script>x()</script>") in text

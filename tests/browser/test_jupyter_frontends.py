@@ -115,3 +115,35 @@ def test_notebook_7_from_its_file_list(browser, lab):
         assert problems == {}, report(problems)
     finally:
         close(page, lab)  # the notebook's tab is in the same browser context
+
+
+def test_keys_pressed_after_a_click_on_the_presenter_go_to_the_presenter_not_to_the_notebook(browser, lab):
+    """An instructor presenting from JupyterLab clicks the projected case (its text, not a button) and uses
+    the keys: A, B and N are the presenter's (answers, previous and next stage), never JupyterLab's command-mode
+    shortcuts (A and B would insert cells into the notebook)."""
+    lab.set_theme("JupyterLab Light")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        page.goto(lab.lab_url("06_instructor.ipynb"))
+        run_all_cells(page)
+        label = page.locator(".triage-stage-label")
+        expect(label).to_contain_text("Stage 1 of")
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        before = cells.count()
+        page.locator(".triage-presenter-body p").first.click()
+        page.keyboard.press("a")
+        expect(page.locator(".triage-answers")).to_contain_text("correct")
+        page.keyboard.press("b")  # the first stage already: nothing to go back to
+        page.keyboard.press("n")
+        expect(label).to_contain_text("Stage 2 of")
+        page.keyboard.press("b")
+        expect(label).to_contain_text("Stage 1 of")
+        page.wait_for_timeout(500)
+        assert cells.count() == before, "a key inserted cells into the notebook"
+        outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+        assert page.evaluate("() => !!document.activeElement.closest('.triage-presenter')")
+        assert outline == "none", "an outline round the whole presenter after the click"
+    finally:
+        close(page, lab)

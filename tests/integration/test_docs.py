@@ -255,3 +255,19 @@ def test_the_asset_check_finds_each_kind_of_outside_asset(tmp_path):
 def test_no_page_loads_anything_from_another_host(site):
     out = _built(site)
     assert not external_assets(out)
+
+
+def test_every_link_between_pages_of_the_site_leads_to_a_page(site):
+    """Relative links anywhere in the built pages (the apps' own "Next" and "All apps" links in the lessons
+    included) lead to a file of the site; and no page names the build machine's account."""
+    out = _built(site)
+    dead = []
+    for page in sorted(out.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"#?]+)[^"]*"', html):
+            if urlsplit(href).scheme or href.startswith(("//", "mailto:")):
+                continue
+            if not (page.parent / href).resolve().exists():
+                dead.append(f"{page.relative_to(out)} -> {href}")
+        assert f"Answering as <strong>{os.environ.get('USER') or 'root'}</strong>" not in html, page
+    assert not dead, "\n".join(dead[:30])

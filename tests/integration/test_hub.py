@@ -11,6 +11,7 @@ loadscope keeps them on one worker with one hub.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import hashlib
 import http.client
@@ -790,6 +791,12 @@ def test_the_course_admin_has_the_hubs_admin_page_and_students_do_not(hub, monke
     hub.people["it-admin"] = _new_password(capsys)
     admin = hub.login("it-admin")
     assert admin.get(f"{hub.url}/hub/admin", timeout=60).status_code == 200
+    # the admin page's "Add Users" (the same API call): refused, and the answer says how accounts are made
+    xsrf = admin.cookies.get("_xsrf", path="/hub/") or ""
+    added = admin.post(f"{hub.api}/users", json={"usernames": ["newkid"], "admin": False},
+                       headers={"X-XSRFToken": xsrf}, timeout=60)
+    assert added.status_code == 400, added.text
+    assert "accounts add newkid" in added.json()["message"], added.text
     student = hub.login("ana")
     assert student.get(f"{hub.url}/hub/admin", timeout=60).status_code == 403
 
@@ -850,9 +857,65 @@ def test_a_stopped_server_leaves_no_runtime_folder(hub):
 
 def test_answers_persist_across_a_hub_and_service_restart(hub, tokens):
     store_for(hub, tokens["ana"]).record_answer(hub_learner("ana"), "case-p", "where", ["physio"], True)
-    stop_hub(hub)
-    restarted = start_hub(hub.state, hub.people, hub.ports, config=hub.config,
-                          extra_env={k: v for k, v in hub.env.items() if k.startswith("TRIAGE_CONTRACT")})
-    hub.proc = restarted.proc
+    _restart(hub)
     record = store_for(hub, tokens["ana"]).learner_record(hub_learner("ana"))  # tokens live in the hub's database
     assert record.case_answers("case-p")["where"].chosen == ("physio",)
+
+
+def _restart(hub) -> None:
+    """Stop the hub as `make hub`'s Ctrl-C does (every student's server stops with it) and start it again."""
+    stop_hub(hub)
+    restarted = start_hub(hub.state, hub.people, hub.ports, config=hub.config,
+                          extra_env={k: v for k, v in hub.env.items()
+                                     if k.startswith("TRIAGE_CONTRACT") or k == "TRIAGE_HUB_FILL_DELAY"})
+    hub.proc = restarted.proc
+
+
+def test_a_students_open_page_reopens_itself_after_a_hub_restart(hub, browser):
+    """A student on a phone has Red flags open when the administrator restarts the hub (which stops every
+    student's server): the page says the connection is lost, and once the hub answers again ("server not
+    running", 424) it reopens itself at the same address, the hub starts the student's server again and the
+    app draws with a working connection; the student never sees an internal address or a raw server error,
+    and the page does not keep asking a hub that has said the server is gone."""
+    app = "03_red_flags.ipynb"
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT)
+    checks: list[int] = []
+    page.on("response", lambda r: checks.append(r.status) if "no_track_activity" in r.url else None)
+    seen: list[str] = []
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", "ana")
+    page.fill("#password_input", hub.people["ana"])
+    page.click("#login_submit")
+    page.wait_for_url("**/user/ana/voila/tree**", timeout=RENDER_TIMEOUT)
+    page.goto(f"{hub.url}/user/ana/voila/render/{app}")
+    expect(page.locator(".triage-app").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    expect(page.locator("html")).to_have_attribute("data-triage-connection", "ok")
+
+    stop_hub(hub)
+    expect(page.locator(".triage-connection")).to_contain_text("No connection", timeout=30_000)
+    seen.append(page.inner_text("body"))
+    restarted = start_hub(hub.state, hub.people, hub.ports, config=hub.config,
+                          extra_env={k: v for k, v in hub.env.items()
+                                     if k.startswith("TRIAGE_CONTRACT") or k == "TRIAGE_HUB_FILL_DELAY"})
+    hub.proc = restarted.proc
+    answered_gone = len(checks)
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # the page may be between two documents
+            if (urlparse(page.url).path == f"/user/ana/voila/render/{app}"  # the hub may add ?redirects=1
+                    and page.locator(".triage-app").first.is_visible()
+                    and page.evaluate("document.documentElement.dataset.triageConnection") == "ok"):
+                break
+            seen.append(page.inner_text("body"))
+        time.sleep(1)
+    else:
+        pytest.fail(f"the page did not reopen by itself: {page.url}\n{page.inner_text('body')[:600]}\n"
+                    f"checks answered: {checks}")
+    assert 424 not in checks[answered_gone + 3:], f"the page kept asking after the hub said 'not running': {checks}"
+    seen.append(page.inner_text("body"))
+    for text in seen:
+        assert "127.0.0.1" not in text and "Internal Server Error" not in text, text[:600]
+    context.close()

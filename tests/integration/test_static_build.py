@@ -346,7 +346,8 @@ def test_the_lock_lists_exactly_the_wheels_beside_it(site):
     for entry in lock["packages"].values():
         assert hashlib.sha256((pyodide / entry["file_name"]).read_bytes()).hexdigest() == entry["sha256"]
         assert set(entry["depends"]) <= set(lock["packages"]), entry["name"]
-    assert lock["packages"]["triage"]["depends"] == ["ipywidgets", "pyyaml", "widgetsnbextension"]
+    assert lock["packages"]["triage"]["depends"] == ["ipywidgets", "jinja2", "pyyaml", "widgetsnbextension"]
+    assert lock["packages"]["jinja2"]["depends"] == ["markupsafe"]
 
 
 def test_the_runtime_and_wheels_ship_bytecode(site):

@@ -25,7 +25,8 @@ def _fixed(tmp_path, name: str, edit) -> Path:
 
 def test_names_come_from_the_providers_and_the_glossary():
     names = provider_names()
-    assert {"Primary care physician", "family doctor", "GP", "internist"} <= set(names[NextStep.PRIMARY_CARE])
+    assert {"Primary care doctor", "primary care physician", "PCP", "family doctor", "GP", "internist"} <= set(
+        names[NextStep.PRIMARY_CARE])
     assert {"Physical therapist", "PT", "physiotherapist"} <= set(names[NextStep.PHYSICAL_THERAPIST])
     assert {"Emergency department", "ER", "emergency room"} <= set(names[NextStep.EMERGENCY_DEPARTMENT])
     assert "emergency room" not in names[NextStep.URGENT_CARE]  # its brackets name another place, not itself

@@ -42,6 +42,8 @@ GOOD = ROOT / "tests" / "data" / "good_cases" / "minimal-staged.yaml"
 EXPECTED = {
     "bad-yaml": ("", "not valid YAML"),
     "story-names-the-answer": ("stages[0].text", "names 'physiotherapist' before questions[0] ('where') asks where"),
+    "sibling-names-the-answer": ("questions[2].prompt", "names 'same-day', the answer to questions[1] ('where-now')"),
+    "next-title-names-the-answer": ("stages[1].title", "names 'physiotherapist', the answer to questions[0] ('where')"),
     "beyond-guide-without-source": ("questions[0]", "rests on RF-fracture_risk, which goes beyond the reference guide"),
     "missing-title": ("title", "is required"),
     "unknown-symptom": ("stages[0].presentation.symptoms[0]", "unknown id 'backache'"),
@@ -330,7 +332,7 @@ def test_cases_this_suite_and_its_tests_rely_on_keep_their_ids_and_shape(cases):
     assert kwame.expected_next_step is NextStep.ORTHOPEDIC_SURGEON
     priya = by_id["runner-hip-flexor-back"]
     assert priya.title == "Priya: the runner who sits all day"
-    assert [s.title for s in priya.stages] == ["The story", "Primary care assessment", "Six weeks on"]
+    assert [s.title for s in priya.stages] == ["The story", "The first examination", "Six weeks on"]
     assert "golfer-stiff-spine" in by_id and "teacher-new-incontinence" in by_id
 
 

@@ -30,6 +30,9 @@ NON_STANDARD = {
     r"(?i)\bgeneral practitioners?\b": ("primary care doctor", "primary-care"),
     r"(?i)\bfamily doctors?\b": ("primary care doctor", "primary-care"),
     r"(?i)\binternists?\b": ("primary care doctor", "primary-care"),
+    r"(?i)\bprimary care physicians?\b": ("primary care doctor", "primary-care"),
+    r"\bPCPs?\b": ("primary care doctor", "primary-care"),
+    r"(?i)\burgent care \(or the emergency department\)": ("urgent care (same day)", None),
     r"(?i)\bemergency rooms?\b": ("emergency department", "emergency-department"),
     r"\bERs?\b": ("emergency department", "emergency-department"),
     r"\bA&E\b": ("emergency department", "emergency-department"),
@@ -121,15 +124,16 @@ def non_standard_words(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
 
 def test_the_check_finds_each_kind_of_non_standard_word():
     found = non_standard_words("Her GP sent her to A&E, then the emergency room, then a physio and an "
-                               "orthopaedic spinal surgeon; a walk-in clinic X-rayed her. ERs are busy.")
-    assert len(found) == 8, found
+                               "orthopaedic spinal surgeon; a walk-in clinic X-rayed her. ERs are busy. Her "
+                               "primary care physician (PCP) sent her to urgent care (or the emergency department).")
+    assert len(found) == 11, found
     assert non_standard_words("Her primary care doctor sent her to the emergency department; a physical "
                               "therapist, an orthopedic surgeon and urgent care. GPS watch, ERROR.") == []
 
 
 def test_the_knowledge_base_texts_are_read_and_ids_and_citations_are_not():
     texts = {(file, where): text for file, where, text in knowledge_texts()}
-    assert texts["providers.yaml", "[0].name"] == "Primary care physician"
+    assert texts["providers.yaml", "[0].name"] == "Primary care doctor"
     assert ("red_flags.yaml", "[0].label") in texts and ("rules.yaml", "rules[0].reason") in texts
     assert ("labels.yaml", "symptoms.fever.name") in texts and ("guide_sections.yaml", "[1].summary") in texts
     assert not any(".sources" in where or where.endswith(".id") or ".when" in where for _, where in texts)

@@ -55,3 +55,7 @@ def test_the_drill_teaches_the_childrens_flags_and_fragile_bones_with_their_limi
     assert answers["d-osteoporosis-ache"] == "routine"  # the same bones, but the same ache for months
     assert answers["d-walking-legs"] == "routine"  # long-standing leg ache on walking: stenosis, not new pain
     assert answers["d-child-limp"] == "emergency"  # a hot, painful hip with a fever
+    assert answers["d-toddler-leg-fever"] == "emergency"  # a toddler's leg (a limp) with a fever: not only the hip
+    assert answers["d-injects-no-fever"] == "urgent"  # injecting, new back pain, no fever: seen the same day
+    # the older person who walked after a fall is urgent; the one who cannot stand is an emergency (NICE CG124)
+    assert (answers["d-rug-trip"], answers["d-fall-cannot-stand"]) == ("urgent", "emergency")

@@ -70,9 +70,7 @@ def test_ordinary_presentations_are_not_over_triaged():
     # a risk factor with nothing that it changes the meaning of stays routine: long-standing back pain
     for history in (["osteoporosis"], ["long_term_steroids"], ["immunosuppression"], ["iv_drug_use"]):
         assert assess(p(age=40, history=history, duration_weeks=12)).urgency is R, history
-    # new back pain with a weakened immune system or injected drugs, but no fever, is no fracture risk either
-    for history in (["immunosuppression"], ["iv_drug_use"]):
-        assert assess(p(age=40, history=history, duration_weeks=1)).urgency is R, history
+    # (new back pain with a weakened immune system or injected drugs is a same-day matter: see below)
 
 
 # -- red flags beyond the guide (cited in red_flags.yaml) ------------------------------------
@@ -83,11 +81,13 @@ def test_ordinary_presentations_are_not_over_triaged():
         ({"age": 65, "trauma": "minor"}, "fracture_risk"),
         ({"age": 90, "trauma": "minor"}, "fracture_risk"),
         ({"age": 40, "trauma": "minor", "history": ["osteoporosis"]}, "fracture_risk"),
-        ({"age": 30, "trauma": "minor", "history": ["long_term_steroids"]}, "fracture_risk"),
+        ({"age": 30, "trauma": "minor", "history": ["long_term_steroids"]},
+         ("fracture_risk", "infection_risk_new_back_pain")),
         ({"trauma": "minor", "history": ["osteoporosis"]}, "fracture_risk"),
         # no injury at all: a cough or a lift can break a vertebra made fragile (NICE CKS, Back pain - low)
         ({"age": 74, "duration_weeks": 0.4, "history": ["osteoporosis"]}, "fracture_risk"),
-        ({"age": 35, "duration_weeks": 1, "history": ["long_term_steroids"]}, "fracture_risk"),
+        ({"age": 35, "duration_weeks": 1, "history": ["long_term_steroids"]},
+         ("fracture_risk", "infection_risk_new_back_pain")),
         ({"age": 50, "history": ["cancer"]}, "cancer_history"),
         # children (NICE CKS, Limp in children): any pain under 3 is seen the same day ...
         ({"age": 2, "pain_sites": ["leg"]}, "young_child_pain"),
@@ -102,7 +102,7 @@ def test_ordinary_presentations_are_not_over_triaged():
 def test_urgent_flags_beyond_the_guide(kw, flag):
     a = assess(p(**kw))
     assert (a.urgency, a.next_step) == (U, NextStep.URGENT_CARE)
-    assert a.red_flags == (flag,)
+    assert a.red_flags == (flag if isinstance(flag, tuple) else (flag,))
     assert a.also_consider == (NextStep.EMERGENCY_DEPARTMENT,)
 
 
@@ -143,8 +143,11 @@ def test_fracture_risk_says_that_walking_does_not_rule_out_a_hip_fracture():
          ("cancer_with_nerve_symptoms", "cancer_history")),
         ({"history": ["cancer"], "symptoms": ["leg_weakness_progressive"]},
          ("leg_weakness_progressive", "cancer_history")),
-        ({"history": ["immunosuppression"], "symptoms": ["fever"]}, ("infection_risk_with_fever", "fever")),
-        ({"history": ["iv_drug_use"], "symptoms": ["chills"]}, ("infection_risk_with_fever", "chills")),
+        # (two weeks of back pain is also new back pain with the risk factor, a same-day flag of its own)
+        ({"history": ["immunosuppression"], "symptoms": ["fever"]},
+         ("infection_risk_with_fever", "fever", "infection_risk_new_back_pain")),
+        ({"history": ["iv_drug_use"], "symptoms": ["chills"]},
+         ("infection_risk_with_fever", "chills", "infection_risk_new_back_pain")),
         ({"age": 7, "pain_sites": ["hip"], "symptoms": ["fever"]}, ("child_hip_fever", "fever")),
         ({"age": 15, "pain_sites": ["knee"], "symptoms": ["fever"]},
          ("child_hip_fever", "fever", "possible_slipped_hip")),
@@ -152,7 +155,7 @@ def test_fracture_risk_says_that_walking_does_not_rule_out_a_hip_fracture():
         # long-term steroids weaken the immune system: with a fever, a spinal infection is an emergency
         # (two weeks of back pain on steroids is also new back pain with fragile bones)
         ({"age": 60, "history": ["long_term_steroids"], "symptoms": ["fever"]},
-         ("infection_risk_with_fever", "fever", "fracture_risk")),
+         ("infection_risk_with_fever", "fever", "fracture_risk", "infection_risk_new_back_pain")),
         ({"age": 60, "history": ["long_term_steroids"], "symptoms": ["chills"], "duration_weeks": 8},
          ("infection_risk_with_fever", "chills")),
     ],
@@ -166,7 +169,7 @@ def test_emergency_flags_beyond_the_guide(kw, flags):
 
 def test_fever_alone_stays_as_the_guide_has_it():
     # osteoporosis weakens bones, not the immune system: long-standing back pain with a fever stays urgent
-    for kw in ({"age": 40}, {"age": 16, "pain_sites": ["hip"]}, {"age": 7, "pain_sites": ["lower_back"]},
+    for kw in ({"age": 40}, {"age": 16, "pain_sites": ["hip"]},
                {"age": 40, "history": ["osteoporosis"], "duration_weeks": 8}):
         a = assess(p(symptoms=["fever"], **kw))
         assert (a.urgency, a.next_step, a.red_flags) == (U, NextStep.URGENT_CARE, ("fever",)), kw
@@ -367,9 +370,12 @@ def test_what_would_change_for_a_new_routine_presentation():
     # a child under 3 is seen the same day; no other age band changes back pain (the slipped hip is hip pain)
     ages = [c for c in assess(p()).what_would_change if c.field == "age"]
     assert [(c.description, c.urgency, c.next_step) for c in ages] == [("if aged 2 or under", U, NextStep.URGENT_CARE)]
-    # nine red-flag symptoms, a past cancer, osteoporosis, steroids, high-impact trauma, a toddler's age,
-    # completing the care trial
-    assert len(changes) == 15
+    # new back pain with a weakened immune system or injected drugs is seen the same day, fever or not
+    assert changes[("history", "add", "immunosuppression")] == (U, NextStep.URGENT_CARE)
+    assert changes[("history", "add", "iv_drug_use")] == (U, NextStep.URGENT_CARE)
+    assert changes[("symptoms", "add", "cannot_bear_weight")] == (U, NextStep.URGENT_CARE)
+    # ten red-flag symptoms, the five history items, high-impact trauma, a toddler's age, completing the care trial
+    assert len(changes) == 18
 
 
 def test_what_would_change_names_the_age_bands_the_rules_use():
@@ -430,7 +436,7 @@ def test_enums_match_the_contract_ids():
         "new_bowel_or_bladder_incontinence", "saddle_numbness_progressive", "leg_weakness_progressive",
         "fever", "chills", "unexplained_weight_loss", "radiating_leg_pain", "leg_numbness_or_tingling",
         "pain_worse_with_movement", "pain_eased_by_rest", "difficulty_passing_urine", "saddle_numbness",
-        "bilateral_sciatica",
+        "bilateral_sciatica", "cannot_bear_weight",
     }
     assert {h.value for h in History} == {"cancer", "osteoporosis", "long_term_steroids", "immunosuppression",
                                           "iv_drug_use"}
@@ -440,3 +446,90 @@ def test_enums_match_the_contract_ids():
         "emergency_department", "urgent_care", "primary_care", "orthopedic_surgeon", "physiatrist",
         "physical_therapist", "chiropractor",
     }
+
+
+# -- children with a fever, infection risk without a fever, a leg that cannot bear weight ---------------
+
+@pytest.mark.parametrize("site", ["leg", "buttock", "hip", "groin", "thigh", "knee", "lower_back"])
+@pytest.mark.parametrize("age", [1, 2, 5, 8, 12, 15])
+@pytest.mark.parametrize("sign", ["fever", "chills"])
+def test_a_child_with_a_fever_or_chills_and_pain_in_the_back_hip_or_leg_is_an_emergency(site, age, sign):
+    # NICE CKS Limp in children: a limp or limb/joint pain with a fever needs immediate hospital assessment
+    # (septic arthritis, osteomyelitis; in the back, discitis); the course enters a limp as `leg`.
+    a = assess(p(age=age, pain_sites=[site], duration_weeks=0.1, symptoms=[sign]))
+    assert (a.urgency, a.next_step) == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert a.red_flags[0] == "child_hip_fever"
+    assert (a.trace[0].rule_id, a.trace[0].effect) == ("RF-child_hip_fever", "decides")
+    assert "spinal infection" not in a.trace[0].reason
+
+
+def test_at_16_a_fever_with_leg_pain_follows_the_adult_rule():
+    a = assess(p(age=16, pain_sites=["leg"], symptoms=["fever"]))
+    assert (a.urgency, a.next_step, a.red_flags) == (U, NextStep.URGENT_CARE, ("fever",))
+
+
+@pytest.mark.parametrize("history", ["iv_drug_use", "immunosuppression", "long_term_steroids"])
+@pytest.mark.parametrize("weeks", [0.1, 1, 3, 6])
+def test_new_back_pain_with_an_infection_risk_and_no_fever_is_seen_the_same_day(history, weeks):
+    a = assess(p(age=34, duration_weeks=weeks, history=[history]))
+    assert (a.urgency, a.next_step) == (U, NextStep.URGENT_CARE)
+    assert "infection_risk_new_back_pain" in a.red_flags
+
+
+@pytest.mark.parametrize("history", ["iv_drug_use", "immunosuppression"])
+def test_long_standing_back_pain_with_an_infection_risk_is_not_this_flag(history):
+    # chronic, unchanged pain starts in primary care (the boundary: more than six weeks)
+    a = assess(p(age=34, duration_weeks=6.5, history=[history]))
+    assert (a.urgency, a.next_step, a.red_flags) == (R, NextStep.PRIMARY_CARE, ())
+    # a hip alone is not the spinal-infection flag
+    a = assess(p(age=34, pain_sites=["hip"], duration_weeks=1, history=[history]))
+    assert (a.urgency, a.red_flags) == (R, ())
+    # the what-if names the boundary
+    a = assess(p(age=34, duration_weeks=12, history=[history]))
+    assert any(c.field == "duration_weeks" and c.urgency is U for c in a.what_would_change)
+
+
+@pytest.mark.parametrize("history", ["iv_drug_use", "immunosuppression"])
+@pytest.mark.parametrize("sign", ["fever", "chills"])
+def test_an_infection_risk_with_a_fever_stays_an_emergency_at_any_duration(history, sign):
+    for weeks in (1, 52):
+        a = assess(p(age=34, duration_weeks=weeks, history=[history], symptoms=[sign]))
+        assert (a.urgency, a.next_step, a.red_flags[0]) == (E, NextStep.EMERGENCY_DEPARTMENT,
+                                                             "infection_risk_with_fever")
+
+
+@pytest.mark.parametrize("age", [2, 8, 30, 81])
+@pytest.mark.parametrize("trauma", ["minor", "high_impact"])
+def test_cannot_bear_weight_after_an_injury_is_an_emergency(age, trauma):
+    # NICE CG124: suspected hip fracture goes to hospital at once; a child who cannot stand after a fall too
+    a = assess(p(age=age, pain_sites=["hip"], duration_weeks=0.1, trauma=trauma, symptoms=["cannot_bear_weight"]))
+    assert (a.urgency, a.next_step) == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert "injury_cannot_bear_weight" in a.red_flags
+
+
+def test_the_81_year_old_who_walked_is_urgent_and_the_one_who_cannot_stand_is_an_emergency():
+    walked = assess(p(age=81, pain_sites=["hip"], duration_weeks=0.1, trauma="minor"))
+    assert (walked.urgency, walked.next_step) == (U, NextStep.URGENT_CARE)
+    change = [c for c in walked.what_would_change if c.field == "symptoms" and c.value == Symptom.CANNOT_BEAR_WEIGHT]
+    assert [(c.action, c.urgency, c.next_step) for c in change] == [("add", E, NextStep.EMERGENCY_DEPARTMENT)]
+
+
+@pytest.mark.parametrize("age", [2, 8, 40, 81])
+def test_cannot_bear_weight_without_an_injury_is_seen_the_same_day(age):
+    a = assess(p(age=age, pain_sites=["leg"], duration_weeks=0.1, symptoms=["cannot_bear_weight"]))
+    assert (a.urgency, a.next_step) == (U, NextStep.URGENT_CARE)
+    assert "cannot_bear_weight" in a.red_flags
+    # with a fever a child is an emergency
+    if age < 16:
+        a = assess(p(age=age, pain_sites=["leg"], duration_weeks=0.1, symptoms=["cannot_bear_weight", "fever"]))
+        assert (a.urgency, a.red_flags[0]) == (E, "child_hip_fever")
+
+
+def test_without_a_site_only_the_flags_that_read_no_site_fire():
+    engine = Engine()
+    saddle = engine.assess_without_site(p(age=40, symptoms=["saddle_numbness"]))
+    assert (saddle.urgency, saddle.red_flags) == (E, ("saddle_numbness",))
+    teen = engine.assess_without_site(p(age=12, pain_sites=["knee"]))  # the slipped hip reads the site
+    assert (teen.urgency, teen.red_flags) == (R, ())
+    injecting = engine.assess_without_site(p(age=30, history=["iv_drug_use"]))  # new *back* pain reads the site
+    assert injecting.red_flags == ()

@@ -11,22 +11,28 @@ For every presentation checked:
   routine before a fair trial of conservative care goes to primary care;
 - adding one symptom, history item or finding never lowers the urgency (parts A and B).
 
-The full product (2^13 symptom sets x 2^5 history sets x 2^6 finding sets x 3 trauma levels x 2
+The full product (2^14 symptom sets x 2^5 history sets x 2^6 finding sets x 3 trauma levels x 2
 surgical preferences x 2 states of the care trial x 122 ages x 127 pain-site sets x the durations) is
 beyond 10^12 presentations, so the space is partitioned by what the flags read:
 
-A. Flags, exhaustive: every set of the five symptoms that raise a flag only together with something
-   else or that are urgent on their own (fever, chills, weight loss, radiating leg pain, leg numbness) x
-   no emergency symptom, each of the six emergency symptoms alone, or all six x every history set x every
-   trauma level x one age per band the flags tell apart (unknown, 1, 10, 40, 70) x pain in the lower back
-   or in the hip (the children's flags and the fragile-bone flag read the site) x new or long-standing
-   pain (1 or 12 weeks; the fragile-bone flag reads it) = 32 x 8 x 32 x 3 x 5 x 2 x 2 = 491,520.
+A. Flags, exhaustive: every set of the six symptoms that raise a flag only together with something else
+   or that are urgent on their own (fever, chills, weight loss, radiating leg pain, leg numbness, cannot
+   bear weight) x no emergency symptom, one of the six emergency symptoms alone (which one turns with the
+   symptom set, so each is met with every history, trauma and age), or all six x every history set x
+   every trauma level x one age per band the flags tell apart (unknown, 1, 10, 40, 70) x pain in the lower
+   back for 1, 4 or 12 weeks, or in the hip (the children's flags and the fragile-bone flag read the site;
+   the fragile-bone flag's "new" is two weeks, the infection-risk flag's six) = 64 x 3 x 32 x 3 x 5 x 4
+   = 368,640.
 B. Routine pathway, exhaustive: every finding set x surgical preference x care trial x every set of the
-   seven symptoms that are not emergencies on their own x (no emergency symptom, each alone, all six),
-   age 40, no history, no injury, lower back, ten weeks of pain = 64 x 2 x 2 x 128 x 8 = 262,144.
-C. Boundaries: the ages at each band's edges (and unknown) x every non-empty set of pain sites x
-   (no symptom, fever, chills) x (no injury, minor injury) x (no history, osteoporosis) x the durations
-   at the edge of "new" pain (2 and 2.1 weeks) = 51,816.
+   seven other symptoms (fever, chills, weight loss, radiating leg pain, leg numbness, and the two of
+   mechanical pain) x (none of the seven symptoms that are a flag alone whatever else is present - the six
+   emergency symptoms and cannot bear weight -, each alone, all seven), age 40, no history, no injury,
+   lower back, ten weeks of pain = 64 x 2 x 2 x 128 x 9 = 294,912.
+C. Boundaries: the ages at each band's edges (and unknown) x every non-empty set of pain sites x (no
+   symptom, fever, chills, cannot bear weight) x (no injury, minor injury) x (no history, osteoporosis,
+   injected drugs) with two weeks of pain = 51,816; and the same ages x back, back and hip, or hip x the
+   durations at the edges of "new" pain (2, 2.1, 6 and 6.1 weeks) x the same symptoms, injuries and
+   histories = 4,896.
 D. A seeded random sample of 120,000 presentations from the full product.
 
 The four parts are separate tests (part A one per trauma level) so that test workers share them; the
@@ -49,7 +55,9 @@ from triage.domain.model import Finding, History, NextStep, PainSite, Symptom, T
 S, H, T = Symptom, History, Trauma
 HIP_SITES = frozenset({PainSite.HIP, PainSite.GROIN, PainSite.THIGH, PainSite.KNEE})  # where a child's hip hurts
 FRAGILE = frozenset({History.OSTEOPOROSIS, History.LONG_TERM_STEROIDS})
-NEW_PAIN_WEEKS = 2  # "new" back pain: it began within the last two weeks (a teaching choice, red_flags.yaml)
+INFECTION_RISK = frozenset({History.IMMUNOSUPPRESSION, History.LONG_TERM_STEROIDS, History.IV_DRUG_USE})
+NEW_PAIN_WEEKS = 2  # "new" back pain with fragile bones: it began within the last two weeks (red_flags.yaml)
+NEW_EPISODE_WEEKS = 6  # "new" back pain with an infection risk: an acute episode, under six weeks (red_flags.yaml)
 
 # flag id -> the facts that raise it (symptoms, history, trauma, age, pain sites, weeks of pain)
 FLAGS: dict[str, Callable[..., bool]] = {
@@ -68,9 +76,15 @@ FLAGS: dict[str, Callable[..., bool]] = {
     # risk factors that change what a symptom or an injury means
     "cancer_with_nerve_symptoms": lambda s, h, t, a, p, d: H.CANCER in h and bool(
         s & {S.RADIATING_LEG_PAIN, S.LEG_NUMBNESS_OR_TINGLING}),
-    "infection_risk_with_fever": lambda s, h, t, a, p, d: bool(s & {S.FEVER, S.CHILLS}) and bool(
-        h & {H.IMMUNOSUPPRESSION, H.LONG_TERM_STEROIDS, H.IV_DRUG_USE}),
-    "child_hip_fever": lambda s, h, t, a, p, d: a is not None and a < 16 and S.FEVER in s and bool(p & HIP_SITES),
+    "infection_risk_with_fever": lambda s, h, t, a, p, d: bool(s & {S.FEVER, S.CHILLS}) and bool(h & INFECTION_RISK),
+    # a spinal infection often starts without a fever (Yusuf 2019; NICE CKS): new back pain with the risk factor
+    "infection_risk_new_back_pain": lambda s, h, t, a, p, d: bool(h & INFECTION_RISK) and PainSite.LOWER_BACK in p
+    and d <= NEW_EPISODE_WEEKS,
+    # a child with pain or a limp anywhere in the back, hip or leg and a fever or chills (NICE CKS, Limp in children)
+    "child_hip_fever": lambda s, h, t, a, p, d: a is not None and a < 16 and bool(s & {S.FEVER, S.CHILLS}),
+    # a leg that cannot bear weight: after any injury a fracture (NICE CG124), without one the same day
+    "injury_cannot_bear_weight": lambda s, h, t, a, p, d: S.CANNOT_BEAR_WEIGHT in s and t is not T.NONE,
+    "cannot_bear_weight": lambda s, h, t, a, p, d: S.CANNOT_BEAR_WEIGHT in s,
     # fragile bones: a minor injury at 65 or over or with osteoporosis or steroids (NICE CG124, NICE CKS); with
     # osteoporosis or steroids, new back pain without any injury too (a cough or a lift can break a vertebra)
     "fracture_risk": lambda s, h, t, a, p, d: (t is T.MINOR and ((a is not None and a >= 65) or bool(h & FRAGILE))) or (
@@ -85,9 +99,15 @@ STEP_FOR_RANK = {2: {NextStep.EMERGENCY_DEPARTMENT}, 1: {NextStep.URGENT_CARE, N
 EMERGENCY_STEPS = {NextStep.EMERGENCY_DEPARTMENT, NextStep.URGENT_CARE}
 EMERGENCY_SYMPTOMS = (S.NEW_BOWEL_OR_BLADDER_INCONTINENCE, S.SADDLE_NUMBNESS_PROGRESSIVE, S.LEG_WEAKNESS_PROGRESSIVE,
                       S.DIFFICULTY_PASSING_URINE, S.SADDLE_NUMBNESS, S.BILATERAL_SCIATICA)
-COMBINING_SYMPTOMS = (S.FEVER, S.CHILLS, S.UNEXPLAINED_WEIGHT_LOSS, S.RADIATING_LEG_PAIN, S.LEG_NUMBNESS_OR_TINGLING)
-OTHER_SYMPTOMS = (*COMBINING_SYMPTOMS, S.PAIN_WORSE_WITH_MOVEMENT, S.PAIN_EASED_BY_REST)
+COMBINING_SYMPTOMS = (S.FEVER, S.CHILLS, S.UNEXPLAINED_WEIGHT_LOSS, S.RADIATING_LEG_PAIN, S.LEG_NUMBNESS_OR_TINGLING,
+                      S.CANNOT_BEAR_WEIGHT)
+OTHER_SYMPTOMS = (S.FEVER, S.CHILLS, S.UNEXPLAINED_WEIGHT_LOSS, S.RADIATING_LEG_PAIN, S.LEG_NUMBNESS_OR_TINGLING,
+                  S.PAIN_WORSE_WITH_MOVEMENT, S.PAIN_EASED_BY_REST)
+ALONE_SYMPTOMS = (*EMERGENCY_SYMPTOMS, S.CANNOT_BEAR_WEIGHT)  # a flag on their own (part B)
 EMERGENCY_CHOICES = [frozenset(), *(frozenset({s}) for s in EMERGENCY_SYMPTOMS), frozenset(EMERGENCY_SYMPTOMS)]
+ALONE_CHOICES = [frozenset(), *(frozenset({s}) for s in ALONE_SYMPTOMS), frozenset(ALONE_SYMPTOMS)]
+SITE_WEEKS = ((frozenset({PainSite.LOWER_BACK}), 1), (frozenset({PainSite.LOWER_BACK}), 4),
+              (frozenset({PainSite.LOWER_BACK}), 12), (frozenset({PainSite.HIP}), 1))
 BAND_AGES = (None, 1, 10, 40, 70)
 EDGE_AGES = (None, 0, 1, 2, 3, 8, 9, 14, 15, 16, 17, 63, 64, 65, 66, 119, 120)
 
@@ -137,7 +157,8 @@ def test_the_flag_table_names_every_flag_in_the_data():
     assert {f for f, r in URGENCY.items() if r == 2} >= {
         "new_bowel_or_bladder_incontinence", "saddle_numbness_progressive", "leg_weakness_progressive",
         "high_impact_trauma", "difficulty_passing_urine", "saddle_numbness", "bilateral_sciatica"}
-    assert set(OTHER_SYMPTOMS) | set(EMERGENCY_SYMPTOMS) == set(Symptom)
+    assert set(OTHER_SYMPTOMS) | set(ALONE_SYMPTOMS) == set(COMBINING_SYMPTOMS) | set(EMERGENCY_SYMPTOMS) | {
+        S.PAIN_WORSE_WITH_MOVEMENT, S.PAIN_EASED_BY_REST} == set(Symptom)
 
 
 # The four parts are separate tests so that test workers share them; each checks its own count.
@@ -149,17 +170,20 @@ def test_the_flag_space_gets_its_most_urgent_flag(trauma, record_property):
     check = Checker()
     histories = _subsets(History)
     combining = _subsets(COMBINING_SYMPTOMS)
-    one_site = (frozenset({PainSite.LOWER_BACK}), frozenset({PainSite.HIP}))
-    for a, p, w in itertools.product(BAND_AGES, one_site, (1, 12)):
+    none, every = frozenset(), frozenset(EMERGENCY_SYMPTOMS)
+    for a, (p, w) in itertools.product(BAND_AGES, SITE_WEEKS):
         t = trauma
-        ranks = {(e, c, h): check.rank(e | c, h, t, a, p, w) for e in EMERGENCY_CHOICES for c in combining
-                 for h in histories}
+        ranks = {}
+        for i, c in enumerate(combining):
+            one = frozenset({EMERGENCY_SYMPTOMS[i % len(EMERGENCY_SYMPTOMS)]})
+            for e, h in itertools.product((none, one, every), histories):
+                ranks[e, c, h] = check.rank(e | c, h, t, a, p, w)
         for (e, c, h), r in ranks.items():  # one more symptom or history item never lowers the urgency
-            assert all(ranks[e, c | {x}, h] >= r for x in COMBINING_SYMPTOMS), (sorted(e | c), sorted(h), t, a)
+            if e is none:
+                assert all(ranks[none, c | {x}, h] >= r for x in COMBINING_SYMPTOMS), (sorted(c), sorted(h), t, a)
+                assert ranks[every, c, h] >= r, (sorted(c), sorted(h), t, a)
             assert all(ranks[e, c, h | {x}] >= r for x in History), (sorted(e | c), sorted(h), t, a)
-            if not e:
-                assert all(ranks[frozenset({x}), c, h] >= r for x in EMERGENCY_SYMPTOMS), (sorted(c), sorted(h), t, a)
-    assert check.checked == 32 * 8 * 32 * 5 * 2 * 2 == 491_520 // 3
+    assert check.checked == 64 * 3 * 32 * 5 * 4 == 368_640 // 3
     record_property("presentations_checked", check.checked)
 
 
@@ -168,12 +192,12 @@ def test_the_routine_pathway_gets_its_most_urgent_flag(record_property):
     check = Checker()
     back = frozenset({PainSite.LOWER_BACK})
     finding_sets = _subsets(Finding)  # index = bit mask of the findings in Finding order
-    for prefers, care, e, o in itertools.product((False, True), (False, True), EMERGENCY_CHOICES,
+    for prefers, care, e, o in itertools.product((False, True), (False, True), ALONE_CHOICES,
                                                  _subsets(OTHER_SYMPTOMS)):
         ranks = [check.rank(e | o, frozenset(), T.NONE, 40, back, 10, f, prefers, care) for f in finding_sets]
         for mask, r in enumerate(ranks):
             assert all(ranks[mask | 1 << j] >= r for j in range(len(Finding))), (sorted(e | o), mask)
-    assert check.checked == 262_144
+    assert check.checked == 294_912
     record_property("presentations_checked", check.checked)
 
 
@@ -181,12 +205,16 @@ def test_the_edges_of_the_age_bands_get_their_most_urgent_flag(record_property):
     """Part C: the edges of the age bands, every set of pain sites."""
     check = Checker()
     sites = [p for p in _subsets(PainSite) if p]
-    fevers = (frozenset(), frozenset({S.FEVER}), frozenset({S.CHILLS}))
-    for a, p, s, t, h, w in itertools.product(EDGE_AGES, sites, fevers, (T.NONE, T.MINOR),
-                                              (frozenset(), frozenset({H.OSTEOPOROSIS})),
-                                              (NEW_PAIN_WEEKS, NEW_PAIN_WEEKS + 0.1)):
+    symptoms = (frozenset(), frozenset({S.FEVER}), frozenset({S.CHILLS}), frozenset({S.CANNOT_BEAR_WEIGHT}))
+    histories = (frozenset(), frozenset({H.OSTEOPOROSIS}), frozenset({H.IV_DRUG_USE}))
+    for a, p, s, t, h in itertools.product(EDGE_AGES, sites, symptoms, (T.NONE, T.MINOR), histories):
+        check.rank(s, h, t, a, p, NEW_PAIN_WEEKS)
+    back, hip = frozenset({PainSite.LOWER_BACK}), frozenset({PainSite.HIP})
+    weeks = (NEW_PAIN_WEEKS, NEW_PAIN_WEEKS + 0.1, NEW_EPISODE_WEEKS, NEW_EPISODE_WEEKS + 0.1)
+    for a, p, w, s, t, h in itertools.product(EDGE_AGES, (back, back | hip, hip), weeks, symptoms, (T.NONE, T.MINOR),
+                                              histories):
         check.rank(s, h, t, a, p, w)
-    assert check.checked == 51_816
+    assert check.checked == 51_816 + 4_896
     record_property("presentations_checked", check.checked)
 
 
@@ -202,7 +230,7 @@ def test_a_sample_of_the_full_product_gets_its_most_urgent_flag(record_property)
         p = frozenset(x for x in PainSite if rng.random() < 0.3) or frozenset({rng.choice(list(PainSite))})
         a = rng.choice([None, rng.randint(0, 120)])
         care = rng.random() < 0.5
-        w = rng.choice([0, 0.5, 1, 2, 2.5, 4, 6, 12, 52])
+        w = rng.choice([0, 0.5, 1, 2, 2.5, 4, 6, 6.5, 12, 52])
         check.rank(s, h, rng.choice(list(Trauma)), a, p, max(w, 6) if care else w, f, rng.random() < 0.5, care)
     assert check.checked == 120_000
     record_property("presentations_checked", check.checked)

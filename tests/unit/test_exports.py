@@ -1,4 +1,4 @@
-"""The instructor's results (triage.store.exports): who chose what, per-student summaries, polls and item
+"""The instructor's results (triage.outputs.class_report): who chose what, per-student summaries, polls and item
 analysis, checked against a class worked out by hand (docs/teaching/results.md uses the same class)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from support.class_fixtures import staged_case
 
 from triage.content.cases import Case, Option, Question
 from triage.content.drill import scenarios
-from triage.store.exports import Catalog, build_report, format_report, write_answers_csv, write_items_csv
+from triage.outputs.class_report import Catalog, build_report, format_report, write_answers_csv, write_items_csv
 from triage.store.identity import Learner
 from triage.store.memory import MemoryStore
 

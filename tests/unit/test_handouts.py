@@ -25,6 +25,8 @@ from triage.outputs.handouts.content import card_view, case_view, paragraphs, pr
 from triage.outputs.handouts.pdf import PdfPrinter
 from triage.outputs.handouts.render import css_string, render_card, render_key, render_student
 
+CASES = Path(__file__).resolve().parents[2] / "case_studies"
+
 
 @pytest.fixture(scope="module")
 def cases():
@@ -199,13 +201,28 @@ def test_card_html_has_the_pathway_diagram_with_its_alt_text():
 def test_html_only_build_writes_sheets_keys_card_index_and_combined_files(tmp_path, cases):
     result = build_handouts(cases[:3], tmp_path, A4, pdf=False)
     names = {p.name for p in result.files}
-    for c in cases[:3]:
-        assert {f"{c.id}.html", f"{c.id}-key.html"} <= names
+    for number, c in enumerate(cases[:3], start=1):
+        assert {f"case-0{number}.html", f"{c.id}-key.html"} <= names
     assert {"reference_card.html", "all_student_sheets.html", "all_keys.html", "class_index.html"} <= names
     assert not any(n.endswith(".pdf") for n in names)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)  # nothing half-written left behind
     index = (tmp_path / "class_index.html").read_text(encoding="utf-8")
     assert all(f'href="{c.id}-key.html"' in index for c in cases[:3]) and ".pdf" not in index
+    assert all(f'href="case-0{n}.html"' in index for n in (1, 2, 3))
+
+
+def test_student_sheets_never_print_the_case_id_which_names_the_twist(tmp_path, cases):
+    """Ids such as leaking-blamed-on-age give the case away; the sheet and its file carry a number instead."""
+    picked = [c for c in cases if c.id in ("leaking-blamed-on-age", "early-cauda-equina-urine", "hip-oa-grandfather")]
+    build_handouts(picked, tmp_path, A4, pdf=False)
+    for number, c in enumerate(picked, start=1):
+        sheet = (tmp_path / f"case-0{number}.html").read_text(encoding="utf-8")
+        assert c.id not in sheet and f"Case {number} " in sheet
+        key = (tmp_path / f"{c.id}-key.html").read_text(encoding="utf-8")
+        assert c.id in key and f"case-0{number}" in key  # the key says which sheet is this case's
+    combined = (tmp_path / "all_student_sheets.html").read_text(encoding="utf-8")
+    assert not any(c.id in combined for c in picked)
+    assert not any(p.name.startswith(tuple(c.id + "." for c in picked)) for p in tmp_path.iterdir())
 
 
 def test_a_case_id_that_would_overwrite_another_cases_key_is_refused(tmp_path):
@@ -253,12 +270,16 @@ def test_pdfs_asked_for_inside_an_event_loop_give_a_clear_error():
 # -- CLI ---------------------------------------------------------------------------------------------
 
 def test_cli_writes_one_case_in_html(tmp_path, capsys, cases):
-    target = cases[0].id
+    """A one-case run numbers the sheet as a full run would: its place among the case files by name."""
+    files = sorted(p.stem for p in CASES.glob("*.yaml") if not p.name.startswith("_"))
+    target = "hip-oa-grandfather"
+    sheet = f"case-{files.index(target) + 1:02d}"
     assert main(["handouts", "--case", target, "--html-only", "--paper", "letter", "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"{target}.html", f"{target}-key.html", "reference_card.html"])
-    assert "US Letter" in capsys.readouterr().out
-    assert "size: letter" in (tmp_path / f"{target}.html").read_text(encoding="utf-8")
+        [f"{sheet}.html", f"{target}-key.html", "reference_card.html"])
+    out = capsys.readouterr().out
+    assert "US Letter" in out and f"{target}: student sheet {sheet}" in out
+    assert "size: letter" in (tmp_path / f"{sheet}.html").read_text(encoding="utf-8")
 
 
 def test_cli_unknown_case_exits_2_listing_valid_ids(tmp_path, capsys, cases):

@@ -4,6 +4,7 @@ the pinned proxy, and the local hub config agreeing with the Kubernetes one. No 
 from __future__ import annotations
 
 import json
+import os
 import re
 from copy import deepcopy
 from pathlib import Path
@@ -111,6 +112,31 @@ def test_local_hub_config_is_offline_lean_and_private(tmp_path, monkeypatch):
     assert ".hub/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
 
 
+def test_a_course_folder_of_ones_own_reaches_the_students_servers(tmp_path, monkeypatch):
+    """`TRIAGE_COURSE_DIR=... make hub`: the students' servers (and their kernels) get the folder, serve its
+    notebooks and template; a folder that is not a course stops the hub with a message naming the variable."""
+    course = tmp_path / "course"
+    (course / "case_studies").mkdir(parents=True)
+    (course / "notebooks").mkdir()
+    (course / "share" / "jupyter" / "voila" / "templates" / "triage").mkdir(parents=True)
+    monkeypatch.setenv("TRIAGE_COURSE_DIR", str(course))
+    local = _local_config(tmp_path, monkeypatch)
+    assert local.Spawner.environment["TRIAGE_COURSE_DIR"] == str(course)
+    assert local.Spawner.notebook_dir == local.ClassSpawner.apps_dir == str(course / "notebooks")
+    assert local.Spawner.environment["JUPYTER_PATH"].split(os.pathsep)[0] == str(course / "share" / "jupyter")
+    monkeypatch.setenv("TRIAGE_COURSE_DIR", str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="TRIAGE_COURSE_DIR"):
+        _local_config(tmp_path, monkeypatch)
+
+
+def test_without_a_course_folder_the_students_get_the_checkouts_course(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRIAGE_COURSE_DIR", raising=False)
+    local = _local_config(tmp_path, monkeypatch)
+    assert "TRIAGE_COURSE_DIR" not in local.Spawner.environment
+    assert local.Spawner.notebook_dir == str(ROOT / "notebooks")
+
+
 def test_student_server_config_applies_voila_json_and_strips_the_server(monkeypatch):
     monkeypatch.setenv("TRIAGE_HUB_PREHEAT", "04_triage_explorer.ipynb")
     cfg = PyFileConfigLoader("student_server_config.py", path=str(DEPLOY)).load_config()
@@ -133,10 +159,18 @@ def test_the_proxy_is_pinned_to_one_5x_release():
     assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == pin
 
 
-def test_the_student_image_matches_the_charts_jupyterhub_major_version():
+def test_the_chart_the_images_and_the_checked_schema_are_one_version():
+    """The chart the values install, the chart whose schema the values are checked against, the hub image's
+    base and the student image's JupyterHub (the chart's own, exactly) are one release."""
     dockerfile = (DEPLOY / "z2jh" / "Dockerfile").read_text(encoding="utf-8")
-    app_version = re.search(r"JupyterHub (\d+)\.", (REFERENCE / "README.md").read_text(encoding="utf-8"))[1]
-    assert f'"jupyterhub>={app_version}.' in dockerfile and f",<{int(app_version) + 1}\"" in dockerfile
+    reference = (REFERENCE / "README.md").read_text(encoding="utf-8")
+    chart = re.search(r"--version (\d+\.\d+\.\d+)", (DEPLOY / "z2jh" / "values.yaml").read_text(encoding="utf-8"))[1]
+    assert re.search(rf"\btag {re.escape(chart)}\b", reference), "the schema checked is not the installed chart's"
+    app_version = re.search(r"appVersion: JupyterHub (\d+\.\d+\.\d+)", reference)[1]
+    assert f'"jupyterhub=={app_version}"' in dockerfile
+    assert f"FROM quay.io/jupyterhub/k8s-hub:{chart} AS hub" in dockerfile
+    docs = (ROOT / "docs" / "admin" / "zero-to-jupyterhub.md").read_text(encoding="utf-8")
+    assert f"--version {chart}" in docs and f"JupyterHub {app_version}" in docs
     assert "COPY deploy/student_server_config.py /etc/jupyter/jupyter_server_config.py" in dockerfile
     assert {"AS student", "AS hub"} <= set(re.findall(r"AS \w+", dockerfile))
 

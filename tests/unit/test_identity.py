@@ -86,3 +86,12 @@ def test_instructor_key():
     assert not instructor_key_ok("guess", "s3cret")
     assert not instructor_key_ok("", "s3cret")
     assert not instructor_key_ok("anything", None)
+
+
+@pytest.mark.parametrize("query", ["", "student=", "student=Ana", "student=Ana&class=nope"])
+def test_every_guest_is_told_plainly_that_nothing_is_saved(query):
+    """A student working as a guest (no name, an unusable one, a wrong class code) can still practise,
+    but must never believe the class has their answers."""
+    r = resolve_learner(VOILA, query, "bio-7")
+    assert r.learner == GUEST
+    assert r.problem.startswith("Your answers on this page are not being saved: "), r.problem

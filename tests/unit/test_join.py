@@ -69,9 +69,15 @@ def test_the_terminal_qr_code_reads_back_as_the_address(tmp_path):
 
 def test_the_start_up_message_says_where_students_join():
     room = classroom("0.0.0.0", 8870, "/", ["192.168.1.23", "10.20.0.5"])
-    text = startup_message("http://127.0.0.1:8870/", "k", "s", None, ["x"], room=room)
+    text = startup_message("http://127.0.0.1:8870/", "k7pm-w3xd-qa9f", "kept in /c/instructor-key: the same",
+                           "BIO-101", ["x"], room=room)
     assert "Students join at:   http://192.168.1.23:8870/" in text and "also: http://10.20.0.5:8870/" in text
     assert len(qr_block(text)) > 10
+    # the block for the room (address, QR code, class code) comes first; the instructor's, apart, never holds
+    # the key itself (the terminal with the QR code may be on the projector)
+    room_part, _, own_part = text.partition("For you only")
+    assert "Students join at" in room_part and "BIO-101" in room_part and "Instructor key" not in room_part
+    assert "Instructor key:     not printed here" in own_part and "k7pm-w3xd-qa9f" not in text
     assert join_lines(classroom("127.0.0.1", 8866)) == []  # the note under the address says it (reach_note)
     local = startup_message("http://127.0.0.1:8866/", "k", "s", None, ["x"], reach_note("127.0.0.1"),
                             classroom("127.0.0.1", 8866))
@@ -104,3 +110,14 @@ def test_the_start_screen_escapes_the_address():
     assert "<b>" not in join_html("http://x/<b>")
 
 
+
+
+def test_the_start_screen_shows_the_class_code_students_must_type(monkeypatch):
+    """With `make app CLASS=bio-101` a student cannot join without the code: the room sees it beside the QR."""
+    monkeypatch.setenv("TRIAGE_CLASS_URL", "http://192.168.1.23:8870/")
+    monkeypatch.setenv("TRIAGE_CLASS_CODE", "bio-101")
+    app = Presenter(cases=[staged_case()], context=context(ANA, MemoryStore(), mode="voila", params={"key": "x"},
+                                                           key="x"), keyboard=False)
+    assert "class code <strong class='triage-join-code'>bio-101</strong>" in app.join.value
+    monkeypatch.delenv("TRIAGE_CLASS_CODE")
+    assert "class code" not in join_html("http://192.168.1.23:8870/")

@@ -41,7 +41,10 @@ def test_red_flags_and_their_urgency():
         "cancer_with_nerve_symptoms": Urgency.EMERGENCY,
         "infection_risk_with_fever": Urgency.EMERGENCY,
         "child_hip_fever": Urgency.EMERGENCY,
+        "injury_cannot_bear_weight": Urgency.EMERGENCY,
         "fracture_risk": Urgency.URGENT,
+        "infection_risk_new_back_pain": Urgency.URGENT,
+        "cannot_bear_weight": Urgency.URGENT,
         "cancer_history": Urgency.URGENT,
         # children (NICE CKS, Limp in children): same-day assessment
         "young_child_pain": Urgency.URGENT,
@@ -70,6 +73,7 @@ def test_facts_beyond_the_guide_cite_a_source():
     assert "Limp in children" in cited["child_hip_fever"] and "IFOMPT" in cited["infection_risk_with_fever"]
     assert "Limp in children" in cited["young_child_pain"] and "Limp in children" in cited["possible_slipped_hip"]
     assert "corticosteroid" in cited["infection_risk_with_fever"] and "coughing" in cited["fracture_risk"]
+    assert "Yusuf" in cited["infection_risk_new_back_pain"] and "CG124" in cited["injury_cannot_bear_weight"]
     notes = {r.id: " ".join(r.sources) for r in kb.rules if r.kind == "note"}
     assert "NG59" in notes["NOTE-UNDER-16"] and "IFOMPT" in notes["NOTE-SEVERAL-WARNING-SIGNS"]
     assert any("NICE NG59" in s for f in kb.red_flags for s in f.sources)
@@ -119,20 +123,20 @@ def kb_copy(tmp_path):
         ("rules.yaml", "id: REF-MUSCLE", "id: REF-NERVE", "rules[4].id"),
         ("rules.yaml", "value: 6", "value: -6", "thresholds.conservative_care_trial_weeks.value"),
         ("providers.yaml", "guide_section: rehabilitation", "guide_section: rehab", "[3].guide_section"),
-        ("red_flags.yaml", "urgency: urgent", "urgency: soonish", "[10].urgency"),
+        ("red_flags.yaml", "urgency: urgent", "urgency: soonish", "[11].urgency"),
         ("red_flags.yaml", "when: {any_symptom: [chills]}", "when: {any_symptom: [shivers]}",
-         "[11].when.any_symptom"),
+         "[12].when.any_symptom"),
         ("red_flags.yaml", "when: {any_history: [cancer]}", "when: {any_history: [cancers]}",
-         "[14].when.any_history"),
+         "[15].when.any_history"),
         ("red_flags.yaml", "      - {trauma: minor, min_age: 65}", "      - {trauma: minor, min_age: old}",
-         "[13].when.any_of[0].min_age"),
+         "[14].when.any_of[0].min_age"),
         ("red_flags.yaml", "max_duration_weeks: 2}", "max_duration_weeks: soon}",
-         "[13].when.any_of[2].max_duration_weeks"),
+         "[14].when.any_of[2].max_duration_weeks"),
         ("red_flags.yaml", "  urgency: emergency\n", "", "[0].urgency"),
-        ("red_flags.yaml", "when: {any_symptom: [fever]}", "when: {}", "[10].when"),
-        ("red_flags.yaml", "- id: chills\n", "- id: fever\n", "[11].id"),
+        ("red_flags.yaml", "when: {any_symptom: [fever]}", "when: {}", "[11].when"),
+        ("red_flags.yaml", "- id: chills\n", "- id: fever\n", "[12].id"),
         ("red_flags.yaml", "      - {trauma: minor, any_history: [osteoporosis, long_term_steroids]}",
-         "      - {trauma: minor, any_history: [osteoporosis, steroids]}", "[13].when.any_of[1].any_history"),
+         "      - {trauma: minor, any_history: [osteoporosis, steroids]}", "[14].when.any_of[1].any_history"),
         ("rules.yaml", "        count: 2", "        count: two", "rules[11].when.at_least.count"),
         ("rules.yaml", "    note: >-\n      Pain that shoots",
          "    then: {next_step: physiatrist}\n    note: >-\n      Pain that shoots", "rules[7]"),

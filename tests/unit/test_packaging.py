@@ -75,7 +75,9 @@ def test_license_is_an_spdx_string_so_installs_print_no_deprecation_warning():
 
 def test_core_dependencies_run_in_the_browser():
     """The static build installs the package in Pyodide: no server stack among the core dependencies."""
-    assert set(_core()) == {"pyyaml", "ipywidgets", "jupyterlab-widgets", "widgetsnbextension"}
+    assert set(_core()) == {"pyyaml", "jinja2", "ipywidgets", "jupyterlab-widgets", "widgetsnbextension"}
+    browser = _pins(ROOT / "requirements" / "static-browser.txt")
+    assert {"pyyaml", "jinja2", "markupsafe", "ipywidgets"} <= set(browser)  # and jinja2's one dependency
 
 
 def test_static_build_pins_the_same_widget_stack():

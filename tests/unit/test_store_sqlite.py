@@ -44,6 +44,22 @@ def test_a_new_file_is_marked_versioned_and_in_wal_mode(tmp_path):
     assert SCHEMA_VERSION == len(MIGRATIONS) == MIGRATIONS[-1].version
 
 
+def test_a_class_store_named_by_its_path_is_readable_by_its_owner_only(tmp_path):
+    """Students' names and answers: a store made at a path given by hand (as `TRIAGE_CLASS_DB` names one,
+    in a folder others may read) is not readable by the machine's other accounts, nor are its WAL files."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "shared" / "class.db"
+        store = open_store(str(path))
+        store.record_drill(ANA, "d-fever", "urgent", True)
+        modes = {p.name: p.stat().st_mode & 0o777 for p in path.parent.glob("class.db*")
+                 if not p.name.endswith("-lock")}
+        store.close()
+    finally:
+        os.umask(old)
+    assert modes and all(mode & 0o077 == 0 for mode in modes.values()), modes
+
+
 def test_every_connection_waits_for_writers_and_syncs_fully(tmp_path):
     store = SqliteStore(tmp_path / "class.db")
     conn = store._db().conn

@@ -51,16 +51,17 @@ def every_case():
 
 @pytest.mark.parametrize("case", every_case(), ids=lambda c: c.id)
 def test_every_library_case_played_stage_by_stage_asks_each_question_after_its_stage(case):
+    """Each question appears after its stage, and within a stage one at a time: a follow-up shows only
+    once the question before it is answered (it could name that answer)."""
     app = CasePlayer([case], context(), class_panel=False)
     for index in range(len(case.stages)):
         assert app.shown == index
-        expected = [q.id for q in case.questions if asked_at(case, q) <= index]
-        assert sorted(app.visible_questions()) == sorted(expected), f"stage {index}"
-        later = {q.id for q in case.questions if asked_at(case, q) > index}
-        assert set(app.visible_questions()) & later == set()
-        for view in app.views:
-            if view.question.id not in app.record.case_answers(case.id):
-                answer(view, right(view.question))
+        earlier = [q.id for q in case.questions if asked_at(case, q) < index]
+        here = [q.id for q in case.questions if asked_at(case, q) == index]
+        for k, qid in enumerate(here):
+            assert sorted(app.visible_questions()) == sorted(earlier + here[: k + 1]), f"stage {index}, {qid}"
+            answer(view_of(app, qid), right(view_of(app, qid).question))
+        assert sorted(app.visible_questions()) == sorted(earlier + here)
         if index + 1 < len(case.stages):
             assert app.reveal.layout.display != "none" and not app.reveal.disabled
             app.reveal.click()
@@ -89,7 +90,7 @@ def test_the_next_stage_waits_for_an_answer_to_the_current_one():
     app = CasePlayer([staged_case()], context(), class_panel=False)
     app.reveal.click()
     assert app.shown == 0 and app.visible_questions() == ["first"]
-    assert "First answer the question above" in app.reveal_note.value
+    assert "First answer the question of this stage" in app.reveal_note.value
     answer(view_of(app, "first"), ["ed"])  # a wrong answer is still a commitment
     assert app.reveal_note.value == ""
     app.reveal.click()
@@ -383,3 +384,61 @@ def test_a_second_tab_shows_the_answer_the_store_holds_not_its_own_old_verdict()
     first = view_of(one, "first")
     assert first.choice.value == "ed" and "Not quite." in first.feedback.value
     assert "Correct." not in first.feedback.value and "another tab" in one.status.value
+
+
+def test_a_follow_up_question_waits_until_the_where_question_before_it_is_answered():
+    """Tom's case asks "Where should Tom go?" and then why; the why question (and its options, which
+    explain the answer) must not be on screen while the where question can still be answered or changed."""
+    case = next(c for c in load_cases() if c.id == "cancer-history-sciatica")
+    store = MemoryStore()
+    app = CasePlayer([case], context(ANA, store), class_panel=False)
+    answer(view_of(app, "can-it-wait"), right(view_of(app, "can-it-wait").question))
+    app.reveal.click()
+    assert app.visible_questions() == ["can-it-wait", "where-now"]
+    compare = next(q for q in case.questions if q.id == "compare")
+    assert compare.prompt not in html_of(app.widget)
+    assert all(o.text not in html_of(app.widget) for o in compare.options)
+    where = view_of(app, "where-now")
+    wrong = next(o.id for o in where.question.options if not o.correct)
+    answer(where, [wrong])
+    assert "Not quite." in where.feedback.value and not where.locked
+    assert app.visible_questions() == ["can-it-wait", "where-now"]  # still none: he may try again
+    assert where.keep.layout.display != "none"
+    answer(where, right(where.question))
+    assert app.visible_questions() == ["can-it-wait", "where-now", "compare"]
+    assert where.locked and where.keep.layout.display == "none"  # the follow-up cannot revise it
+    # Ana comes back: the same questions, the where answer still right and kept
+    again = CasePlayer([case], context(ANA, store), class_panel=False)
+    assert again.visible_questions() == ["can-it-wait", "where-now", "compare"]
+    assert view_of(again, "where-now").locked
+
+
+def test_a_student_may_keep_a_wrong_answer_and_go_on_to_the_follow_up():
+    case = next(c for c in load_cases() if c.id == "cancer-history-sciatica")
+    app = CasePlayer([case], context(BEN, MemoryStore()), class_panel=False)
+    answer(view_of(app, "can-it-wait"), right(view_of(app, "can-it-wait").question))
+    app.reveal.click()
+    where = view_of(app, "where-now")
+    wrong = next(o.id for o in where.question.options if not o.correct)
+    app.reveal.click()  # nothing to reveal, and the waiting note counts the hidden follow-up too
+    answer(where, [wrong])
+    where.keep.click()
+    assert app.visible_questions() == ["can-it-wait", "where-now", "compare"]
+    assert where.locked and where.choice.disabled and "stays as it was" in where.feedback.value
+    right_option = next(o for o in where.question.options if o.correct)
+    assert right_option.feedback in where.feedback.value  # kept, it can no longer change: the answer shows
+    assert "Try again" not in where.feedback.value
+    assert app.record.case_answers(case.id)["where-now"].chosen == (wrong,)
+    where.on_check()
+    assert app.record.case_answers(case.id)["where-now"].chosen == (wrong,)
+
+
+def test_a_stage_does_not_open_while_a_follow_up_is_still_hidden():
+    case = next(c for c in load_cases() if c.id == "early-cauda-equina-urine")
+    app = CasePlayer([case], context(ANA, MemoryStore()), class_panel=False)
+    first = case.questions_at(0)
+    assert len(first) == 2 and app.visible_questions() == [first[0].id]
+    answer(view_of(app, first[0].id), [o.id for o in first[0].options if not o.correct][:1])
+    app.reveal.click()
+    assert app.shown == 0 and "2 questions" not in app.reveal_note.value
+    assert "First answer the question of this stage" in app.reveal_note.value

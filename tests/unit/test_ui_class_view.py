@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from support.class_fixtures import ANA, BEN, KEY, context, library, staged_case
 
 from triage.content.drill import scenarios
-from triage.store.exports import Catalog, build_report
+from triage.outputs.class_report import Catalog, build_report
 from triage.store.identity import Learner
 from triage.store.memory import MemoryStore
 from triage.ui import CasePlayer, ClassView

@@ -8,9 +8,11 @@ import os
 import pytest
 from support.class_fixtures import KEY
 
-from triage.store.identity import Learner
+from triage.store.identity import NOT_SAVED, Learner
 from triage.store.memory import MemoryStore
 from triage.ui import context as ctx
+
+GUEST_MESSAGE = NOT_SAVED + "choose a name on the home page so your answers are kept."
 
 VOILA_VARS = ("JUPYTERHUB_USER", "VOILA_KERNEL_ID", "VOILA_PREHEAT", "VOILA_BASE_URL", "SCRIPT_NAME", "QUERY_STRING",
               "TRIAGE_CLASS_CODE", "TRIAGE_INSTRUCTOR_KEY")
@@ -50,7 +52,7 @@ def test_a_voila_kernel_started_for_the_request_reads_the_name_at_once():
 def test_a_voila_page_without_a_name_is_a_guest_with_a_plain_message():
     c = ctx.build_context({"VOILA_PREHEAT": "False", "QUERY_STRING": ""})
     assert not c.learner.can_save
-    assert any("Choose a name on the home page" in m for m in c.messages)
+    assert any("choose a name on the home page" in m for m in c.messages)
 
 
 def test_a_name_that_cannot_be_used_is_explained():
@@ -181,7 +183,7 @@ def test_nobody_is_the_instructor_before_the_page_is_asked_for():
 
 def test_the_name_problem_is_kept_apart_from_other_messages():
     c = ctx.build_context({"VOILA_PREHEAT": "False", "QUERY_STRING": ""})
-    assert c.learner_problem == "Choose a name on the home page so your answers are kept."
+    assert c.learner_problem == GUEST_MESSAGE
     assert c.learner_problem in c.messages
 
 

@@ -8,9 +8,12 @@ from support.ui_support import html_of, make_context
 from triage.content.drill import Scenario
 from triage.domain.model import Presentation, Urgency
 from triage.errors import Problem, StoreUnavailableError
+from triage.store.identity import NOT_SAVED
 from triage.store.memory import MemoryStore
 from triage.ui import RedFlagDrill
 from triage.ui.student.drill import split_rounds
+
+GUEST_MESSAGE = NOT_SAVED + "choose a name on the home page so your answers are kept."
 
 ITEMS = [
     Scenario("s1", "Fever and back pain.",
@@ -53,7 +56,7 @@ def test_feedback_says_each_thing_once():
     assert text.count("Urgent care") == 1 and text.count("Red flag") == 1
     app.next()
     app.answer(Urgency.ROUTINE)
-    assert app.feedback.value.count("Primary care physician") == 1
+    assert app.feedback.value.count("Primary care doctor") == 1
     assert "Next step" in app.feedback.value
 
 
@@ -67,7 +70,7 @@ def test_the_authors_reason_follows_the_engines_when_a_scenario_has_one():
     app.answer(Urgency.EMERGENCY)
     text = app.feedback.value
     assert "Not quite: this one is Routine, not Emergency." in text
-    assert text.index("Next step: Primary care physician.") < text.index(why)
+    assert text.index("Next step: Primary care doctor.") < text.index(why)
     app.next()
     app.answer(Urgency.ROUTINE)
     assert why not in app.feedback.value
@@ -148,12 +151,12 @@ def test_a_finished_round_reopens_on_its_results():
 
 
 def test_a_guest_can_practise_without_saving():
-    context = make_context(name=None, messages=("Choose a name on the home page so your answers are kept.",))
+    context = make_context(name=None, messages=(GUEST_MESSAGE,))
     app = drill(context=context)
     app.answer(Urgency.URGENT)
     assert "Score: 1 of 1" in app.score.value
     assert context.store.learner_record(context.learner).drill == ()
-    assert "Choose a name on the home page" in html_of(app.widget)
+    assert "choose a name on the home page" in html_of(app.widget)
 
 
 def test_a_store_that_cannot_write_is_reported_and_the_drill_goes_on():
@@ -252,3 +255,29 @@ def test_feedback_names_every_flag_of_a_scenario_with_two():
     html = app._feedback_html(two, Urgency.URGENT)
     assert "Red flags: Past cancer with new shooting leg pain" in html and "A past cancer with new back" in html
     assert "Not quite: this one is Emergency" in html
+
+
+def test_every_shipped_scenario_explains_itself_not_with_the_generic_line_alone():
+    """A student who over- or under-calls a scenario is told why this one is (or is not) a warning sign and
+    what would have changed its urgency; the shared "No red flag here" line alone teaches nothing."""
+    from triage.content.drill import scenarios
+
+    shipped = scenarios()
+    app = RedFlagDrill(shipped, context=make_context())
+    told: dict[str, str] = {}
+    for _ in shipped:
+        s = app.current
+        wrong = next(u for u in Urgency if u != s.answer)
+        app.answer(wrong)
+        text = html_of(app.feedback)
+        verdict_end = text.index("</strong>")
+        told[s.id] = text[verdict_end:]  # what follows "Not quite: ..."
+        assert s.why and s.why.replace("'", "&#x27;") in text, f"{s.id}: no explanation of its own"
+        if s.answer is Urgency.ROUTINE:
+            assert "emergency" in s.why or "same day" in s.why or "same-day" in s.why, \
+                f"{s.id}: does not say what would have made it urgent or an emergency"
+        if s.answer is Urgency.URGENT:
+            assert "emergency" in s.why, f"{s.id}: does not say what would have made it an emergency"
+        app.next()
+    repeated = [sid for sid, text in told.items() if list(told.values()).count(text) > 1]
+    assert not repeated, f"scenarios sharing one feedback: {repeated}"

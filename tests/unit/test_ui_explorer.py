@@ -13,7 +13,7 @@ from triage.ui import Explorer
 def test_starts_routine_in_primary_care_inside_the_frame():
     app = Explorer(context=make_context())
     assert "Urgency: ROUTINE" in app.verdict.value
-    assert "Primary care physician" in app.verdict.value
+    assert "Primary care doctor" in app.verdict.value
     assert "Educational use only" in html_of(app.widget)
     assert "triage-app" in app.widget._dom_classes
 
@@ -178,4 +178,40 @@ def test_a_child_gets_the_scope_note_and_a_hot_painful_hip_is_an_emergency():
     assert "aged 16 and over" in app.reasons.value
     app.symptoms[Symptom.FEVER].value = True
     assert "Urgency: EMERGENCY" in app.verdict.value
-    assert "A child under 16 with hip pain and a fever" in app.verdict.value
+    assert "A child under 16 with a fever or chills and pain in the back, hip or leg, or a limp" in app.verdict.value
+
+
+def test_without_a_pain_site_no_stale_reasons_remain_and_an_emergency_sign_still_shows():
+    """FINDINGS F12: unticking every site left the previous "No red flags ... primary care" beside a ticked
+    emergency sign. A warning sign that reads no pain site decides its urgency even before a site is ticked."""
+    app = Explorer(context=make_context())
+    assert "First stop is primary care" in app.reasons.value and "What would change it" in app.changes.value
+    app.sites[PainSite.LOWER_BACK].value = False
+    assert "No result yet" in app.verdict.value
+    assert "First stop is primary care" not in app.reasons.value and "No red flags" not in app.reasons.value
+    assert "saddle" not in app.changes.value and "&rarr;" not in app.changes.value
+    app.symptoms[Symptom.SADDLE_NUMBNESS].value = True
+    saddle = vocabulary().rule("RF-saddle_numbness").removeprefix("Red flag: ")
+    assert "Urgency: EMERGENCY" in app.verdict.value and "Emergency department" in app.verdict.value
+    assert saddle in app.verdict.value and "Tick at least one place where it hurts" in app.verdict.value
+    assert "No red flags" not in app.reasons.value and "decides the result" in app.reasons.value
+    assert "any new numbness of the groin" not in app.changes.value  # it is ticked: never offered as a change
+    # a toddler's fever needs no site either; removing the sign leaves no verdict and no old reasons
+    app.symptoms[Symptom.SADDLE_NUMBNESS].value = False
+    assert "No result yet" in app.verdict.value and "decides the result" not in app.reasons.value
+    app.age.value = 2
+    app.symptoms[Symptom.FEVER].value = True
+    assert "Urgency: EMERGENCY" in app.verdict.value and "A child under 16 with a fever" in app.verdict.value
+    # a site ticked again gives the full result
+    app.sites[PainSite.LEG].value = True
+    assert "Urgency: EMERGENCY" in app.verdict.value and "Tick at least one place" not in app.verdict.value
+    assert app.assessment is not None
+
+
+def test_numbers_that_do_not_fit_leave_no_stale_reasons():
+    app = Explorer(context=make_context())
+    app.symptoms[Symptom.FEVER].value = True
+    assert "Fever with the pain" in app.reasons.value
+    app.care.value = 9  # more than the 2 weeks of pain
+    assert "No result yet" in app.verdict.value
+    assert "Fever with the pain" not in app.reasons.value and "&rarr;" not in app.changes.value

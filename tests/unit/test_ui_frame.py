@@ -7,12 +7,14 @@ import pytest
 from support.ui_support import html_of, make_context
 
 from triage.domain.model import DISCLAIMER
-from triage.store.identity import GUEST, Learner, name_key
+from triage.store.identity import GUEST, NOT_SAVED, Learner, name_key
 from triage.store.memory import MemoryStore
 from triage.ui import context as ctx
 from triage.ui import frame
 from triage.ui.context import AppContext
 from triage.ui.frame import AppFrame, app_frame, notice_html, stylesheet
+
+GUEST_MESSAGE = NOT_SAVED + "choose a name on the home page so your answers are kept."
 
 
 def body(text="x"):
@@ -63,9 +65,9 @@ def test_voila_pages_get_no_injected_stylesheet():
 
 
 def test_messages_are_shown_in_plain_words_with_a_link_home():
-    context = make_context(name=None, messages=("Choose a name on the home page so your answers are kept.",))
+    context = make_context(name=None, messages=(GUEST_MESSAGE,))
     header = app_frame(context, "04_triage_explorer.ipynb", body()).header.value
-    assert "Choose a name on the home page so your answers are kept." in header
+    assert GUEST_MESSAGE in header
     assert "Go to the home page" in header and "Answering as" not in header
 
 
@@ -134,7 +136,7 @@ def test_triage_ui_registers_the_live_poll_for_student_apps_only():
 
 def test_instructor_apps_say_nothing_about_who_is_answering():
     context = make_context(name=None, messages=("The class store is read-only.",))
-    context.learner_problem = "Choose a name on the home page so your answers are kept."
+    context.learner_problem = GUEST_MESSAGE
     context.messages += (context.learner_problem,)
     header = app_frame(context, "06_instructor.ipynb", body()).header.value
     assert "The class store is read-only." in header and "Choose a name" not in header

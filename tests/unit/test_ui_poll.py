@@ -321,3 +321,22 @@ def test_a_choice_kept_through_a_reload_is_sent_once_and_only_while_open():
     p.refresh()
     p.on_draft(["gp"], send=True)
     assert store.poll_answer(poll.id, ANA) == ("ed",)
+
+
+class HubDown(MemoryStore):
+    """A class service on a hub that fails as a restarting hub's did: its internal address and a raw error."""
+
+    def current_poll(self):
+        from triage.errors import Problem, StoreError
+
+        raise StoreError(Problem("store", "Internal Server Error", "http://127.0.0.1:47814/services/triage-store/"))
+
+    def answer_poll(self, *args, **kwargs):
+        self.current_poll()
+
+
+def test_a_failing_class_service_is_reported_without_its_address_or_raw_error():
+    p = panel(store=HubDown())
+    p.refresh()
+    assert "cannot be read" in p.status.value and "tries again by itself" in p.status.value
+    assert "127.0.0.1" not in p.status.value and "Internal Server Error" not in p.status.value

@@ -236,12 +236,74 @@ def test_projector_mode_keeps_the_picker_and_the_key_help_out_of_the_projected_p
     assert not inside(app.picker, projected) and not inside(app.keys_help, projected)
 
 
-def test_during_a_poll_the_options_are_listed_in_full_beside_the_chart():
+def test_during_a_poll_the_chart_lists_each_option_in_full_beside_the_story():
     store = MemoryStore()
     app = presenter(store)
     app.on_key("p")
-    assert "Primary care" in app.answers.value and "Emergency department" in app.answers.value
-    assert "correct" not in app.answers.value
+    # the options are listed once, in the chart, each with its bar and count (room for 4 options at 1024x768)
+    assert app.answers.value == ""
+    assert "A.</span> Primary care" in app.chart.value and "B.</span> Emergency department" in app.chart.value
+    assert app.chart.value.count("triage-bar-track") == len(CASE.questions[0].options)
+    assert "correct" not in app.chart.value
+    app.hide_chart.value = True  # the chart hidden while students vote: the options are listed without counts
+    assert "A.</span> Primary care" in app.answers.value and "triage-bar" not in app.chart.value
+    app.hide_chart.value = False
+    app.on_key("a")  # the answers with their feedback above; the chart gives each letter its count
+    assert "&#10004; correct:</strong>" in app.answers.value and "Primary care" not in app.chart.value
+    assert app.chart.value.count("&#10004; correct") == 1
+
+
+def test_the_chart_sits_beside_the_story_in_the_projected_area():
+    app = presenter()
+    [projected] = [c for c in app.gate.content.children if "triage-projected" in c._dom_classes]
+    [grid] = [c for c in projected.children if "triage-presenter-grid" in c._dom_classes]
+    [side] = [c for c in grid.children if "triage-presenter-side" in c._dom_classes]
+    assert any(app.chart in c.children for c in side.children if hasattr(c, "children"))
+
+
+# -- the start screen (make app): it follows the lesson, not the page -----------------------------------
+
+def served(store, monkeypatch):
+    monkeypatch.setenv("TRIAGE_CLASS_URL", "http://192.0.2.7:8866/")
+    return Presenter(CASE.id, cases=[CASE], context=context(ANA, store, mode="voila", params={"key": KEY}))
+
+
+def test_the_start_screen_makes_way_for_the_lesson_and_stays_away_after_a_reload(monkeypatch):
+    store = MemoryStore()
+    first = served(store, monkeypatch)
+    assert first.unlocked and first.join_shown and "Join the class" in first.join.value
+    assert first.listener.lesson == {"case": CASE.id, "stage": 0, "started": False, "join": None}
+    first.on_key("n")  # the lesson starts
+    assert not first.join_shown and first.join.value == ""
+    first.on_key("j")  # a latecomer: J brings it back, the next step hides it again
+    assert "Join the class" in first.join.value
+    first.on_key("p")
+    assert first.join.value == "" and first.poll is not None and first.poll.is_open
+    kept = dict(first.listener.lesson)
+    assert kept == {"case": CASE.id, "stage": 1, "started": True, "join": None}
+    # a reload (or a restart) with the poll open: the poll's question and chart, no start screen
+    again = served(store, monkeypatch)
+    assert again.poll is not None and again.poll.id == first.poll.id
+    assert not again.join_shown and again.join.value == ""
+    first.on_key("p")  # poll closed; a reload at a later stage: the tab hands back where the lesson was
+    third = served(store, monkeypatch)
+    assert "Join the class" in third.join.value  # before the tab's state arrives: a fresh page
+    third.listener._on_message(None, {"restore": kept})
+    assert third.stage == 1 and third.join.value == "" and third.question.id == "second"
+    third.on_key("b")  # back to the first stage: the lesson has still started
+    assert third.join.value == ""
+
+
+def test_a_start_screen_dismissed_with_j_stays_dismissed_after_a_reload(monkeypatch):
+    store = MemoryStore()
+    first = served(store, monkeypatch)
+    first.on_key("j")
+    assert first.join.value == "" and first.listener.lesson["join"] is False
+    again = served(store, monkeypatch)
+    again.listener._on_message(None, {"restore": dict(first.listener.lesson)})
+    assert again.join.value == "" and again.stage == 0
+    again.listener._on_message(None, {"restore": {"case": "no-such-case", "stage": 99, "join": "x"}})
+    assert again.case.id == CASE.id and again.stage == 0  # nonsense from the tab changes nothing
 
 
 def test_button_labels_say_what_they_do_in_full():

@@ -57,6 +57,7 @@ from tools.static_site.snapshot import (
     worker_url,
 )
 from tools.static_site.wheel_pyc import write_wheel
+from triage.domain.model import IF_WORRIED
 from triage.errors import Problem, TriageError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -318,32 +319,40 @@ def _sri(path: Path) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
 
 
+# Browser wheels PyPI has only as platform wheels, built here from their source as pure Python: the
+# environment makes their C part fail to build or skips it, and each falls back to its Python code.
+PURE_BUILDS = {
+    "pyyaml": {"PYYAML_FORCE_LIBYAML": "0"},  # PyYAML without libyaml
+    "markupsafe": {"CC": "false"},  # MarkupSafe's speedups fail to compile: its setup.py retries without them
+}
+
+
 def browser_wheels(cache: Path, venv: Path, downloaded: list[str]) -> list[Path]:
-    """The pinned pure-Python wheels for the browser, PyYAML built locally without its C part."""
+    """The pinned pure-Python wheels for the browser, PyYAML and MarkupSafe built locally without their C part."""
     pins = read_pins(BROWSER_PINS)
     folder = cache / "wheels" / _digest(BROWSER_PINS.read_bytes())
     python = str(venv / "bin" / "python")
     with _locked(cache / "wheels.lock"):
         folder.mkdir(parents=True, exist_ok=True)
         have = {canonical(_wheel_name(w)[0]): w for w in folder.glob("*.whl")}
-        missing = [f"{n}=={v}" for n, v in pins.items() if n != "pyyaml" and n not in have]
+        missing = [f"{n}=={v}" for n, v in pins.items() if n not in PURE_BUILDS and n not in have]
         if missing:
             _run([python, "-m", "pip", "download", "--disable-pip-version-check", "--quiet", "--no-deps",
                   "--only-binary=:all:", "--implementation", "py", "--abi", "none", "--platform", "any",
                   "--python-version", PYODIDE_PYTHON, "-d", str(folder), *missing],
                  "downloading the browser's wheels from PyPI")
             downloaded.append(f"{len(missing)} wheels (PyPI)")
-        if "pyyaml" not in have:
-            env = {**os.environ, "PYYAML_FORCE_LIBYAML": "0"}
-            with tempfile.TemporaryDirectory() as tmp:
-                _run([python, "-m", "pip", "wheel", "--disable-pip-version-check", "--quiet", "--no-deps",
-                      "--no-binary", "pyyaml", "--no-build-isolation", "-w", tmp, f"pyyaml=={pins['pyyaml']}"],
-                     "building PyYAML as a pure-Python wheel", env=env)
-                built = next(Path(tmp).glob("*.whl"))
-                if not built.name.endswith("-py3-none-any.whl"):
-                    raise _fail(f"PyYAML built as {built.name}, expected a pure-Python py3-none-any wheel")
-                shutil.copy2(built, folder / built.name)
-            downloaded.append("pyyaml source (PyPI)")
+        for name, build_env in PURE_BUILDS.items():
+            if name in pins and name not in have:
+                with tempfile.TemporaryDirectory() as tmp:
+                    _run([python, "-m", "pip", "wheel", "--disable-pip-version-check", "--quiet", "--no-deps",
+                          "--no-binary", name, "--no-build-isolation", "-w", tmp, f"{name}=={pins[name]}"],
+                         f"building {name} as a pure-Python wheel", env={**os.environ, **build_env})
+                    built = next(Path(tmp).glob("*.whl"))
+                    if not built.name.endswith("-py3-none-any.whl"):
+                        raise _fail(f"{name} built as {built.name}, expected a pure-Python py3-none-any wheel")
+                    shutil.copy2(built, folder / built.name)
+                downloaded.append(f"{name} source (PyPI)")
         wheels = sorted(folder.glob("*.whl"))
         names = {canonical(_wheel_name(w)[0]) for w in wheels}
         if names != set(pins):
@@ -693,8 +702,7 @@ def landing_page(apps: list[tuple[str, str, str, int]]) -> str:
 <main>
   <h1>Back &amp; hip pain triage: teaching apps</h1>
   <p class="notice" role="note"><strong>Educational use only.</strong> These apps teach how care for back and
-  hip pain is organised. They do not diagnose anyone. If you are worried about your own symptoms, contact a
-  health professional.</p>
+  hip pain is organised. They do not diagnose anyone. {html.escape(IF_WORRIED)}</p>
   <p>Everything runs in this browser: the first app takes a few seconds to start. Your answers are kept in
   this browser only (this browser profile on this device); nobody else can see them, and another browser
   starts fresh.</p>

@@ -1,4 +1,4 @@
-"""Class sub-commands for instructors: ``python -m triage class report|sessions|new-session``.
+"""Class sub-commands for instructors: ``python -m triage class report|sessions|new-session|key``.
 
 The class store is ``--db LOCATION`` (a file path or a ``postgresql://`` URL), else ``$TRIAGE_CLASS_DB``,
 else the default path (see :func:`triage.store.default_location`). Problems exit with status 2 and a
@@ -8,12 +8,13 @@ message naming the location, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from ..errors import Problem, StoreError
+from ..outputs.class_report import CSV_KINDS, Catalog, build_report, format_report, when
 from ..store import ClassSession, ClassStore, default_location, open_store
-from ..store.exports import CSV_KINDS, Catalog, build_report, format_report, when
 
 
 def _when(stamp: float | None) -> str:
@@ -96,13 +97,26 @@ def _new_session(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key(args: argparse.Namespace) -> int:
+    """Print the class's instructor key (made and kept beside the class store if there is none yet)."""
+    from ..serve.app import instructor_key
+
+    environ = dict(os.environ)
+    if args.db:
+        environ["TRIAGE_CLASS_DB"] = args.db
+    key, source = instructor_key(environ)
+    print(key)
+    print(f"({source})", file=sys.stderr)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``class`` and its actions to the CLI."""
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--db", metavar="LOCATION",
                        help="class store: a file path or postgresql:// URL (default: $TRIAGE_CLASS_DB, else "
                             "~/.local/share/triage/class.db)")
-    p = sub.add_parser("class", help="the class record for instructors: report, sessions, new-session")
+    p = sub.add_parser("class", help="the class record for instructors: report, sessions, new-session, key")
     actions = p.add_subparsers(dest="class_action", required=True, metavar="ACTION")
     r = actions.add_parser("report", parents=[where],
                            help="the session's results: per student and case (answered / asked, correct), polls "
@@ -118,3 +132,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                            help="start a new class session; the current one is archived, not deleted")
     n.add_argument("--label", metavar="TEXT", help="a name for the session, e.g. 'Tuesday seminar'")
     n.set_defaults(run=_new_session)
+    k = actions.add_parser("key", parents=[where],
+                           help="print the instructor key that make app uses for this class (not shown in its "
+                                "start-up message, which may be projected)")
+    k.set_defaults(run=_key)

@@ -13,6 +13,8 @@ starting servers before class.
     serve [--store LOCATION] [--ip IP]   the class store as a hub service (JupyterHub starts it)
     prestart [--parallel N] [NAME ...]   start students' servers now (default: every student on the list)
     culler [OPTIONS]                     jupyterhub-idle-culler, stopping at once when the hub stops it
+    address [--wait] [--while-pid PID]   the address to give the class (``make hub`` prints it once the hub
+                                         answers there): $TRIAGE_HUB_IP and $TRIAGE_HUB_PORT, as the hub uses them
 
 The class list is ``$TRIAGE_HUB_STATE/accounts.json`` (``make hub`` sets ``TRIAGE_HUB_STATE=.hub``); the
 commands find a running hub through ``$TRIAGE_HUB_STATE/hub/api-url``, which the hub writes when it starts.
@@ -162,6 +164,58 @@ def _culler(options: list[str]) -> int:
     return 0
 
 
+def hub_addresses(ip: str, port: int) -> tuple[str, list[str]]:
+    """The hub's address on this machine and the ones other devices use (none when it listens on loopback)."""
+    from ..serve.join import ALL_INTERFACES, classroom
+
+    local = f"http://{'127.0.0.1' if ip in ALL_INTERFACES else ip}:{port}/"
+    return local, list(classroom(ip, port).urls)
+
+
+def _address(args: argparse.Namespace) -> int:
+    """Wait until the hub answers on its public address (through nginx when it is in front), then print it."""
+    import time
+    import urllib.request
+
+    ip = os.environ.get("TRIAGE_HUB_IP", "127.0.0.1")
+    port = int(os.environ.get("TRIAGE_HUB_PORT", "8000"))
+    local, room = hub_addresses(ip, port)
+    deadline = time.monotonic() + args.timeout
+    while args.wait:
+        if args.while_pid and not _alive(args.while_pid):
+            return 1  # the hub stopped before it answered: its own log says why
+        try:
+            with urllib.request.urlopen(f"{local}hub/api/", timeout=5) as answer:  # noqa: S310 - http only
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            print(f"the hub did not answer on {local} within {args.timeout:.0f} s", file=sys.stderr)
+            return 1
+        time.sleep(1)
+    lines = ["", f"  The hub is up. Give the class this address:  {room[0] if room else local}"]
+    if room:
+        lines += [f"                                               also: {url}" for url in room[1:]]
+        lines.append(f"  On this machine:                             {local}")
+    else:
+        lines.append("  (it answers on this machine only: TRIAGE_HUB_IP=0.0.0.0 for phones and laptops in the room, "
+                     "with TLS in front)")
+    lines.append("  JupyterHub's own \"running at\" line names the proxy's internal port: do not hand that one out.")
+    print("\n".join([*lines, ""]), flush=True)
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m triage.hubservice", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -187,6 +241,10 @@ def main(argv: list[str] | None = None) -> int:
                                        "$TRIAGE_HUB_STATE/hub/api-url, or $TRIAGE_HUB_API)")
     pre.add_argument("--token-file", help="default $TRIAGE_HUB_STATE/hub/admin-token")
     sub.add_parser("culler", help="jupyterhub-idle-culler with its own options (started by JupyterHub)")
+    adr = sub.add_parser("address", help="print the address to give the class ($TRIAGE_HUB_IP, $TRIAGE_HUB_PORT)")
+    adr.add_argument("--wait", action="store_true", help="first wait until the hub answers there")
+    adr.add_argument("--while-pid", type=int, help="stop waiting when this process (the hub) has ended")
+    adr.add_argument("--timeout", type=float, default=600, help="seconds to wait at most (default 600)")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["culler"]:
         return _culler(argv[1:])
@@ -196,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "accounts" and args.action == "role" and not args.role_value:
         parser.error("accounts role needs a name and a role (student, instructor or admin)")
     try:
-        return {"accounts": _accounts, "backup": _backup, "serve": _serve, "prestart": _prestart}[args.command](args)
+        return {"accounts": _accounts, "backup": _backup, "serve": _serve, "prestart": _prestart,
+                "address": _address}[args.command](args)
     except (TriageError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

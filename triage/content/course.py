@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -72,3 +73,11 @@ def next_app(notebook: str) -> App | None:
     if notebook not in names or names.index(notebook) + 1 >= len(apps):
         return None
     return apps[names.index(notebook) + 1]
+
+
+def links_as_pages(html: str) -> str:
+    """``html`` with every link to a course notebook (``02_who_to_see.ipynb``) turned into a link to its
+    page beside it (``02_who_to_see.html``): for lessons read as web pages (an export, the docs site)."""
+    names = "|".join(re.escape(app.notebook.removesuffix(".ipynb")) for app in course())
+    # in an attribute as written (href="...") or inside saved widget state (href=\"...\")
+    return re.sub(rf'(href=\\?["\'])(\./)?({names})\.ipynb(?=[?#"\'\\])', r"\1\2\3.html", html)

@@ -243,6 +243,16 @@ class Engine:
         facts = self.facts(presentation)
         return _remember(self._assessed, facts, lambda: self._assess(facts))
 
+    def assess_without_site(self, presentation: Presentation) -> Assessment:
+        """Assess ``presentation`` with its pain sites set aside: only rules that read no site can fire.
+
+        For an app whose user has not yet said where it hurts: a warning sign such as saddle numbness, or
+        a child's fever, decides its urgency whatever the site, so it need not wait for one. The result is
+        not a full assessment (a site may add a flag); callers say so.
+        """
+        facts = _with(self.facts(presentation), pain_sites=frozenset())
+        return _remember(self._assessed, facts, lambda: self._assess(facts))
+
     def _assess(self, facts: Facts) -> Assessment:
         ex = self._explain(facts)
         notes = tuple(rule for rule, test in self._notes if test(facts))

@@ -41,6 +41,7 @@ class Symptom(StrEnum):
     DIFFICULTY_PASSING_URINE = "difficulty_passing_urine"
     SADDLE_NUMBNESS = "saddle_numbness"
     BILATERAL_SCIATICA = "bilateral_sciatica"
+    CANNOT_BEAR_WEIGHT = "cannot_bear_weight"
 
 
 class History(StrEnum):
@@ -313,6 +314,15 @@ class Assessment:
             "disclaimer": DISCLAIMER,
         }
 
+
+# What to do about one's own symptoms, in the one wording of every short notice (the home pages, the lessons'
+# notice, the server-full page, the README): a student with back pain of their own reads which signs
+# mean the emergency department now.
+IF_WORRIED = (
+    "If you are worried about your own symptoms, contact a health professional; with new trouble passing "
+    "urine, loss of bowel or bladder control, new numbness around the groin or buttocks, or worsening leg "
+    "weakness, go to an emergency department now."
+)
 
 DISCLAIMER = (
     "Educational use only. This suite teaches how care pathways for back and hip pain are "

@@ -89,7 +89,9 @@ class ClassListAuthenticator(Authenticator):
         """Refuse hub users who are not on the class list (at hub start they are then deleted, tokens and all;
         in ``/hub/admin`` adding them fails: accounts are made with ``accounts add``)."""
         if not self.check_allowed(user.name):
-            raise ValueError(f"{user.name} is not on the class list {self.accounts_file}")
+            raise ValueError(f"{user.name} is not on the class list {self.accounts_file}: the hub's admin page cannot "
+                             f"add people; add them on the hub's machine with `python -m triage.hubservice accounts "
+                             f"add {user.name}` (or an import of the roster), then they can log in")
         return super().add_user(user)
 
     def delete_user(self, user):

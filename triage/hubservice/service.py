@@ -43,8 +43,8 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 
 from ..errors import AccessDeniedError, PollClosedError, Problem, StoreError, StoreUnavailableError, TriageError
+from ..outputs.class_report import spreadsheet_safe
 from ..store import ClassStore, Poll, open_store
-from ..store.exports import spreadsheet_safe
 from ..store.hub import (
     class_record_to_json,
     poll_to_json,

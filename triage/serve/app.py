@@ -15,7 +15,10 @@
 - finds the classroom address other devices reach (``HOST=0.0.0.0``; :mod:`triage.serve.join`),
   gives it to the kernels (``$TRIAGE_CLASS_URL``, for the presenter's start screen) and prints it with
   a QR code;
-- prints the address, the instructor key and the class code when it starts.
+- prints, when it starts, a block for the room (where students join, its QR code, the class code) and,
+  apart from it, the instructor's (the local address, where the instructor key is kept): the key itself
+  is printed only with ``--show-key`` or when it is kept nowhere else, so a terminal shown on the
+  projector does not give it away (``python -m triage class key`` prints it).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import voila.app as voila_app
 from jupyter_core.paths import jupyter_config_path
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import IOLoop
-from traitlets import Unicode, default
+from traitlets import Bool, Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
@@ -136,27 +139,47 @@ def reach_note(ip: str) -> str | None:
     return None
 
 
+def _wrapped(text: str) -> list[str]:
+    return [f"                      {line}" for line in textwrap.wrap(text, 76, break_on_hyphens=False,
+                                                                     break_long_words=False)]
+
+
+def key_lines(key: str, key_source: str, show_key: bool = False) -> list[str]:
+    """The banner's lines about the instructor key: where it is; the key itself only with ``show_key`` or
+    when it is kept nowhere else (made for this run), with a warning not to project it."""
+    kept = not key_source.startswith("made for this run")
+    if kept and not show_key:
+        return ["  Instructor key:     not printed here, so that a terminal on the projector does not show it",
+                *_wrapped(f"({key_source})"),
+                *_wrapped("print it with `make key` (python -m triage class key) in a window the room "
+                          "cannot see; the presenter and the class view ask for it")]
+    return [f"  Instructor key:     {key}   (do not project it: it opens every student's answers)",
+            *_wrapped(f"({key_source})"),
+            *_wrapped("the presenter and the class view ask for it; the page takes it out of the address bar "
+                      "at once")]
+
+
 def startup_message(url: str, key: str, key_source: str, class_code: str | None, kernels: Iterable[str],
-                    reach: str | None = None, room: Classroom | None = None) -> str:
-    """The plain start-up message for the instructor's terminal (with where students join, given ``room``)."""
+                    reach: str | None = None, room: Classroom | None = None, show_key: bool = False) -> str:
+    """The plain start-up message for the instructor's terminal: a block for the room (where students join,
+    given ``room``, its QR code, the class code), then the instructor's, apart (:func:`key_lines`)."""
     if class_code:
         code = f"{class_code}  (students type it on the home page)"
     else:
         code = "none: anyone who can open the address can join (--class_code=... or make app CLASS=... sets one)"
     kernel_lines = list(kernels)
+    joining = join_lines(room) if room is not None else []
     lines = [
         "",
         "Back & hip pain triage: the apps are being served (educational use only)",
         "",
+        *(["  For the room (this part may be shown on the projector):", *joining] if joining else []),
+        f"  Class code:         {code}",
+        "",
+        "  For you only (keep this part off the projector):",
         f"  Open in a browser:  {url}",
         *([f"                      ({reach})"] if reach else []),
-        *(join_lines(room) if room is not None else []),
-        f"  Instructor key:     {key}",
-        *(f"                      {line}" for line in textwrap.wrap(f"({key_source})", 76, break_on_hyphens=False,
-                                                                      break_long_words=False)),
-        "                      the presenter and the class view ask for it; the page takes it out of the",
-        "                      address bar at once, so it is not projected",
-        f"  Class code:         {code}",
+        *key_lines(key, key_source, show_key),
         f"  Kernels:            {kernel_lines[0] if kernel_lines else ''}",
         *(f"                      {line}" for line in kernel_lines[1:]),
         "  Names:              students type a name on the home page; a typed name is not a login",
@@ -179,6 +202,12 @@ class TriageVoila(Voila):
         None, allow_none=True, config=True,
         help="Class code students must type on the home page (default: $TRIAGE_CLASS_CODE; none: anyone may join).",
     )
+    show_key = Bool(False, config=True,
+                    help="Print the instructor key in the start-up message (keep that terminal off the projector).")
+    flags: ClassVar[dict[str, Any]] = {
+        **Voila.flags,
+        "show-key": ({"TriageVoila": {"show_key": True}}, "Print the instructor key when the server starts."),
+    }
     aliases: ClassVar[dict[str, str]] = {
         **Voila.aliases,
         "class_code": "TriageVoila.class_code",
@@ -266,7 +295,8 @@ class TriageVoila(Voila):
     def announce(self) -> None:
         """Print the address, where students join, the instructor key and class code (once the server listens)."""
         print(startup_message(self.local_url, self.instructor_key, self.instructor_key_source, self.class_code,
-                              kernel_summary(self.kernel_manager), reach_note(self.ip), self.room), flush=True)
+                              kernel_summary(self.kernel_manager), reach_note(self.ip), self.room,
+                              show_key=self.show_key), flush=True)
 
 
 def build_app(argv: Sequence[str] | None = None) -> TriageVoila:

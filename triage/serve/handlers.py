@@ -15,6 +15,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from voila.tornado.handler import TornadoVoilaHandler
 
+from ..domain.model import IF_WORRIED
 from ..errors import StoreError
 from ..store import ClassStore, open_store
 from .kernels import ClassroomKernelManager, ServerFullError
@@ -92,6 +93,7 @@ def progress_handlers(base_url: str) -> list[tuple[str, type, dict[str, Any]]]:
 def server_full_page(base_url: str) -> str:
     """The page a student gets when every kernel place is taken: plain, offline, no traceback."""
     home = html.escape(base_url or "/", quote=True)
+    if_worried = html.escape(IF_WORRIED)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -114,7 +116,7 @@ your answers.</p>
 their apps.</p>
 <p><a href="{home}">Back to the list of apps</a></p>
 <p class="notice">Educational use only: these apps teach how care for back and hip pain is organised;
-they do not diagnose anyone.</p>
+they do not diagnose anyone. {if_worried}</p>
 </main>
 </body>
 </html>

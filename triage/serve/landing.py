@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..content.course import App, course
+from ..domain.model import IF_WORRIED
 from ..store.identity import CODE_MAX, NAME_MAX
 from .progress import IdentityMode
 
@@ -33,6 +34,7 @@ def landing_context(mode: IdentityMode, class_code_required: bool, hub_user: str
     return {
         "student_apps": [_app(a) for a in apps if a.audience == "student"],
         "instructor_apps": [_app(a) for a in apps if a.audience == "instructor"],
+        "if_worried": IF_WORRIED,
         "config": {
             "mode": mode,
             "classCodeRequired": bool(class_code_required),

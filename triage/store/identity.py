@@ -101,6 +101,9 @@ def name_key(name: str) -> str:
     return "name:" + _clean(name).casefold()
 
 
+NOT_SAVED = "Your answers on this page are not being saved: "  # how every guest's reason begins
+
+
 def _first(query: Mapping[str, list[str]], key: str) -> str | None:
     values = query.get(key)
     return values[0] if values else None
@@ -129,16 +132,17 @@ def resolve_learner(
     query = parse_qs(query_string or "", keep_blank_values=True)
     raw_name = _first(query, "student")
     if raw_name is None:
-        return Resolution(GUEST, "Choose a name on the home page so your answers are kept.")
+        return Resolution(GUEST, NOT_SAVED + "choose a name on the home page so your answers are kept.")
     try:
         name = check_display_name(raw_name)
     except IdentityError as exc:
-        return Resolution(GUEST, f"That name cannot be used: {exc.problems[0].message}.")
+        return Resolution(GUEST, NOT_SAVED + f"that name cannot be used ({exc.problems[0].message}).")
     code = None
     if class_code:
         given = _first(query, "class") or ""
         if not hmac.compare_digest(given.strip().encode(), class_code.encode()):
-            return Resolution(GUEST, "The class code is missing or wrong: go back to the home page and type it again.")
+            return Resolution(GUEST, NOT_SAVED + "the class code is missing or wrong. Go back to the home page and "
+                                     "type it again as your instructor gave it.")
         code = class_code
     return Resolution(Learner(name_key(name), name, "name", code))
 

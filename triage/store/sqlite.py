@@ -100,6 +100,14 @@ class SqliteStore(SqlStore):
             except OSError as exc:
                 raise StoreUnavailableError(Problem("", f"its folder {self.path.parent} cannot be created "
                                                         f"({exc.strerror or exc})", self.location)) from None
+        if not self.path.exists():  # students' names and answers: readable by this account only (SQLite gives
+            try:                     # its -wal and -shm files the database's permissions)
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass  # another kernel made it a moment ago
+            except OSError as exc:
+                why = f"it cannot be written: the file cannot be created ({exc.strerror or exc})"
+                raise StoreUnavailableError(Problem("", why, self.location)) from None
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")

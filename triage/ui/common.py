@@ -1,132 +1,60 @@
-"""Shared pieces of the widget apps: escaping, and student-facing HTML for an assessment and the rules.
+"""Shared pieces of the widget apps: escaping, the rules in plain words, and the shared HTML fragments.
 
 Everything that shows case or user text goes through :func:`esc`; ``HTML`` widgets never
 receive unescaped input. Knowledge-base ids never reach the page: every helper shows names
-(:mod:`triage.domain.vocabulary`); looks come from class names in ``static/triage.css``. The notice is the
-frame's (:func:`triage.ui.frame.notice_html`).
+(:mod:`triage.domain.vocabulary`); looks come from class names in ``static/triage.css``. The fragments an
+app shares with the handouts (urgency banner, rules that fired, what would change it, guide sections,
+glossary, notice) are drawn in one place, :mod:`triage.outputs.fragments`, and re-exported here.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
-from functools import cache
-from html import escape
 from typing import Any
 
-from ..content.glossary import Term, glossary
+from markupsafe import escape
+
 from ..domain.knowledge import Rule, knowledge
-from ..domain.model import Assessment, Change, Urgency
 from ..domain.vocabulary import in_sentence, vocabulary
+from ..errors import AccessDeniedError, StoreError, StoreUnavailableError
+from ..outputs.fragments import (
+    and_list,
+    change_text,
+    changes_list_html,
+    glossary_html,
+    guide_ref_html,
+    rules_html,
+    terms_html,
+    urgency_word,
+    verdict_html,
+    waiting_html,
+)
+
+__all__ = ["PRIMARY", "change_text", "changes_list_html", "condition_text", "esc", "glossary_html", "guide_ref_html",
+           "outcome_text", "rules_html", "store_reason", "terms_html", "urgency_word", "verdict_html", "waiting_html"]
 
 PRIMARY = "triage-primary"  # class for primary actions (44 px targets)
 
+_log = logging.getLogger(__name__)
+
+
+def store_reason(exc: StoreError) -> str:
+    """Why the class store failed, in words for a student: never the store's location (a server's internal
+    address, a file path) or a server's raw error text. The whole error is logged for the administrator."""
+    _log.warning("class store: %s", exc)
+    problem = exc.problems[0]
+    if not str(problem.file or "").startswith(("http://", "https://")) or isinstance(exc, AccessDeniedError):
+        return problem.message  # a store of this machine, or the class service's own words for a refusal
+    if isinstance(exc, StoreUnavailableError):
+        return "the class server cannot be reached right now"
+    return "the class server could not do it right now"
+
 
 def esc(text: object) -> str:
-    """HTML-escape any text before it goes into an HTML widget."""
-    return escape(str(text), quote=True)
-
-
-# ---- student-facing HTML (names from the knowledge base, class names from static/triage.css) -----------
-
-
-def urgency_word(urgency: Urgency) -> str:
-    """EMERGENCY / URGENT / ROUTINE: the word that carries the urgency (never colour alone)."""
-    return urgency.value.upper()
-
-
-def guide_ref_html(section_id: str, lead: str = "Guide section") -> str:
-    """A guide section that opens in place: its title, and its summary on demand."""
-    section = knowledge().section(section_id)
-    title = f"{lead}: {section.title}" if lead else section.title
-    return (
-        f'<details class="triage-guide-ref"><summary>{esc(title)}</summary>'
-        f"<p>{esc(section.summary)}</p></details>"
-    )
-
-
-def _names(items: Iterable[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
-
-
-def verdict_html(a: Assessment, live: bool = True) -> str:
-    """Urgency, next step, the red flags that escalated and who else to consider, in plain words.
-
-    ``live`` marks the banner itself as a status region; pass False when the surrounding element
-    already is one (the Voilà template makes ``.triage-live`` widgets stable live regions)."""
-    kb = knowledge()
-    flags = {f.id: f for f in kb.red_flags}
-    role = ' role="status" aria-live="polite"' if live else ""
-    parts = [
-        f'<div class="triage-urgency triage-urgency-{a.urgency.value}"{role}>',
-        f'<p><span class="triage-urgency-word">Urgency: {esc(urgency_word(a.urgency))}</span> &mdash; next step: '
-        f"<strong>{esc(kb.provider(a.next_step).name)}</strong></p>",
-    ]
-    if a.red_flags:
-        label = "Red flag" if len(a.red_flags) == 1 else "Red flags"
-        parts.append(f"<p>{label}: " + esc("; ".join(flags[f].label for f in a.red_flags)) + "</p>")
-    if a.also_consider:
-        parts.append("<p>Also consider: " + esc(_names(kb.provider(s).name for s in a.also_consider)) + "</p>")
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def waiting_html(message: str, live: bool = True) -> str:
-    """The verdict area while the inputs cannot be assessed: what to fix, in plain words."""
-    role = ' role="status" aria-live="polite"' if live else ""
-    return f'<div class="triage-urgency triage-urgency-none"{role}><p>{esc(message)}</p></div>'
-
-
-def rules_html(a: Assessment) -> str:
-    """The rules that fired, by name, each with what it did, why, and its guide section."""
-    voc = vocabulary()
-    kb = knowledge()
-    signals = {f"RF-{f.id}": f.explanation for f in kb.red_flags}  # a flag's rule would repeat its name
-    items = "".join(
-        f"<li><strong>{esc(voc.rule(h.rule_id))}</strong>: <span class='triage-effect'>"
-        f"{esc(voc.effect(h.effect))}</span>. {esc(signals.get(h.rule_id, h.reason))}"
-        f"{guide_ref_html(h.guide_section)}</li>"
-        for h in a.trace
-    )
-    notes = "".join(f"<li>{esc(n)}</li>" for n in a.notes)
-    html = f"<h4>Why: the rules that fired</h4><ol class='triage-rule-list'>{items}</ol>"
-    if notes:
-        html += f"<h4>Notes</h4><ul class='triage-rule-list'>{notes}</ul>"
-    return html
-
-
-def change_text(c: Change) -> str:
-    """One single change in words: "with a fever", "after a high-impact injury such as a fall"."""
-    voc = vocabulary()
-    if c.field == "symptoms":
-        if c.action == "add":
-            return voc.symptoms[str(c.value)].phrase
-        return f"without {in_sentence(voc.symptom(c.value))}"
-    if c.field == "findings":
-        if c.action == "add":
-            return voc.findings[str(c.value)].phrase
-        return f"if the assessment had not found: {in_sentence(voc.finding(c.value))}"
-    if c.field == "history":
-        if c.action == "add":
-            return voc.history[str(c.value)].phrase
-        return f"without {in_sentence(voc.history_item(c.value))} in the history"
-    if c.field == "trauma":
-        return voc.trauma[str(c.value)].phrase
-    return c.description  # age, conservative care and surgery preference: the engine's words carry no ids
-
-
-def changes_list_html(a: Assessment) -> str:
-    """The single changes that would alter the urgency or the next step."""
-    kb = knowledge()
-    voc = vocabulary()
-    if not a.what_would_change:
-        return "<h4>What would change it</h4><p>No single change would.</p>"
-    items = "".join(
-        f"<li>{esc(change_text(c))} &rarr; {esc(voc.urgency_name(c.urgency))}, "
-        f"{esc(kb.provider(c.next_step).name)}</li>"
-        for c in a.what_would_change
-    )
-    return f"<h4>What would change it</h4><ul>{items}</ul>"
+    """HTML-escape any text before it goes into an HTML widget: the escaping the shared fragments' templates
+    apply (MarkupSafe's), so a page escapes one way."""
+    return str(escape(str(text)))
 
 
 def condition_text(when: Mapping[str, Any], care_trial_weeks: float) -> str:
@@ -194,30 +122,5 @@ def outcome_text(rule: Rule) -> str:
     if rule.urgency is not None:
         text = f"{voc.urgency_name(rule.urgency)}: {text}"
     if rule.also_consider:
-        text += " (also consider " + _names(kb.provider(s).name for s in rule.also_consider) + ")"
+        text += " (also consider " + and_list(kb.provider(s).name for s in rule.also_consider) + ")"
     return text
-
-
-# -- the glossary (pure HTML: opening a term costs no round trip to the kernel) --------------------------
-
-def term_html(term: Term) -> str:
-    also = f' <span class="triage-muted">(also: {esc(", ".join(term.also))})</span>' if term.also else ""
-    sources = (f'<p class="triage-muted">Source: {esc("; ".join(term.sources))}</p>' if term.sources else "")
-    section = knowledge().section(term.guide_section).title
-    return (f"<dt>{esc(term.term)}{also}</dt><dd><p>{esc(term.definition)} "
-            f'<span class="triage-muted">Guide section: {esc(section)}.</span></p>{sources}</dd>')
-
-
-@cache
-def terms_html() -> str:
-    """The whole glossary as a definition list, then the guide's sections, each opening in place."""
-    sections = "".join(guide_ref_html(s.id, "Guide section") for s in knowledge().sections)
-    return ('<dl class="triage-glossary-list">' + "".join(term_html(t) for t in glossary()) + "</dl>"
-            f"<h4>The guide's sections</h4>{sections}")
-
-
-@cache
-def glossary_html() -> str:
-    """The glossary folded into one disclosure (the frame's footer shows it)."""
-    return (f'<details class="triage-glossary"><summary>Glossary: {len(glossary())} words used in this course'
-            f"</summary>{terms_html()}</details>")

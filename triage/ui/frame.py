@@ -46,8 +46,8 @@ from typing import Any
 import ipywidgets as w
 
 from ..content.course import course, next_app
-from ..domain.model import DISCLAIMER
 from ..errors import TriageError
+from ..outputs.fragments import notice_html
 from ..store.identity import GUEST, STUDENT_VARIABLE, Learner
 from ..store.memory import MemoryStore
 from .common import esc, glossary_html
@@ -57,7 +57,6 @@ from .page_bridge import page_bridge, store_key
 from .widgets import classed
 
 STYLESHEET = Path(__file__).with_name("static") / "triage.css"
-NOTICE_LEAD = "Educational use only."
 # Seconds after a pending page adopts its context at which the page's widget state is sent again.
 RESEND_AT = (1.0, 4.0)
 log = logging.getLogger(__name__)
@@ -70,12 +69,6 @@ _class_panel_provider: ClassPanelProvider | None = None
 def stylesheet() -> str:
     """The suite's stylesheet (``triage/ui/static/triage.css``)."""
     return STYLESHEET.read_text(encoding="utf-8")
-
-
-def notice_html() -> str:
-    """The educational-use notice, in the one wording the suite uses (``DISCLAIMER``)."""
-    rest = DISCLAIMER.removeprefix(NOTICE_LEAD).strip()
-    return f'<p class="triage-notice" role="note"><strong>{esc(NOTICE_LEAD)}</strong> {esc(rest)}</p>'
 
 
 def set_class_panel_provider(provider: ClassPanelProvider | None) -> ClassPanelProvider | None:

@@ -38,7 +38,7 @@ from ..content.cases import Case, Question, cases_dir, load_case
 from ..errors import PollClosedError, StoreError, TriageError
 from ..store import PRESENT_EVERY, Poll, PollTally
 from ..store.identity import in_voila
-from .common import PRIMARY, esc
+from .common import PRIMARY, esc, store_reason
 from .context import AppContext, current_context
 from .fallback import mimebundle
 from .poll_notice import poll_notice
@@ -415,7 +415,8 @@ class ClassPanel:
 
     def _read_failed(self, exc: StoreError) -> None:
         self._failed = True
-        self.status.value = f"<p class='triage-poll-note'>The class poll cannot be read right now: {esc(exc)}</p>"
+        self.status.value = (f"<p class='triage-poll-note'>The class poll cannot be read: {esc(store_reason(exc))}. "
+                             "This page tries again by itself.</p>")
 
     def _apply(self, current: Poll | None) -> None:
         """Show ``current`` (a poll the store just returned); redraw only when something changed."""
@@ -602,7 +603,8 @@ class ClassPanel:
             self.refresh()
             self.status.value = "<p role='status' class='triage-poll-note'>Too late: this poll has just closed.</p>"
         except StoreError as exc:
-            self.status.value = f"<p role='status' class='triage-poll-note'>Your answer was not sent: {esc(exc)}</p>"
+            self.status.value = (f"<p role='status' class='triage-poll-note'>Your answer was not sent: "
+                                 f"{esc(store_reason(exc))}.</p>")
         else:
             self.sent = tuple(sorted(chosen))
             self._draw_state()

@@ -5,6 +5,11 @@
   Names come from the data: each provider's name in ``providers.yaml`` (the part before any brackets, and
   the names listed inside them) and, from the glossary, the term whose id is the next step's id with
   hyphens, with its ``also`` names (other countries' words such as GP, A&E or physiotherapist).
+- **Nothing shown with the question may answer it either.** The prompts of the other questions asked after
+  the same stage (the printed sheet shows them together, and the player shows them once this one is
+  answered) and the title of the next stage (on the player's reveal button and the sheet) must not name
+  the keyed answer of a question that asks where to go or how urgent: neither the provider or place (as
+  above) nor the urgency (``emergency``; ``urgent``, ``same day``; ``routine``).
 - **A fact beyond the guide needs a source in the case.** When the rule that decides a keyed answer goes
   beyond the reference guide (it cites sources and none of them is the guide), the case's ``sources`` must
   cite one of the same documents. A case source cites a rule source's document when it holds every word of
@@ -22,7 +27,7 @@ from typing import Any
 
 from ...domain.engine import assess
 from ...domain.knowledge import Rule, knowledge
-from ...domain.model import NextStep, Presentation
+from ...domain.model import NextStep, Presentation, Urgency
 from ..glossary import glossary
 
 GUIDE = "reference guide"
@@ -78,6 +83,52 @@ def story_giveaways(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                     out.append((field, f"names {found[0]!r} before questions[{i}] ({q['id']!r}) asks where to go, "
                                        f"and {step.value} is its answer; tell this part of the story after the "
                                        f"question, or without naming where the person goes"))
+    return out
+
+
+URGENCY_WORDS: dict[Urgency, tuple[str, ...]] = {
+    Urgency.EMERGENCY: ("emergency",),
+    Urgency.URGENT: ("urgent", "urgently", "same day", "same-day"),
+    Urgency.ROUTINE: ("routine",),
+}
+
+
+def _keyed_names(q: Mapping[str, Any], urgency: str) -> list[str]:
+    """The words that name a where/urgency question's keyed answer: its providers' names and its urgency's."""
+    names = provider_names()
+    out: list[str] = []
+    for o in q["options"]:
+        if o["correct"] and "step" in o:
+            out += names[NextStep(o["step"])]
+        if o["correct"] and "urgency" in o:
+            out += URGENCY_WORDS[Urgency(o["urgency"])]
+    out += URGENCY_WORDS[Urgency(urgency)]
+    return list(dict.fromkeys(out))
+
+
+def sibling_giveaways(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for every sibling prompt or next stage title that names a where/urgency question's
+    keyed answer (see the module docstring)."""
+    stages = data["stages"]
+    stage_ids = [s["id"] for s in stages]
+    questions = data["questions"]
+    out: list[tuple[str, str]] = []
+    for i, q in enumerate(questions):
+        if q.get("asks") not in ("next_step", "urgency") or q["after"] not in stage_ids:
+            continue
+        asked = stage_ids.index(q["after"])
+        keyed = _keyed_names(q, stages[asked]["expected"]["urgency"])
+        shown = [(f"questions[{j}].prompt", other["prompt"]) for j, other in enumerate(questions)
+                 if j != i and other["after"] == q["after"]]
+        if asked + 1 < len(stages):
+            shown.append((f"stages[{asked + 1}].title", stages[asked + 1]["title"]))
+        for field, text in shown:
+            found = names_found(text, keyed)
+            if found:
+                kind = "where to go" if q["asks"] == "next_step" else "how urgent it is"
+                out.append((field, f"names {found[0]!r}, the answer to questions[{i}] ({q['id']!r}), which asks "
+                                   f"{kind} and is shown with it; word it without the answer (e.g. 'Why is "
+                                   f"this the right place?')"))
     return out
 
 

@@ -18,7 +18,7 @@ from ...domain.sources import Document, load_document
 from ...errors import CaseError, PresentationError, Problem
 from .. import SCHEMAS
 from .model import Case, Option, Question, Ref, RevealStep, Stage
-from .review import story_giveaways, uncited_rules
+from .review import sibling_giveaways, story_giveaways, uncited_rules
 
 SCHEMA_PATH = SCHEMAS / "case.schema.json"
 TARGETS_SCHEMA_PATH = SCHEMAS / "coverage.schema.json"
@@ -380,7 +380,8 @@ def _semantic_problems(doc: Document) -> tuple[list[Problem], Case | None]:
     questions = _check_questions(c, data, built)
     _check_tags(c, data.get("tags", []), built)
     if not c.problems:  # a reviewer's checks, on a case that is otherwise sound
-        for where, message in [*story_giveaways(data), *uncited_rules(data, [p for p, _ in built])]:
+        for where, message in [*story_giveaways(data), *sibling_giveaways(data),
+                               *uncited_rules(data, [p for p, _ in built])]:
             c.fail(where, message)
     if c.problems:
         return c.problems, None

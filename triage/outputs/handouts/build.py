@@ -2,14 +2,15 @@
 
 Layout of the output folder (``handouts/`` by default)::
 
-    <id>.html  <id>.pdf            student sheet
-    <id>-key.html  <id>-key.pdf    instructor key
+    case-NN.html  case-NN.pdf      student sheet, by the case's number (an id names the case's twist)
+    <id>-key.html  <id>-key.pdf    instructor key (it and the index give each sheet's number)
     reference_card.html/.pdf       the one-page reference card
     all_student_sheets.html/.pdf   every student sheet in one file   (full runs only)
     all_keys.html/.pdf             every instructor key in one file  (full runs only)
     class_index.html               what was written, with links      (full runs only)
 
-Case ids are lower-case words joined by hyphens, so the underscored names cannot clash with a case.
+Case ids are lower-case words joined by hyphens, so the underscored names cannot clash with a case, and
+a key's name ends in ``-key``, so it cannot clash with a numbered sheet.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class BuildResult:
     cases: tuple[str, ...]
     files: tuple[Path, ...]
     seconds: float
+    sheets: tuple[str, ...] = ()  # each case's student sheet name (no extension), in the order of ``cases``
 
 
 def _check_names(cases: Sequence[Case]) -> None:
@@ -93,7 +95,7 @@ class _Writer:
 def _write_all(views: Sequence[CaseView], writer: _Writer, *, combined: bool, stage_pages: bool) -> None:
     paper = writer.paper
     for v in views:
-        writer.document(v.id, render_student(v, paper, stage_pages))
+        writer.document(v.sheet, render_student(v, paper, stage_pages))
         writer.document(f"{v.id}-key", render_key(v, paper))
     writer.document(CARD, render_card(paper))
     if combined:
@@ -107,18 +109,19 @@ def _write_all(views: Sequence[CaseView], writer: _Writer, *, combined: bool, st
 
 def build_handouts(cases: Sequence[Case], out_dir: str | Path = "handouts", paper: Paper = A4, *,
                    pdf: bool = True, combined: bool = True, stage_pages: bool = False,
-                   printer: PdfPrinter | None = None) -> BuildResult:
+                   printer: PdfPrinter | None = None, numbers: Mapping[str, int] | None = None) -> BuildResult:
     """Write student sheets, instructor keys and the reference card for ``cases`` into ``out_dir``.
 
     ``combined`` adds one file of every student sheet, one of every key and an index; ``stage_pages``
     starts each stage of a student sheet on a new page (to hand stages out one at a time). PDFs use
     ``printer`` when given (so several runs can share one browser), else one started for this run.
+    ``numbers`` (case id -> number) numbers the student sheets; by default the cases' order, from 1.
     """
     start = time.perf_counter()
     if not cases:
         raise HandoutError(Problem("cases", "no cases to print"))
     _check_names(cases)
-    views = case_views(cases)
+    views = case_views(cases, numbers)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -131,4 +134,5 @@ def build_handouts(cases: Sequence[Case], out_dir: str | Path = "handouts", pape
     else:
         writer = _Writer(out, paper, printer if pdf else None)
         _write_all(views, writer, combined=combined, stage_pages=stage_pages)
-    return BuildResult(out, paper, tuple(v.id for v in views), tuple(writer.files), time.perf_counter() - start)
+    return BuildResult(out, paper, tuple(v.id for v in views), tuple(writer.files), time.perf_counter() - start,
+                       tuple(v.sheet for v in views))

@@ -8,7 +8,7 @@ escape them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ...content.cases import Case, Question, Ref
@@ -16,6 +16,7 @@ from ...domain.engine import assess
 from ...domain.knowledge import Knowledge, knowledge
 from ...domain.model import Assessment, NextStep, Presentation, Urgency
 from ...errors import HandoutError, Problem
+from ..fragments import urgency_word, verdict
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,12 @@ class CaseView:
     guide_sections: tuple[str, ...]  # titles
     question_count: int
     final: EngineView
+    number: int = 1  # the case's number in the class's set: student sheets carry it instead of the id
+
+    @property
+    def sheet(self) -> str:
+        """The student sheet's file name (no extension) and anchor: a number, since ids name the twist."""
+        return f"case-{self.number:02d}"
 
 
 @dataclass(frozen=True)
@@ -197,20 +204,20 @@ def _change_groups(a: Assessment, kb: Knowledge) -> tuple[ChangeGroup, ...]:
     for c in a.what_would_change:
         groups.setdefault((c.urgency, c.next_step), []).append(words(c.description))
     ordered = sorted(groups.items(), key=lambda item: -item[0][0].rank)
-    return tuple(ChangeGroup(u.value.upper(), kb.provider(s).name, tuple(edits)) for (u, s), edits in ordered)
+    return tuple(ChangeGroup(urgency_word(u), kb.provider(s).name, tuple(edits)) for (u, s), edits in ordered)
 
 
 def engine_view(p: Presentation, previous: Presentation | None, kb: Knowledge) -> EngineView:
     """The engine's disposition, trace and counterfactuals for one stage's presentation."""
     a = assess(p)
     before = assess(previous) if previous is not None else None
-    flags = {f.id: f.label for f in kb.red_flags}
+    v = verdict(a, kb)  # what the apps' urgency banner shows: the urgency word, names of providers and flags
     return EngineView(
-        urgency=a.urgency.value.upper(),
-        urgency_class=a.urgency.value,
-        next_step=kb.provider(a.next_step).name,
-        red_flags=tuple(flags.get(f, words(f)) for f in a.red_flags),
-        also_consider=tuple(kb.provider(s).name for s in a.also_consider),
+        urgency=v.word,
+        urgency_class=v.urgency,
+        next_step=v.next_step,
+        red_flags=v.red_flags,
+        also_consider=v.also_consider,
         rules=tuple(RuleLine(h.rule_id, h.effect, h.reason, kb.section(h.guide_section).title) for h in a.trace),
         changes=_change_groups(a, kb),
         known=describe_presentation(p),
@@ -242,12 +249,13 @@ def _questions_by_stage(case: Case) -> list[list[Question]]:
     return by_stage
 
 
-def case_view(case: Case, kb: Knowledge | None = None) -> CaseView:
+def case_view(case: Case, kb: Knowledge | None = None, number: int = 1) -> CaseView:
     """Everything the student sheet and the instructor key of one case show."""
     kb = kb or knowledge()
     if not case.stages:
         raise HandoutError(Problem("stages", f"case {case.id!r} has no stages to print", case.source))
     grouped = _questions_by_stage(case)
+    sheet_number = number
     stages, number, previous = [], 0, None
     for i, (stage, questions) in enumerate(zip(case.stages, grouped, strict=True)):
         views = []
@@ -271,6 +279,7 @@ def case_view(case: Case, kb: Knowledge | None = None) -> CaseView:
         guide_sections=tuple(kb.section(s).title for s in case.guide_sections),
         question_count=number,
         final=stages[-1].engine,
+        number=sheet_number,
     )
 
 
@@ -282,7 +291,7 @@ def card_view(kb: Knowledge | None = None) -> CardView:
         groups.setdefault((f.urgency, f.next_step), []).append(FlagRow(f.label, f.signals))
     ordered = sorted(groups.items(), key=lambda item: -item[0][0].rank)
     return CardView(
-        red_flags=tuple(FlagGroup(u.value.upper(), u.value, kb.provider(s).name, tuple(rows))
+        red_flags=tuple(FlagGroup(urgency_word(u), u.value, kb.provider(s).name, tuple(rows))
                         for (u, s), rows in ordered),
         providers=tuple(ProviderRow(p.name, p.role, "; ".join(p.assesses), "; ".join(p.treatments),
                                     p.reached_when) for p in kb.providers),
@@ -290,6 +299,9 @@ def card_view(kb: Knowledge | None = None) -> CardView:
     )
 
 
-def case_views(cases: Iterable[Case]) -> list[CaseView]:
+def case_views(cases: Iterable[Case], numbers: Mapping[str, int] | None = None) -> list[CaseView]:
+    """The views of ``cases``, numbered by ``numbers`` (case id -> number; default: their order, from 1)."""
     kb = knowledge()
-    return [case_view(c, kb) for c in cases]
+    listed = list(cases)
+    numbers = numbers or {c.id: i for i, c in enumerate(listed, start=1)}
+    return [case_view(c, kb, numbers[c.id]) for c in listed]

@@ -1,5 +1,8 @@
 """HTML for the handouts, from the project's own Jinja2 templates (``templates/``), escaped throughout.
 
+The handouts' templates import the fragments the apps draw as well (``fragments.html.j2``, through
+:func:`triage.outputs.fragments.make_environment`): the educational-use notice is one macro for both.
+
 Autoescaping is on for every template, so case text containing HTML is printed as text. Two values
 are trusted markup and marked so explicitly: the stylesheet shipped beside the templates and the
 pathway SVG built by :mod:`triage.outputs.pathway` (which escapes its own text). Text printed in the page
@@ -15,10 +18,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from ...domain.model import DISCLAIMER
+from ..fragments import make_environment, notice_view
 from ..pathway import render_pathway_svg
 from .content import CardView, CaseView, card_view
 
@@ -57,9 +60,9 @@ def css_string(text: str) -> Markup:
 
 @cache
 def environment() -> Environment:
-    """The template environment: autoescape on, undefined names are errors."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    """The template environment: the handouts' templates first, then the fragments the apps draw too
+    (:mod:`triage.outputs.fragments`: the same macros, autoescape on, undefined names are errors)."""
+    env = make_environment(FileSystemLoader(TEMPLATES))
     env.globals["css_string"] = css_string
     return env
 
@@ -76,7 +79,7 @@ KEY_LABEL = "Instructor key: not for students"
 def _page(template: str, paper: Paper, *, title: str, label: str, running_title: str, body_class: str = "",
           **values: object) -> str:
     return environment().get_template(template).render(
-        title=title, label=label, running_title=running_title, paper=paper, css=_css(), notice=DISCLAIMER,
+        title=title, label=label, running_title=running_title, paper=paper, css=_css(), notice=notice_view(),
         body_class=body_class, **values)
 
 

@@ -2,7 +2,7 @@
 
 Every student who did anything in the session (case questions, polls, the drill) x the cases by
 title, each cell "answered / asked" out of the case's questions with how many were right; the item
-analysis of every question (:mod:`triage.store.exports`); each poll with who chose what; the answer
+analysis of every question (:mod:`triage.outputs.class_report`); each poll with who chose what; the answer
 distribution of each question of a case; CSV downloads (``data:`` links the browser saves; nothing
 is written on the server) that match ``python -m triage class report --csv``; and "Start a new
 class session", which archives the current session (its answers stay readable here) and starts an
@@ -23,8 +23,7 @@ import ipywidgets as w
 
 from ...content.cases import Case, load_cases
 from ...errors import StoreError
-from ...store import AnswerRow, ClassRecord, ClassSession
-from ...store.exports import (
+from ...outputs.class_report import (
     CASE,
     POLL,
     Catalog,
@@ -35,6 +34,7 @@ from ...store.exports import (
     write_items_csv,
     write_summary_csv,
 )
+from ...store import AnswerRow, ClassRecord, ClassSession
 from ..common import esc
 from ..context import AppContext
 from ..fallback import mimebundle

@@ -30,9 +30,15 @@ def qr_svg(url: str, title: str) -> str:
         omitsize=True, border=4, dark="#000", light="#fff", svgclass="triage-qr", title=title)
 
 
-def join_html(url: str | None) -> str:
-    """The presenter's start screen: where students open the apps (with a QR code), or, when the server
-    listens on this machine only, how to let students' devices in."""
+def class_code(environ: Mapping[str, str] | None = None) -> str | None:
+    """The class code students type on the home page (``TRIAGE_CLASS_CODE``, ``make app CLASS=...``), or None."""
+    code = (environ if environ is not None else os.environ).get("TRIAGE_CLASS_CODE", "").strip()
+    return code or None
+
+
+def join_html(url: str | None, code: str | None = None) -> str:
+    """The presenter's start screen: where students open the apps (with a QR code) and the class code they
+    type, or, when the server listens on this machine only, how to let students' devices in."""
     if url is None:
         return ("<div class='triage-join-panel'><h2>Joining from phones</h2>"
                 "<p>Only this computer can open the apps: the server listens on this machine only. To let "
@@ -42,4 +48,7 @@ def join_html(url: str | None) -> str:
             f"<div class='triage-join-grid'><div class='triage-qr-box'>{qr_svg(url, 'QR code of ' + url)}</div>"
             "<div><p>On a phone or laptop on the same network (Wi-Fi), scan the code or open:</p>"
             f"<p class='triage-join-url'><strong>{esc(url)}</strong></p>"
-            "<p>Then type your name on the home page and open the app the class is using.</p></div></div></div>")
+            + (f"<p>Then type your name and the class code <strong class='triage-join-code'>{esc(code)}</strong> "
+               "on the home page, and open the app the class is using.</p>" if code else
+               "<p>Then type your name on the home page and open the app the class is using.</p>")
+            + "</div></div></div>")

@@ -13,8 +13,11 @@ closes when it runs out; "Close poll" stops answers; showing the answers also re
 only then is the right option marked.
 
 Joining: served with ``make app``, the presenter opens on a start screen with the classroom address
-and its QR code (:mod:`triage.ui.instructor.join`); J shows or hides it, and the next stage or a
-poll hides it.
+and its QR code (:mod:`triage.ui.instructor.join`) until the lesson starts (a later stage or a poll);
+J shows or hides it, and the next stage or a poll hides it again. What the screen shows follows the
+lesson, not the page: the browser tab keeps the case, the stage and whether the lesson has started
+(:class:`~triage.ui.instructor.shortcuts.KeyListener`), so a reloaded page, or one reopened after a
+server restart, comes back where it was, with the open poll from the class store.
 
 Only the instructor sees this app (see :mod:`triage.ui.instructor.gate`).
 """
@@ -36,10 +39,10 @@ from ..common import PRIMARY, changes_list_html, esc, rules_html, verdict_html
 from ..context import AppContext
 from ..fallback import mimebundle
 from ..frame import app_frame
-from ..poll import Ticker, clock, letter, tally_html
+from ..poll import Ticker, clock, letter
 from ..student.case_player import asked_at, level_rank, paragraphs
 from .gate import InstructorGate
-from .join import class_url, join_html
+from .join import class_code, class_url, join_html
 
 NOTEBOOK = "06_instructor.ipynb"
 POLL_INTERVAL = 0.5  # seconds between tally reads while a poll is open
@@ -52,6 +55,31 @@ COUNTDOWNS = ((("20 seconds", 20), ("30 seconds", 30), ("45 seconds", 45), ("1 m
                ("2 minutes", 120)))
 # what a presentation clicker sends (and the arrows and Space of a keyboard): forward and back
 CLICKER = {"PageDown": "n", "ArrowRight": "n", " ": "n", "PageUp": "b", "ArrowLeft": "b"}
+
+
+def poll_chart_html(tally: PollTally, question: Question, with_text: bool = True) -> str:
+    """The presenter's live chart, beside the story: each option (in full, ``with_text``; else its letter only,
+    under the answers' own list) with a bar, its count and percentage as text. The bars are decoration
+    (``aria-hidden``); the right option is marked in words, not by colour alone, once the poll is revealed."""
+    state = "open" if tally.poll.is_open else "closed"
+    rows = []
+    for i, option in enumerate(question.options):
+        count = tally.counts.get(option.id, 0)
+        pct = round(100 * count / tally.answered) if tally.answered else 0
+        right = tally.poll.revealed and option.correct
+        # the mark goes with the option, so every bar has the same length of track
+        mark = " <span class='triage-correct-mark'>&#10004; correct</span>" if right else ""
+        text = f" {esc(option.text)}" if with_text else ""
+        rows.append(
+            f"<li class='triage-bar-row{' triage-bar-correct' if right else ''}'>"
+            f"<span class='triage-bar-label'><span class='triage-letter'>{letter(i)}.</span>{text}{mark}</span>"
+            f"<span class='triage-bar-line'><span class='triage-bar-track' aria-hidden='true'>"
+            f"<span class='triage-bar' style='width:{pct}%'></span></span>"
+            f"<span class='triage-bar-value'>{count} ({pct}%)</span></span></li>"
+        )
+    return (f"<div class='triage-presenter-chart'><p class='triage-poll-caption'><strong>Class "
+            f"poll:</strong> <span class='triage-poll-count'>{tally.answered} answered, poll {state}</span></p>"
+            f"<ol>{''.join(rows)}</ol></div>")
 
 
 class Presenter:
@@ -74,7 +102,10 @@ class Presenter:
         self.reasoning_shown = False
         self.poll: Poll | None = None
         self.unlocked = False
-        self.join_shown = False  # the start screen: where students join (make app only)
+        # the start screen (where students join, make app only) shows until the lesson has started (a later
+        # stage or a poll); J is the instructor's own choice, kept until the lesson moves on
+        self.started = False
+        self.join_choice: bool | None = None
 
         self.picker = w.Dropdown(options=[(c.title, c.id) for c in self.cases], value=None, description="Case",
                                  layout=w.Layout(width="auto"))
@@ -100,7 +131,8 @@ class Presenter:
         self.hide_chart = w.Checkbox(value=False, description="Hide the chart while students vote", indent=False,
                                      layout=w.Layout(width="auto"))
         self.hide_chart.add_class("triage-hide-chart")
-        self.hide_chart.observe(lambda _: self.refresh_poll(), names="value")
+        self._chart_hidden = False
+        self.hide_chart.observe(lambda _: self._draw(), names="value")
         self.shortcuts_on = w.Checkbox(value=True, description="Single-key shortcuts", indent=False,
                                        layout=w.Layout(width="auto"))
         self.shortcuts_on.add_class("triage-shortcuts-toggle")
@@ -108,8 +140,9 @@ class Presenter:
             "<p class='triage-keys'>Keys: " + ", ".join(f"<kbd>{k.upper()}</kbd> {esc(v)}" for k, v in KEYS.items())
             + ". A clicker or the keyboard: <kbd>Page Down</kbd>, <kbd>&rarr;</kbd> or <kbd>Space</kbd> next "
             "stage; <kbd>Page Up</kbd> or <kbd>&larr;</kbd> previous stage (<kbd>&uarr;</kbd> and "
-            "<kbd>&darr;</kbd> still scroll). The keys work wherever the focus is, except in a text field; to "
-            "choose a case with the keyboard, open the case list with <kbd>Alt</kbd>+<kbd>&darr;</kbd>.</p>"
+            "<kbd>&darr;</kbd> still scroll). The keys work wherever the focus is, except in a text field (in "
+            "JupyterLab, click the presenter first); to choose a case with the keyboard, open the case list with "
+            "<kbd>Alt</kbd>+<kbd>&darr;</kbd>.</p>"
         )
         self.toolbar = w.Box([self.stage_label, self.prev_stage, self.next_stage, self.next_question,
                               self.options_button, self.answers_button, self.reasoning_button, self.poll_button,
@@ -128,25 +161,27 @@ class Presenter:
         self.poll_status.add_class("triage-poll-state")
         self.reasoning = w.HTML()
         self.reasoning.add_class("triage-reasoning")
-        right = w.VBox([self.question_html, self.answers])
+        # during a poll the chart takes the options' place beside the story (each option in full with its
+        # bar and count), so the story, the question and the chart fit one projected screen
+        poll = w.VBox([self.chart, self.poll_status])
+        poll.add_class("triage-presenter-poll")
+        right = w.VBox([self.question_html, self.answers, poll])
         right.add_class("triage-presenter-side")
         grid = w.Box([self.body, right])
         grid.add_class("triage-presenter-grid")
-        # the chart spans the width under the stage, so each option's label fits on one line
-        poll = w.VBox([self.chart, self.poll_status])
-        poll.add_class("triage-presenter-poll")
         self.listener = None
         if keyboard:
             from .shortcuts import KeyListener
 
-            self.listener = KeyListener([*KEYS, *CLICKER], self.on_key, scroll_into_view=True)
+            self.listener = KeyListener([*KEYS, *CLICKER], self.on_key, scroll_into_view=True,
+                                        on_restore=self.restore)
             w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
         extras = [self.listener] if self.listener is not None else []
         settings = w.VBox([self.picker, self.join_button, self.shortcuts_on, self.hide_chart, self.timer_length])
         settings.add_class("triage-presenter-settings")
         # projector mode: what the room sees fills the screen; the case picker, the switches and the key
         # help come after it, below the projected area
-        projected = w.VBox([self.toolbar, *extras, self.message, self.join, grid, poll, self.reasoning])
+        projected = w.VBox([self.toolbar, *extras, self.message, self.join, grid, self.reasoning])
         projected.add_class("triage-projected")
         content = w.VBox([projected, settings, self.keys_help])
         content.add_class("triage-presenter-content")
@@ -181,21 +216,67 @@ class Presenter:
     # -- access --------------------------------------------------------------------------------
     def _on_unlock(self) -> None:
         self.unlocked = True
-        self.join_shown = self.context.mode == "voila"  # make app: students join by address or QR code
-        self._draw_join()
         self._adopt_open_poll()
+        self._draw_join()
 
     # -- joining -------------------------------------------------------------------------------
+    @property
+    def join_shown(self) -> bool:
+        """Whether the start screen is on: served with ``make app``, and the instructor asked for it (J) or,
+        without their choice, the lesson has not started yet."""
+        if self.context.mode != "voila" or not self.unlocked:
+            return False
+        return self.join_choice if self.join_choice is not None else not self.started
+
     def on_toggle_join(self) -> None:
         """Show or hide the start screen's address and QR code."""
-        self.join_shown = not self.join_shown
+        self.join_choice = not self.join_shown
+        self._draw_join()
+
+    def _lesson_moves_on(self) -> None:
+        """The next stage or a poll: the lesson has started, and a start screen brought back with J makes way."""
+        self.started = True
+        if self.join_choice:
+            self.join_choice = None
         self._draw_join()
 
     def _draw_join(self) -> None:
         served = self.context.mode == "voila"
+        shown = self.join_shown
         self.join_button.layout.display = None if served else "none"
-        self.join.value = join_html(class_url()) if served and self.join_shown else ""
-        self.join_button.description = "Hide how to join (J)" if self.join_shown else "Show how to join (J)"
+        html = join_html(class_url(), class_code()) if shown else ""
+        if html != self.join.value:
+            self.join.value = html
+        self.join_button.description = "Hide how to join (J)" if shown else "Show how to join (J)"
+        self._remember()
+
+    def _remember(self) -> None:
+        """Hand the lesson's state to the browser tab (restored after a reload: :meth:`restore`)."""
+        if self.listener is None:
+            return
+        state = {"case": self.case.id if self.case else None, "stage": self.stage, "started": self.started,
+                 "join": self.join_choice}
+        if state != self.listener.lesson:
+            self.listener.lesson = state
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Where the lesson was in this browser tab before a reload or a server restart: the case, the stage,
+        whether it had started and the start screen's choice. An open poll (read from the class store)
+        takes precedence over the case and stage."""
+        if self.poll is None:
+            case_id = state.get("case")
+            if isinstance(case_id, str) and any(c.id == case_id for c in self.cases):
+                if self.case is None or self.case.id != case_id:
+                    self.picker.value = case_id
+                stage = state.get("stage")
+                if isinstance(stage, int) and 0 <= stage < self.stages and stage != self.stage:
+                    self.stage = stage
+                    self.question = self._default_question()
+                    self._draw()
+        self.started = self.started or state.get("started") is True or self.stage > 0
+        choice = state.get("join")
+        self.join_choice = choice if isinstance(choice, bool) else None
+        self._draw_join()
 
     def _adopt_open_poll(self) -> None:
         """After a reload of the projector page, pick up the poll that is still open."""
@@ -216,6 +297,7 @@ class Presenter:
         self.question = question
         self.poll = poll
         self.options_shown = True
+        self.started = True  # a poll is open: the lesson is under way
         self._draw()
         self.refresh_poll()
         self.ticker.start()
@@ -255,8 +337,7 @@ class Presenter:
             self.options_shown = self.answers_shown = False
 
     def on_next_stage(self) -> None:
-        if self.join_shown:  # the lesson starts: the start screen makes way
-            self.on_toggle_join()
+        self._lesson_moves_on()  # the lesson starts: the start screen makes way
         if self.case is not None and self.stage + 1 < self.stages:
             self.stage += 1
             self.reasoning_shown = False
@@ -329,8 +410,7 @@ class Presenter:
             return
         self.answers_shown = False
         self.options_shown = True
-        if self.join_shown:
-            self.on_toggle_join()
+        self._lesson_moves_on()
         self.ticker.start()
         self.refresh_poll()
 
@@ -375,6 +455,7 @@ class Presenter:
             self._close_poll()
         self.ticker.stop()
         self.poll = None
+        self._chart_hidden = False
         self.chart.value = ""
         self.poll_status.value = ""
 
@@ -396,11 +477,14 @@ class Presenter:
             tally = PollTally(self.poll, tally.counts, tally.answered, tally.present)
         self.poll = tally.poll
         hidden = self.hide_chart.value and tally.poll.is_open and not tally.poll.revealed
+        if hidden != self._chart_hidden:  # the options move between the list and the chart
+            self._chart_hidden = hidden
+            self._draw_question(self.asked())
         if hidden:
             html = (f"<p class='triage-poll-hidden triage-big'><span class='triage-poll-count'>{tally.answered} "
                     "answered</span>: the chart is hidden while students vote; it shows when the poll closes.</p>")
         else:
-            html = tally_html(tally, self.question)
+            html = poll_chart_html(tally, self.question, with_text=not self.answers_shown)
         if html != self.chart.value:
             self.chart.value = html
         if tally.poll.is_open:
@@ -456,6 +540,9 @@ class Presenter:
             self.poll_button.description = "Open poll (P)"
         self._draw_question(asked)
         self.reasoning.value = self._reasoning_html(current.presentation) if self.reasoning_shown else ""
+        if self.poll is not None:
+            self.refresh_poll()  # the chart lists the options in full unless the answers are shown above it
+        self._remember()
 
     @staticmethod
     def _reasoning_html(presentation: Any) -> str:
@@ -487,7 +574,10 @@ class Presenter:
                       + "".join(f"<li>{esc(o)}</li>" for o in self.case.learning_objectives)
                       + "</ul>") if last and self.case else ""
             self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>{points}"
-        elif self.options_shown or self.poll is not None:  # in full beside the chart, whose labels fit one line
+        elif self.poll is not None and not self._chart_hidden:
+            self.question_html.value = head  # the chart lists the options in full, each with its bar
+            self.answers.value = ""
+        elif self.options_shown or self.poll is not None:
             items = "".join(
                 f"<li><span class='triage-letter'>{letter(i)}.</span> {esc(o.text)}</li>"
                 for i, o in enumerate(q.options)

@@ -9,6 +9,19 @@ only text fields keep their keys, as do keys with Ctrl, Alt or Meta (Alt+Down op
 and keys pressed inside other parts of a JupyterLab window. A choice in the case picker hands the
 focus back to the page. ``enabled`` turns the shortcuts off (WCAG 2.1.4: single-character shortcuts
 can be switched off).
+
+A click in the presenter gives it the focus (it is focusable, ``tabindex=-1``, without an outline of its
+own), so in JupyterLab the keys then go to the presenter, never to the notebook (whose command-mode A
+and B would insert cells); the presenter is also marked ``data-lm-suppress-shortcuts``, which Lumino's
+keyboard shortcuts honour. On a served page a key that steps the lesson scrolls the presenter back
+into place (a case picked with the mouse leaves the page scrolled to the case list).
+
+On a served page the projected text also fits the screen: when the story, the question and the poll's
+chart are taller than the screen under the controls, the text shrinks (by a quarter at most,
+``SMALLEST_FIT`` in the script) until they fit, and grows back when there is room (``--triage-fit``).
+
+``lesson`` is the presenter's state (case, stage, whether the lesson has started); the browser tab keeps
+it (``sessionStorage``) and hands it back after a reload or a server restart (``on_restore``).
 """
 
 from __future__ import annotations
@@ -27,9 +40,40 @@ function typing(target) {
   if (tag === "textarea" || target.isContentEditable) return true;
   return tag === "input" && TYPING.has((target.type || "text").toLowerCase());
 }
+const SMALLEST_FIT = 0.75;
+// Shrink the projected text (--triage-fit) until the story, the question and the chart fit under the
+// controls; never below SMALLEST_FIT of its size; grow back when there is room. Not while the start
+// screen (how to join) is up: it pushes the lesson down on purpose.
+function fitToScreen(presenter) {
+  const content = presenter.querySelector(".triage-presenter-content");
+  const grid = presenter.querySelector(".triage-presenter-grid");
+  const join = presenter.querySelector(".triage-join");
+  if (!content || !grid || (join && join.getBoundingClientRect().height > 1)) return;
+  const fits = (fit) => {
+    content.style.setProperty("--triage-fit", String(fit));
+    const top = presenter.getBoundingClientRect().top;
+    const box = grid.getBoundingClientRect();
+    return box.bottom - top <= innerHeight - 8;  // the grid's bottom on the screen when the presenter is at the top
+  };
+  const before = content.style.getPropertyValue("--triage-fit");
+  let best = 1;
+  if (!fits(1)) {
+    // the largest size that fits, to within half a percent (a few layouts, no visible steps: one frame)
+    let lo = SMALLEST_FIT, hi = 1;
+    if (fits(lo)) {
+      for (let i = 0; i < 6; i++) { const mid = (lo + hi) / 2; if (fits(mid)) lo = mid; else hi = mid; }
+    }
+    best = Math.round(lo * 1000) / 1000;
+  }
+  const value = best >= 1 ? "" : String(best);
+  if (value) content.style.setProperty("--triage-fit", value);
+  else content.style.removeProperty("--triage-fit");
+  return value !== before;
+}
 function render({ model, el }) {
   el.classList.add("triage-shortcuts-listener");
   const root = () => el.closest(".triage-presenter");
+  const STORE = "triage-presenter-lesson:" + location.pathname;
   // On a served page (Voila) the presenter owns the whole page; inside JupyterLab only its own area.
   const served = () => !!document.getElementById("rendered_cells");
   const onKey = (event) => {
@@ -47,6 +91,11 @@ function render({ model, el }) {
     event.preventDefault();
     event.stopPropagation();
     model.send({ key: key });
+    // a step brings the projected area back into view (R shows the reasoning further down: no jump)
+    if (served() && model.get("scroll_into_view") && key !== "r" && scope) {
+      const top = scope.getBoundingClientRect().top;
+      if (Math.abs(top) > 2) scope.scrollIntoView({ block: "start" });
+    }
   };
   // capture: before the focused control's own handling
   window.addEventListener("keydown", onKey, true);
@@ -56,24 +105,52 @@ function render({ model, el }) {
     const scope = root();
     if (!picker || !scope || !scope.contains(picker)) return;
     event.target.blur();
-    if (!scope.hasAttribute("tabindex")) scope.setAttribute("tabindex", "-1");
     scope.focus({ preventScroll: true });
   };
   document.addEventListener("change", onChange, true);
   // The element joins the page after render(): wait for it, then mark the presenter for JupyterLab
   // (our keys win inside it) and, on a served page (Voila), open the page on the presenter.
+  const cleanups = [];
   let tries = 0;
   const attach = () => {
     const r = root();
     if (!r) { if (++tries < 100) requestAnimationFrame(attach); return; }
     r.setAttribute("data-lm-suppress-shortcuts", "true");
+    // a click on the presenter's text gives it the focus, so the keys that follow are the presenter's
+    if (!r.hasAttribute("tabindex")) r.setAttribute("tabindex", "-1");
     if (served()) document.body.classList.add("triage-projecting");
     if (model.get("scroll_into_view") && served()) {
       r.scrollIntoView({ block: "start" });
+      let queued = false;
+      const refit = () => {
+        if (queued) return;
+        queued = true;
+        requestAnimationFrame(() => { queued = false; fitToScreen(r); });
+      };
+      const grid = r.querySelector(".triage-presenter-grid");
+      const watcher = new ResizeObserver(refit);
+      if (grid) watcher.observe(grid);
+      const join = r.querySelector(".triage-join");
+      if (join) watcher.observe(join);
+      // another screen (the projector's resolution): fitted again, and the presenter back at the top
+      const resized = () => { refit(); requestAnimationFrame(() => r.scrollIntoView({ block: "start" })); };
+      addEventListener("resize", resized);
+      refit();
+      cleanups.push(() => { watcher.disconnect(); removeEventListener("resize", resized); });
     }
   };
   requestAnimationFrame(attach);
+  // the lesson's state lives in the tab: kept on every change, handed back once after a reload
+  const keep = () => {
+    try { sessionStorage.setItem(STORE, JSON.stringify(model.get("lesson"))); } catch (e) { /* no storage */ }
+  };
+  model.on("change:lesson", keep);
+  let kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch (e) { kept = null; }
+  if (kept && typeof kept === "object") model.send({ restore: kept });
   return () => {
+    cleanups.forEach((f) => f());
+    model.off("change:lesson", keep);
     window.removeEventListener("keydown", onKey, true);
     document.removeEventListener("change", onChange, true);
   };
@@ -89,12 +166,19 @@ class KeyListener(anywidget.AnyWidget):
     shortcut_keys = traitlets.List(traitlets.Unicode()).tag(sync=True)
     enabled = traitlets.Bool(True).tag(sync=True)
     scroll_into_view = traitlets.Bool(False).tag(sync=True)
+    lesson = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, keys: Sequence[str], handler: Callable[[str], None], **kwargs: Any) -> None:
+    def __init__(self, keys: Sequence[str], handler: Callable[[str], None],
+                 on_restore: Callable[[dict[str, Any]], None] | None = None, **kwargs: Any) -> None:
         super().__init__(shortcut_keys=list(keys), **kwargs)
         self._handler = handler
+        self._on_restore = on_restore
         self.on_msg(self._on_message)
 
     def _on_message(self, _: Any, content: Any, buffers: Any = None) -> None:
-        if isinstance(content, dict) and content.get("key") in self.shortcut_keys and self.enabled:
+        if not isinstance(content, dict):
+            return
+        if content.get("key") in self.shortcut_keys and self.enabled:
             self._handler(str(content["key"]))
+        elif isinstance(content.get("restore"), dict) and self._on_restore is not None:
+            self._on_restore(content["restore"])

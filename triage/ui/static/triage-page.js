@@ -7,7 +7,12 @@
 //    kernel, and watches the kernel's websocket. Within 5 s of losing the server a notice says so; the
 //    page reconnects by itself when the server answers again, and reloads itself (into the same
 //    address) when the server came back without its kernel (it was restarted), choosing again on the new
-//    page what the student had chosen in a case's questions but not checked. State for the apps:
+//    page what the student had chosen in a case's questions but not checked. Behind JupyterHub a server
+//    that is gone answers otherwise: 424 (or 503 with JSON, older hubs) "server not running", or a
+//    redirect to the hub's login; the page takes these as "restarted" too, reloads, and the hub starts
+//    the student's server again (c.JupyterHub.implicit_spawn_seconds). While the server cannot be reached
+//    the checks slow down (1 s doubling to 8 s, spread), so a class of hundreds does not hammer a
+//    restarting hub. State for the apps:
 //    `document.documentElement.dataset.triageConnection` ("ok", "lost", "restarted") and a
 //    `triage-connection` event on window.
 (function () {
@@ -23,7 +28,9 @@
   } catch (e) { /* no storage: the key stays only with the kernel that read it */ }
 
   var PING_EVERY = 2000;      // ms between checks while all is well
-  var PING_LOST_EVERY = 1000; // ms between checks while the server cannot be reached
+  var PING_LOST_EVERY = 1000; // ms before the first check after the server could not be reached ...
+  var PING_LOST_MAX = 8000;   // ... doubling up to this, with a random spread so pages do not ask together
+  var lostChecks = 0;
   var PING_TIMEOUT = 2500;    // ms before a check counts as failed (lost Wi-Fi drops packets silently)
   var RELOADS = "triage-auto-reloads";
   var root = document.documentElement;
@@ -149,6 +156,29 @@
     window.dispatchEvent(new CustomEvent("triage-before-reload"));
     setTimeout(function () { reload(false); }, 300);
   }
+  // A page whose apps failed to draw (the widget manager's "Error displaying widget", e.g. a model the
+  // kernel had not sent yet when a page reopened under load) reopens itself as after a restart, within
+  // the same limit of automatic reloads; a student's unsent choices and queued poll answers go with it.
+  function drawFailed() {
+    return Array.prototype.some.call(document.querySelectorAll(".jp-OutputArea-output"), function (out) {
+      return /Error displaying widget/.test(out.textContent || "") && !out.querySelector(".triage-app");
+    });
+  }
+  function watchDrawing() {
+    var looks = 0;
+    var look = setInterval(function () {
+      if (drawFailed()) {
+        clearInterval(look);
+        keepUnsent();
+        setState("restarted");
+        show("This page did not finish drawing its apps: it opens again where you were…", "Reload this page", "lost");
+        window.dispatchEvent(new CustomEvent("triage-before-reload"));
+        setTimeout(function () { reload(false); }, 300);
+      } else if (++looks > 240) {
+        clearInterval(look); // two minutes: the page drew, or failed in a way a reload would not mend
+      }
+    }, 500);
+  }
   function back() {
     var k = kernel();
     if (state !== "lost") return;
@@ -180,10 +210,13 @@
       cache: "no-store", credentials: "same-origin", headers: headers,
       signal: ctl ? ctl.signal : undefined
     }).then(function (r) {
-      if (r.status === 404) { gone(); return null; }
-      if (!r.ok) { lost(); return null; }
+      if (r.status === 404 || r.status === 424) { gone(); return null; } // 424: the hub says "not running"
+      if (r.redirected && !sameServer(r.url, base)) { gone(); return null; } // e.g. to the hub's sign-in page
+      var json = /json/.test(r.headers.get("Content-Type") || "");
+      if (r.status === 503 && json) { gone(); return null; } // an older hub's "not running"
+      if (!r.ok || !json) { lost(); return null; } // a proxy's or nginx's error page: the server is unreachable
       return r.json().then(function (body) {
-        if (body && body.id === cfg.kernelId) { back(); } else { lost(); } // e.g. a hub's sign-in page
+        if (body && body.id === cfg.kernelId) { back(); } else { lost(); }
       }, lost);
     }, lost).then(function () {
       clearTimeout(limit);
@@ -191,10 +224,20 @@
       schedule();
     });
   }
+  function sameServer(address, base) {
+    try { return new URL(address).pathname.indexOf(new URL(base, window.location.href).pathname) === 0; }
+    catch (e) { return false; }
+  }
   function schedule(delay) {
     clearTimeout(timer);
     if (document.hidden || state === "restarted") return;
-    timer = setTimeout(check, delay || (state === "ok" ? PING_EVERY : PING_LOST_EVERY));
+    if (!delay && state !== "ok") {
+      delay = Math.min(PING_LOST_EVERY * Math.pow(2, lostChecks), PING_LOST_MAX) * (0.75 + Math.random() / 2);
+      lostChecks += 1;
+    } else if (state === "ok") {
+      lostChecks = 0;
+    }
+    timer = setTimeout(check, delay || PING_EVERY);
   }
 
   var watched = null;
@@ -214,6 +257,7 @@
     if (!config()) return; // not an app page
     root.dataset.triageConnection = state;
     giveBackUnsent();
+    watchDrawing();
     document.addEventListener("visibilitychange", function () {
       if (!document.hidden) { clearTimeout(timer); check(); }
     });

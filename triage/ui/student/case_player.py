@@ -3,9 +3,12 @@
 A case is a story in stages (:attr:`~triage.content.cases.Case.stages`); each question names the stage after
 which it is asked (:meth:`~triage.content.cases.Case.questions_at`). The player shows a question only once its
 stage is revealed: its widgets are not even created before, so nothing of it reaches the browser.
+Within a stage the questions come one at a time: a follow-up ("why is this the right place?") is created
+only once the question before it is answered right, or answered and kept ("Keep my answer and go on"),
+so it never shows while the student can still change the answer it would give away.
 The student commits to an answer before reading on ("predict, reveal, revise"): the next stage opens
 once the questions of the current one are answered, and answers given before a later stage was read
-stay as they were.
+(or before a follow-up was shown) stay as they were.
 
 Answers and revealed stages go to the class store of the page's :class:`~triage.ui.context.AppContext`
 and are read back from it, so two students on one server keep their own records, and a student who
@@ -15,6 +18,7 @@ comes back resumes the case and stage where they left off.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import ipywidgets as w
@@ -23,7 +27,7 @@ from ...content.cases import LEVELS, Case, Question, load_cases
 from ...errors import StoreError
 from ...store import ClassStore, LearnerRecord, Poll
 from ...store.memory import MemoryStore
-from ..common import PRIMARY, esc
+from ..common import PRIMARY, esc, store_reason
 from ..context import AppContext
 from ..fallback import mimebundle
 from ..frame import app_frame
@@ -67,9 +71,10 @@ class QuestionView:
     """
 
     def __init__(self, question: Question, on_answer: Any, number: int = 1,
-                 polled: Any = lambda question: False) -> None:
+                 polled: Any = lambda question: False, on_keep: Any = None) -> None:
         self.question = question
         self._on_answer = on_answer
+        self._on_keep = on_keep  # on_keep(view): the student keeps a wrong answer and goes on to the follow-up
         self._polled = polled  # polled(question): is the class being polled on it right now?
         self.locked = False
         self.held: str | None = None  # the feedback set aside while the class is polled on this question
@@ -99,7 +104,12 @@ class QuestionView:
         self.check.on_click(self.on_check)
         self.feedback = w.HTML()
         self.feedback.add_class("triage-feedback")
-        self.widget = w.VBox([self.prompt, self.choice, self.check, self.feedback])
+        # shown under a wrong answer when another question of this stage waits for this one
+        self.keep = w.Button(description="Keep my answer and go on", layout=w.Layout(width="auto", display="none"),
+                             tooltip="Keep this answer as it is and show the next question")
+        self.keep.add_class("triage-keep")
+        self.keep.on_click(self.on_keep)
+        self.widget = w.VBox([self.prompt, self.choice, self.check, self.feedback, self.keep])
         self.widget.add_class("triage-question")
 
     def chosen(self) -> list[str]:
@@ -121,15 +131,20 @@ class QuestionView:
             else:
                 self.feedback.value = ""  # the old verdict was about another choice
 
-    def lock(self, reason: str) -> None:
-        """Keep the answer as given (a later stage was read after it); say why."""
+    def lock(self, reason: str, reveal: bool = False) -> None:
+        """Keep the answer as given (a later stage or question was read after it); say why. ``reveal``:
+        show every option's feedback, the right answer included (the answer can no longer change)."""
         self.locked = True
+        if reveal and self.checked is not None and self.held is None:
+            self.show_feedback(self.checked, reveal=True)
         self.check.layout.display = "none"
+        self.keep.layout.display = "none"
         if self.question.kind == "single":
             self.choice.disabled = True
         for b in self.boxes:
             b.disabled = True
-        self.feedback.value += f"<p class='triage-hint'>{esc(reason)}</p>"
+        if reason:
+            self.feedback.value += f"<p class='triage-hint'>{esc(reason)}</p>"
 
     def hold(self) -> None:
         """While the class is polled on this question: no checking and no feedback here (the right
@@ -137,6 +152,7 @@ class QuestionView:
         if self.held is None:
             self.held = self.feedback.value
         self.check.disabled = True
+        self.keep.disabled = True
         self.feedback.value = (
             "<p role='status' class='triage-hint triage-poll-hold'>Your instructor is polling the class on "
             "this question right now: answer it in the class poll at the top of the page. You can check "
@@ -148,6 +164,18 @@ class QuestionView:
             return
         self.feedback.value, self.held = self.held, None
         self.check.disabled = False
+        self.keep.disabled = False
+
+    def offer_keep(self, shown: bool) -> None:
+        """Show (or hide) "Keep my answer and go on": for a wrong answer with a follow-up waiting on it."""
+        self.keep.layout.display = None if shown and not self.locked else "none"
+
+    def on_keep(self, _: Any = None) -> None:
+        if self.locked or self.checked is None or self.held is not None:
+            return
+        self.lock("You kept this answer and went on to the next question; it stays as it was.", reveal=True)
+        if self._on_keep is not None:
+            self._on_keep(self)
 
     def on_check(self, _: Any = None) -> None:
         if self.locked:
@@ -162,7 +190,8 @@ class QuestionView:
         self.show_feedback(chosen)
         self._on_answer(self.question, chosen, self.question.is_correct(chosen))
 
-    def show_feedback(self, chosen: Sequence[str]) -> None:
+    def show_feedback(self, chosen: Sequence[str], reveal: bool = False) -> None:
+        """The verdict and the chosen options' feedback; every option's once right (or with ``reveal``)."""
         self.checked = tuple(sorted(chosen))
         correct = self.question.is_correct(chosen)
         verdict = "Correct." if correct else "Not quite."
@@ -170,9 +199,9 @@ class QuestionView:
             f"<li><strong>{esc(o.text)}</strong> ({'right' if o.correct else 'wrong'} option"
             f"{', your choice' if o.id in chosen else ''}): {esc(o.feedback)}</li>"
             for o in self.question.options
-            if o.id in chosen or correct
+            if o.id in chosen or correct or reveal
         )
-        if not correct:
+        if not correct and not reveal:
             items += "<li>Try again: read the feedback and look at the case once more.</li>"
         self.feedback.value = (
             f"<div role='status' aria-live='polite' class='triage-verdict-{'right' if correct else 'wrong'}'>"
@@ -244,6 +273,7 @@ class CasePlayer:
         self.shown = 0  # index of the last stage shown (0: the opening story)
         self.views: list[QuestionView] = []
         self._stage_widgets: list[w.Widget] = []
+        self._kept: set[str] = set()  # questions whose wrong answer the student kept to go on (this page)
         self.frame = app_frame(context, notebook, self.choose, self.case_list, self.overview, self.status, self.story,
                                self.stage_box, self.reveal, self.reveal_note, self.score, self.teaching,
                                css_class="triage-case-player", class_panel=class_panel)
@@ -314,7 +344,7 @@ class CasePlayer:
         try:
             self.record = self.store.learner_record(learner)
         except StoreError as exc:
-            notes.append(f"Your earlier answers could not be read: {exc}")
+            notes.append(f"Your earlier answers could not be read: {store_reason(exc)}.")
         self.status.value = "".join(f"<p role='alert' class='triage-problem'>{esc(m)}</p>" for m in notes)
         self._fill_picker()
         resume = self.resume_case()
@@ -435,6 +465,7 @@ class CasePlayer:
             close_tree(old)
         self.views = []
         self._stage_widgets = []
+        self._kept = set()
         for index in range(self.shown + 1):
             self._add_stage(index)
         self._lock_answered_before(self.shown)
@@ -449,29 +480,78 @@ class CasePlayer:
         heading = "" if index == 0 else f"<h4>Stage {index + 1}: {esc(stage.title)}</h4>"
         block = w.HTML(f"<div class='triage-stage'>{heading}{paragraphs(stage.text)}</div>")
         block.add_class("triage-stage-text")
+        self._stage_widgets.append(block)
+        self._release(index)
+
+    def released(self, index: int) -> int:
+        """How many of stage ``index``'s questions are shown: all of an earlier stage's; of the current
+        stage's, the first, and each next one once the one before is answered right or kept (or the
+        next one was answered before)."""
+        if self.case is None:
+            return 0
+        here = self.case.questions_at(index)
+        if index < self.shown:
+            return len(here)
         saved = self.record.case_answers(self.case.id)
-        widgets: list[w.Widget] = [block]
-        for question in self.case.questions_at(index):
-            view = QuestionView(question, self._on_answer, len(self.views) + 1, self.polled)
+        count = min(1, len(here))
+        for before, after in pairwise(here):
+            settled = before.id in saved and (saved[before.id].correct or before.id in self._kept)
+            if not (settled or after.id in saved):
+                break
+            count += 1
+        return count
+
+    def _release(self, index: int) -> None:
+        """Create the views of stage ``index``'s questions that are released and not shown yet."""
+        if self.case is None:
+            return
+        saved = self.record.case_answers(self.case.id)
+        here = self.case.questions_at(index)
+        shown = {v.question.id for v in self.views}
+        for question in here[: self.released(index)]:
+            if question.id in shown:
+                continue
+            view = QuestionView(question, self._on_answer, len(self.views) + 1, self.polled, self._on_keep)
             if question.id in saved:
                 view.set_chosen(saved[question.id].chosen)
                 view.show_feedback(saved[question.id].chosen)
             self._hold_if_polled(view)
             self.views.append(view)
-            widgets.append(view.widget)
-        self._stage_widgets += widgets
+            self._stage_widgets.append(view.widget)
+        released = [q.id for q in here[: self.released(index)]]
+        for view in self.views:  # an answer a shown follow-up could give away stays as it was
+            q = view.question
+            if q.id in released[:-1] and q.id in saved and not view.locked:
+                view.lock("" if saved[q.id].correct else
+                          "You went on to the next question, so this answer stays as it was.", reveal=True)
+        self._offer_keep(index)
         self.stage_box.children = tuple(self._stage_widgets)
+
+    def _offer_keep(self, index: int) -> None:
+        """Offer "Keep my answer and go on" under a wrong answer that holds back a follow-up question."""
+        if self.case is None:
+            return
+        here = self.case.questions_at(index)
+        saved = self.record.case_answers(self.case.id)
+        count = self.released(index)
+        waiting = here[count - 1] if 0 < count < len(here) else None
+        for view in self.views:
+            q = view.question
+            view.offer_keep(q is waiting and q.id in saved and not saved[q.id].correct)
+
+    def _on_keep(self, view: QuestionView) -> None:
+        self._kept.add(view.question.id)
+        self._release(self.shown)
 
     def visible_questions(self) -> list[str]:
         """Ids of the questions on screen, in order."""
         return [v.question.id for v in self.views]
 
-    def _unanswered_here(self) -> list[QuestionView]:
+    def _unanswered_here(self) -> list[Question]:
         if self.case is None:
             return []
-        here = {q.id for q in self.case.questions_at(self.shown)}
         answered = self.record.case_answers(self.case.id)
-        return [v for v in self.views if v.question.id in here and v.question.id not in answered]
+        return [q for q in self.case.questions_at(self.shown) if q.id not in answered]
 
     def _lock_answered_before(self, index: int) -> None:
         """Answers given before stage ``index`` was read stay as they were."""
@@ -503,9 +583,10 @@ class CasePlayer:
         waiting = self._unanswered_here()
         if waiting:
             self.reveal_note.value = (
-                "<p role='status' class='triage-reveal-wait'>First answer the question above "
-                f"({'it' if len(waiting) == 1 else 'all ' + str(len(waiting))}): commit to what you think "
-                "now, then read on and see whether the next stage changes it.</p>"
+                "<p role='status' class='triage-reveal-wait'>First answer the "
+                f"{'question' if len(waiting) == 1 else str(len(waiting)) + ' questions'} of this stage (each "
+                "appears once the one before it is answered): commit to what you think now, then read on "
+                "and see whether the next stage changes it.</p>"
             )
             return
         self.shown += 1
@@ -520,6 +601,7 @@ class CasePlayer:
         if c is None:
             return
         self._save(lambda: self.store.record_answer(self.context.learner, c.id, question.id, chosen, correct))
+        self._release(self.shown)
         if self.reveal.layout.display != "none":
             self.reveal_note.value = ""  # the reminder to answer first is done with
         self._draw_score()
@@ -530,8 +612,9 @@ class CasePlayer:
         try:
             action()
         except (OSError, StoreError) as exc:
+            reason = store_reason(exc) if isinstance(exc, StoreError) else "the class store cannot be written"
             self.status.value = (
-                f"<p role='alert' class='triage-problem'>Your answer could not be saved ({esc(exc)}). "
+                f"<p role='alert' class='triage-problem'>Your answer could not be saved ({esc(reason)}). "
                 "It still shows on this page.</p>"
             )
         self._reload()

@@ -8,11 +8,12 @@ message right under the control that caused it, and the verdict says what to fix
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets as w
 
-from ...domain.engine import assess
+from ...domain.engine import assess, default_engine
 from ...domain.knowledge import knowledge
 from ...domain.model import Assessment, Finding, History, PainSite, Presentation, Symptom, Trauma
 from ...domain.vocabulary import vocabulary
@@ -198,8 +199,21 @@ class Explorer:
         self.other_problem.value = ""
         if found:
             self.assessment = None
-            self.verdict.value = waiting_html("No result yet: " + " Also, ".join(f for _, f in found.values()),
-                                              self._live)
+            waiting = "No result yet: " + " Also, ".join(f for _, f in found.values())
+            early = self._warning_signs_alone() if set(found) == {"sites"} else None
+            if early is None:
+                self.verdict.value = waiting_html(waiting, self._live)
+                self.reasons.value = self.changes.value = ""  # never the reasons of an earlier state
+                return
+            # a warning sign that reads no pain site decides its urgency before a site is ticked
+            self.verdict.value = verdict_html(early, self._live) + (
+                '<p class="triage-hint">Tick at least one place where it hurts for the full result; this '
+                "warning sign decides how urgent it is whatever the place.</p>")
+            # the warning signs only: the routine pathway's "no red flags" reason would contradict them
+            signs = tuple(h for h in early.trace if h.rule_id.startswith("RF-") or h.effect == "note")
+            self.reasons.value = rules_html(replace(early, trace=signs))
+            self.changes.value = ("<h4>What would change it</h4><p>Tick where it hurts first; the single changes "
+                                  "depend on it.</p>")
             return
         try:
             self.assessment = assess(self.presentation())
@@ -209,11 +223,28 @@ class Explorer:
                              for p in exc.problems)
             self.other_problem.value = _problem_html(text)
             self.verdict.value = waiting_html("No result yet: check the inputs marked below.", self._live)
+            self.reasons.value = self.changes.value = ""
             return
         # each part is only sent to the browser when its text changed
         self.verdict.value = verdict_html(self.assessment, self._live)
         self.reasons.value = rules_html(self.assessment)
         self.changes.value = changes_list_html(self.assessment)
+
+    def _warning_signs_alone(self) -> Assessment | None:
+        """The result of the ticked warning signs when no pain site is ticked, or None without one."""
+        try:
+            placeholder = Presentation(
+                age=self.age.value, pain_sites=[PainSite.LOWER_BACK], duration_weeks=self.duration.value,
+                conservative_care_weeks=self.care.value, trauma=self.trauma.value,
+                prefers_non_surgical=self.prefers.value,
+                symptoms=[s for s, b in self.symptoms.items() if b.value],
+                findings=[f for f, b in self.findings.items() if b.value],
+                history=[h for h, b in self.history.items() if b.value],
+            )
+        except TriageError:
+            return None
+        early = default_engine().assess_without_site(placeholder)  # the placeholder site is set aside
+        return early if early.red_flags else None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return mimebundle(self.widget, **kwargs)

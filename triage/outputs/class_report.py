@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from . import ClassRecord, Poll
+from ..store import ClassRecord, Poll
 
 if TYPE_CHECKING:
     from ..content.cases import Case
