@@ -119,9 +119,11 @@ def test_keyboard_only_explorer(page, server):
 def test_keyboard_only_drill(page, server):
     """Tab reaches an answer button and Enter presses it."""
     open_app(page, server, "03_red_flags.ipynb")
-    for _ in range(40):
+    target = page.get_by_role("button", name="Emergency", exact=True)
+    expect(target).to_be_visible()  # the drill has drawn its scenario (the header may come first)
+    for _ in range(80):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement && document.activeElement.textContent.trim()") == "Emergency":
+        if target.evaluate("el => el === document.activeElement"):
             break
     else:
         pytest.fail("Tab never reached the 'Emergency' answer button")
