@@ -20,14 +20,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from tools.static_site.javascript import fill_script, inline_script
+from tools.static_site.javascript import fill_script, inline_script, insert_before_body_end
 from triage.errors import Problem, TriageError
 
 # Runs in an app page. SKIP: the page's own scripts (URLs relative to the page); BUILD: the build's id.
 WARM_JS = inline_script("codecache-warm.js")
 # After the first widget shows: the app's own start settles first (its remaining widgets, the kernel).
 DELAY_MS = 2000
-BODY_END = re.compile(r"</body>", re.I)
 SCRIPT_SRC = re.compile(r"<script\b[^>]*?\ssrc\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
 
@@ -49,11 +48,6 @@ def codecache_pages(pages: Iterable[Path], build: str) -> None:
     """Put WARM_JS before ``</body>`` in each of ``pages`` (the built app pages) for build ``build``; fails,
     naming the page, when a page has no single ``</body>``."""
     for page in pages:
-        html = page.read_text(encoding="utf-8")
-        ends = list(BODY_END.finditer(html))
-        if len(ends) != 1:
-            raise CodeCacheError(Problem("code cache", f"{len(ends)} </body> tags where one was expected; the "
-                                         "page's layout changed: check tools/static_site/codecache.py", str(page)))
-        at = ends[0].start()
-        script = warm_script(page_scripts(html), build)
-        page.write_text(html[:at] + script + "\n" + html[at:], encoding="utf-8")
+        script = warm_script(page_scripts(page.read_text(encoding="utf-8")), build)
+        insert_before_body_end(page, script, lambda why, page=page: CodeCacheError(Problem(
+            "code cache", f"{why}; the page's layout changed: check tools/static_site/codecache.py", str(page))))

@@ -18,11 +18,10 @@ service worker, so that it opens offline without an app visited first. Why: docs
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from tools.static_site.javascript import fill_script, inline_script, read_js
+from tools.static_site.javascript import fill_script, inline_script, insert_before_body_end, read_js
 from triage.errors import Problem, TriageError
 
 CACHE_PREFIX = "triage-offline-"
@@ -36,7 +35,6 @@ RUNTIME_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_std
 SERVICE_WORKER = "service-worker.js?enableCache=false"
 # After the app's first widget shows: its own start and the code-cache warm-up (codecache.DELAY_MS) go first.
 DELAY_MS = 4000
-BODY_END = re.compile(r"</body>", re.I)
 
 
 class OfflineError(TriageError):
@@ -51,13 +49,8 @@ def keep_script(build: str, also: Iterable[str], register: str | None, wait: boo
 
 
 def _insert(page: Path, script: str) -> None:
-    html = page.read_text(encoding="utf-8")
-    ends = list(BODY_END.finditer(html))
-    if len(ends) != 1:
-        raise OfflineError(Problem("offline copy", f"{len(ends)} </body> tags where one was expected; the page's "
-                                   "layout changed: check tools/static_site/offline.py", str(page)))
-    at = ends[0].start()
-    page.write_text(html[:at] + script + "\n" + html[at:], encoding="utf-8")
+    insert_before_body_end(page, script, lambda why: OfflineError(Problem(
+        "offline copy", f"{why}; the page's layout changed: check tools/static_site/offline.py", str(page))))
 
 
 def offline_pages(site: Path, home: Path, apps: Iterable[Path], worker_url: str, pyodide_dir: Path,
