@@ -156,7 +156,9 @@ def main() -> None:
                   f"| nbval over notebooks/ | {s['nbval_s']:.0f} s | < 60 s |",
                   *([f"| fast tier `make check` | {s['make_check_s']:.0f} s | < 60 s |"]
                     if "make_check_s" in s else []),
-                  f"| whole `make test` | {s['make_test_s']:.0f} s | < {s.get('make_test_target_s', 300)} s |", ""]
+                  f"| whole `make test` | {s['make_test_s']:.0f} s | < {s.get('make_test_target_s', 300)} s |",
+                  *([f"| of which pytest ({s['make_test_tests']:,} tests, 2 workers) | "
+                     f"{s['make_test_pytest_s']:.0f} s | - |"] if "make_test_pytest_s" in s else []), ""]
     if "handouts" in r:
         h = r["handouts"]
         full, o = h["all_cases_a4"], h["output"]
