@@ -340,3 +340,25 @@ def test_a_failing_class_service_is_reported_without_its_address_or_raw_error():
     p.refresh()
     assert "cannot be read" in p.status.value and "tries again by itself" in p.status.value
     assert "127.0.0.1" not in p.status.value and "Internal Server Error" not in p.status.value
+
+
+def test_a_second_device_of_the_same_student_follows_the_answer_sent_on_the_first(monkeypatch):
+    """Ana sends B on her laptop, then A on her phone: the laptop must not keep saying "Sent: B"."""
+    import triage.ui.poll as poll_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(poll_module.time, "monotonic", lambda: clock[0])
+    store = MemoryStore()
+    open_poll(store)
+    laptop, phone = panel(ANA, store), panel(ANA, store)
+    laptop.refresh()
+    phone.refresh()
+    laptop.choice.value = "ed"
+    laptop.send.click()
+    assert "Sent: B. Emergency department" in laptop.status.value
+    phone.refresh()
+    phone.choice.value = "gp"
+    phone.send.click()
+    clock[0] += poll_module.OWN_ANSWER_EVERY + 1
+    laptop.refresh()
+    assert "Sent: A. Primary care" in laptop.status.value, laptop.status.value

@@ -50,6 +50,7 @@ STUDENT_INTERVAL = 1.0  # seconds between checks for a new or closed poll in a s
 LIVE_WAIT = 25.0  # seconds a class service holds a student's live-poll request while nothing changes
 ERROR_PAUSE_FIRST = 2.0  # seconds before reading again after an error; doubled after each further error ...
 ERROR_PAUSE_MAX = 60.0  # ... up to this
+OWN_ANSWER_EVERY = 5.0  # seconds between reads of the student's own answer while a poll is open (other devices)
 PollReader = Callable[[int | None, str | None, float], tuple[Poll | None, str]]
 
 
@@ -335,6 +336,7 @@ class ClassPanel:
         self._failed = False  # the last read failed (its note is shown)
         self._live = live
         self._present_at: float | None = None  # when this app last told the store the student is here
+        self._mine_at = 0.0  # when this app last read the student's own answer (another device may send one)
         self._listeners: list[Callable[[Poll | None], None]] = []
         _panels[self.widget] = self
         self.context.on_ready(self._start)
@@ -412,6 +414,23 @@ class ClassPanel:
             self._read_failed(exc)
             return
         self._apply(current)
+        self._follow_own_answer()
+
+    def _follow_own_answer(self) -> None:
+        """Every :data:`OWN_ANSWER_EVERY` seconds of an open poll, read this student's answer again: the same
+        student may have answered on another device or tab, and this page must not keep saying "Sent" for an
+        answer the class no longer has."""
+        poll, now = self.poll, time.monotonic()
+        if poll is None or self.question is None or not poll.is_open or now - self._mine_at < OWN_ANSWER_EVERY:
+            return
+        self._mine_at = now
+        stored = self._stored_answer(poll)
+        if stored and tuple(sorted(stored)) != tuple(sorted(self.sent)):
+            untouched = tuple(sorted(self.chosen())) == tuple(sorted(self.sent))  # no new choice of this page's
+            self.sent = stored
+            if untouched:
+                self._set_chosen(list(stored))
+            self._draw_state()
 
     def _read_failed(self, exc: StoreError) -> None:
         self._failed = True
