@@ -148,11 +148,12 @@
       }
     }, 500);
   }
-  function gone() {
-    // the server answers but no longer has this page's kernel: it was restarted (or the kernel ended)
+  function gone(why) {
+    // the server answers but no longer has this page's kernel: it was restarted (or the kernel ended);
+    // or the page's apps did not draw (``why`` says which): keep what is unsent and open the page again
     keepUnsent();
     setState("restarted");
-    show("The class server was restarted: this page opens again where you were…", "Reload this page", "lost");
+    show(why || "The class server was restarted: this page opens again where you were…", "Reload this page", "lost");
     window.dispatchEvent(new CustomEvent("triage-before-reload"));
     setTimeout(function () { reload(false); }, 300);
   }
@@ -169,11 +170,7 @@
     var look = setInterval(function () {
       if (drawFailed()) {
         clearInterval(look);
-        keepUnsent();
-        setState("restarted");
-        show("This page did not finish drawing its apps: it opens again where you were…", "Reload this page", "lost");
-        window.dispatchEvent(new CustomEvent("triage-before-reload"));
-        setTimeout(function () { reload(false); }, 300);
+        gone("This page did not finish drawing its apps: it opens again where you were…");
       } else if (++looks > 240) {
         clearInterval(look); // two minutes: the page drew, or failed in a way a reload would not mend
       }
