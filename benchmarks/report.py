@@ -16,6 +16,11 @@ def _value(v: float, unit: str) -> str:
     return f"{v:,.{digits}f} {unit}".rstrip()
 
 
+def _short(subject: str, limit: int = 60) -> str:
+    """A commit subject cut at a word before ``limit`` characters."""
+    return subject if len(subject) <= limit else subject[:limit].rsplit(" ", 1)[0].rstrip(",:;") + " ..."
+
+
 def layout_section(lay: dict, machine: dict) -> list[str]:
     """The benchmarks before and after the layout move (bench_layout.py)."""
     b, a = lay["before"]["short"], lay["after"]["short"]
@@ -25,7 +30,8 @@ def layout_section(lay: dict, machine: dict) -> list[str]:
     cases = folders.get("case_studies", {})
     broken = [f for name, f in folders.items() if name != "case_studies"]
     lines = ["## Before and after the layout move (same machine, same run)", "",
-             f"`bench_layout.py`: {b} ({lay['before']['subject'][:60]}) against {a} ({lay['after']['subject'][:60]}), "
+             f"`bench_layout.py`: {b} ({_short(lay['before']['subject'])}) against {a} "
+             f"({_short(lay['after']['subject'])}), "
              "each checked out in a temporary worktree and run with the same virtualenv (the worktree first on the "
              "path; every probe and server kernel checked to import `triage` from it), the server as the revision's "
              f"`make app` starts it. Median of {lay['runs']} run(s), interleaved (before then after, then after "
