@@ -43,7 +43,8 @@ def open_app(page: Page, server: str, name: str) -> None:
     page.goto(f"{server}/voila/render/{name}", wait_until="load")
     expect(page.locator("#rendered_cells")).to_be_visible(timeout=RENDER_TIMEOUT)
     if name != "00_start_here.ipynb":  # the only notebook without a widget app
-        expect(page.locator(".triage-notice").first).to_be_visible(timeout=RENDER_TIMEOUT)
+        # the first notice on screen: the presenter hides the notebook's own copy once it projects
+        expect(page.locator(".triage-notice:visible").first).to_be_visible(timeout=RENDER_TIMEOUT)
     if page.locator(".triage-app").count():  # a framed app: wait until its page knows who is answering
         # (students: their name or a message in the header; instructor apps: the gate opened or asks for the key)
         ready = ".triage-who, .triage-message, .triage-toolbar, .triage-class-summary, .triage-gate h3"

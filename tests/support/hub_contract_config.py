@@ -21,3 +21,7 @@ for role in c.JupyterHub.load_roles:
 # The JupyterLab option for two people (docs/admin/jupyterhub.md, "Students who run code"): what code in a
 # student's kernel can reach is tested through zed's kernels; everyone else's kernels refuse code.
 c.ClassSpawner.code_users = ["zed", "teacher"]
+
+# The class list is re-read at least every auth_refresh_age seconds of use (the project's config: 30 s); the
+# role-change test waits for that, so the test hub looks every 5 s (the mechanism is the same).
+c.Authenticator.auth_refresh_age = 5
