@@ -222,6 +222,8 @@ def test_completion_marks_come_from_the_learners_own_record(page, server):
         store.record_answer(eve, "hip-oa-grandfather", "q2", ["ed"], False)
         store.record_drill(eve, "s1", "emergency", True)
         store.mark_done(eve, "03_red_flags.ipynb")
+        poll = store.open_poll("hip-oa-grandfather", "q3", ["gp", "ed"])  # a live poll in the same class
+        store.answer_poll(poll.id, eve, ["gp"])
         other = typed_learner(f"student=Fay&class={CODE}", CODE)
         store.mark_done(other, "04_triage_explorer.ipynb")
     finally:
@@ -229,7 +231,8 @@ def test_completion_marks_come_from_the_learners_own_record(page, server):
     open_landing(page, server)
     sign_in(page, "Eve")
     expect(page.locator("#record-summary")).to_have_text(
-        "Your record: 1 app done, 2 case answers (1 right), 1 drill answer (1 right).")
+        "Your record: 1 app done, 2 case answers (1 right), 1 drill answer (1 right), "
+        "1 live poll answered in class.")
     done = page.locator('li[data-notebook="03_red_flags.ipynb"] .done')
     expect(done).to_be_visible()
     expect(done).to_contain_text("Done")
