@@ -139,6 +139,7 @@ bench: install browser-deps hub-deps ## timings (not tests): writes benchmarks/r
 	cd benchmarks && ../$(BIN)/python bench_static.py --runs 5
 	cd benchmarks && ../$(BIN)/python bench_hub.py --students 10,20,30 --modes warm,prestarted,cold
 	cd benchmarks && ../$(BIN)/python bench_hub.py --students 30 --modes warm --nginx off --append
+	cd benchmarks && ../$(BIN)/python bench_layout.py --runs 5
 	cd benchmarks && ../$(BIN)/python report.py
 
 # The documentation site (docs/, Sphinx + MyST; the lessons from notebooks/): build/docs/html/index.html.

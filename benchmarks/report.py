@@ -7,6 +7,66 @@ import json
 from common import HERE, RESULTS
 
 
+def _value(v: float, unit: str) -> str:
+    if unit == "/s":
+        return f"{v:,.0f}/s"
+    if unit == "B":
+        return f"{v / 1000:,.0f} kB"
+    digits = 0 if abs(v) >= 100 or unit == "" else 1
+    return f"{v:,.{digits}f} {unit}".rstrip()
+
+
+def _short(subject: str, limit: int = 60) -> str:
+    """A commit subject cut at a word before ``limit`` characters."""
+    return subject if len(subject) <= limit else subject[:limit].rsplit(" ", 1)[0].rstrip(",:;") + " ..."
+
+
+def layout_section(lay: dict, machine: dict) -> list[str]:
+    """The benchmarks before and after the layout move (bench_layout.py)."""
+    b, a = lay["before"]["short"], lay["after"]["short"]
+    beh = lay["behaviour"]
+    load0, load1 = lay["load_average_at_start"], lay["load_average_at_end"]
+    folders = beh["case_folders"]
+    cases = folders.get("case_studies", {})
+    broken = [f for name, f in folders.items() if name != "case_studies"]
+    lines = ["## Before and after the layout move (same machine, same run)", "",
+             f"`bench_layout.py`: {b} ({_short(lay['before']['subject'])}) against {a} "
+             f"({_short(lay['after']['subject'])}), "
+             "each checked out in a temporary worktree and run with the same virtualenv (the worktree first on the "
+             "path; every probe and server kernel checked to import `triage` from it), the server as the revision's "
+             f"`make app` starts it. Median of {lay['runs']} run(s), interleaved (before then after, then after "
+             f"then before); load average {' / '.join(f'{x:.1f}' for x in load0)} at the start, "
+             f"{' / '.join(f'{x:.1f}' for x in load1)} at the end, on {lay.get('cores') or machine.get('cores')} "
+             "cores.",
+             ""]
+    if not lay.get("before_is_parent_of_after", True):
+        lines += [f"Note: {b} is not the parent of {a} (that is {lay['parent_of_after']['short']}), so the two differ "
+                  "by more than the move.", ""]
+    lines += [f"Behaviour: decisions compared: {beh['presentations']:,} presentations, differences: "
+              f"{beh['differences']} (urgency {beh['urgency_differences']}, where {beh['where_differences']}, rule ids "
+              f"{beh['rule_id_differences']}, whole answer {beh['full_answer_differences']}). Case files: "
+              f"{cases.get('files', 0)} validated and loaded by both ({cases.get('problems_before', 0)} / "
+              f"{cases.get('problems_after', 0)} problems), and {len(broken)} broken copies of each (wrong expected "
+              f"urgency, missing field, unknown pain site: {sum(f['problems_before'] for f in broken)} / "
+              f"{sum(f['problems_after'] for f in broken)} problems); folders validating differently: "
+              f"{beh['case_differences']}.", "",
+              f"| measure | before ({b}) | after ({a}) | ratio |", "|---|---|---|---|"]
+    for v in lay["measures"]:
+        ratio = f"{v['ratio']:.2f}" if v.get("ratio") is not None else "-"
+        lines.append(f"| {v['what']} | {_value(v['before'], v['unit'])} | {_value(v['after'], v['unit'])} | {ratio} |")
+    w = lay.get("wheel")
+    if w:
+        wb, wa = w["before"], w["after"]
+        lines.append(f"| the project wheel the static site ships (before Pyodide byte-compiles it; {wb['files']} / "
+                     f"{wa['files']} files) | {_value(wb['bytes'], 'B')} | {_value(wa['bytes'], 'B')} | "
+                     f"{wa['bytes'] / wb['bytes']:.2f} |")
+    elif lay.get("wheel_skipped"):
+        lines.append(f"| the project wheel the static site ships | - | - | left out: {lay['wheel_skipped']} |")
+    lines += ["", "Ratio: after / before (for the rates, above 1 is faster; for times and memory, below 1 is less).",
+              ""]
+    return lines
+
+
 def main() -> None:
     r = json.loads(RESULTS.read_text())
     m = r.get("machine", {})
@@ -287,6 +347,8 @@ def main() -> None:
                   f"(markupsafe, built as pure Python); the app pages' snapshot is "
                   f"{f['static_snapshot_gz_bytes'] / 1e6:.1f} MB and their file pack "
                   f"{f['static_pack_gz_bytes'] / 1e6:.1f} MB (gzipped).", ""]
+    if "layout" in r:
+        lines += layout_section(r["layout"], m)
     if "notes" in r:
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines))
