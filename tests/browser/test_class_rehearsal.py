@@ -15,11 +15,12 @@ the bottom is in view on the phone within 3 s (a bar that takes the student to i
 title; the case player gives no feedback on the polled question; answers reach the chart; a reload shows
 the vote already sent; a laptop that loses its network says so, keeps the answer it sends meanwhile and reconnects
 without a reload; with the server killed, every page says so within 5 s and a choice sent meanwhile is never
-shown as sent; the restarted server (same key, kept in the class's folder) gets every page back by
-itself, the unsent answer included; the reveal reaches everyone; the presenter counts who has not
-answered; a reload of the projector mid-poll (1920x1080, 1024x768) and the restarted server bring back
-the poll with its chart on the screen, never the start screen; the banner never prints the key; the
-instructor's CSV holds every answer of the lesson; screenshots of the phone during the poll and of the
+shown as sent; the restarted server (same key, kept in the class's folder) gets every page back by itself,
+the unsent answer included; the reveal reaches everyone; the presenter counts who has not answered; a
+reload of the projector mid-poll (1920x1080, 1024x768) and the restarted server bring back the poll with
+its chart on the screen, never the start screen; the banner never prints the key; the instructor's CSV
+holds every answer of the lesson; when the projector's network drops, the connection notice never covers
+the presenter's sticky controls; screenshots of the phone during the poll and of the
 presenter at 1024x768 and 1920x1080 (in ``$TRIAGE_REHEARSAL_SHOTS`` or pytest's temporary folder).
 """
 
@@ -81,6 +82,20 @@ PROJECTED = """(poll) => {
   const join = document.querySelector('.triage-join');
   if (join && join.textContent.trim()) off.push('the start screen (how to join) is over the lesson');
   return off;
+}"""
+
+
+# The presenter's controls that cannot be reached (something else is on top of them), or why none can be.
+CONTROLS_COVERED = """() => {
+  const bar = document.querySelector('.triage-toolbar');
+  const r = bar && bar.getBoundingClientRect();
+  if (!r || r.top < 0 || r.bottom > innerHeight) return ['the controls are not in view'];
+  return [...bar.querySelectorAll('button')].filter(b => {
+    const s = b.getBoundingClientRect();
+    if (!s.width || !s.height) return false;  // not shown at this point of the lesson
+    const hit = document.elementFromPoint(s.left + s.width / 2, s.top + s.height / 2);
+    return !(hit && b.contains(hit));
+  }).map(b => b.textContent.trim());
 }"""
 
 
@@ -393,6 +408,24 @@ def the_projector_shows_the_room_what_it_needs(room: Room) -> None:
             assert t.evaluate(TOP, below) >= height, f"{width}x{height}: {below} on the projected area"
 
 
+def the_projectors_network_drops_with_the_reasoning_shown(room: Room) -> None:
+    """At 1024x768 with the reasoning shown the lesson is taller than the screen and the controls stick to its
+    top; when the network drops, the connection notice takes the top and the controls stop below it."""
+    t = room.teacher
+    t.set_viewport_size({"width": 1024, "height": 768})
+    t.keyboard.press("r")
+    expect(t.locator(".triage-reasoning")).to_contain_text("What would change it")
+    t.locator(".triage-reasoning h4").last.scroll_into_view_if_needed()
+    t.context.set_offline(True)
+    expect(t.locator(".triage-connection")).to_be_visible(timeout=NOTICE_S * 1000)
+    t.wait_for_timeout(300)  # the notice's height reaches the page's layout
+    t.screenshot(path=str(room.shots / "presenter-connection-lost.png"))
+    assert t.evaluate(CONTROLS_COVERED) == [], "the connection notice covers the presenter's controls"
+    t.context.set_offline(False)
+    expect(t.locator(".triage-connection")).to_be_hidden(timeout=30_000)
+    assert t.evaluate(CONTROLS_COVERED) == [], "the controls after the notice went"
+
+
 STEPS: list[Callable[[Room], None]] = [
     the_room_opens,
     the_presenter_obeys_after_a_drop_down_choice,
@@ -407,6 +440,7 @@ STEPS: list[Callable[[Room], None]] = [
     the_reveal_reaches_everyone,
     the_results_hold_every_answer_of_the_lesson,
     the_projector_shows_the_room_what_it_needs,
+    the_projectors_network_drops_with_the_reasoning_shown,
 ]
 
 

@@ -50,3 +50,27 @@ def test_a_page_that_failed_to_draw_reopens_itself_and_says_so_past_the_limit(br
         expect(banner.get_by_role("button", name="Reload this page")).to_be_visible()
     finally:
         page.close()
+
+
+def test_the_case_player_reopens_on_the_case_being_read_not_yet_answered(browser, voila):
+    """A student opened another case and has not answered it yet when the page reopens itself (the same
+    gone() path as after a server restart): the reopened page shows that case, not the first one again."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{voila.url}/voila/render/05_case_studies.ipynb?student=Grace+Hopper", wait_until="load")
+        story = page.locator(".triage-story h3")
+        expect(page.locator(".triage-question").first).to_be_visible()
+        first = story.inner_text()
+        page.get_by_role("button", name="Choose another case").click()
+        other = page.locator(".triage-case-picker input[type=radio]").nth(3)
+        title = other.locator("xpath=..").inner_text().split(": ", 1)[1]
+        other.check()
+        expect(story).to_have_text(title)
+        assert title != first
+        with page.expect_navigation():
+            page.evaluate(FAILED_DRAW)
+        expect(page.locator(".triage-question").first).to_be_visible()
+        expect(story).to_have_text(title)
+    finally:
+        page.close()

@@ -138,9 +138,35 @@ def test_bad_names_and_codes_are_explained_next_to_the_field(page, server):
     sign_in(page, "Dee", "not a code!")
     expect(page.locator("#class-code-error")).to_contain_text("letters, digits or hyphens")
     assert link_params(page, STUDENT_APPS[0].notebook) == {}, "links carry no name until one is accepted"
-    sign_in(page, "Dee", "WRONG-CODE")  # well formed but not this class's: the server says so
-    expect(page.locator("#record-summary")).to_contain_text("class code is missing or wrong")
-    expect(page.get_by_label("Class code")).to_be_visible()
+    sign_in(page, "Dee", "WRONG-CODE")  # well formed but not this class's: the server says so, at the field
+    expect(page.locator("#class-code-error")).to_have_text(
+        "The class code is missing or wrong: type it again as your instructor gave it.")
+    expect(page.get_by_label("Class code")).to_be_focused()
+    sign_in(page, "Dee")  # the right one: the message goes
+    expect(page.locator("#record-summary")).to_have_text("Your record: nothing yet.")
+    expect(page.locator("#class-code-error")).to_be_hidden()
+    # a wrong code's answer that arrives late (a busy server), after the student typed the right one, is
+    # dropped: the page holds that answer until the right code's record shows, then lets it in
+    page.evaluate("""() => {
+      window.__held = []; const fetch = window.fetch;
+      window.fetch = (url, options) => fetch(url, options).then(r => {
+        if (!String(url).includes("WRONG")) return r;
+        const json = r.json.bind(r);
+        r.json = () => json().then(body => { window.__staleRead = true; return body; });
+        return new Promise(resolve => window.__held.push(() => resolve(r)));
+      });
+    }""")
+    page.get_by_role("button", name="Change name").click()
+    sign_in(page, "Dee", "WRONG-CODE")
+    page.get_by_role("button", name="Change name").click()  # while the wrong code's answer is on its way
+    sign_in(page, "Dee")
+    expect(page.locator("#record-summary")).to_have_text("Your record: nothing yet.")
+    page.evaluate("() => window.__held.forEach(release => release())")
+    page.wait_for_function("window.__staleRead === true")
+    page.evaluate("() => new Promise(r => setTimeout(r, 0))")  # the page has handled the late answer
+    expect(page.locator("#class-code-error")).to_be_hidden()
+    expect(page.locator("#record-summary")).to_have_text("Your record: nothing yet.")
+    expect(page.locator("#answering")).to_be_visible()
 
 
 NAMES = ["Sam", "  Sam  Lee ", "Zoe\u0308", "x" * 40, "x" * 41, "", "   ", "tab\there", "bell\x07",
@@ -196,6 +222,8 @@ def test_completion_marks_come_from_the_learners_own_record(page, server):
         store.record_answer(eve, "hip-oa-grandfather", "q2", ["ed"], False)
         store.record_drill(eve, "s1", "emergency", True)
         store.mark_done(eve, "03_red_flags.ipynb")
+        poll = store.open_poll("hip-oa-grandfather", "q3", ["gp", "ed"])  # a live poll in the same class
+        store.answer_poll(poll.id, eve, ["gp"])
         other = typed_learner(f"student=Fay&class={CODE}", CODE)
         store.mark_done(other, "04_triage_explorer.ipynb")
     finally:
@@ -203,7 +231,8 @@ def test_completion_marks_come_from_the_learners_own_record(page, server):
     open_landing(page, server)
     sign_in(page, "Eve")
     expect(page.locator("#record-summary")).to_have_text(
-        "Your record: 1 app done, 2 case answers (1 right), 1 drill answer (1 right).")
+        "Your record: 1 app done, 2 case answers (1 right), 1 drill answer (1 right), "
+        "1 live poll answered in class.")
     done = page.locator('li[data-notebook="03_red_flags.ipynb"] .done')
     expect(done).to_be_visible()
     expect(done).to_contain_text("Done")

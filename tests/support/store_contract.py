@@ -75,6 +75,17 @@ class StoreContract:
         store.close_poll(poll.id)
         assert store.poll_answer(poll.id, ANA) == ("ed",)  # still there once the poll closed
 
+    def test_a_learners_record_counts_the_polls_they_answered_in_every_session(self, store):
+        first = store.open_poll("case-a", "which", ["gp", "ed"])
+        store.answer_poll(first.id, ANA, ["gp"])
+        store.answer_poll(first.id, ANA, ["ed"])  # a changed answer is still one poll answered
+        store.new_session("next week")
+        second = store.open_poll("case-b", "where", ["gp", "ed"])
+        store.answer_poll(second.id, ANA, ["ed"])
+        store.answer_poll(second.id, BEN, ["gp"])
+        assert (store.learner_record(ANA).polls_answered, store.learner_record(BEN).polls_answered) == (2, 1)
+        assert store.learner_record(ANA).answers == {}  # polls are not case answers
+
     def test_closed_poll_refuses_answers(self, store):
         poll = store.open_poll("case-a", "where", ["gp", "ed"])
         store.answer_poll(poll.id, ANA, ["gp"])

@@ -18,6 +18,7 @@ from triage.content.cases import load_cases
 from triage.domain.engine import assess
 from triage.domain.knowledge import knowledge
 from triage.domain.model import DISCLAIMER
+from triage.domain.vocabulary import vocabulary
 from triage.errors import HandoutError
 from triage.outputs.handouts import A4, LETTER, build_handouts
 from triage.outputs.handouts.chromium import chromium_path, find_chromium
@@ -309,3 +310,24 @@ def test_history_is_listed_with_the_presentation_and_its_changes():
     assert "History: cancer, osteoporosis" in describe_presentation(after)
     assert not any(line.startswith("History") for line in describe_presentation(before))
     assert presentation_diff(before, after) == ("history: + cancer", "history: + osteoporosis")
+
+
+def test_the_key_reads_the_fall_case_in_a_teachers_words_and_gives_each_reason_once(cases):
+    """Rose cannot stand after her fall: the key names the injury's flag once (not also the same-day flag
+    it contains), and what would change the result is worded as the apps word it, never as an id."""
+    case = next(c for c in cases if c.id == "night-fall-on-the-floor")
+    view = case_view(case)
+    call, floor = view.stages[0].engine, view.stages[1].engine
+    assert [f for f in floor.red_flags if f.startswith("Cannot stand")] == [
+        "Cannot stand or put weight on the leg after an injury, even a minor one"]
+    assert [r.rule_id for r in floor.rules if "bear_weight" in r.rule_id] == ["RF-injury_cannot_bear_weight"]
+    emergency = next(g for g in call.changes if g.urgency == "EMERGENCY")
+    assert "if the person could not stand or put any weight on the leg" in emergency.edits
+    assert "if the person could not stand or put any weight on the leg" in text_of(render_key(view, A4))
+    voc = vocabulary()
+    named = {**voc.symptoms, **voc.findings, **voc.history, **voc.trauma}  # labels.yaml: the words a student reads
+    id_words = {i.replace("_", " ") for i, label in named.items()
+                if "_" in i and i.replace("_", " ") not in f"{label.name} {label.phrase}".lower()}
+    for c in cases:  # no key anywhere words a change as an id ("with the symptom saddle numbness progressive")
+        edits = [e for s in case_view(c).stages for g in s.engine.changes for e in g.edits]
+        assert not [e for e in edits if "with the symptom" in e or any(w in e for w in id_words)], c.id

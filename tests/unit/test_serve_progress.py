@@ -79,13 +79,17 @@ def test_the_record_holds_only_the_askers_own_completed_apps_and_counts():
     store.mark_done(sam, "03_red_flags.ipynb")
     store.record_answer(kim, "hip-oa-grandfather", "q1", ["ed"], False)
     store.mark_done(kim, "04_triage_explorer.ipynb")
+    poll = store.open_poll("hip-oa-grandfather", "q3", ["gp", "ed"])  # answered live, in the same class
+    store.answer_poll(poll.id, sam, ["gp"])
+    store.answer_poll(poll.id, kim, ["ed"])
 
     answer = answer_progress(typed_learner("student=sam", None), store)  # same student, other case
     assert answer.status == 200
     assert answer.body == {
         "learner": {"name": "sam", "source": "name"},
         "done": ["03_red_flags.ipynb"],
-        "counts": {"case_answers": 3, "case_correct": 2, "cases": 2, "drill_answers": 1, "drill_correct": 1},
+        "counts": {"case_answers": 3, "case_correct": 2, "cases": 2, "drill_answers": 1, "drill_correct": 1,
+                   "poll_answers": 1},
     }
     assert "Kim" not in repr(answer.body) and "04_triage_explorer" not in repr(answer.body)
 

@@ -442,3 +442,18 @@ def test_a_stage_does_not_open_while_a_follow_up_is_still_hidden():
     app.reveal.click()
     assert app.shown == 0 and "2 questions" not in app.reveal_note.value
     assert "First answer the question of this stage" in app.reveal_note.value
+
+
+def test_the_case_a_tab_was_reading_opens_again_and_a_kept_value_that_is_no_case_is_ignored():
+    """What the page keeps for its tab comes back from the browser: a case of the player opens (filters that
+    hide it are cleared), anything else leaves the case as it is."""
+    cases = library()
+    app = CasePlayer(cases=cases, context=context(ANA, MemoryStore(), mode="voila"))
+    first = app.case.id
+    for junk in (None, 3, ["x"], "no-such-case", {"case": first}):
+        app.restore_case(junk)
+        assert app.case.id == first
+    other = next(c for c in app.cases if c.id != first)
+    app.level.value = next(v for _, v in app.level.options if v not in ("all", other.level))  # hides it
+    app.restore_case(other.id)
+    assert app.case.id == other.id and app.picker.value == other.id

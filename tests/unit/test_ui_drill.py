@@ -1,6 +1,7 @@
 """Red-flag drill: marked answers, one explanation, review of misses, new order on retry, score kept in the record."""
 
 import random
+import re
 
 import pytest
 from support.ui_support import html_of, make_context
@@ -250,11 +251,25 @@ def test_in_the_browser_the_save_waits_for_the_page_to_draw(monkeypatch):
 def test_feedback_names_every_flag_of_a_scenario_with_two():
     from triage.content.drill import scenarios
 
-    two = next(s for s in scenarios() if s.id == "d-cancer-tingling")
+    two = next(s for s in scenarios() if s.id == "d-steroid-lift")
     app = RedFlagDrill(items=[two], context=make_context())
-    html = app._feedback_html(two, Urgency.URGENT)
-    assert "Red flags: Past cancer with new shooting leg pain" in html and "A past cancer with new back" in html
-    assert "Not quite: this one is Emergency" in html
+    html = app._feedback_html(two, Urgency.ROUTINE)
+    assert "Red flags: A minor injury with fragile bones" in html and "New back pain with a weakened immune" in html
+    assert "Not quite: this one is Urgent" in html
+
+
+def test_feedback_gives_a_reason_once_when_a_more_urgent_flag_contains_it():
+    """Cannot stand after a fall: the injury's flag (emergency) is named, not also the same-day flag it
+    contains; a past cancer with tingling: the emergency's flag, not also the same-day one."""
+    from triage.content.drill import scenarios
+
+    by_id = {s.id: s for s in scenarios()}
+    app = RedFlagDrill(items=list(by_id.values()), context=make_context())
+    fall = app._feedback_html(by_id["d-fall-cannot-stand"], Urgency.URGENT)
+    assert "Cannot stand or put weight on the leg after an injury, even a minor one" in fall
+    assert not re.search("Cannot stand or put weight on the leg(?! after an injury)", fall)
+    cancer = app._feedback_html(by_id["d-cancer-tingling"], Urgency.URGENT)
+    assert "Red flag: Past cancer with new shooting leg pain" in cancer and "A past cancer with new back" not in cancer
 
 
 def test_every_shipped_scenario_explains_itself_not_with_the_generic_line_alone():

@@ -215,3 +215,24 @@ def test_numbers_that_do_not_fit_leave_no_stale_reasons():
     app.care.value = 9  # more than the 2 weeks of pain
     assert "No result yet" in app.verdict.value
     assert "Fever with the pain" not in app.reasons.value and "&rarr;" not in app.changes.value
+
+
+def test_a_reason_that_fires_twice_is_listed_once_the_more_urgent_one():
+    """Cannot stand on the leg, after a minor fall: the injury's flag (emergency) and the same-day flag it
+    contains both fire; the student reads the reason once, as the emergency."""
+    app = Explorer(context=make_context())
+    app.sites[PainSite.HIP].value = True
+    app.symptoms[Symptom.CANNOT_BEAR_WEIGHT].value = True
+    assert "Urgency: URGENT" in app.verdict.value  # no injury: the same-day flag alone
+    assert app.reasons.value.count("Red flag: Cannot stand or put weight on the leg") == 1
+    app.trauma.value = Trauma.MINOR.value
+    assert "Urgency: EMERGENCY" in app.verdict.value
+    for part in (app.verdict.value, app.reasons.value):
+        assert part.count("Cannot stand or put weight on the leg") == 1, part
+    assert "Cannot stand or put weight on the leg after an injury, even a minor one" in app.verdict.value
+    assert "Red flag: Cannot stand or put weight on the leg after an injury" in app.reasons.value
+    # before a pain site is ticked the warning signs alone decide: the same reason is still listed once
+    app.sites[PainSite.HIP].value = False
+    app.sites[PainSite.LOWER_BACK].value = False
+    assert "Urgency: EMERGENCY" in app.verdict.value
+    assert app.reasons.value.count("Cannot stand or put weight on the leg") == 1

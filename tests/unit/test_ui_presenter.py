@@ -462,3 +462,24 @@ def test_a_countdown_shows_on_the_presenter_and_the_students_and_closes_the_poll
     assert app.poll_button.description == "Open poll again (P)"
     ana.refresh()
     assert "The poll has closed" in ana.status.value
+
+
+def test_the_reasoning_on_the_projector_gives_each_reason_once():
+    """Rose cannot stand after her fall: the room reads the injury's flag once, not also the same-day flag it
+    contains; what would change the result is in the apps' words."""
+    from triage.content.cases import load_cases
+
+    case = next(c for c in load_cases() if c.id == "night-fall-on-the-floor")
+    app = Presenter(case.id, cases=[case], context=context(ANA, MemoryStore(), mode="lab"))
+    app.reasoning_button.click()
+    assert "if the person could not stand or put any weight on the leg" in app.reasoning.value
+    app.next_stage.click()
+    app.reasoning_button.click()
+    text = app.reasoning.value
+    assert "EMERGENCY" in text
+    stronger = "Cannot stand or put weight on the leg after an injury, even a minor one"
+    assert text.count(f"Red flags: {stronger};") == text.count(f"Red flag: {stronger}</strong>") == 1, text
+    assert not re.search("Cannot stand or put weight on the leg(?! after an injury)", text), text
+    # taking the symptom away is said in a sentence ("without cannot stand ..." would not be one)
+    assert "if the person could stand and put weight on the leg &rarr; Urgent" in text
+    assert "without cannot" not in text

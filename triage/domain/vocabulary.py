@@ -33,6 +33,7 @@ _ENUMS: dict[str, type[StrEnum]] = {
 class Label:
     name: str
     phrase: str = ""
+    without: str = ""  # the change that takes the item away, where "without <name>" would not read
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def load_vocabulary(path: Path = LABELS_FILE, kb: Knowledge | None = None) -> Vo
     named("effects", list(EFFECTS), "effect")
     if problems:
         raise KnowledgeError(problems)
-    labels = {section: {k: Label(v["name"].strip(), v.get("phrase", "").strip()) for k, v in data[section].items()}
+    labels = {section: {k: Label(v["name"].strip(), v.get("phrase", "").strip(), v.get("without", "").strip())
+                        for k, v in data[section].items()}
               for section in _ENUMS}
     rules = {k: v["name"].strip() for k, v in data["rules"].items()} | flag_labels
     return Vocabulary(labels["symptoms"], labels["findings"], labels["history"], labels["trauma"], labels["urgency"],

@@ -15,7 +15,7 @@ draws one. Why Jinja2 here, and what it costs: docs/developer/decisions/0022-one
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -144,9 +144,37 @@ def guide_ref(section_id: str, lead: str = "Guide section") -> GuideRef:
     return GuideRef(f"{lead}: {section.title}" if lead else section.title, section.summary)
 
 
+def each_reason_once(a: Assessment, kb: Knowledge | None = None) -> Assessment:
+    """``a`` as a reader sees it: each red flag's reason once.
+
+    Two flags that fired give the same reason when one's condition is the other's in a narrower situation
+    ("cannot stand on the leg" and "cannot stand on the leg after an injury"): only the more urgent one is
+    shown (the narrower one when they are equally urgent), in the flags and in the rules that fired. The
+    engine's own result keeps both (the input contract lists every flag present).
+    """
+    kb = kb or knowledge()
+    flags = {f.id: f for f in kb.red_flags}
+
+    def narrower(x: str, y: str) -> bool:  # x's condition is y's and more
+        wide, narrow = flags[y].when, flags[x].when
+        return narrow != wide and all(k in narrow and narrow[k] == v for k, v in wide.items())
+
+    def outranks(y: str, x: str) -> bool:
+        return (flags[y].urgency.rank, narrower(y, x)) > (flags[x].urgency.rank, narrower(x, y))
+
+    repeated = {x for x in a.red_flags for y in a.red_flags
+                if (narrower(x, y) or narrower(y, x)) and outranks(y, x)}
+    if not repeated:
+        return a
+    rules = {f"RF-{f}" for f in repeated}
+    return replace(a, red_flags=tuple(f for f in a.red_flags if f not in repeated),
+                   trace=tuple(h for h in a.trace if h.rule_id not in rules))
+
+
 def verdict(a: Assessment, kb: Knowledge | None = None) -> Verdict:
     """What the urgency banner shows of ``a``, with names from ``kb`` (default: the knowledge base)."""
     kb = kb or knowledge()
+    a = each_reason_once(a, kb)
     flags = {f.id: f.label for f in kb.red_flags}
     return Verdict(a.urgency.value, urgency_word(a.urgency), kb.provider(a.next_step).name,
                    tuple(flags[f] for f in a.red_flags), tuple(kb.provider(s).name for s in a.also_consider))
@@ -156,6 +184,7 @@ def fired_rules(a: Assessment) -> FiredRules:
     """The rules that fired, by name; a red flag's rule explains its flag (its reason would repeat the name)."""
     voc = vocabulary()
     signals = {f"RF-{f.id}": f.explanation for f in knowledge().red_flags}
+    a = each_reason_once(a)
     return FiredRules(tuple(FiredRule(voc.rule(h.rule_id), voc.effect(h.effect), signals.get(h.rule_id, h.reason),
                                       guide_ref(h.guide_section)) for h in a.trace), tuple(a.notes))
 
@@ -163,6 +192,10 @@ def fired_rules(a: Assessment) -> FiredRules:
 def change_text(c: Change) -> str:
     """One single change in words: "with a fever", "after a high-impact injury such as a fall"."""
     voc = vocabulary()
+    labels = {"symptoms": voc.symptoms, "findings": voc.findings, "history": voc.history}.get(c.field, {})
+    label = labels.get(str(c.value))
+    if label is not None and c.action == "remove" and label.without:
+        return label.without
     if c.field == "symptoms":
         if c.action == "add":
             return voc.symptoms[str(c.value)].phrase

@@ -11,7 +11,8 @@ Endpoint contract (``GET <base_url>triage/api/progress``, JSON, never cached):
   only (JupyterHub's login decides who may reach the server); ``student`` and ``class`` are ignored.
 - **200** ``{"learner": {"name", "source"}, "done": [notebook, ...], "counts": {...}}``: only this
   learner's completed apps and counts (``case_answers``, ``case_correct``, ``cases``,
-  ``drill_answers``, ``drill_correct``); never answers, never other learners.
+  ``drill_answers``, ``drill_correct``, ``poll_answers``: live polls answered); never answers, never other
+  learners.
 - **400** ``{"error"}``: no usable name (typed mode). **403** ``{"error"}``: the class code is
   missing or wrong; nothing about the learner is returned. **503** ``{"error"}``: the store cannot be
   read right now.
@@ -81,6 +82,7 @@ def record_body(learner: Learner, record: LearnerRecord) -> dict[str, Any]:
             "cases": len({case for case, _ in record.answers}),
             "drill_answers": len(record.drill),
             "drill_correct": sum(1 for d in record.drill if d.correct),
+            "poll_answers": record.polls_answered,
         },
     }
 

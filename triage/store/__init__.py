@@ -62,6 +62,7 @@ class LearnerRecord:
     drill: tuple[DrillAttempt, ...] = ()
     done: frozenset[str] = frozenset()  # apps (notebook names) the learner has completed
     display_name: str = ""  # the name last written under this key ("" before anything was written)
+    polls_answered: int = 0  # live polls the learner answered, in any session (their own count, never a score)
 
     def case_answers(self, case_id: str) -> dict[str, CaseAnswer]:
         """Latest answers for one case, by question id."""

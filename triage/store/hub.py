@@ -51,6 +51,7 @@ def record_to_json(record: LearnerRecord) -> dict[str, Any]:
         "drill": [asdict(d) for d in record.drill],
         "done": sorted(record.done),
         "display_name": record.display_name,
+        "polls_answered": record.polls_answered,
     }
 
 
@@ -63,7 +64,7 @@ def record_from_json(data: Mapping[str, Any]) -> LearnerRecord:
                   for d in data["drill"])
     revealed = {str(k): int(v) for k, v in data["revealed"].items()}
     return LearnerRecord(data["key"], answers, revealed, drill, frozenset(data.get("done", ())),
-                         str(data.get("display_name", "")))
+                         str(data.get("display_name", "")), int(data.get("polls_answered", 0)))
 
 
 def poll_to_json(poll: Poll | None) -> dict[str, Any] | None:

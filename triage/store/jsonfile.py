@@ -202,7 +202,9 @@ class JsonFileStore:
             drill = tuple(DrillAttempt(d["scenario"], d["chosen"], bool(d["correct"]), float(d["at"]))
                           for d in doc["drill"] if d["learner"] == learner.key)
             done = frozenset(d["app"] for d in doc["done"] if d["learner"] == learner.key)
-            return LearnerRecord(learner.key, latest, revealed, drill, done, str(doc["names"].get(learner.key, "")))
+            polls = len({a["poll"] for a in doc["poll_answers"] if a["learner"] == learner.key})
+            return LearnerRecord(learner.key, latest, revealed, drill, done, str(doc["names"].get(learner.key, "")),
+                                 polls)
         return self._look(view)
 
     # ----------------------------------------------------------------------------------------- polls

@@ -88,8 +88,9 @@ class MemoryStore:
                 ):
                     latest[(case, question)] = answer
             revealed = {case: n for (who, case), n in self._revealed.items() if who == learner.key}
+            polls = sum(1 for answers in self._poll_answers.values() if learner.key in answers)
             return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())),
-                                 frozenset(self._done.get(learner.key, ())), self._names.get(learner.key, ""))
+                                 frozenset(self._done.get(learner.key, ())), self._names.get(learner.key, ""), polls)
 
     def import_legacy(self, learner: Learner, source: str, load: Callable[[], LegacyProgress]) -> int:
         """Import an old progress file once per (learner, source); see :mod:`triage.store.legacy`."""

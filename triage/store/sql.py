@@ -354,7 +354,9 @@ class SqlStore:
                 (learner.key,)))
             done = frozenset(a for (a,) in db.all("SELECT app FROM done WHERE learner_key = ?", (learner.key,)))
             name = db.all("SELECT display_name FROM learners WHERE learner_key = ?", (learner.key,))
-            return LearnerRecord(learner.key, latest, revealed, drill, done, name[0][0] if name else "")
+            polls = db.all("SELECT COUNT(DISTINCT poll_id) FROM poll_answers WHERE learner_key = ?", (learner.key,))
+            return LearnerRecord(learner.key, latest, revealed, drill, done, name[0][0] if name else "",
+                                 int(polls[0][0]))
 
         return self._read(body)
 

@@ -22,6 +22,7 @@ from ..outputs.fragments import (
     and_list,
     change_text,
     changes_list_html,
+    each_reason_once,
     glossary_html,
     guide_ref_html,
     rules_html,
@@ -31,8 +32,9 @@ from ..outputs.fragments import (
     waiting_html,
 )
 
-__all__ = ["PRIMARY", "change_text", "changes_list_html", "condition_text", "esc", "glossary_html", "guide_ref_html",
-           "outcome_text", "rules_html", "store_reason", "terms_html", "urgency_word", "verdict_html", "waiting_html"]
+__all__ = ["PRIMARY", "change_text", "changes_list_html", "condition_text", "each_reason_once", "esc", "glossary_html",
+           "guide_ref_html", "outcome_text", "rules_html", "store_reason", "terms_html", "urgency_word", "verdict_html",
+           "waiting_html"]
 
 PRIMARY = "triage-primary"  # class for primary actions (44 px targets)
 

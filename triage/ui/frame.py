@@ -390,15 +390,15 @@ class AppFrame:
         if self.page.bridge is not None:
             self.page.bridge.on_visible(callback)
 
-    def keep(self, name: str, restore: Callable[[Any], None]) -> Callable[[Any], None]:
-        """Keep a small JSON value per student in this browser: returns ``save(value)``; ``restore(value)``
-        is called with the kept value when the page opens. Nothing is kept for a guest, nor without a
-        browser side (the static site)."""
+    def keep(self, name: str, restore: Callable[[Any], None], tab: bool = False) -> Callable[[Any], None]:
+        """Keep a small JSON value per student in this browser (``tab``: in this tab only, through its
+        reloads): returns ``save(value)``; ``restore(value)`` is called with the kept value when the page
+        opens. Nothing is kept for a guest, nor without a browser side (the static site)."""
         bridge = self.page.bridge
         if bridge is None:
             return lambda value: None
         bridge.on_restore(name, restore)
-        return lambda value: bridge.save(name, value)
+        return lambda value: bridge.save(name, value, tab)
 
     @property
     def header(self) -> w.HTML:

@@ -9,7 +9,9 @@ beside the page's header:
   so the apps read the class store again: another tab of the same student may have answered since;
 - keeps small per-student state in the browser (``localStorage``, under a key made of the learner's
   key and the notebook): the kernel saves with :meth:`PageBridge.save` and gets it back when the page
-  opens (:meth:`PageBridge.on_restore`), e.g. the explorer's ticks across a reload.
+  opens (:meth:`PageBridge.on_restore`), e.g. the explorer's ticks across a reload. With ``tab=True`` a
+  value is kept for this tab only (``sessionStorage``): the case player's open case, across a reload or
+  the page's automatic reopen after a server restart, but not in a new tab.
 
 ``anywidget`` comes with the ``serve`` extra; :func:`page_bridge` returns None without it (the static
 site's browser kernel), and the apps then work as before.
@@ -56,10 +58,11 @@ def _bridge_class() -> type | None:
             """Call ``callback(value)`` with what was saved under ``name`` for this student, when the page opens."""
             self._restore[name] = callback
 
-        def save(self, name: str, value: Any) -> None:
-            """Keep ``value`` (JSON) under ``name`` in this browser for this student and app."""
+        def save(self, name: str, value: Any, tab: bool = False) -> None:
+            """Keep ``value`` (JSON) under ``name`` in this browser for this student and app (``tab``: in
+            this tab only)."""
             if self.store_key:
-                self.send({"save": {name: value}})
+                self.send({"save": {name: value}, "tab": tab})
 
         def _message(self, _: Any, content: Any, buffers: Any = None) -> None:
             if not isinstance(content, dict):

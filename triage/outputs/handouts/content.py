@@ -16,7 +16,7 @@ from ...domain.engine import assess
 from ...domain.knowledge import Knowledge, knowledge
 from ...domain.model import Assessment, NextStep, Presentation, Urgency
 from ...errors import HandoutError, Problem
-from ..fragments import urgency_word, verdict
+from ..fragments import change_text, each_reason_once, urgency_word, verdict
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ def ref_label(ref: Ref, kb: Knowledge) -> str:
 def _change_groups(a: Assessment, kb: Knowledge) -> tuple[ChangeGroup, ...]:
     groups: dict[tuple[Urgency, NextStep], list[str]] = {}
     for c in a.what_would_change:
-        groups.setdefault((c.urgency, c.next_step), []).append(words(c.description))
+        groups.setdefault((c.urgency, c.next_step), []).append(change_text(c))  # the apps' words, never ids
     ordered = sorted(groups.items(), key=lambda item: -item[0][0].rank)
     return tuple(ChangeGroup(urgency_word(u), kb.provider(s).name, tuple(edits)) for (u, s), edits in ordered)
 
@@ -218,7 +218,8 @@ def engine_view(p: Presentation, previous: Presentation | None, kb: Knowledge) -
         next_step=v.next_step,
         red_flags=v.red_flags,
         also_consider=v.also_consider,
-        rules=tuple(RuleLine(h.rule_id, h.effect, h.reason, kb.section(h.guide_section).title) for h in a.trace),
+        rules=tuple(RuleLine(h.rule_id, h.effect, h.reason, kb.section(h.guide_section).title)
+                    for h in each_reason_once(a, kb).trace),
         changes=_change_groups(a, kb),
         known=describe_presentation(p),
         new_facts=presentation_diff(previous, p) if previous is not None else (),

@@ -3,7 +3,8 @@
 // - "visible": sent when the student comes back to this tab or window, so the apps read the class
 //   store again (another tab of the same student may have answered since);
 // - small per-student state kept in this browser (localStorage under `store_key`: the explorer's
-//   ticks), handed to the kernel when the page opens and saved when the kernel sends it.
+//   ticks; sessionStorage, for this tab only, when the kernel says `tab`: the case player's open case),
+//   handed to the kernel when the page opens and saved when the kernel sends it.
 const POLL_MARK = "Poll open: answer now · "; // poll_notice.js puts it in front of the title
 
 function served() {
@@ -17,12 +18,17 @@ function render({ model, el }) {
     if (!title || !served()) return;
     document.title = (document.title.startsWith(POLL_MARK) ? POLL_MARK : "") + title;
   };
+  const read = (storage, key) => {
+    try {
+      const kept = JSON.parse(storage.getItem(key) || "null");
+      return kept && typeof kept === "object" ? kept : {};
+    } catch (e) { return {}; }
+  };
   const restore = () => {
     const key = model.get("store_key");
     if (!key) return;
-    let kept = null;
-    try { kept = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
-    if (kept && typeof kept === "object") model.send({ restore: kept });
+    const kept = Object.assign(read(localStorage, key), read(sessionStorage, key));
+    if (Object.keys(kept).length) model.send({ restore: kept });
   };
   let last = 0;
   const visible = () => {
@@ -34,9 +40,8 @@ function render({ model, el }) {
     const key = model.get("store_key");
     if (!key || !msg || typeof msg.save !== "object") return;
     try {
-      const kept = JSON.parse(localStorage.getItem(key) || "{}") || {};
-      Object.assign(kept, msg.save);
-      localStorage.setItem(key, JSON.stringify(kept));
+      const storage = msg.tab ? sessionStorage : localStorage;
+      storage.setItem(key, JSON.stringify(Object.assign(read(storage, key), msg.save)));
     } catch (e) { /* storage full or blocked: nothing kept */ }
   };
   model.on("change:title", setTitle);

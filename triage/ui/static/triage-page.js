@@ -14,7 +14,8 @@
 //    the checks slow down (1 s doubling to 8 s, spread), so a class of hundreds does not hammer a
 //    restarting hub. State for the apps:
 //    `document.documentElement.dataset.triageConnection` ("ok", "lost", "restarted") and a
-//    `triage-connection` event on window.
+//    `triage-connection` event on window. While the notice shows, `--triage-connection-space` on the root
+//    is its height: the apps' sticky parts (triage.css) stop below it, so it never covers their controls.
 (function () {
   "use strict";
   var KEY = "triage-instructor-key";
@@ -66,6 +67,8 @@
       notice.appendChild(p);
       notice.appendChild(b);
       document.body.appendChild(notice);
+      // the apps' sticky parts (the presenter's controls) stop below the notice, not under it
+      if (typeof ResizeObserver === "function") new ResizeObserver(makeRoom).observe(notice);
     }
     clearTimeout(hideTimer);
     notice.hidden = false;
@@ -74,11 +77,16 @@
     var btn = notice.querySelector(".triage-connection-button");
     btn.hidden = !button;
     btn.textContent = button || "";
+    makeRoom();
   }
   function hide(after) {
     if (!notice) return;
     clearTimeout(hideTimer);
-    hideTimer = setTimeout(function () { notice.hidden = true; }, after);
+    hideTimer = setTimeout(function () { notice.hidden = true; makeRoom(); }, after);
+  }
+  function makeRoom() {
+    var space = notice && !notice.hidden ? notice.offsetHeight : 0;
+    root.style.setProperty("--triage-connection-space", space + "px");
   }
   function setState(next) {
     if (next === state) return;

@@ -288,6 +288,8 @@ class CasePlayer:
             # Preheated page: everything above is built before anyone asks for the page; the case itself
             # opens once the student is known, so nothing can be answered under the wrong name.
             self.status.value = "<p role='status'>Loading your answers&hellip;</p>"
+        self._reading: str | None = None  # the case this tab was reading before a reload (the page keeps it)
+        self._keep_case = self.frame.keep("case", self.restore_case, tab=True)
         self.context.on_ready(self._load_record)
         self.context.on_ready(self._follow_poll)
         self.frame.on_visible(self.refresh_from_store)
@@ -347,7 +349,7 @@ class CasePlayer:
             notes.append(f"Your earlier answers could not be read: {store_reason(exc)}.")
         self.status.value = "".join(f"<p role='alert' class='triage-problem'>{esc(m)}</p>" for m in notes)
         self._fill_picker()
-        resume = self.resume_case()
+        resume = self._reading or self.resume_case()
         if resume is not None:
             if self.picker.value == resume:
                 self.show(resume)
@@ -387,6 +389,19 @@ class CasePlayer:
 
     def started(self, case: Case) -> bool:
         return bool(self.record.case_answers(case.id)) or self.record.revealed.get(case.id, 0) > 0
+
+    def restore_case(self, kept: Any) -> None:
+        """Open again the case this tab was reading before it reloaded (the page's automatic reopen after a
+        server restart included), even one not answered yet. The value comes from the browser: anything
+        that is not a case of this player is ignored."""
+        if not isinstance(kept, str) or kept not in {c.id for c in self.cases}:
+            return
+        self._reading = kept
+        if not self.context.ready or (self.case is not None and self.case.id == kept):
+            return  # the record is not read yet (it opens this case then), or it is open already
+        if kept not in [c.id for c in self.visible_cases()]:
+            self.level.value = self.topic.value = ALL
+        self.picker.value = kept
 
     def resume_case(self) -> str | None:
         """Where the student left off: the case answered last, or the next unfinished one after it."""
@@ -452,6 +467,7 @@ class CasePlayer:
         if self.case is None:
             self.story.value = ""
             return
+        self._keep_case(self.case.id)
         c = self.case
         # the learning objectives come at the end, with the teaching points: read first, they give
         # the case's turns away before the story does

@@ -23,7 +23,7 @@ from ...domain.vocabulary import in_sentence, vocabulary
 from ...errors import TriageError
 from ...store import DrillAttempt
 from ...store.identity import Learner
-from ..common import PRIMARY, esc
+from ..common import PRIMARY, each_reason_once, esc
 from ..context import AppContext
 from ..fallback import mimebundle
 from ..frame import app_frame
@@ -244,8 +244,8 @@ class RedFlagDrill:
         self.score.value = f"<p>{esc(text)}</p>"
 
     def _feedback_html(self, scenario: Scenario, chosen: Urgency) -> str:
-        a = scenario.assessment
         kb = knowledge()
+        a = each_reason_once(scenario.assessment, kb)
         voc = vocabulary()
         right = voc.urgency_name(a.urgency)
         if chosen == a.urgency:
@@ -356,7 +356,7 @@ class RedFlagDrill:
 
 def _why(s: Scenario) -> str:
     kb = knowledge()
-    a = s.assessment
+    a = each_reason_once(s.assessment, kb)
     if a.red_flags:
         flags = {f.id: f for f in kb.red_flags}
         text = f"{_flag_word(a.red_flags)}: " + "; ".join(flags[f].label for f in a.red_flags) + "."
