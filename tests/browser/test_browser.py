@@ -23,7 +23,9 @@ INSTRUCTOR_KEY = "browser-test-key"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with voila_server(tmp_path_factory.mktemp("voila"), env={"TRIAGE_INSTRUCTOR_KEY": INSTRUCTOR_KEY}) as url:
+    with voila_server(tmp_path_factory.mktemp("voila"), env={"TRIAGE_INSTRUCTOR_KEY": INSTRUCTOR_KEY},
+                      preheat=["03_red_flags.ipynb", "04_triage_explorer.ipynb", "05_case_studies.ipynb",
+                               "06_instructor.ipynb"]) as url:
         yield url
 
 

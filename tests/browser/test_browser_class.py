@@ -28,7 +28,8 @@ CLASS_VIEW = "07_class_view.ipynb"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("class")
-    with voila_server(tmp, env={"TRIAGE_CLASS_DB": str(tmp / "class.db"), "TRIAGE_INSTRUCTOR_KEY": KEY}) as url:
+    with voila_server(tmp, env={"TRIAGE_CLASS_DB": str(tmp / "class.db"), "TRIAGE_INSTRUCTOR_KEY": KEY},
+                      preheat=[CASES, PRESENTER, CLASS_VIEW]) as url:
         yield url
 
 
@@ -253,7 +254,7 @@ def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_
     question = next(q for q in case.questions if q.id == "why-not-knee")  # asked at the opening story
     assert len(question.options) == 4
     with voila_server(tmp_path, env={"TRIAGE_CLASS_DB": str(tmp_path / "class.db"), "TRIAGE_INSTRUCTOR_KEY": KEY,
-                                     "TRIAGE_CASE": case.id}) as url:
+                                     "TRIAGE_CASE": case.id}, preheat=[PRESENTER]) as url:
         page = new_page(browser, 1024, 768)
         open_app(page, url, PRESENTER, f"key={KEY}")
         expect(page.locator(".triage-join")).to_contain_text("Joining from phones")  # the start screen

@@ -30,7 +30,8 @@ def interface_addresses() -> set[str]:
 @pytest.mark.server
 def test_make_app_on_all_interfaces_prints_the_classroom_address_and_qr_codes_that_read_back(tmp_path, browser):
     key = "join-test-key"
-    with serve(tmp_path, env={"TRIAGE_INSTRUCTOR_KEY": key}, args=["--Voila.ip=0.0.0.0"]) as server:
+    with serve(tmp_path, env={"TRIAGE_INSTRUCTOR_KEY": key}, args=["--Voila.ip=0.0.0.0"],
+               preheat=["06_instructor.ipynb"]) as server:
         port = server.url.rsplit(":", 1)[1]
         deadline = time.monotonic() + 60
         while "Stop with Ctrl+C" not in (log := server.log_text()) and time.monotonic() < deadline:

@@ -118,7 +118,8 @@ class Room:
 
     def start_server(self) -> None:
         env = {"TRIAGE_INSTRUCTOR_KEY": None}  # the key the launcher keeps in the class's folder
-        self.server = self.stack.enter_context(serve(self.tmp, env=env, port=self.port or None))
+        self.server = self.stack.enter_context(serve(self.tmp, env=env, port=self.port or None,
+                                                             preheat=[CASES, DRILL, EXPLORER, PRESENTER]))
         self.port = int(self.server.url.rsplit(":", 1)[1])
 
     def page(self, width: int, height: int, touch: bool = False) -> Page:

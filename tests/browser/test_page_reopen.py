@@ -28,7 +28,7 @@ FAILED_DRAW = """() => {
 
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory):
-    with serve(tmp_path_factory.mktemp("reopen")) as server:
+    with serve(tmp_path_factory.mktemp("reopen"), preheat=["03_red_flags.ipynb", "05_case_studies.ipynb"]) as server:
         yield server
 
 

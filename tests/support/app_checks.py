@@ -20,6 +20,9 @@ APPS = [*STUDENT_APPS, "06_instructor.ipynb", "07_class_view.ipynb"]
 STUDENT = "Ada Lovelace"
 TIMEOUT = 120_000
 APP = ".triage-app"
+# axe's WCAG A/AA rules whose outcome depends on colours besides color-contrast (which contrast_scan runs on
+# every screen)
+COLOUR_RULES = ["link-in-text-block"]
 
 # Does the verdict ever hide other text of the app? Scroll the app through, 100 px at a time, and at each
 # step look for text the verdict lies over (the verdict is what is drawn at the overlap).
@@ -142,13 +145,16 @@ def act_as_a_student(page: Page, notebook: str) -> None:
         expect(page.locator(".triage-reasoning")).to_contain_text("What would change it")
 
 
-def app_problems(page: Page, notebook: str, act: bool = True) -> dict[str, list[str]]:
+def app_problems(page: Page, notebook: str, act: bool = True, colours_only: bool = False) -> dict[str, list[str]]:
     """Every check on the page's apps, after a student's first actions (``act``: take them now); only
-    failing checks are listed."""
+    failing checks are listed. ``colours_only``: the checks a change of theme can fail (contrast on every
+    screen, the colour rules of axe, the marked answer, the verdict's colours and background), for a page
+    that already passed the rest in another theme (layout, names and roles do not change with colours)."""
     if act:
         act_as_a_student(page, notebook)
     vc.open_disclosures(page)
-    problems = vc.run_all(page, scope=APP)
+    problems = {"axe": vc.axe_rule_problems(page, COLOUR_RULES, scope=APP)} if colours_only \
+        else vc.run_all(page, scope=APP)
     scan = vc.contrast_scan(page, scope=APP)
     problems["contrast"] = scan["problems"]
     if scan["checked"] < 60:
@@ -159,7 +165,7 @@ def app_problems(page: Page, notebook: str, act: bool = True) -> dict[str, list[
     if notebook == "05_case_studies.ipynb":
         problems.update(locked_answer_problems(page))
     if notebook == "04_triage_explorer.ipynb":
-        problems.update(verdict_problems(page))
+        problems.update(verdict_problems(page, covers=not colours_only))
     return {k: v for k, v in problems.items() if v}
 
 
@@ -201,9 +207,10 @@ def in_range(h: float, bounds: tuple[int, int]) -> bool:
     return low <= h <= high if low < high else h >= low or h <= high
 
 
-def verdict_problems(page: Page) -> dict[str, list[str]]:
+def verdict_problems(page: Page, covers: bool = True) -> dict[str, list[str]]:
     """The verdict in each urgency keeps its meaning colour (red, amber, green) readable, sits on the
-    notebook's own background (no strip of another colour under it), and never covers the app's text."""
+    notebook's own background (no strip of another colour under it), and (``covers``) never covers the
+    app's text."""
     out: dict[str, list[str]] = {"verdict colours": [], "verdict background": [], "verdict covers": []}
     verdict = page.locator(".triage-verdict")
     banner = verdict.locator(".triage-urgency")
@@ -227,7 +234,8 @@ def verdict_problems(page: Page) -> dict[str, list[str]]:
     own = rgb(verdict.evaluate(BACKGROUND_JS))
     if contrast(own, behind) > 1.1:
         out["verdict background"].append(f"the verdict's background {own} differs from the notebook's {behind}")
-    out["verdict covers"] = page.evaluate(COVERS_JS, "h3, h4, p, li, label, summary, dt, dd")
+    if covers:
+        out["verdict covers"] = page.evaluate(COVERS_JS, "h3, h4, p, li, label, summary, dt, dd")
     return out
 
 

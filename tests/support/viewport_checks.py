@@ -245,11 +245,18 @@ def _axe_context(scope: str | None) -> str:
 
 
 def axe_problems(page, scope: str | None = None) -> list[str]:
+    """axe's WCAG 2.2 A and AA rules: serious and critical violations."""
+    return _axe(page, f"{{type: 'tag', values: {WCAG_TAGS}}}", scope)
+
+
+def axe_rule_problems(page, rules: list[str], scope: str | None = None) -> list[str]:
+    """Only axe's ``rules`` (by id): serious and critical violations."""
+    return _axe(page, f"{{type: 'rule', values: {rules}}}", scope)
+
+
+def _axe(page, run_only: str, scope: str | None) -> list[str]:
     _load_axe(page)
-    result = page.evaluate(
-        f"async (scope) => await axe.run({_axe_context(scope)}, {{runOnly: {{type: 'tag', values: {WCAG_TAGS}}}}})",
-        scope,
-    )
+    result = page.evaluate(f"async (scope) => await axe.run({_axe_context(scope)}, {{runOnly: {run_only}}})", scope)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]

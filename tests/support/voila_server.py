@@ -4,13 +4,14 @@ port for HTTP and browser tests, and look at its kernels from outside (the proce
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,7 @@ TEST_POOL = 1
 def serve(
     tmp: Path, notebooks: Path | None = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
     args: list[str] | None = None, port: int | None = None, python: str = sys.executable,
+    preheat: Sequence[str] | None = None,
 ) -> Iterator[Server]:
     """Run ``python -m triage serve notebooks/`` from ``cwd``; yield the running :class:`Server`.
 
@@ -73,9 +75,14 @@ def serve(
     Unless ``args`` set ``--pool_size``, each app keeps one preheated kernel (:data:`TEST_POOL`), not
     voila.json's class-sized pool: pages are still served by preheated kernels, and the suite does not
     spend CPU filling pools nobody uses (test_voila_http checks that voila.json's own pool applies).
+    ``preheat`` names the apps a module opens: only those keep a waiting kernel (Voila's preheat_denylist
+    takes the others; their pages start a kernel when asked, as without a pool).
     """
     if not any(a.startswith("--pool_size") for a in args or []):
         args = [*(args or []), f"--pool_size={TEST_POOL}"]
+    if preheat is not None:
+        names = "|".join(re.escape(name) for name in preheat) or "$^"
+        args = [*args, f"--VoilaKernelManager.preheat_denylist=^(?!.*/(?:{names})$).*"]
     port = port or free_port()
     log_path = tmp / f"voila-{port}.log"
     log = log_path.open("a")
@@ -138,10 +145,10 @@ def server_process(command: list[str], cwd: Path, env: dict[str, str], log, log_
 @contextmanager
 def voila_server(
     tmp: Path, notebooks: Path = NOTEBOOKS, env: dict[str, str | None] | None = None, cwd: Path = ROOT,
-    args: list[str] | None = None,
+    args: list[str] | None = None, preheat: Sequence[str] | None = None,
 ) -> Iterator[str]:
     """:func:`serve`, yielding only the URL."""
-    with serve(tmp, notebooks=notebooks, env=env, cwd=cwd, args=args) as server:
+    with serve(tmp, notebooks=notebooks, env=env, cwd=cwd, args=args, preheat=preheat) as server:
         yield server.url
 
 
