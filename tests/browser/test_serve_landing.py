@@ -219,7 +219,8 @@ def test_completion_marks_come_from_the_learners_own_record(page, server):
         eve = typed_learner(f"student=Eve&class={CODE}", CODE)
         assert eve.key == name_key("Eve")
         store.record_answer(eve, "hip-oa-grandfather", "q1", ["gp"], True)
-        store.record_answer(eve, "hip-oa-grandfather", "q2", ["ed"], False)
+        store.record_answer(eve, "hip-oa-grandfather", "q2", ["gp"], False)  # wrong, then right after a retry
+        store.record_answer(eve, "hip-oa-grandfather", "q2", ["ed"], True)
         store.record_drill(eve, "s1", "emergency", True)
         store.mark_done(eve, "03_red_flags.ipynb")
         poll = store.open_poll("hip-oa-grandfather", "q3", ["gp", "ed"])  # a live poll in the same class
@@ -231,7 +232,8 @@ def test_completion_marks_come_from_the_learners_own_record(page, server):
     open_landing(page, server)
     sign_in(page, "Eve")
     expect(page.locator("#record-summary")).to_have_text(
-        "Your record: 1 app done, 2 case answers (1 right), 1 drill answer (1 right), "
+        "Your record: 1 app done, 2 case answers (1 right first time, 1 right after a retry), 1 drill answer "
+        "(1 right), "
         "1 live poll answered in class.")
     done = page.locator('li[data-notebook="03_red_flags.ipynb"] .done')
     expect(done).to_be_visible()

@@ -257,15 +257,20 @@ def test_a_student_reads_and_writes_only_their_own_records(hub, tokens):
 
 
 def test_the_instructor_reads_the_class_report_and_runs_a_poll(hub, tokens):
+    store_for(hub, tokens["ben"]).record_answer(hub_learner("ben"), "case-r", "where", ["gp"], False)
     store_for(hub, tokens["ben"]).record_answer(hub_learner("ben"), "case-r", "where", ["ed"], False)
     teacher = store_for(hub, tokens["teacher"])
-    rows = [(r.learner_key, r.case_id, r.chosen) for r in teacher.class_answers()]
-    assert ("hub:ben", "case-r", ("ed",)) in rows
+    rows = [(r.learner_key, r.case_id, r.chosen, r.first_chosen, r.attempts) for r in teacher.class_answers()]
+    assert ("hub:ben", "case-r", ("ed",), ("gp",), 2) in rows  # the first answer of a retried question too
     assert teacher.learner_record(hub_learner("ben")).case_answers("case-r")["where"].chosen == ("ed",)
     csv_text = requests.get(f"{hub.store_url}api/answers?format=csv",
                             headers={"Authorization": f"token {tokens['teacher']}"}, timeout=60).text
     assert csv_text.splitlines()[0].startswith("session_id,learner_key,display_name")
-    assert any(line.startswith(f"{teacher.current_session().id},hub:ben,ben,case-r") for line in csv_text.splitlines())
+    assert csv_text.splitlines()[0].endswith(",at,first_chosen,first_correct,first_at,attempts")
+    [ben_line] = [line for line in csv_text.splitlines()
+                  if line.startswith(f"{teacher.current_session().id},hub:ben,ben,case-r")]
+    assert ben_line.split(",")[5:7] == ["ed", "0"] and ben_line.split(",")[8:10] == ["gp", "0"]
+    assert ben_line.endswith(",2")
     poll = teacher.open_poll("case-r", "where", ["gp", "ed"])
     ana = store_for(hub, tokens["ana"])
     assert ana.current_poll() == poll

@@ -355,3 +355,37 @@ class StoreContract:
         later = store.open_poll("case-a", "where", ["gp", "ed"])
         assert store.poll_tally(later.id).present == 0  # presence belongs to a session
         assert store.poll_tally(poll.id).present == 3
+
+    # -- added with first attempts: a retry never hides what the student chose first ----------------------
+
+    def test_a_retry_keeps_the_first_answer_beside_the_last(self, store):
+        """A student who first sent Aisha to routine care and then, after the feedback, to the emergency
+        department: the class sees both, the student's own record too."""
+        store.record_answer(ANA, "case-a", "where", ["gp"], False)
+        store.record_answer(ANA, "case-a", "where", ["pt"], False)
+        store.record_answer(ANA, "case-a", "where", ["ed"], True)
+        store.record_answer(BEN, "case-a", "where", ["ed"], True)
+        ana, ben = (next(r for r in store.class_answers() if r.learner_key == who.key) for who in (ANA, BEN))
+        assert (ana.chosen, ana.correct, ana.first_chosen, ana.first_correct, ana.attempts) == (
+            ("ed",), True, ("gp",), False, 3)
+        assert ana.first_at <= ana.at
+        assert (ben.first_chosen, ben.first_correct, ben.attempts, ben.first_at) == (("ed",), True, 1, ben.at)
+        [row] = [r for r in store.class_record().answers if r.learner_key == ANA.key]
+        assert row == ana
+        mine = store.learner_record(ANA).case_answers("case-a")["where"]
+        assert (mine.chosen, mine.correct, mine.first_chosen, mine.first_correct, mine.attempts) == (
+            ("ed",), True, ("gp",), False, 3)
+
+    def test_first_attempts_survive_reopening_and_belong_to_their_session(self, store):
+        store.record_answer(ANA, "case-a", "where", ["gp"], False)
+        store.record_answer(ANA, "case-a", "where", ["ed"], True)
+        first = store.current_session()
+        store.new_session()
+        store.record_answer(ANA, "case-a", "where", ["ed"], True)  # answered again in a later class
+        again = self.reopen(store)
+        [old] = again.class_answers(first.id)
+        assert (old.first_chosen, old.first_correct, old.attempts) == (("gp",), False, 2)
+        [now] = again.class_answers()
+        assert (now.first_chosen, now.first_correct, now.attempts) == (("ed",), True, 1)
+        mine = again.learner_record(ANA).case_answers("case-a")["where"]  # the record spans sessions:
+        assert (mine.chosen, mine.first_chosen, mine.first_correct, mine.attempts) == (("ed",), ("gp",), False, 3)

@@ -59,18 +59,19 @@ def test_report_names_cases_by_title_with_answered_out_of_asked_polls_and_items(
     lines = out.splitlines()
     assert lines[0].startswith("Session 1 (session 1, started ") and "current): 4 student(s)" in lines[0]
     assert db in lines[0]
-    table = lines[lines.index("Students (answered / asked; correct)") + 1:]
-    assert table[0].split() == ["student", "activity", "answered", "correct"]
+    table = lines[lines.index("Students (answered / asked; right at the first answer; right only after a retry)")
+                  + 1:]
+    assert table[0].split() == ["student", "activity", "answered", "correct", "after", "retry"]
     rows = [" ".join(line.split()) for line in table[2:table.index("")]]
     assert rows == [
-        f"Ana case: {TITLES[ONE_QUESTION]} 1 / 3 1",  # cases in the library's order
-        f"Ana case: {TITLES[TWO_QUESTIONS]} 2 / 3 1",
-        f"ben case: {TITLES[TWO_QUESTIONS]} 1 / 3 1",
+        f"Ana case: {TITLES[ONE_QUESTION]} 1 / 3 1 0",  # cases in the library's order
+        f"Ana case: {TITLES[TWO_QUESTIONS]} 2 / 3 1 0",
+        f"ben case: {TITLES[TWO_QUESTIONS]} 1 / 3 0 1",  # wrong at first, right after a retry
         "ben Class polls 1 / 1 1",
         "Cy Class polls 1 / 1 0",
         f"Dee Red-flag drill 1 / {len(scenarios())} 0",
     ]
-    assert "Item analysis (share correct; D = discrimination" in out
+    assert "Item analysis (share right at the first answer; D = discrimination" in out
     assert "A. With his GP, in primary care (right): 0" not in out  # the poll asked the first question
     assert "Poll 1 (" in out and f"closed): {TITLES[TWO_QUESTIONS]}: What do shooting pain" in out
     assert "(right): 1  ben" in out and "B. A problem in his foot: 1  Cy" in out
@@ -83,38 +84,44 @@ def test_report_csv_holds_every_answer_with_the_options_chosen(capsys, db, monke
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["student"], r["learner"], r["activity"], r["case_or_scenario_id"], r["question_id"], r["chosen_ids"],
-             r["correct"]) for r in rows] == [
-        ("Ana", "name:ana", "case", TWO_QUESTIONS, "where", "pcp", "yes"),
-        ("Ana", "name:ana", "case", TWO_QUESTIONS, "watch", "weak worse-sitting", "no"),
-        ("Ana", "name:ana", "case", ONE_QUESTION, "where-first", "pcp", "yes"),
-        ("ben", "hub:ben", "case", TWO_QUESTIONS, "where", "pcp", "yes"),
-        ("ben", "hub:ben", "poll", TWO_QUESTIONS, "tingling", "nerve", "yes"),
-        ("Cy", "name:cy", "poll", TWO_QUESTIONS, "tingling", "foot", "no"),
-        ("Dee", "name:dee", "drill", "d-bladder", "", "urgent", "no"),
+             r["correct"], r["attempt"], r["attempts"]) for r in rows] == [
+        ("Ana", "name:ana", "case", TWO_QUESTIONS, "where", "pcp", "yes", "1", "1"),
+        ("Ana", "name:ana", "case", TWO_QUESTIONS, "watch", "weak worse-sitting", "no", "1", "1"),
+        ("Ana", "name:ana", "case", ONE_QUESTION, "where-first", "pcp", "yes", "1", "1"),
+        ("ben", "hub:ben", "case", TWO_QUESTIONS, "where", "ed", "no", "1", "2"),  # his first answer is kept
+        ("ben", "hub:ben", "case", TWO_QUESTIONS, "where", "pcp", "yes", "2", "2"),
+        ("ben", "hub:ben", "poll", TWO_QUESTIONS, "tingling", "nerve", "yes", "", ""),
+        ("Cy", "name:cy", "poll", TWO_QUESTIONS, "tingling", "foot", "no", "", ""),
+        ("Dee", "name:dee", "drill", "d-bladder", "", "urgent", "no", "1", "1"),
     ]
     assert {r["session"] for r in rows} == {"1"}
     watch = next(q for c in load_cases() if c.id == TWO_QUESTIONS for q in c.questions if q.id == "watch")
     letters = {o.id: f"{'ABCDEFGH'[i]}. {o.text}" for i, o in enumerate(watch.options)}
     assert rows[1]["chosen"] == f"{letters['weak']}; {letters['worse-sitting']}"
-    assert rows[0]["title"] == TITLES[TWO_QUESTIONS] and rows[5]["poll"] == "1"
-    assert rows[6]["chosen"] == "B. Urgent (same day)" and rows[6]["right_answer"] == "A. Emergency"
+    assert rows[0]["title"] == TITLES[TWO_QUESTIONS] and rows[6]["poll"] == "1"
+    assert rows[7]["chosen"] == "B. Urgent (same day)" and rows[7]["right_answer"] == "A. Emergency"
 
 
 def test_report_csv_summary_and_items(capsys, db):
     status, out, _ = run(capsys, "class", "report", "--csv", "summary", "--db", db)
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [(r["student"], r["activity"], r["answered"], r["asked"], r["correct"]) for r in rows] == [
-        ("Ana", "case", "1", "3", "1"), ("Ana", "case", "2", "3", "1"), ("ben", "case", "1", "3", "1"),
-        ("ben", "polls", "1", "1", "1"), ("Cy", "polls", "1", "1", "0"),
-        ("Dee", "drill", "1", str(len(scenarios())), "0")]
+    assert [(r["student"], r["activity"], r["answered"], r["asked"], r["correct"], r["right_after_retry"])
+            for r in rows] == [
+        ("Ana", "case", "1", "3", "1", "0"), ("Ana", "case", "2", "3", "1", "0"), ("ben", "case", "1", "3", "0", "1"),
+        ("ben", "polls", "1", "1", "1", ""), ("Cy", "polls", "1", "1", "0", ""),
+        ("Dee", "drill", "1", str(len(scenarios())), "0", "")]
     status, out, _ = run(capsys, "class", "report", "--csv", "items", "--db", db)
     items = list(csv.DictReader(io.StringIO(out)))
     poll = next(r for r in items if r["activity"] == "poll")
     assert (poll["answered"], poll["correct"], poll["share_correct"], poll["most_chosen_wrong"]) == (
         "2", "1", "0.50", "B. A problem in his foot")
     drill = next(r for r in items if r["activity"] == "drill")
-    assert (drill["most_chosen_wrong"], drill["under_triage"]) == ("B. Urgent (same day)", "yes")
+    assert (drill["most_chosen_wrong"], drill["under_triage"], drill["under_triaged_by"]) == (
+        "B. Urgent (same day)", "yes", "Dee")
+    where = next(r for r in items if r["activity"] == "case" and r["question_id"] == "where")
+    assert (where["answered"], where["correct"], where["share_correct"], where["right_after_retry"],
+            where["most_chosen_wrong"], where["under_triage"]) == ("2", "1", "0.50", "1", "B. The emergency department", "")
     with pytest.raises(SystemExit) as exit_:
         main(["class", "report", "--csv", "everything", "--db", db])
     assert exit_.value.code == 2 and "invalid choice: 'everything'" in capsys.readouterr().err
@@ -142,7 +149,7 @@ def test_new_session_archives_the_old_one_and_reports_start_empty(capsys, db):
     status, out, _ = run(capsys, "class", "report", "--db", db)
     assert "Tuesday seminar (session 2" in out and "No answers in this session yet." in out
     status, out, _ = run(capsys, "class", "report", "--session", "1", "--csv", "--db", db)
-    assert len(list(csv.DictReader(io.StringIO(out)))) == 7  # kept, not deleted
+    assert len(list(csv.DictReader(io.StringIO(out)))) == 8  # kept, not deleted (Ben's first answer too)
     status, out, _ = run(capsys, "class", "sessions", "--db", db)
     assert status == 0
     lines = out.splitlines()

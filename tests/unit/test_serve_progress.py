@@ -72,6 +72,7 @@ def test_the_record_holds_only_the_askers_own_completed_apps_and_counts():
     store = MemoryStore()
     sam = typed_learner("student=Sam", None)
     kim = typed_learner("student=Kim", None)
+    store.record_answer(sam, "hip-oa-grandfather", "q1", ["pt"], False)  # wrong at first, then right
     store.record_answer(sam, "hip-oa-grandfather", "q1", ["gp"], True)
     store.record_answer(sam, "hip-oa-grandfather", "q2", ["ed"], False)
     store.record_answer(sam, "golfer-stiff-spine", "q1", ["pt"], True)
@@ -88,14 +89,17 @@ def test_the_record_holds_only_the_askers_own_completed_apps_and_counts():
     assert answer.body == {
         "learner": {"name": "sam", "source": "name"},
         "done": ["03_red_flags.ipynb"],
-        "counts": {"case_answers": 3, "case_correct": 2, "cases": 2, "drill_answers": 1, "drill_correct": 1,
-                   "poll_answers": 1},
+        "counts": {"case_answers": 3, "case_correct": 2, "case_right_first": 1, "case_right_after_retry": 1,
+                   "cases": 2, "drill_answers": 1, "drill_correct": 1, "poll_answers": 1},
+        "summary": "Your record: 1 app done, 3 case answers (1 right first time, 1 right after a retry), "
+                   "1 drill answer (1 right), 1 live poll answered in class.",
     }
     assert "Kim" not in repr(answer.body) and "04_triage_explorer" not in repr(answer.body)
 
 
 def test_an_unknown_learner_has_an_empty_record():
-    assert record_body(hub_learner("new"), MemoryStore().learner_record(hub_learner("new")))["done"] == []
+    body = record_body(hub_learner("new"), MemoryStore().learner_record(hub_learner("new")))
+    assert (body["done"], body["summary"]) == ([], "Your record: nothing yet.")
 
 
 def test_no_store_is_a_plain_503():

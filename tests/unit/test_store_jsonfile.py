@@ -125,3 +125,21 @@ def test_a_location_that_cannot_be_used_gives_an_unsaved_store(tmp_path):
     assert isinstance(store, MemoryStore)
     assert message is not None and "cannot be saved" in message
     assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_a_file_saved_before_first_attempts_were_kept_reads_as_one_attempt_and_keeps_its_answer_on_a_retry(tmp_path):
+    path = tmp_path / "answers.json"
+    old = {"kind": "triage-answers", "version": 1, "names": {ANA.key: "Ana"},
+           "sessions": [{"id": 1, "label": "Session 1", "started_at": 1.0, "archived_at": None}],
+           "answers": [{"session": 1, "learner": ANA.key, "case": "case-a", "question": "where", "chosen": ["gp"],
+                        "correct": False, "at": 5.0}],
+           "revealed": [], "drill": [], "done": [], "polls": [], "poll_answers": []}
+    path.write_text(json.dumps(old), encoding="utf-8")
+    store = JsonFileStore(path)
+    [row] = store.class_answers()
+    assert (row.chosen, row.first_chosen, row.first_correct, row.first_at, row.attempts) == (
+        ("gp",), ("gp",), False, 5.0, 1)
+    store.record_answer(ANA, "case-a", "where", ["ed"], True)
+    mine = JsonFileStore(path).learner_record(ANA).case_answers("case-a")["where"]
+    assert (mine.chosen, mine.correct, mine.first_chosen, mine.first_correct, mine.attempts) == (
+        ("ed",), True, ("gp",), False, 2)

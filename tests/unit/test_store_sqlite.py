@@ -8,7 +8,7 @@ import sqlite3
 import time
 
 import pytest
-from support.store_contract import ANA, StoreContract
+from support.store_contract import ANA, BEN, StoreContract
 
 from triage.errors import StoreCorruptError, StoreError, StoreUnavailableError
 from triage.store import PRESENT_WINDOW, open_store
@@ -121,6 +121,33 @@ def test_migration_to_version_3_files_earlier_drill_answers_under_their_session(
     assert [d.scenario_id for d in store.class_record(1).drill] == ["early"]
     assert [d.scenario_id for d in store.class_record(2).drill] == ["late"]
     assert [(p.id, p.ends_at) for p in store.class_record(1).polls] == [(1, None)]
+
+
+def test_migration_to_version_4_keeps_earlier_answers_as_one_attempt_and_a_retry_after_it_keeps_the_first(tmp_path):
+    """A class database of schema 3 (answers kept only the latest): its answers are read as given once,
+    nothing is lost, and a student who retries one after the upgrade has their old answer as the first."""
+    path = tmp_path / "class.db"
+    db = _raw(path)
+    db.execute("BEGIN")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    for step in MIGRATIONS[:3]:
+        for statement in step.statements:
+            db.execute(statement.format(now="100.0", id="INTEGER PRIMARY KEY", float="REAL"))
+    db.execute("INSERT INTO meta VALUES ('app', ?), ('schema_version', '3')", (APP_MARKER,))
+    db.execute("INSERT INTO learners VALUES ('name:ana', 'Ana', 'name', 1.0), ('name:ben', 'Ben', 'name', 1.0)")
+    db.execute("""INSERT INTO answers VALUES (1, 'name:ana', 'case-a', 'where', '["gp"]', 0, 150.0),"""
+               """ (1, 'name:ben', 'case-a', 'where', '["ed"]', 1, 160.0)""")
+    db.execute("COMMIT")
+    db.close()
+    store = open_store(str(path))
+    ben = store.learner_record(BEN).case_answers("case-a")["where"]
+    assert (ben.chosen, ben.first_chosen, ben.first_correct, ben.first_at, ben.attempts) == (
+        ("ed",), ("ed",), True, 160.0, 1)
+    store.record_answer(ANA, "case-a", "where", ["ed"], True)
+    [ana] = [r for r in store.class_answers(1) if r.learner_key == ANA.key]
+    assert (ana.chosen, ana.correct, ana.first_chosen, ana.first_correct, ana.first_at, ana.attempts) == (
+        ("ed",), True, ("gp",), False, 150.0, 2)
+    assert _raw(path).execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0] == "4"
 
 
 def test_presence_lapses_when_an_app_stops_saying_so(tmp_path):

@@ -63,9 +63,10 @@ def test_students_by_cases_named_by_title_with_answered_out_of_asked():
     table = app.summary.value
     assert "2 students" in table and "answered / asked" in table
     # columns: Bea (intro), Dee (advanced); each case asks 3 questions
-    assert cells(table, "Ana") == [["2", "/", "3", "1", "right"], ["&ndash;"]]
+    assert cells(table, "Ana") == [["2", "/", "3", "1", "right", "first", "time"], ["&ndash;"]]
     assert "triage-hint" not in table  # a hint box's border would draw a bar in an empty cell
-    assert cells(table, "Ben") == [["1", "/", "3", "0", "right"], ["1", "/", "3", "1", "right"]]
+    assert cells(table, "Ben") == [["1", "/", "3", "0", "right", "first", "time"],
+                                   ["1", "/", "3", "1", "right", "first", "time"]]
     assert table.index("Bea: intro case") < table.index("Dee: advanced case")
 
 
@@ -201,3 +202,53 @@ def test_a_student_app_never_shows_another_students_answers():
     assert first.chosen() == ["ed"]  # Ben's own answer, not Ana's
     second = next((v for v in ben.views if v.question.id == "second"), None)
     assert second is None or second.chosen() == []
+
+
+def test_a_lesson_where_a_student_first_under_triages_and_then_retries_shows_both_to_the_instructor(tmp_path):
+    """Maya first sends Aisha (new incontinence) to primary care at the next free appointment, reads
+    "Not quite", and checks the emergency department; Leo picks the emergency department at once. The
+    class view, its CSV files and Maya's own record say Maya was right only after a retry, and that her
+    first answer under-triaged."""
+    from triage.content.cases import load_cases
+    from triage.serve.progress import record_body
+    from triage.store.sqlite import SqliteStore
+    from triage.ui.student.case_player import CasePlayer as Player
+
+    aisha = next(c for c in load_cases() if c.id == "teacher-new-incontinence")
+    maya, leo = Learner("name:maya", "Maya", "name"), Learner("name:leo", "Leo", "name")
+    store = SqliteStore(tmp_path / "class.db")
+
+    def play(who, tries):
+        app = Player([aisha], context(who, store), class_panel=False)
+        first = next(v for v in app.views if v.question.id == "where-first")
+        first.choice.value = "pcp"
+        first.check.click()
+        app.reveal.click()
+        now = next(v for v in app.views if v.question.id == "where-now")
+        for option in tries:
+            now.choice.value = option
+            now.check.click()
+        return app
+
+    play(maya, ["pcp", "ed"])
+    play(leo, ["ed"])
+    store.close()
+    store = SqliteStore(tmp_path / "class.db")  # the instructor's kernel, another connection
+    app = ClassView([aisha], context(ANA, store, mode="voila", params={"key": KEY}), live=False)
+    table = app.summary.value
+    assert cells(table, "Maya") == [["2", "/", "3", "1", "right", "first", "time", "1", "after", "a", "retry"]]
+    assert cells(table, "Leo") == [["2", "/", "3", "2", "right", "first", "time"]]
+    row = re.search(r"Where should Aisha go now\?</th>(.*?)</tr>", app.items.value).group(1)
+    numbers = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td class='triage-num'>(.*?)</td>", row)]
+    assert numbers[:3] == ["2", "50%", "1"]  # answered, right first time, right after a retry
+    assert "under-triage" in row and "under-triaged at first:</strong> Maya" in row and "Leo" not in row
+    answers = [(r["student"], r["question_id"], r["attempt"], r["attempts"], r["chosen_ids"], r["correct"])
+               for r in csv_from(app.download.value) if r["question_id"] == "where-now"]
+    assert answers == [("Leo", "where-now", "1", "1", "ed", "yes"),
+                       ("Maya", "where-now", "1", "2", "pcp", "no"), ("Maya", "where-now", "2", "2", "ed", "yes")]
+    [item] = [r for r in csv_from(app.download.value, "items") if r["question_id"] == "where-now"]
+    assert (item["correct"], item["right_after_retry"], item["under_triage"], item["under_triaged_by"]) == (
+        "1", "1", "yes", "Maya")
+    assert "first answers, 1 right after a retry" in app.distribution.value
+    home = record_body(maya, store.learner_record(maya))
+    assert home["summary"] == "Your record: 2 case answers (1 right first time, 1 right after a retry)."

@@ -397,11 +397,13 @@ class Sessions(ApiHandler):
         self.reply(session_to_json(await self.run(self.store.new_session, label)))
 
 
-CSV_COLUMNS = ("session_id", "learner_key", "display_name", "case_id", "question_id", "chosen", "correct", "at")
+CSV_COLUMNS = ("session_id", "learner_key", "display_name", "case_id", "question_id", "chosen", "correct", "at",
+               "first_chosen", "first_correct", "first_at", "attempts")
 
 
 class Answers(ApiHandler):
-    """The class report: latest answer per student and question in one session (JSON, or CSV with ?format=csv)."""
+    """The class report: latest answer per student and question in one session, with the first answer and how
+    many times it was checked (JSON, or CSV with ?format=csv)."""
 
     async def get(self) -> None:
         self.instructor()
@@ -414,7 +416,9 @@ class Answers(ApiHandler):
             for r in rows:
                 writer.writerow([r.session_id, spreadsheet_safe(r.learner_key), spreadsheet_safe(r.display_name),
                                  r.case_id, r.question_id,
-                                 " ".join(r.chosen), int(r.correct), f"{r.at:.3f}"])
+                                 " ".join(r.chosen), int(r.correct), f"{r.at:.3f}",
+                                 " ".join(r.first_chosen or r.chosen), int(r.right_first_time),
+                                 f"{r.first_at or r.at:.3f}", r.attempts])
             self.set_header("Content-Type", "text/csv; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
             self.finish(out.getvalue())

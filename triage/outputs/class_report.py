@@ -3,15 +3,20 @@
 One report feeds the class view, ``python -m triage class report`` and the CSV files, so the three
 always agree:
 
-- **who answered what**: every case answer, poll answer and drill answer with the option chosen,
-  named by case title and question (:class:`AnswerLine`, the ``answers`` CSV);
+- **who answered what**: every case answer (the first and, after a retry, the last), poll answer and
+  drill answer with the option chosen, named by case title and question (:class:`AnswerLine`, the
+  ``answers`` CSV);
 - **a summary per student**: per case "answered / asked" out of the case's questions and how many
   were right; polls answered out of the polls opened; drill scenarios answered out of the drill's
   (:class:`StudentSummary`, the ``summary`` CSV);
 - **each poll**: its question, options, who chose what and when (:class:`PollResult`);
-- **item analysis** per question: share correct, the wrong option chosen most, and the
-  discrimination index between the top and bottom thirds of the class (:class:`ItemStats`, the
-  ``items`` CSV). ``docs/teaching/results.md`` defines it with a worked example.
+- **item analysis** per question: share right first time, how many were right only after a retry, the
+  wrong option chosen most, who under-triaged at first, and the discrimination index between the top and
+  bottom thirds of the class (:class:`ItemStats`, the ``items`` CSV). ``docs/teaching/results.md``
+  defines it with a worked example.
+
+Case questions and drill scenarios are scored by each student's **first** answer: both apps show the
+right answer straight after a check, so a later answer says less about what the student knew.
 
 What a question asks comes from a :class:`Catalog` of the case library and the drill scenarios; an
 answer to a question that is no longer in the library is still listed, by its ids.
@@ -175,6 +180,8 @@ class AnswerLine:
     right: str
     at: float
     poll: int | None = None  # the poll's number in the session (1 = the first poll opened)
+    attempt: int | None = None  # case and drill: which try this was (1 = the first); None for a poll
+    attempts: int | None = None  # case and drill: how many times the student answered the question in the session
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,8 @@ class Cell:
 
     answered: int
     asked: int | None
-    correct: int
+    correct: int  # cases and drill: right at the first answer
+    retried: int = 0  # cases: wrong at first, right after a retry
 
 
 @dataclass(frozen=True)
@@ -228,12 +236,14 @@ class ItemStats:
     question_id: str
     question: str
     answered: int
-    correct: int
+    correct: int  # right at the first answer (case questions and drill scenarios)
     top_wrong: Choice | None  # the wrong option chosen most (ties: the first in the question's order)
     top_wrong_count: int
     discrimination: float | None  # top third's share correct minus the bottom third's; None: too few answers
     under_triage: bool  # the top wrong option claims less urgency than the right one
     poll: int | None = None
+    right_after_retry: int = 0  # case questions: wrong at first, right in the end
+    under_triaged: tuple[str, ...] = ()  # students whose (first) answer claimed less urgency than the right one
 
     @property
     def share(self) -> float | None:
@@ -270,22 +280,34 @@ def build_report(record: ClassRecord, catalog: Catalog) -> ClassReport:
     # per item (activity, case or scenario id, question id, poll number): right or not by learner, options chosen
     per_item: dict[tuple[str, str, str, int | None], dict[str, bool]] = {}
     chosen_per_item: dict[tuple[str, str, str, int | None], list[tuple[str, ...]]] = {}
+    chooser_per_item: dict[tuple[str, str, str, int | None], list[str]] = {}
     asked_of: dict[tuple[str, str, str, int | None], Asked | None] = {}
 
     def note(key: tuple[str, str, str, int | None], asked: Asked | None, who: str, chosen: tuple[str, ...],
              correct: bool | None) -> None:
         asked_of[key] = asked
         chosen_per_item.setdefault(key, []).append(chosen)
+        chooser_per_item.setdefault(key, []).append(who)
         if correct is not None:
             per_item.setdefault(key, {})[who] = correct
 
+    retried: dict[tuple[str, str, str, int | None], set[str]] = {}
     for a in record.answers:
         asked = catalog.case_question(a.case_id, a.question_id)
-        lines.append(AnswerLine(a.session_id, names[a.learner_key], a.learner_key, CASE, a.case_id,
-                                catalog.title(a.case_id), a.question_id, asked.prompt if asked else a.question_id,
-                                a.chosen, asked.labels(a.chosen) if asked else "; ".join(a.chosen), a.correct,
-                                asked.right if asked else "", a.at))
-        note((CASE, a.case_id, a.question_id, None), asked, a.learner_key, a.chosen, a.correct)
+        first = a.first_chosen or a.chosen
+        tries = [(first, a.right_first_time, a.first_at or a.at, 1)]
+        if a.attempts > 1:  # a retry: the first answer, then the latest (the ones between are not kept)
+            tries.append((a.chosen, a.correct, a.at, a.attempts))
+        for chosen, ok, at, attempt in tries:
+            lines.append(AnswerLine(a.session_id, names[a.learner_key], a.learner_key, CASE, a.case_id,
+                                    catalog.title(a.case_id), a.question_id, asked.prompt if asked else a.question_id,
+                                    chosen, asked.labels(chosen) if asked else "; ".join(chosen),
+                                    ok, asked.right if asked else "", at,
+                                    attempt=attempt, attempts=a.attempts))
+        key = (CASE, a.case_id, a.question_id, None)
+        note(key, asked, a.learner_key, first, a.right_first_time)
+        if a.right_after_retry:
+            retried.setdefault(key, set()).add(a.learner_key)
 
     numbers = {p.id: i + 1 for i, p in enumerate(record.polls)}
     polls = {p.id: p for p in record.polls}
@@ -303,15 +325,19 @@ def build_report(record: ClassRecord, catalog: Catalog) -> ClassReport:
         note((POLL, poll.case_id, poll.question_id, numbers[poll.id]), asked, v.learner_key, v.chosen, correct)
 
     first = _first_drill_answers(record)
+    tries = Counter((d.learner_key, d.scenario_id) for d in record.drill)
+    seen: Counter[tuple[str, str]] = Counter()
     for d in record.drill:
         asked = catalog.scenario(d.scenario_id)
+        seen[(d.learner_key, d.scenario_id)] += 1
         lines.append(AnswerLine(d.session_id, names[d.learner_key], d.learner_key, DRILL, d.scenario_id,
                                 DRILL_TITLE, "", asked.prompt if asked else DRILL_QUESTION,
                                 (d.chosen,), asked.labels([d.chosen]) if asked else d.chosen, d.correct,
-                                asked.right if asked else "", d.at))
+                                asked.right if asked else "", d.at, attempt=seen[(d.learner_key, d.scenario_id)],
+                                attempts=tries[(d.learner_key, d.scenario_id)]))
         if first[(d.learner_key, d.scenario_id)] is d:
             note((DRILL, d.scenario_id, "", None), asked, d.learner_key, (d.chosen,), d.correct)
-    lines.sort(key=lambda line: (line.student.casefold(), line.learner_key, line.at))
+    lines.sort(key=lambda line: (line.student.casefold(), line.learner_key, line.at, line.attempt or 0))
 
     # a student's score: the share of right answers among all their scored answers
     right: Counter[str] = Counter()
@@ -340,13 +366,16 @@ def build_report(record: ClassRecord, catalog: Catalog) -> ClassReport:
             count = max(wrong.values())
             top_wrong = next(c for c in asked.choices if wrong.get(c.id) == count)
         under = False
-        if asked and top_wrong is not None and top_wrong.urgency is not None:
-            needed = [c.urgency for c in asked.choices if c.correct and c.urgency is not None]
-            under = bool(needed) and top_wrong.urgency < min(needed)
+        if asked and top_wrong is not None:
+            under = under_triages(asked, (top_wrong.id,))
+        under_by = sorted({names[who] for who, chosen in zip(chooser_per_item.get(key, []),
+                                                             chosen_per_item.get(key, []), strict=True)
+                           if asked and under_triages(asked, chosen)}, key=str.casefold)
         items.append(ItemStats(
             activity, source_id, asked.source if asked else catalog.title(source_id), question_id,
             asked.prompt if asked else question_id, len(chosen_per_item.get(key, [])), sum(results.values()),
-            top_wrong, count, discrimination(results, top, bottom), under, number))
+            top_wrong, count, discrimination(results, top, bottom), under, number,
+            len(retried.get(key, ())), tuple(under_by)))
 
     poll_results = []
     for p in record.polls:
@@ -371,7 +400,8 @@ def build_report(record: ClassRecord, catalog: Catalog) -> ClassReport:
         for cid in case_ids:
             mine = [a for a in record.answers if a.learner_key == key and a.case_id == cid]
             if mine:
-                cases[cid] = Cell(len(mine), catalog.questions_in(cid), sum(a.correct for a in mine))
+                cases[cid] = Cell(len(mine), catalog.questions_in(cid), sum(a.right_first_time for a in mine),
+                                  sum(a.right_after_retry for a in mine))
         answered_polls = [line for line in lines if line.learner_key == key and line.activity == POLL]
         drill_first = [d for (who, _), d in first.items() if who == key]
         students.append(StudentSummary(
@@ -381,6 +411,19 @@ def build_report(record: ClassRecord, catalog: Catalog) -> ClassReport:
             right[key] / total[key] if total[key] else None))
     return ClassReport(record.session_id, tuple(case_ids), {cid: catalog.title(cid) for cid in case_ids},
                        tuple(students), tuple(lines), tuple(poll_results), tuple(items), g, catalog.drill_size)
+
+
+def under_triages(asked: Asked, chosen: Iterable[str]) -> bool:
+    """True when an answer picks a wrong option that claims less urgency than every right option (routine
+    care for an emergency, say): the most harmful mistake the course guards against."""
+    needed = [c.urgency for c in asked.choices if c.correct and c.urgency is not None]
+    if not needed:
+        return False
+    for option in chosen:
+        choice = asked.choice(option)
+        if choice is not None and not choice.correct and choice.urgency is not None and choice.urgency < min(needed):
+            return True
+    return False
 
 
 def discrimination(results: Mapping[str, bool], top: set[str], bottom: set[str]) -> float | None:
@@ -412,13 +455,14 @@ def _item_order(catalog: Catalog) -> Any:
 
 # --- CSV and text ---------------------------------------------------------------------------------------------
 
-ANSWERS_COLUMNS = ("session", "student", "learner", "activity", "title", "poll", "question", "chosen", "correct",
-                   "right_answer", "answered_at", "case_or_scenario_id", "question_id", "chosen_ids")
+ANSWERS_COLUMNS = ("session", "student", "learner", "activity", "title", "poll", "question", "attempt", "attempts",
+                   "chosen", "correct", "right_answer", "answered_at", "case_or_scenario_id", "question_id",
+                   "chosen_ids")
 SUMMARY_COLUMNS = ("session", "student", "learner", "activity", "title", "answered", "asked", "correct",
-                   "case_or_scenario_id")
+                   "right_after_retry", "case_or_scenario_id")
 ITEMS_COLUMNS = ("session", "activity", "title", "poll", "question", "answered", "correct", "share_correct",
-                 "most_chosen_wrong", "most_chosen_wrong_count", "under_triage", "discrimination",
-                 "case_or_scenario_id", "question_id")
+                 "right_after_retry", "most_chosen_wrong", "most_chosen_wrong_count", "under_triage",
+                 "under_triaged_by", "discrimination", "case_or_scenario_id", "question_id")
 
 
 def spreadsheet_safe(text: str) -> str:
@@ -444,11 +488,13 @@ def _writer(out: TextIO, header: Sequence[str]) -> Any:
 
 
 def write_answers_csv(report: ClassReport, out: TextIO) -> None:
-    """One row per answer: case answers, poll answers and every drill answer, with the options chosen."""
+    """One row per answer: case answers (the first, and the last after a retry), poll answers and every drill
+    answer, with the options chosen."""
     w = _writer(out, ANSWERS_COLUMNS)
     for a in report.answers:
         w.writerow([a.session_id, spreadsheet_safe(a.student), spreadsheet_safe(a.learner_key), a.activity,
                     spreadsheet_safe(a.source), "" if a.poll is None else a.poll, spreadsheet_safe(a.question),
+                    "" if a.attempt is None else a.attempt, "" if a.attempts is None else a.attempts,
                     spreadsheet_safe(a.chosen), _yes_no(a.correct), spreadsheet_safe(a.right), when(a.at),
                     a.source_id, a.question_id, " ".join(a.chosen_ids)])
 
@@ -472,7 +518,7 @@ def write_summary_csv(report: ClassReport, out: TextIO) -> None:
     for s, activity, title, source_id, cell in summary_rows(report):
         w.writerow([report.session_id, spreadsheet_safe(s.student), spreadsheet_safe(s.learner_key), activity,
                     spreadsheet_safe(title), cell.answered, "" if cell.asked is None else cell.asked, cell.correct,
-                    source_id])
+                    cell.retried if activity == CASE else "", source_id])
 
 
 def _share(item: ItemStats) -> str:
@@ -485,8 +531,10 @@ def write_items_csv(report: ClassReport, out: TextIO) -> None:
     for i in report.items:
         w.writerow([report.session_id, i.activity, spreadsheet_safe(i.source), "" if i.poll is None else i.poll,
                     spreadsheet_safe(i.question), i.answered, i.correct, _share(i),
+                    i.right_after_retry if i.activity == CASE else "",
                     spreadsheet_safe(i.top_wrong.label) if i.top_wrong else "", i.top_wrong_count or "",
-                    "yes" if i.under_triage else "", "" if i.discrimination is None else f"{i.discrimination:.2f}",
+                    "yes" if i.under_triage else "", spreadsheet_safe("; ".join(i.under_triaged)),
+                    "" if i.discrimination is None else f"{i.discrimination:.2f}",
                     i.source_id, i.question_id])
 
 
@@ -511,13 +559,14 @@ def format_report(report: ClassReport) -> str:
     """The report as plain text for a terminal: students, item analysis, polls."""
     out: list[str] = []
     rows = [(s.student, f"{activity}: {_short(title, 40)}" if activity == CASE else title,
-             f"{c.answered} / {'?' if c.asked is None else c.asked}", str(c.correct))
+             f"{c.answered} / {'?' if c.asked is None else c.asked}", str(c.correct),
+             str(c.retried) if activity == CASE else "")
             for s, activity, title, _, c in summary_rows(report)]
-    out += ["Students (answered / asked; correct)", *_table(("student", "activity", "answered", "correct"), rows,
-                                                           {2, 3}), ""]
+    out += ["Students (answered / asked; right at the first answer; right only after a retry)",
+            *_table(("student", "activity", "answered", "correct", "after retry"), rows, {2, 3, 4}), ""]
     if report.items:
-        out.append("Item analysis (share correct; D = discrimination between the top and bottom thirds"
-                   + (f", {report.groups} students each)" if report.groups else "; needs 3 students)"))
+        out.append("Item analysis (share right at the first answer; D = discrimination between the top and bottom "
+                   "thirds" + (f", {report.groups} students each)" if report.groups else "; needs 3 students)"))
         item_rows = []
         for i in report.items:
             where = f"poll {i.poll}" if i.activity == POLL else i.activity
@@ -525,10 +574,14 @@ def format_report(report: ClassReport) -> str:
             if i.under_triage:
                 wrong += " UNDER-TRIAGE"
             item_rows.append((where, _short(f"{i.source}: {i.question}", 58), str(i.answered),
-                              "-" if i.share is None else f"{round(100 * i.share)}%", wrong,
+                              "-" if i.share is None else f"{round(100 * i.share)}%",
+                              str(i.right_after_retry) if i.activity == CASE else "", wrong,
                               "-" if i.discrimination is None else f"{i.discrimination:+.2f}"))
-        out += [*_table(("activity", "question", "answered", "correct", "most chosen wrong", "D"), item_rows,
-                        {2, 3, 5}), ""]
+            if i.under_triaged:
+                item_rows.append(("", f"  under-triaged at first: {_short(', '.join(i.under_triaged), 40)}",
+                                  "", "", "", "", ""))
+        out += [*_table(("activity", "question", "answered", "correct", "after retry", "most chosen wrong", "D"),
+                        item_rows, {2, 3, 4, 6}), ""]
     for p in report.polls:
         state = "open" if p.poll.is_open else "closed"
         out.append(f"Poll {p.number} ({when(p.poll.opened_at, seconds=False)}, {state}): {p.source}: {p.question}")

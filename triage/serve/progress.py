@@ -9,10 +9,11 @@ Endpoint contract (``GET <base_url>triage/api/progress``, JSON, never cached):
   ``hub`` (a Jupyter server started by JupyterHub): the hub user who owns the server
   (``JUPYTERHUB_USER``, the identity the apps' kernels there answer as), for authenticated requests
   only (JupyterHub's login decides who may reach the server); ``student`` and ``class`` are ignored.
-- **200** ``{"learner": {"name", "source"}, "done": [notebook, ...], "counts": {...}}``: only this
-  learner's completed apps and counts (``case_answers``, ``case_correct``, ``cases``,
-  ``drill_answers``, ``drill_correct``, ``poll_answers``: live polls answered); never answers, never other
-  learners.
+- **200** ``{"learner": {"name", "source"}, "done": [notebook, ...], "counts": {...}, "summary": "..."}``:
+  only this learner's completed apps and counts (``case_answers``, ``case_correct`` (right in the end),
+  ``case_right_first`` (right at the first check), ``case_right_after_retry``, ``cases``,
+  ``drill_answers``, ``drill_correct``, ``poll_answers``: live polls answered), and ``summary``, the
+  line the home page shows (:func:`record_summary`); never answers, never other learners.
 - **400** ``{"error"}``: no usable name (typed mode). **403** ``{"error"}``: the class code is
   missing or wrong; nothing about the learner is returned. **503** ``{"error"}``: the store cannot be
   read right now.
@@ -70,20 +71,46 @@ def hub_learner(username: str) -> Learner:
     return Learner(f"hub:{username}", username, "hub")
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def record_summary(done: int, counts: Mapping[str, int]) -> str:
+    """The home page's line about the learner's record: apps done, case answers (right first time, right
+    after a retry), drill answers, live polls."""
+    parts = []
+    if done:
+        parts.append(f"{_count(done, 'app')} done")
+    if counts["case_answers"]:
+        right = [f"{counts['case_right_first']} right first time"]
+        if counts["case_right_after_retry"]:
+            right.append(f"{counts['case_right_after_retry']} right after a retry")
+        parts.append(f"{_count(counts['case_answers'], 'case answer')} ({', '.join(right)})")
+    if counts["drill_answers"]:
+        parts.append(f"{_count(counts['drill_answers'], 'drill answer')} ({counts['drill_correct']} right)")
+    if counts["poll_answers"]:
+        parts.append(f"{_count(counts['poll_answers'], 'live poll')} answered in class")
+    return f"Your record: {', '.join(parts)}." if parts else "Your record: nothing yet."
+
+
 def record_body(learner: Learner, record: LearnerRecord) -> dict[str, Any]:
     """The 200 body: the learner's own completed apps and counts, nothing else."""
     answers = list(record.answers.values())
+    counts = {
+        "case_answers": len(answers),
+        "case_correct": sum(1 for a in answers if a.correct),
+        "case_right_first": sum(1 for a in answers if a.right_first_time),
+        "case_right_after_retry": sum(1 for a in answers if a.right_after_retry),
+        "cases": len({case for case, _ in record.answers}),
+        "drill_answers": len(record.drill),
+        "drill_correct": sum(1 for d in record.drill if d.correct),
+        "poll_answers": record.polls_answered,
+    }
     return {
         "learner": {"name": learner.display_name, "source": learner.source},
         "done": sorted(record.done),
-        "counts": {
-            "case_answers": len(answers),
-            "case_correct": sum(1 for a in answers if a.correct),
-            "cases": len({case for case, _ in record.answers}),
-            "drill_answers": len(record.drill),
-            "drill_correct": sum(1 for d in record.drill if d.correct),
-            "poll_answers": record.polls_answered,
-        },
+        "counts": counts,
+        "summary": record_summary(len(record.done), counts),
     }
 
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -31,15 +31,69 @@ from ..errors import Problem, StoreError
 from .identity import Learner
 
 
+def _fill_first(answer: CaseAnswer | AnswerRow) -> None:
+    """A record read without its first attempt (stored before first attempts were kept) had one answer."""
+    if answer.first_chosen is None:
+        object.__setattr__(answer, "first_chosen", answer.chosen)
+    if answer.first_correct is None:
+        object.__setattr__(answer, "first_correct", answer.correct)
+    if answer.first_at is None:
+        object.__setattr__(answer, "first_at", answer.at)
+
+
+class _Attempts:
+    """What a case answer with its first attempt says (shared by :class:`CaseAnswer` and :class:`AnswerRow`)."""
+
+    correct: bool
+    first_correct: bool | None
+    attempts: int
+
+    @property
+    def right_first_time(self) -> bool:
+        """The first answer was right (the case player shows the right answer after each check)."""
+        return bool(self.first_correct)
+
+    @property
+    def right_after_retry(self) -> bool:
+        """Wrong at first, right in the end."""
+        return self.correct and not self.first_correct
+
+
 @dataclass(frozen=True)
-class CaseAnswer:
-    """A learner's latest answer to one case question."""
+class CaseAnswer(_Attempts):
+    """A learner's latest answer to one case question, with their first one and how many times they checked.
+
+    ``first_*`` default to the latest answer (a record from before first attempts were kept)."""
 
     case_id: str
     question_id: str
     chosen: tuple[str, ...]
     correct: bool
     at: float
+    first_chosen: tuple[str, ...] | None = None
+    first_correct: bool | None = None
+    first_at: float | None = None
+    attempts: int = 1
+
+    def __post_init__(self) -> None:
+        _fill_first(self)
+
+
+def across_sessions(answers: Iterable[CaseAnswer]) -> dict[tuple[str, str], CaseAnswer]:
+    """A learner's own record of case answers from their rows in every session: per question the latest
+    answer, the first answer ever given, and every check counted."""
+    out: dict[tuple[str, str], CaseAnswer] = {}
+    for a in answers:
+        key = (a.case_id, a.question_id)
+        had = out.get(key)
+        if had is None:
+            out[key] = a
+            continue
+        last = a if a.at >= had.at else had
+        first = a if (a.first_at or 0.0) < (had.first_at or 0.0) else had
+        out[key] = replace(last, first_chosen=first.first_chosen, first_correct=first.first_correct,
+                           first_at=first.first_at, attempts=a.attempts + had.attempts)
+    return out
 
 
 @dataclass(frozen=True)
@@ -69,7 +123,7 @@ class LearnerRecord:
         return {q: a for (c, q), a in self.answers.items() if c == case_id}
 
     def score(self, case_id: str) -> tuple[int, int]:
-        """(correct, answered) for one case."""
+        """(correct, answered) for one case (the latest answers)."""
         answers = self.case_answers(case_id).values()
         return sum(a.correct for a in answers), len(answers)
 
@@ -128,8 +182,9 @@ class ClassSession:
 
 
 @dataclass(frozen=True)
-class AnswerRow:
-    """One line of the class view: a learner's latest answer to one question in one session."""
+class AnswerRow(_Attempts):
+    """One line of the class view: a learner's latest answer to one question in one session, with their
+    first answer to it in that session and how many times they checked (``first_*`` default to the latest)."""
 
     session_id: int
     learner_key: str
@@ -139,6 +194,13 @@ class AnswerRow:
     chosen: tuple[str, ...]
     correct: bool
     at: float
+    first_chosen: tuple[str, ...] | None = None
+    first_correct: bool | None = None
+    first_at: float | None = None
+    attempts: int = 1
+
+    def __post_init__(self) -> None:
+        _fill_first(self)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ TIMEOUT = 20.0
 def record_to_json(record: LearnerRecord) -> dict[str, Any]:
     return {
         "key": record.key,
-        "answers": [{**asdict(a), "chosen": list(a.chosen)} for a in record.answers.values()],
+        "answers": [{**asdict(a), "chosen": list(a.chosen), "first_chosen": list(a.first_chosen or a.chosen)}
+                    for a in record.answers.values()],
         "revealed": dict(record.revealed),
         "drill": [asdict(d) for d in record.drill],
         "done": sorted(record.done),
@@ -55,10 +56,21 @@ def record_to_json(record: LearnerRecord) -> dict[str, Any]:
     }
 
 
+def _attempts_from_json(a: Mapping[str, Any]) -> tuple[Any, ...]:
+    """``chosen, correct, at`` and the first attempt with the number of attempts (a service from before
+    first attempts were kept sends none: one attempt)."""
+    chosen, correct, at = tuple(a["chosen"]), bool(a["correct"]), float(a["at"])
+    first = a.get("first_chosen")
+    first_correct, first_at = a.get("first_correct"), a.get("first_at")
+    return (chosen, correct, at, chosen if first is None else tuple(first),
+            correct if first_correct is None else bool(first_correct), at if first_at is None else float(first_at),
+            int(a.get("attempts") or 1))
+
+
 def record_from_json(data: Mapping[str, Any]) -> LearnerRecord:
     answers = {}
     for a in data["answers"]:
-        answer = CaseAnswer(a["case_id"], a["question_id"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
+        answer = CaseAnswer(a["case_id"], a["question_id"], *_attempts_from_json(a))
         answers[(answer.case_id, answer.question_id)] = answer
     drill = tuple(DrillAttempt(d["scenario_id"], d["chosen"], bool(d["correct"]), float(d["at"]))
                   for d in data["drill"])
@@ -104,12 +116,12 @@ def session_from_json(data: Mapping[str, Any]) -> ClassSession:
 
 
 def row_to_json(row: AnswerRow) -> dict[str, Any]:
-    return {**asdict(row), "chosen": list(row.chosen)}
+    return {**asdict(row), "chosen": list(row.chosen), "first_chosen": list(row.first_chosen or row.chosen)}
 
 
 def row_from_json(data: Mapping[str, Any]) -> AnswerRow:
     return AnswerRow(int(data["session_id"]), data["learner_key"], data["display_name"], data["case_id"],
-                     data["question_id"], tuple(data["chosen"]), bool(data["correct"]), float(data["at"]))
+                     data["question_id"], *_attempts_from_json(data))
 
 
 def class_record_to_json(record: ClassRecord) -> dict[str, Any]:

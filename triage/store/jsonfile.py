@@ -40,6 +40,7 @@ from . import (
     Poll,
     PollAnswerRow,
     PollTally,
+    across_sessions,
 )
 from .identity import Learner
 
@@ -66,6 +67,14 @@ def _drill_session(doc: Doc, row: Doc) -> int:
         return int(row["session"])
     started = [int(s["id"]) for s in doc["sessions"] if float(s["started_at"]) <= float(row["at"])]
     return max(started) if started else int(doc["sessions"][0]["id"])
+
+
+def _attempts(row: Doc) -> tuple[Any, ...]:
+    """An answer row's latest answer, first answer and number of attempts (a row saved before first
+    attempts were kept has none: it reads as one attempt, its answer)."""
+    chosen, correct, at = tuple(row["chosen"]), bool(row["correct"]), float(row["at"])
+    return (chosen, correct, at, tuple(row.get("first_chosen", chosen)), bool(row.get("first_correct", correct)),
+            float(row.get("first_at", at)), int(row.get("attempts", 1)))
 
 
 def _session(row: Doc) -> ClassSession:
@@ -161,10 +170,19 @@ class JsonFileStore:
         def edit(doc: Doc) -> None:
             self._seen(doc, learner)
             sid = self._session_id(doc)
+            now, same = self._clock(), (sid, learner.key, case_id, question_id)
+            had = [a for a in doc["answers"] if (a["session"], a["learner"], a["case"], a["question"]) == same]
+            row = {"session": sid, "learner": learner.key, "case": case_id, "question": question_id,
+                   "chosen": sorted(chosen), "correct": bool(correct), "at": now,
+                   "first_chosen": sorted(chosen), "first_correct": bool(correct), "first_at": now, "attempts": 1}
+            if had:  # a retry: the first answer stays beside the latest (a row saved before: its answer)
+                old = had[-1]
+                row.update(first_chosen=old.get("first_chosen", old["chosen"]),
+                           first_correct=old.get("first_correct", old["correct"]),
+                           first_at=old.get("first_at", old["at"]), attempts=int(old.get("attempts", 1)) + 1)
             doc["answers"] = [a for a in doc["answers"] if (a["session"], a["learner"], a["case"], a["question"])
-                              != (sid, learner.key, case_id, question_id)]
-            doc["answers"].append({"session": sid, "learner": learner.key, "case": case_id, "question": question_id,
-                                   "chosen": sorted(chosen), "correct": bool(correct), "at": self._clock()})
+                              != same]
+            doc["answers"].append(row)
         self._change(edit)
 
     def set_revealed(self, learner: Learner, case_id: str, stages: int) -> None:
@@ -190,14 +208,8 @@ class JsonFileStore:
 
     def learner_record(self, learner: Learner) -> LearnerRecord:
         def view(doc: Doc) -> LearnerRecord:
-            latest: dict[tuple[str, str], CaseAnswer] = {}
-            for a in doc["answers"]:
-                if a["learner"] != learner.key:
-                    continue
-                answer = CaseAnswer(a["case"], a["question"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
-                key = (answer.case_id, answer.question_id)
-                if key not in latest or latest[key].at <= answer.at:
-                    latest[key] = answer
+            latest = across_sessions(CaseAnswer(a["case"], a["question"], *_attempts(a))
+                                     for a in doc["answers"] if a["learner"] == learner.key)
             revealed = {r["case"]: int(r["stages"]) for r in doc["revealed"] if r["learner"] == learner.key}
             drill = tuple(DrillAttempt(d["scenario"], d["chosen"], bool(d["correct"]), float(d["at"]))
                           for d in doc["drill"] if d["learner"] == learner.key)
@@ -323,7 +335,7 @@ class JsonFileStore:
             sid = session_id if session_id is not None else self._session_id(doc)
             names = doc["names"]
             rows = [AnswerRow(a["session"], a["learner"], names.get(a["learner"], a["learner"]), a["case"],
-                              a["question"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
+                              a["question"], *_attempts(a))
                     for a in doc["answers"] if a["session"] == sid]
             return sorted(rows, key=lambda r: (r.display_name.casefold(), r.case_id, r.question_id))
         return self._look(view)
@@ -333,7 +345,7 @@ class JsonFileStore:
             sid = session_id if session_id is not None else self._session_id(doc)
             names = doc["names"]
             answers = sorted((AnswerRow(a["session"], a["learner"], names.get(a["learner"], a["learner"]), a["case"],
-                                        a["question"], tuple(a["chosen"]), bool(a["correct"]), float(a["at"]))
+                                        a["question"], *_attempts(a))
                               for a in doc["answers"] if a["session"] == sid),
                              key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
             polls = tuple(_poll(p) for p in doc["polls"] if p["session_id"] == sid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ..errors import PollClosedError, Problem
 from . import (
@@ -20,6 +21,7 @@ from . import (
     Poll,
     PollAnswerRow,
     PollTally,
+    across_sessions,
 )
 from .identity import Learner
 from .legacy import LegacyProgress
@@ -60,7 +62,12 @@ class MemoryStore:
         with self._lock:
             self._seen(learner)
             key = (self._session_id(), learner.key, case_id, question_id)
-            self._answers[key] = CaseAnswer(case_id, question_id, tuple(sorted(chosen)), bool(correct), time.time())
+            answer = CaseAnswer(case_id, question_id, tuple(sorted(chosen)), bool(correct), time.time())
+            had = self._answers.get(key)
+            if had is not None:  # a retry: the first answer stays beside the latest
+                answer = replace(answer, first_chosen=had.first_chosen, first_correct=had.first_correct,
+                                 first_at=had.first_at, attempts=had.attempts + 1)
+            self._answers[key] = answer
 
     def set_revealed(self, learner: Learner, case_id: str, stages: int) -> None:
         with self._lock:
@@ -81,12 +88,7 @@ class MemoryStore:
 
     def learner_record(self, learner: Learner) -> LearnerRecord:
         with self._lock:
-            latest: dict[tuple[str, str], CaseAnswer] = {}
-            for (_, who, case, question), answer in self._answers.items():
-                if who == learner.key and (
-                    (case, question) not in latest or latest[(case, question)].at <= answer.at
-                ):
-                    latest[(case, question)] = answer
+            latest = across_sessions(a for (_, who, _, _), a in self._answers.items() if who == learner.key)
             revealed = {case: n for (who, case), n in self._revealed.items() if who == learner.key}
             polls = sum(1 for answers in self._poll_answers.values() if learner.key in answers)
             return LearnerRecord(learner.key, latest, revealed, tuple(self._drill.get(learner.key, ())),
@@ -212,7 +214,8 @@ class MemoryStore:
         with self._lock:
             sid = session_id if session_id is not None else self._session_id()
             rows = [
-                AnswerRow(s, who, self._names.get(who, who), a.case_id, a.question_id, a.chosen, a.correct, a.at)
+                AnswerRow(s, who, self._names.get(who, who), a.case_id, a.question_id, a.chosen, a.correct, a.at,
+                          a.first_chosen, a.first_correct, a.first_at, a.attempts)
                 for (s, who, _, _), a in self._answers.items()
                 if s == sid
             ]

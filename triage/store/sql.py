@@ -35,6 +35,7 @@ from . import (
     Poll,
     PollAnswerRow,
     PollTally,
+    across_sessions,
 )
 from .identity import Learner
 from .legacy import LegacyProgress
@@ -93,6 +94,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE presence (session_id INTEGER NOT NULL, learner_key TEXT NOT NULL, at {float} NOT NULL,"
         " PRIMARY KEY (session_id, learner_key))",
     )),
+    # Earlier rows keep NULL here and read as one attempt (_attempts); their next retry fills them in.
+    Migration(4, "a case answer keeps the learner's first attempt and how many times they checked", (
+        "ALTER TABLE answers ADD COLUMN first_chosen TEXT",
+        "ALTER TABLE answers ADD COLUMN first_correct BOOLEAN",
+        "ALTER TABLE answers ADD COLUMN first_at {float}",
+        "ALTER TABLE answers ADD COLUMN attempts INTEGER",
+    )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -136,6 +144,14 @@ _GET_POLL = ("SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.
              " p.ends_at FROM polls p WHERE p.id = ?")
 _NEW_ANSWER = ("INSERT INTO answers (session_id, learner_key, case_id, question_id, chosen, correct, at)"
                " VALUES ((SELECT max(id) FROM sessions), ?, ?, ?, ?, ?, ?)")
+
+
+def _attempts(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A case answer's last seven columns as the dataclasses take them: ``chosen, correct, at``, then the first
+    attempt and the number of attempts (a row from before schema 4 reads as one attempt: its answer)."""
+    chosen, correct, at, first, first_correct, first_at, attempts = row[-7:]
+    return (tuple(json.loads(chosen)), bool(correct), at, tuple(json.loads(first)), bool(first_correct), first_at,
+            int(attempts))
 
 
 class SqlStore:
@@ -301,12 +317,18 @@ class SqlStore:
     ) -> None:
         def body(db: Db) -> None:
             self._seen(db, learner)
+            now, options = time.time(), _chosen(chosen)
+            # a retry replaces the latest answer; the first one stays (a row from before schema 4: its answer)
             db.execute(
-                "INSERT INTO answers (session_id, learner_key, case_id, question_id, chosen, correct, at)"
-                " VALUES ((SELECT max(id) FROM sessions), ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO answers (session_id, learner_key, case_id, question_id, chosen, correct, at,"
+                " first_chosen, first_correct, first_at, attempts)"
+                " VALUES ((SELECT max(id) FROM sessions), ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
                 " ON CONFLICT (session_id, learner_key, case_id, question_id) DO UPDATE SET"
-                " chosen = excluded.chosen, correct = excluded.correct, at = excluded.at",
-                (learner.key, case_id, question_id, _chosen(chosen), bool(correct), time.time()),
+                " chosen = excluded.chosen, correct = excluded.correct, at = excluded.at,"
+                " first_chosen = COALESCE(answers.first_chosen, answers.chosen),"
+                " first_correct = COALESCE(answers.first_correct, answers.correct),"
+                " first_at = COALESCE(answers.first_at, answers.at), attempts = COALESCE(answers.attempts, 1) + 1",
+                (learner.key, case_id, question_id, options, bool(correct), now, options, bool(correct), now),
             )
 
         self._write(body)
@@ -341,12 +363,10 @@ class SqlStore:
 
     def learner_record(self, learner: Learner) -> LearnerRecord:
         def body(db: Db) -> LearnerRecord:
-            latest: dict[tuple[str, str], CaseAnswer] = {}
-            for case, question, chosen, correct, at in db.all(
-                "SELECT case_id, question_id, chosen, correct, at FROM answers WHERE learner_key = ?"
-                " ORDER BY at, session_id", (learner.key,)
-            ):
-                latest[(case, question)] = CaseAnswer(case, question, tuple(json.loads(chosen)), bool(correct), at)
+            latest = across_sessions(CaseAnswer(row[0], row[1], *_attempts(row)) for row in db.all(
+                "SELECT a.case_id, a.question_id, a.chosen, a.correct, a.at, COALESCE(a.first_chosen, a.chosen),"
+                " COALESCE(a.first_correct, a.correct), COALESCE(a.first_at, a.at), COALESCE(a.attempts, 1)"
+                " FROM answers a WHERE a.learner_key = ? ORDER BY a.at, a.session_id", (learner.key,)))
             revealed = {c: int(n) for c, n in db.all(
                 "SELECT case_id, stages FROM revealed WHERE learner_key = ?", (learner.key,))}
             drill = tuple(DrillAttempt(s, c, bool(ok), at) for s, c, ok, at in db.all(
@@ -517,11 +537,12 @@ class SqlStore:
     def class_answers(self, session_id: int | None = None) -> list[AnswerRow]:
         rows = self._query(
             "SELECT a.session_id, a.learner_key, COALESCE(l.display_name, a.learner_key), a.case_id, a.question_id,"
-            " a.chosen, a.correct, a.at FROM answers a LEFT JOIN learners l ON l.learner_key = a.learner_key"
+            " a.chosen, a.correct, a.at, COALESCE(a.first_chosen, a.chosen), COALESCE(a.first_correct, a.correct),"
+            " COALESCE(a.first_at, a.at), COALESCE(a.attempts, 1)"
+            " FROM answers a LEFT JOIN learners l ON l.learner_key = a.learner_key"
             " WHERE a.session_id = COALESCE(?, (SELECT max(id) FROM sessions))",
             (None if session_id is None else int(session_id),))
-        out = [AnswerRow(int(s), k, name, c, q, tuple(json.loads(ch)), bool(ok), at)
-               for s, k, name, c, q, ch, ok, at in rows]
+        out = [AnswerRow(int(row[0]), row[1], row[2], row[3], row[4], *_attempts(row)) for row in rows]
         return sorted(out, key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
 
     # -- administration (not part of ClassStore: the hub's `accounts purge`) --------------------------
@@ -544,11 +565,12 @@ class SqlStore:
                 sid = int(db.one("SELECT max(id) FROM sessions")[0])
             else:
                 sid = int(session_id)
-            answers = [AnswerRow(int(s), k, name, c, q, tuple(json.loads(ch)), bool(ok), at)
-                       for s, k, name, c, q, ch, ok, at in db.all(
-                           "SELECT a.session_id, a.learner_key, COALESCE(l.display_name, a.learner_key), a.case_id,"
-                           " a.question_id, a.chosen, a.correct, a.at FROM answers a LEFT JOIN learners l"
-                           " ON l.learner_key = a.learner_key WHERE a.session_id = ?", (sid,))]
+            answers = [AnswerRow(int(row[0]), row[1], row[2], row[3], row[4], *_attempts(row)) for row in db.all(
+                "SELECT a.session_id, a.learner_key, COALESCE(l.display_name, a.learner_key), a.case_id,"
+                " a.question_id, a.chosen, a.correct, a.at, COALESCE(a.first_chosen, a.chosen),"
+                " COALESCE(a.first_correct, a.correct), COALESCE(a.first_at, a.at), COALESCE(a.attempts, 1)"
+                " FROM answers a LEFT JOIN learners l"
+                " ON l.learner_key = a.learner_key WHERE a.session_id = ?", (sid,))]
             answers.sort(key=lambda r: (r.display_name.casefold(), r.learner_key, r.case_id, r.question_id))
             polls = tuple(_poll(row) for row in db.all(
                 "SELECT p.id, p.session_id, p.case_id, p.question_id, p.options, p.opened_at, p.closed_at, p.revealed,"

@@ -1,7 +1,8 @@
 """Class view (instructor): how the class answered, CSV files, item analysis, and class sessions.
 
 Every student who did anything in the session (case questions, polls, the drill) x the cases by
-title, each cell "answered / asked" out of the case's questions with how many were right; the item
+title, each cell "answered / asked" out of the case's questions with how many were right first time
+and how many only after a retry (a student's first answer is kept beside the last); the item
 analysis of every question (:mod:`triage.outputs.class_report`); each poll with who chose what; the answer
 distribution of each question of a case; CSV downloads (``data:`` links the browser saves; nothing
 is written on the server) that match ``python -m triage class report --csv``; and "Start a new
@@ -230,12 +231,15 @@ class ClassView:
         self._draw_distribution()
 
     @staticmethod
-    def _cell(answered: int, asked: int | None, correct: int) -> str:
+    def _cell(answered: int, asked: int | None, correct: int, retried: int | None = None) -> str:
+        """``retried`` None: an activity without retries (polls); else ``correct`` is right first time."""
         if not answered:
             return "<td class='triage-num'><span class='triage-none'>&ndash;</span></td>"
         out_of = "?" if asked is None else str(asked)
+        right = f"{correct} right" if retried is None else f"{correct} right first time"
+        later = (f"<br><span class='triage-cell-retried'>{retried} after a retry</span>" if retried else "")
         return (f"<td class='triage-num'>{answered} / {out_of}<br>"
-                f"<span class='triage-cell-right'>{correct} right</span></td>")
+                f"<span class='triage-cell-right'>{right}</span>{later}</td>")
 
     def _table(self, report: ClassReport, label: str) -> str:
         head = "".join(f"<th scope='col'>{esc(report.titles.get(c, c))}</th>" for c in report.case_ids)
@@ -247,18 +251,19 @@ class ClassView:
             head += "<th scope='col'>Red-flag drill</th>"
         body = []
         for s in report.students:
-            cells = [self._cell(c.answered, c.asked, c.correct) if (c := s.cases.get(cid)) else self._cell(0, None, 0)
-                     for cid in report.case_ids]
+            cells = [self._cell(c.answered, c.asked, c.correct, c.retried) if (c := s.cases.get(cid))
+                     else self._cell(0, None, 0) for cid in report.case_ids]
             if polls:
                 cells.append(self._cell(s.polls.answered, s.polls.asked, s.polls.correct))
             if drill:
-                cells.append(self._cell(s.drill.answered, s.drill.asked, s.drill.correct))
+                cells.append(self._cell(s.drill.answered, s.drill.asked, s.drill.correct, 0))
             body.append(f"<tr><th scope='row'>{esc(s.student)}</th>{''.join(cells)}</tr>")
         return (
             # a wide table scrolls sideways by itself (focusable, so the keyboard can scroll it), never the page
             f"<table class='triage-class-table' tabindex='0'><caption>{esc(label)}: "
-            f"{plural(len(report.students), 'student')}. Each cell: questions answered / asked, and how many were "
-            "right (polls: out of the polls opened; drill: scenarios, first answers).</caption>"
+            f"{plural(len(report.students), 'student')}. Each cell: questions answered / asked, how many were "
+            "right at the first answer, and how many only after a retry (polls: out of the polls opened; drill: "
+            "scenarios, first answers).</caption>"
             f"<thead><tr><th scope='col'>Student</th>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>"
         )
@@ -276,22 +281,30 @@ class ClassView:
                 wrong = f"{esc(i.top_wrong.label)} ({i.top_wrong_count})"
                 if i.under_triage:
                     wrong += " <strong class='triage-under-triage'>&#9888; under-triage</strong>"
+            if i.under_triaged:  # whoever under-triaged at first, even when the top wrong option is another
+                first = "" if i.activity == POLL else " at first"
+                wrong += (f"<br><strong class='triage-under-triage'>&#9888; under-triaged{first}:</strong> "
+                          f"{esc(', '.join(i.under_triaged))}")
             d = "&ndash;" if i.discrimination is None else f"{i.discrimination:+.2f}"
+            retried = str(i.right_after_retry) if i.activity == CASE else "&ndash;"
             rows.append(f"<tr><td>{where}</td><th scope='row'><span class='triage-item-source'>{esc(i.source)}"
                         f"</span><br>{esc(i.question)}</th>"
                         f"<td class='triage-num'>{i.answered}</td><td class='triage-num'>{share}</td>"
-                        f"<td>{wrong}</td><td class='triage-num'>{d}</td></tr>")
+                        f"<td class='triage-num'>{retried}</td><td>{wrong}</td><td class='triage-num'>{d}</td></tr>")
         thirds = (f"the top and bottom thirds are {plural(report.groups, 'student')} each" if report.groups
                   else "it needs at least 3 students")
         return (
             "<h3>Item analysis</h3>"
-            "<p class='triage-hint'>Right: the share who chose exactly the right options. D (discrimination): the "
+            "<p class='triage-hint'>Right: the share whose first answer was exactly the right options (a case "
+            "question or a drill scenario shows the right answer after each check); after a retry: how many got a "
+            "case question right only on a later try. D (discrimination): the "
             "top third's share right minus the bottom third's, ranked by each student's share of right answers in "
             f"this session ({thirds}); near 0 or below, the question does not separate who knows from who does "
             "not: check its wording and options.</p>"
             "<table class='triage-class-table triage-items-table' tabindex='0'><caption>Item analysis of "
             f"{plural(len(report.items), 'question')}</caption><thead><tr><th scope='col'>Where</th>"
             "<th scope='col'>Question</th><th scope='col'>Answered</th><th scope='col'>Right</th>"
+            "<th scope='col'>Right after a retry</th>"
             "<th scope='col'>Wrong option chosen most</th><th scope='col'>D</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
@@ -324,10 +337,14 @@ class ClassView:
             self.distribution.value = ""
             return
         parts = [f"<h3>{esc(case.title)} ({esc(LEVEL_NAMES.get(case.level, case.level))})</h3>"]
-        for q in case.questions:
-            chosen = [r.chosen for r in self.rows if r.case_id == case.id and r.question_id == q.id]
+        for q in case.questions:  # first answers: what the students thought before the feedback told them
+            rows = [r for r in self.rows if r.case_id == case.id and r.question_id == q.id]
+            chosen = [r.first_chosen or r.chosen for r in rows]
             counts = Counter(o for c in chosen for o in c)
-            caption = f"{esc(q.prompt)} <span class='triage-poll-count'>{len(chosen)} answered</span>"
+            retried = sum(r.right_after_retry for r in rows)
+            later = f", {retried} right after a retry" if retried else ""
+            caption = (f"{esc(q.prompt)} <span class='triage-poll-count'>{len(chosen)} answered "
+                       f"(first answers{later})</span>")
             parts.append(bars_html(q, counts, len(chosen), caption, show_correct=True))
         self.distribution.value = "".join(parts)
 
