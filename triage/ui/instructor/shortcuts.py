@@ -42,12 +42,13 @@ function typing(target) {
 }
 const SMALLEST_FIT = 0.75;
 // Shrink the projected text (--triage-fit) until the story, the question and the chart fit under the
-// controls; never below SMALLEST_FIT of its size; grow back when there is room. Not while the start
-// screen (how to join) is up: it pushes the lesson down on purpose.
+// controls; never below SMALLEST_FIT of its size; grow back when there is room. Not while the full start
+// screen (how to join, with its QR code) is up: it pushes the lesson down on purpose. Its one-line form
+// (once the options are shown) is counted, as part of what must fit.
 function fitToScreen(presenter) {
   const content = presenter.querySelector(".triage-presenter-content");
   const grid = presenter.querySelector(".triage-presenter-grid");
-  const join = presenter.querySelector(".triage-join");
+  const join = presenter.querySelector(".triage-join .triage-join-panel:not(.triage-join-compact)");
   if (!content || !grid || (join && join.getBoundingClientRect().height > 1)) return;
   const fits = (fit) => {
     content.style.setProperty("--triage-fit", String(fit));
