@@ -321,13 +321,15 @@ def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_
         expect(prompt).to_contain_text(where.prompt[:30])
         page.keyboard.press("p")
         expect(page.locator(".triage-poll-live")).to_contain_text("0 answered, poll open")
-        reveal(page, store, where, tmp_path, "aisha", REVEALED)
+        reveal(page, store, where, tmp_path, "aisha", REVEALED, offline=True)
         page.context.close()
 
 
-def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: list[str]) -> None:
-    """Two students answer the open poll (one right, one wrong); A; what the room must see is on a 1024x768 and
-    a 1920x1080 screen, the text no smaller than the room can read."""
+def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: list[str],
+           offline: bool = False) -> None:
+    """Two students answer the open poll (one right, one wrong); A (``offline``: pressed while the projector's
+    network is down, when the control says it waits for the connection, then done once it is back); what the
+    room must see is on a 1024x768 and a 1920x1080 screen, the text no smaller than the room can read."""
     poll = store.current_poll()
     assert poll is not None and poll.question_id == question.id
     wrong = next(o for o in question.options if not o.correct)
@@ -335,7 +337,18 @@ def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: 
     for who, option in (("Ana", right), ("Ben", wrong)):
         store.answer_poll(poll.id, Learner(name_key(who), who, "name"), [option.id])
     expect(page.locator(".triage-poll-live")).to_contain_text("2 answered")
+    answers = page.locator("button.triage-show-answers")
+    if offline:
+        page.context.set_offline(True)
+        expect(page.locator("html[data-triage-connection=lost]")).to_have_count(1, timeout=30_000)
     page.keyboard.press("a")
+    if offline:
+        expect(answers).to_have_attribute("data-triage-pending", "")  # "(waits for the connection)"
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(tmp_path / f"revealed-{name}-offline.png"))
+        page.context.set_offline(False)
+        expect(page.locator("html[data-triage-connection=ok]")).to_have_count(1, timeout=30_000)
+        expect(answers).not_to_have_attribute("data-triage-pending", "")
     marks = sum(o.correct for o in question.options)
     expect(page.locator(".triage-presenter-chart .triage-correct-mark")).to_have_count(marks)
     expect(page.locator(".triage-answers li")).to_have_count(len(question.options))

@@ -182,8 +182,12 @@ class Presenter:
         if keyboard:
             from .shortcuts import KeyListener
 
+            targets = {"n": "triage-next-stage", "b": "triage-prev-stage", "q": "triage-next-question",
+                       "o": "triage-show-options", "a": "triage-show-answers", "r": "triage-show-reasoning",
+                       "p": "triage-poll-toggle", "t": "triage-poll-timer", "j": "triage-join-toggle"}
             self.listener = KeyListener([*KEYS, *CLICKER], self.on_key, scroll_into_view=True,
-                                        on_restore=self.restore)
+                                        on_restore=self.restore,
+                                        key_targets={**targets, **{k: targets[v] for k, v in CLICKER.items()}})
             w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
         extras = [self.listener] if self.listener is not None else []
         settings = w.VBox([self.picker, self.join_button, self.shortcuts_on, self.hide_chart, self.timer_length])
