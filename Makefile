@@ -10,8 +10,12 @@ STAMP  := $(VENV)/.installed-stamp
 HUB_STAMP := $(VENV)/.hub-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
-# nbval and the unit tests run in parallel; override with `make test JOBS=1`.
-JOBS   ?= auto
+# Tests run in parallel, one module per worker. `make check` (CPU only): a worker per core. `make test`: one
+# more, since its browser and server tests also wait on servers, kernels and Chromium (2 cores: 3 workers
+# beat 2, see benchmarks/RESULTS.md). Override with `make test JOBS=1`.
+CORES  := $(shell nproc 2>/dev/null || echo 1)
+JOBS   ?= $(shell echo $$(( $(CORES) + 1 )))
+CHECK_JOBS ?= auto
 # Voila finds the offline "triage" template (share/jupyter/voila/templates/triage) here.
 export JUPYTER_PATH := $(CURDIR)/share/jupyter
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
@@ -121,7 +125,7 @@ browser-deps: $(AXE) ## axe-core for the accessibility audits (Chromium: see DEV
 # browser or database server), meant to stay under a minute on 2 cores.
 
 check: system-packages install $(HUB_STAMP) lint ## the fast tier (unit, property, CLI, widget apps; no browser or server): < 1 min
-	$(BIN)/python -m pytest -n $(JOBS) -q tests/unit
+	$(BIN)/python -m pytest -n $(CHECK_JOBS) -q tests/unit
 
 test: system-packages install lint browser-deps hub-deps export-deps ## every test: unit, property, exhaustive, CLI, notebooks, Voila, browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax

@@ -226,7 +226,8 @@ def verdict_problems(page: Page, covers: bool = True) -> dict[str, list[str]]:
             if not in_range(hue(tinted), HUES[urgency]):
                 out["verdict colours"].append(f"{urgency}: box {colour}, text {text} do not read as its colour")
             verdict.scroll_into_view_if_needed()
-            out["verdict colours"] += [f"{urgency}: {p}" for p in vc.axe_problems(page, scope=".triage-verdict")]
+            out["verdict colours"] += [f"{urgency}: {p}" for p in
+                                       vc.axe_rule_problems(page, ["color-contrast"], scope=".triage-verdict")]
         finally:
             if box is not None:
                 box.uncheck()
