@@ -15,7 +15,11 @@
 //    restarting hub. State for the apps:
 //    `document.documentElement.dataset.triageConnection` ("ok", "lost", "restarted") and a
 //    `triage-connection` event on window. While the notice shows, `--triage-connection-space` on the root
-//    is its height: the apps' sticky parts (triage.css) stop below it, so it never covers their controls.
+//    is its height: the apps' sticky parts (triage.css) stop below it, so it never covers their controls,
+//    and a page that scrolls as a whole moves down by that much (what was on screen stays in view; a
+//    poll or a question the page scrolls to lands below it). On a phone the notice is one short line: the
+//    rest of its words are on demand ("Details", which also holds "Try again now") and always in the
+//    alert that screen readers announce.
 (function () {
   "use strict";
   var KEY = "triage-instructor-key";
@@ -51,13 +55,35 @@
     return app && app.widgetManager && app.widgetManager.kernel ? app.widgetManager.kernel : null;
   }
 
-  function show(text, button, tone) {
+  // ``title``: the short line a phone shows; ``more``: the rest, shown beside it on a wider screen and on
+  // demand on a phone (screen readers always get both: the alert holds the whole text).
+  function show(title, more, button, tone) {
     if (!notice) {
       notice = document.createElement("div");
       notice.className = "triage-connection";
       notice.setAttribute("role", "alert");
       var p = document.createElement("p");
       p.className = "triage-connection-text";
+      var head = document.createElement("span");
+      head.className = "triage-connection-title";
+      var rest = document.createElement("span");
+      rest.className = "triage-connection-more";
+      rest.id = "triage-connection-more";
+      p.appendChild(head);
+      p.appendChild(document.createTextNode(" "));
+      p.appendChild(rest);
+      var details = document.createElement("button");
+      details.type = "button";
+      details.className = "triage-connection-details";
+      details.textContent = "Details";
+      details.setAttribute("aria-expanded", "false");
+      details.setAttribute("aria-controls", rest.id);
+      details.addEventListener("click", function () {
+        var open = !notice.classList.contains("triage-connection-open");
+        notice.classList.toggle("triage-connection-open", open);
+        details.setAttribute("aria-expanded", String(open));
+        details.textContent = open ? "Less" : "Details";
+      });
       var b = document.createElement("button");
       b.type = "button";
       b.className = "triage-connection-button";
@@ -65,6 +91,7 @@
         if (state === "restarted") { reload(true); } else { check(); }
       });
       notice.appendChild(p);
+      notice.appendChild(details);
       notice.appendChild(b);
       document.body.appendChild(notice);
       // the apps' sticky parts (the presenter's controls) stop below the notice, not under it
@@ -73,7 +100,11 @@
     clearTimeout(hideTimer);
     notice.hidden = false;
     notice.dataset.tone = tone;
-    notice.querySelector(".triage-connection-text").textContent = text;
+    notice.dataset.more = more ? "yes" : "no";
+    // on a phone "Try again now" waits under Details (the page reconnects by itself); "Reload this page" never
+    notice.dataset.tuck = more && button && state === "lost" ? "yes" : "no";
+    notice.querySelector(".triage-connection-title").textContent = title;
+    notice.querySelector(".triage-connection-more").textContent = more || "";
     var btn = notice.querySelector(".triage-connection-button");
     btn.hidden = !button;
     btn.textContent = button || "";
@@ -99,7 +130,7 @@
   function lost() {
     setState(state === "restarted" ? "restarted" : "lost");
     if (state === "lost") {
-      show("No connection to the class server. What you choose stays on this page and is sent when " +
+      show("No connection to the class server.", "What you choose stays on this page and is sent when " +
            "the connection is back; the page reconnects by itself.", "Try again now", "lost");
     }
   }
@@ -109,7 +140,7 @@
     try { times = JSON.parse(sessionStorage.getItem(RELOADS) || "[]"); } catch (e) { times = []; }
     var recent = times.filter(function (t) { return Date.now() - t < 120000; });
     if (!now && recent.length >= 3) {
-      show("The class server was restarted and this page could not reopen itself. Reload it to carry on " +
+      show("This page could not reopen itself.", "The class server was restarted; reload this page to carry on " +
            "where you were.", "Reload this page", "lost");
       return;
     }
@@ -161,7 +192,8 @@
     // or the page's apps did not draw (``why`` says which): keep what is unsent and open the page again
     keepUnsent();
     setState("restarted");
-    show(why || "The class server was restarted: this page opens again where you were…", "Reload this page", "lost");
+    show(why || "The class server was restarted: this page opens again where you were…", "", "Reload this page",
+         "lost");
     window.dispatchEvent(new CustomEvent("triage-before-reload"));
     setTimeout(function () { reload(false); }, 300);
   }
@@ -189,7 +221,7 @@
     if (state !== "lost") return;
     var done = function () {
       setState("ok");
-      show("Connected to the class server again.", null, "ok");
+      show("Connected to the class server again.", "", null, "ok");
       hide(3000);
     };
     if (k && k.connectionStatus !== "connected" && typeof k.reconnect === "function") {
