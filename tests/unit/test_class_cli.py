@@ -121,7 +121,8 @@ def test_report_csv_summary_and_items(capsys, db):
         "B. Urgent (same day)", "yes", "Dee")
     where = next(r for r in items if r["activity"] == "case" and r["question_id"] == "where")
     assert (where["answered"], where["correct"], where["share_correct"], where["right_after_retry"],
-            where["most_chosen_wrong"], where["under_triage"]) == ("2", "1", "0.50", "1", "B. The emergency department", "")
+            where["most_chosen_wrong"], where["under_triage"]) == (
+        "2", "1", "0.50", "1", "B. The emergency department", "")
     with pytest.raises(SystemExit) as exit_:
         main(["class", "report", "--csv", "everything", "--db", db])
     assert exit_.value.code == 2 and "invalid choice: 'everything'" in capsys.readouterr().err

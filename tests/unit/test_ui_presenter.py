@@ -414,19 +414,33 @@ def test_the_presenter_counts_who_has_not_answered_among_the_students_present():
     ana, ben, _ = students(store, ANA, BEN, carl)
     app = presenter(store)
     app.on_key("p")
-    assert "Not answered yet: 3 of 3 students present" in app.poll_status.value
+    assert "Not answered yet: 3 of 3 students with an app open" in app.poll_status.value
     ana.refresh()
     ana.choice.value = "gp"
     ana.send.click()
     app.refresh_poll()
-    assert "Not answered yet: 2 of 3 students present" in app.poll_status.value
+    assert "Not answered yet: 2 of 3 students with an app open" in app.poll_status.value
     ben.refresh()
     ben.choice.value = "ed"
     ben.send.click()
     app.refresh_poll()
-    assert "Not answered yet: 1 of 3 students present" in app.poll_status.value
+    assert "Not answered yet: 1 of 3 students with an app open" in app.poll_status.value
     app.on_key("p")  # closed: the count is history
     assert "Not answered yet" not in app.poll_status.value and "2 answered" in app.chart.value
+
+
+def test_with_no_student_app_open_the_presenter_says_so_rather_than_zero_of_zero_present():
+    """Students on the home page have no app open: the presenter says where the poll shows instead of
+    "0 of 0 students present" (the home page shows no poll)."""
+    store = MemoryStore()
+    app = presenter(store)
+    app.on_key("p")
+    status = app.poll_status.value
+    assert "0 of 0" not in status and "present" not in status
+    assert "No student has an app open yet: the poll shows in the apps, not on the home page." in status
+    students(store, ANA)
+    app.refresh_poll()
+    assert "Not answered yet: 1 of 1 student with an app open" in app.poll_status.value
 
 
 def test_the_chart_can_stay_hidden_while_students_vote():

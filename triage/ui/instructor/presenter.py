@@ -7,7 +7,7 @@ and answers and reasoning can be hidden again. A question is asked once its stag
 
 Live poll: "Open poll" puts the current question to the class (students answer in their apps); a
 bar chart with counts and percentages as text updates about twice a second, with how many of the
-students present have not answered yet; the chart can stay hidden while students vote; "Start
+students with an app open have not answered yet; the chart can stay hidden while students vote; "Start
 countdown" (T) gives the class a time limit that students see in their poll panel, and the poll
 closes when it runs out; "Close poll" stops answers; showing the answers also reveals the poll, and
 only then is the right option marked.
@@ -507,8 +507,11 @@ class Presenter:
             parts = []
             if left is not None:
                 parts.append(f"<strong class='triage-countdown'>{clock(left)} left</strong>")
-            parts.append(f"Not answered yet: {tally.waiting} of {tally.present} "
-                         f"student{'' if tally.present == 1 else 's'} present")
+            if tally.present:  # "present": a student app open lately (the home page is not an app)
+                parts.append(f"Not answered yet: {tally.waiting} of {tally.present} "
+                             f"student{'' if tally.present == 1 else 's'} with an app open")
+            else:
+                parts.append("No student has an app open yet: the poll shows in the apps, not on the home page")
             parts.append("Press P to close the poll" + ("." if left is not None else ", T for a countdown."))
             state = " &middot; ".join(parts[:-1]) + ". " + parts[-1]
         else:
