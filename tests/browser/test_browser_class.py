@@ -327,9 +327,10 @@ def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_
 
 def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: list[str],
            offline: bool = False) -> None:
-    """Two students answer the open poll (one right, one wrong); A (``offline``: pressed while the projector's
-    network is down, when the control says it waits for the connection, then done once it is back); what the
-    room must see is on a 1024x768 and a 1920x1080 screen, the text no smaller than the room can read."""
+    """Two students answer the open poll (one right, one wrong); A (``offline``: first pressed while the
+    projector's network is down, when it is not sent and the control says so, then again once the connection
+    is back); what the room must see is on a 1024x768 and a 1920x1080 screen, the text no smaller than the
+    room can read."""
     poll = store.current_poll()
     assert poll is not None and poll.question_id == question.id
     wrong = next(o for o in question.options if not o.correct)
@@ -343,12 +344,21 @@ def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: 
         expect(page.locator("html[data-triage-connection=lost]")).to_have_count(1, timeout=30_000)
     page.keyboard.press("a")
     if offline:
-        expect(answers).to_have_attribute("data-triage-pending", "")  # "(waits for the connection)"
+        expect(answers).to_have_attribute("data-triage-not-sent", "")  # "(not sent: no connection)"
+        expect(page.locator(".triage-connection")).to_contain_text("do nothing until it is back")
+        stage = page.locator(".triage-stage-label").inner_text()
+        page.locator("button.triage-prev-stage").click()  # nor is a click
+        expect(page.locator("button.triage-prev-stage")).to_have_attribute("data-triage-not-sent", "")
         page.wait_for_timeout(300)
         page.screenshot(path=str(tmp_path / f"revealed-{name}-offline.png"))
         page.context.set_offline(False)
         expect(page.locator("html[data-triage-connection=ok]")).to_have_count(1, timeout=30_000)
-        expect(answers).not_to_have_attribute("data-triage-pending", "")
+        expect(answers).not_to_have_attribute("data-triage-not-sent", "")
+        page.wait_for_timeout(1500)  # anything kept from the outage would have landed by now
+        expect(page.locator(".triage-answers li")).to_have_count(0)
+        expect(page.locator(".triage-poll-live")).to_contain_text("2 answered, poll open")
+        assert page.locator(".triage-stage-label").inner_text() == stage, "a click from the outage moved the stage"
+        page.keyboard.press("a")
     marks = sum(o.correct for o in question.options)
     expect(page.locator(".triage-presenter-chart .triage-correct-mark")).to_have_count(marks)
     expect(page.locator(".triage-answers li")).to_have_count(len(question.options))

@@ -57,7 +57,7 @@ class InstructorGate:
         self.tries = 0
         self.message = classed(w.HTML, "triage-gate-message")
         self.key = classed(w.Password, "triage-gate-key", "triage-field", description="Instructor key",
-                           placeholder="as printed when the server started", layout=w.Layout(width="auto"))
+                           placeholder="the key make key prints", layout=w.Layout(width="auto"))
         with warnings.catch_warnings():  # Enter in the field (ipywidgets 8 still sends it, and calls it deprecated)
             warnings.simplefilter("ignore", DeprecationWarning)
             self.key.on_submit(self.on_try)
@@ -130,8 +130,11 @@ class InstructorGate:
             self._open()
         else:
             self._forget()
-            self.feedback.value = ("<p role='alert' class='triage-problem'>The key this tab kept is not right "
-                                   "any more (the server was started with another key): type the new one.</p>")
+            # the page script keeps a ?key= of the address for the tab too, so this may be either
+            self.feedback.value = ("<p role='alert' class='triage-problem'>The key this page was given (in its "
+                                   "address, or kept by this tab from an earlier visit) is not right; a class "
+                                   "started again may have a new key: type the key that <code>make key</code> "
+                                   "prints.</p>")
 
     def _forget(self) -> None:
         if self.carrier is not None:

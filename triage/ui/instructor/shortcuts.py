@@ -20,10 +20,11 @@ On a served page the projected text also fits the screen: when the story, the qu
 chart are taller than the screen under the controls, the text shrinks (by a quarter at most,
 ``SMALLEST_FIT`` in the script) until they fit, and grows back when there is room (``--triage-fit``).
 
-While the page has no connection to the server (``triage-page.js``), a key or a click on a control is kept
-by the page and sent when the connection is back; the control it stands for (``key_targets``: key -> CSS
-class) says so meanwhile ("waits for the connection", and how many times it was pressed), so the instructor
-does not press it again (A twice would hide the answers again).
+While the page has no connection to the server (``triage-page.js``), a key or a click on a control is not
+sent: steps kept and sent later would all land at once when the connection is back (two N and an A would
+move two stages on and show the answers of a question the class has not seen). The control it stands for
+(``key_targets``: key -> CSS class) says "not sent: no connection" until the connection is back, when the
+instructor presses it again.
 
 ``lesson`` is the presenter's state (case, stage, whether the lesson has started); the browser tab keeps
 it (``sessionStorage``) and hands it back after a reload or a server restart (``on_restore``).
@@ -77,11 +78,8 @@ function fitToScreen(presenter) {
   return value !== before;
 }
 const offline = () => (document.documentElement.dataset.triageConnection || "ok") !== "ok";
-function markPending(button) {
-  if (!button) return;
-  const times = Number(button.dataset.triagePendingTimes || 0) + 1;
-  button.dataset.triagePendingTimes = String(times);
-  button.dataset.triagePending = times > 1 ? `pressed ${times} times: ` : "";
+function markNotSent(button) {
+  if (button) button.dataset.triageNotSent = "";
 }
 function render({ model, el }) {
   el.classList.add("triage-shortcuts-listener");
@@ -93,18 +91,18 @@ function render({ model, el }) {
   };
   const onConnection = (event) => {
     if (event.detail && event.detail.state === "ok") {
-      document.querySelectorAll("[data-triage-pending]").forEach((b) => {
-        delete b.dataset.triagePending;
-        delete b.dataset.triagePendingTimes;
-      });
+      document.querySelectorAll("[data-triage-not-sent]").forEach((b) => { delete b.dataset.triageNotSent; });
     }
   };
   window.addEventListener("triage-connection", onConnection);
-  // a click on a control while the connection is lost: kept by the page, marked as waiting
+  // a click on a control while the connection is lost: not sent (stopped before the button sees it), marked
   const onClick = (event) => {
     const scope = root();
     const button = event.target.closest && event.target.closest(".triage-toolbar button");
-    if (offline() && button && scope && scope.contains(button) && !button.disabled) markPending(button);
+    if (!offline() || !button || !scope || !scope.contains(button) || button.disabled) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    markNotSent(button);
   };
   document.addEventListener("click", onClick, true);
   const STORE = "triage-presenter-lesson:" + location.pathname;
@@ -124,8 +122,11 @@ function render({ model, el }) {
     // would otherwise change the case, press a button or scroll the page)
     event.preventDefault();
     event.stopPropagation();
+    if (offline()) {  // not kept for later: the instructor presses it again once the connection is back
+      markNotSent(pendingFor(key));
+      return;
+    }
     model.send({ key: key });
-    if (offline()) markPending(pendingFor(key));
     // a step brings the projected area back into view (R shows the reasoning further down: no jump)
     if (served() && model.get("scroll_into_view") && key !== "r" && scope) {
       const top = scope.getBoundingClientRect().top;
