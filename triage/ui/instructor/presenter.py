@@ -511,7 +511,7 @@ class Presenter:
                 parts.append(f"Not answered yet: {tally.waiting} of {tally.present} "
                              f"student{'' if tally.present == 1 else 's'} with an app open")
             else:
-                parts.append("No student has an app open yet: the poll shows in the apps, not on the home page")
+                parts.append("No student has an app open yet")  # the home page shows no poll
             parts.append("Press P to close the poll" + ("." if left is not None else ", T for a countdown."))
             state = " &middot; ".join(parts[:-1]) + ". " + parts[-1]
         else:
