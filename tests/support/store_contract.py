@@ -365,12 +365,13 @@ class StoreContract:
         store.record_answer(ANA, "case-a", "where", ["pt"], False)
         store.record_answer(ANA, "case-a", "where", ["ed"], True)
         store.record_answer(BEN, "case-a", "where", ["ed"], True)
-        ana, ben = (next(r for r in store.class_answers() if r.learner_key == who.key) for who in (ANA, BEN))
+        rows = {r.display_name.casefold(): r for r in store.class_answers()}  # (the hub files under its logins)
+        ana, ben = rows["ana"], rows["ben"]
         assert (ana.chosen, ana.correct, ana.first_chosen, ana.first_correct, ana.attempts) == (
             ("ed",), True, ("gp",), False, 3)
         assert ana.first_at <= ana.at
         assert (ben.first_chosen, ben.first_correct, ben.attempts, ben.first_at) == (("ed",), True, 1, ben.at)
-        [row] = [r for r in store.class_record().answers if r.learner_key == ANA.key]
+        [row] = [r for r in store.class_record().answers if r.learner_key == ana.learner_key]
         assert row == ana
         mine = store.learner_record(ANA).case_answers("case-a")["where"]
         assert (mine.chosen, mine.correct, mine.first_chosen, mine.first_correct, mine.attempts) == (
