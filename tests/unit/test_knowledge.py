@@ -42,6 +42,7 @@ def test_red_flags_and_their_urgency():
         "infection_risk_with_fever": Urgency.EMERGENCY,
         "child_hip_fever": Urgency.EMERGENCY,
         "injury_cannot_bear_weight": Urgency.EMERGENCY,
+        "fragile_bones_cannot_bear_weight": Urgency.EMERGENCY,
         "fracture_risk": Urgency.URGENT,
         "infection_risk_new_back_pain": Urgency.URGENT,
         "cannot_bear_weight": Urgency.URGENT,
