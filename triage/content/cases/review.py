@@ -193,7 +193,8 @@ STORY_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("symptom:new_bowel_or_bladder_incontinence", re.compile(
         r"\bwet (?:him|her|them)sel(?:f|ves)\b|\blost control of (?:his|her|their) (?:bladder|bowels?)",
         re.IGNORECASE)),
-    ("trauma", re.compile(r"\b(?:fell|slipped (?:on|off|getting|in|while|down|over|and)|was thrown|were thrown)\b", re.IGNORECASE)),
+    ("trauma", re.compile(r"\b(?:fell|slipped (?:on|off|getting|in|while|down|over|and)|was thrown|were thrown)\b",
+                          re.IGNORECASE)),
 )
 _DENIED = re.compile(r"\b(?:not|no|never|nobody|without)\b|n't\b", re.IGNORECASE)
 _OLD = re.compile(r"\b(?:weeks|months|years) ago\b", re.IGNORECASE)
