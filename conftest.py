@@ -18,10 +18,11 @@ def pytest_configure(config):
 # handed out in collection order, so starting the long ones first keeps a worker from being left with a
 # long module while the other has nothing to do. (xdist's own reorder sorts by the number of tests, which
 # put the static site, 23 tests and 2 minutes, near the end.)
-LONGEST_FIRST = ("test_jupyter_frontends", "test_browser_viewports", "test_static_site", "test_class_rehearsal",
-                 "test_browser", "test_browser_class", "test_serve_kernels", "test_hub", "test_hub_images",
-                 "test_voila_http", "test_serve_app", "test_store_concurrency", "test_handouts_pdf", "test_docs",
-                 "test_wheel", "test_engine_properties", "test_serve_landing", "test_engine_exhaustive")
+LONGEST_FIRST = ("test_jupyter_frontends", "test_hub", "test_browser_viewports", "test_serve_kernels",
+                 "test_static_site", "test_browser_class", "test_class_rehearsal", "test_voila_dark_theme",
+                 "test_browser", "test_voila_http", "test_engine_exhaustive", "test_hub_images", "test_docs",
+                 "test_page_reopen", "test_browser_join", "test_handouts_pdf", "test_engine_properties",
+                 "test_serve_app", "test_wheel", "test_static_snapshot", "test_store_concurrency", "test_serve_landing")
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from bench_apps import INSTRUCTOR_APPS, KEY, MAIN, TIMEOUT, clicks, kernels, tti_js
+from bench_apps import INSTRUCTOR_APPS, KEY, MAIN, TIMEOUT, clicks, kernels, tree_cpu_percent, tti_js
 from common import HERE, ROOT, save
 from playwright.sync_api import sync_playwright
 from support.browser_support import ARGS
@@ -223,21 +223,6 @@ def behaviour(roots: dict[str, Path], presentations: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- the apps
 
-def tree_cpu_percent(pid: int, interval: float = 2.0) -> float:
-    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    for p in procs:
-        try:
-            p.cpu_percent(None)
-        except psutil.Error:
-            pass
-    time.sleep(interval)
-    total = 0.0
-    for p in procs:
-        try:
-            total += p.cpu_percent(None)
-        except psutil.Error:
-            pass
-    return total
 
 
 def settle(pid: int, quiet_s: float = 10, limit_s: float = 400) -> int:

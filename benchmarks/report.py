@@ -212,13 +212,21 @@ def main() -> None:
                   + (f" {st['note']}" if st.get("note") else ""), ""]
     if "suite" in r:
         s = r["suite"]
+        available = s["make_test_s"] * s.get("cores", 2)
         lines += ["## Test suite", "", "| measure | value | target |", "|---|---|---|",
                   f"| nbval over notebooks/ | {s['nbval_s']:.0f} s | < 60 s |",
                   *([f"| fast tier `make check` | {s['make_check_s']:.0f} s | < 60 s |"]
                     if "make_check_s" in s else []),
                   f"| whole `make test` | {s['make_test_s']:.0f} s | < {s.get('make_test_target_s', 300)} s |",
-                  *([f"| of which pytest ({s['make_test_tests']:,} tests, 2 workers) | "
-                     f"{s['make_test_pytest_s']:.0f} s | - |"] if "make_test_pytest_s" in s else []), ""]
+                  *([f"| of which pytest ({s['make_test_tests']:,} tests, {s.get('make_test_workers') or 2} workers) | "
+                     f"{s['make_test_pytest_s']:.0f} s | - |"] if s.get("make_test_pytest_s") else []),
+                  *([f"| machine CPU busy during `make test` | {s['make_test_cpu_s']:.0f} CPU-s of "
+                     f"{available:.0f} ({s['make_test_cpu_s'] / available:.0%})"
+                     " | - |"] if "make_test_cpu_s" in s and "cores" in s else []),
+                  *([f"| every test on one worker, one after the other | {s['serial_wall_s']:.0f} s, "
+                     f"{s['serial_cpu_s']:.0f} CPU-s | - |",
+                     f"| the shortest any number of workers could take here (that work / {s['cores']} cores) | "
+                     f"{s['serial_cpu_s'] / s['cores']:.0f} s | - |"] if "serial_cpu_s" in s else []), ""]
     if "handouts" in r:
         h = r["handouts"]
         full, o = h["all_cases_a4"], h["output"]

@@ -17,6 +17,9 @@ from playwright.sync_api import Browser, Page, expect
 from support.browser_support import axe_source
 from support.voila_server import voila_server
 
+from triage.store.identity import Learner, name_key
+from triage.store.sqlite import SqliteStore
+
 pytestmark = pytest.mark.browser
 RENDER_TIMEOUT = 90_000
 KEY = "browser-class-key"
@@ -220,12 +223,17 @@ def test_case_player_on_a_phone(browser, server):
     page.context.close()
 
 
-# What the room sees on the projector: the notice, the controls, the case's title and story, the question and
-# the poll's chart with each option and the count of who has not answered, all on the screen without scrolling.
-ON_SCREEN = """() => {
-  const sel = ['.triage-presenter .triage-notice', '.triage-toolbar', '.triage-presenter-body h2',
-               '.triage-presenter-body p', '.triage-presenter-question', '.triage-poll-caption',
-               '.triage-presenter-chart li', '.triage-poll-note'];
+# What the room sees on the projector, all on the screen without scrolling: the notice, the controls, the case's
+# title and story, the question, and (POLL_OPEN) the poll's chart with each option and the count of who has not
+# answered; (OPTIONS, before the lesson starts) the options under the one-line start screen; (REVEALED, after
+# "Show answers") the answers with their feedback and the chart with the right option marked.
+ROOM = ['.triage-presenter .triage-notice', '.triage-toolbar', '.triage-presenter-body h2', '.triage-presenter-body p',
+        '.triage-presenter-question']
+POLL_OPEN = [*ROOM, '.triage-poll-caption', '.triage-presenter-chart li', '.triage-poll-note']
+OPTIONS = [*ROOM, '.triage-join-panel', '.triage-presenter-options li']
+CHART_REVEALED = [*ROOM, '.triage-poll-caption', '.triage-presenter-chart li', '.triage-correct-mark']
+REVEALED = [*CHART_REVEALED, '.triage-answers li', '.triage-presenter-points summary']
+ON_SCREEN = """(sel) => {
   const off = [];
   for (const s of sel) {
     const all = [...document.querySelectorAll(s)];
@@ -258,6 +266,19 @@ def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_
         page = new_page(browser, 1024, 768)
         open_app(page, url, PRESENTER, f"key={KEY}")
         expect(page.locator(".triage-join")).to_contain_text("Joining from phones")  # the start screen
+        # before the lesson starts, O shows the first question's options: the start screen gives way to one line
+        # (still saying how to join), and the story, the question and its options fit with it
+        page.keyboard.press("o")
+        expect(page.locator(".triage-presenter-options li").first).to_be_visible()
+        expect(page.locator(".triage-join")).to_contain_text("Joining from phones")
+        for width, height in ((1024, 768), (1920, 1080)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(800)  # the text fitted to the new screen
+            page.screenshot(path=str(tmp_path / f"options-{width}x{height}.png"))
+            assert page.evaluate(ON_SCREEN, OPTIONS) == [], f"options before the lesson, {width}x{height}"
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.keyboard.press("o")
+        expect(page.locator(".triage-join svg, .triage-join h2")).to_have_count(1)  # the start screen is back
         prompt = page.locator(".triage-presenter-question")
         for _ in range(len(case.questions)):
             if question.prompt[:40] in prompt.inner_text():
@@ -278,6 +299,72 @@ def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_
                 assert page.locator(".triage-presenter-chart li").count() == 4
                 assert page.locator(".triage-join").inner_text() == "", "the start screen is back over the poll"
                 page.screenshot(path=str(tmp_path / f"poll-{width}x{height}-{'reloaded' if reload else 'open'}.png"))
-                assert page.evaluate(ON_SCREEN) == [], f"{width}x{height}, reloaded={reload}"
+                assert page.evaluate(ON_SCREEN, POLL_OPEN) == [], f"{width}x{height}, reloaded={reload}"
                 assert page.evaluate(TEXT_PX) >= smallest, f"{width}x{height}: stage text too small for the room"
+        # two students answer; "Show answers": the chart with the right options marked moves under the story, so
+        # the answers with their feedback beside it never push it off the screen
+        store = SqliteStore(tmp_path / "class.db")
+        reveal(page, store, question, tmp_path, "four-options", CHART_REVEALED)
+        # the lesson the user tester played: Aisha's last stage, where the teaching points come too; the chart,
+        # the answers with their feedback and the folded teaching points all fit
+        aisha = next(c for c in load_cases() if c.id == "teacher-new-incontinence")
+        where = next(q for q in aisha.questions if q.prompt.startswith("Where should Aisha go now"))
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.locator(".triage-case-picker select").select_option(label=aisha.title)
+        expect(page.locator(".triage-presenter-body h2")).to_have_text(aisha.title)
+        page.keyboard.press("n")
+        for _ in range(len(aisha.questions)):
+            if where.prompt[:30] in prompt.inner_text():
+                break
+            page.keyboard.press("q")
+            page.wait_for_timeout(300)
+        expect(prompt).to_contain_text(where.prompt[:30])
+        page.keyboard.press("p")
+        expect(page.locator(".triage-poll-live")).to_contain_text("0 answered, poll open")
+        reveal(page, store, where, tmp_path, "aisha", REVEALED, offline=True)
         page.context.close()
+
+
+def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: list[str],
+           offline: bool = False) -> None:
+    """Two students answer the open poll (one right, one wrong); A (``offline``: first pressed while the
+    projector's network is down, when it is not sent and the control says so, then again once the connection
+    is back); what the room must see is on a 1024x768 and a 1920x1080 screen, the text no smaller than the
+    room can read."""
+    poll = store.current_poll()
+    assert poll is not None and poll.question_id == question.id
+    wrong = next(o for o in question.options if not o.correct)
+    right = next(o for o in question.options if o.correct)
+    for who, option in (("Ana", right), ("Ben", wrong)):
+        store.answer_poll(poll.id, Learner(name_key(who), who, "name"), [option.id])
+    expect(page.locator(".triage-poll-live")).to_contain_text("2 answered")
+    answers = page.locator("button.triage-show-answers")
+    if offline:
+        page.context.set_offline(True)
+        expect(page.locator("html[data-triage-connection=lost]")).to_have_count(1, timeout=30_000)
+    page.keyboard.press("a")
+    if offline:
+        expect(answers).to_have_attribute("data-triage-not-sent", "")  # "(not sent: no connection)"
+        expect(page.locator(".triage-connection")).to_contain_text("do nothing until it is back")
+        stage = page.locator(".triage-stage-label").inner_text()
+        page.locator("button.triage-prev-stage").click()  # nor is a click
+        expect(page.locator("button.triage-prev-stage")).to_have_attribute("data-triage-not-sent", "")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(tmp_path / f"revealed-{name}-offline.png"))
+        page.context.set_offline(False)
+        expect(page.locator("html[data-triage-connection=ok]")).to_have_count(1, timeout=30_000)
+        expect(answers).not_to_have_attribute("data-triage-not-sent", "")
+        page.wait_for_timeout(1500)  # anything kept from the outage would have landed by now
+        expect(page.locator(".triage-answers li")).to_have_count(0)
+        expect(page.locator(".triage-poll-live")).to_contain_text("2 answered, poll open")
+        assert page.locator(".triage-stage-label").inner_text() == stage, "a click from the outage moved the stage"
+        page.keyboard.press("a")
+    marks = sum(o.correct for o in question.options)
+    expect(page.locator(".triage-presenter-chart .triage-correct-mark")).to_have_count(marks)
+    expect(page.locator(".triage-answers li")).to_have_count(len(question.options))
+    for width, height, smallest in ((1024, 768, 17.5), (1920, 1080, 27)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(800)  # the text fitted to the new screen
+        page.screenshot(path=str(tmp_path / f"revealed-{name}-{width}x{height}.png"))
+        assert page.evaluate(ON_SCREEN, room) == [], f"{name}: answers shown, {width}x{height}"
+        assert page.evaluate(TEXT_PX) >= smallest, f"{name} {width}x{height}: stage text too small for the room"

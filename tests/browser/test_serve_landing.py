@@ -142,7 +142,7 @@ def test_bad_names_and_codes_are_explained_next_to_the_field(page, server):
     expect(page.locator("#class-code-error")).to_have_text(
         "The class code is missing or wrong: type it again as your instructor gave it.")
     expect(page.get_by_label("Class code")).to_be_focused()
-    sign_in(page, "Dee")  # the right one: the message goes
+    sign_in(page, "Dee", CODE.lower())  # the right one, in small letters (case does not count): the message goes
     expect(page.locator("#record-summary")).to_have_text("Your record: nothing yet.")
     expect(page.locator("#class-code-error")).to_be_hidden()
     # a wrong code's answer that arrives late (a busy server), after the student typed the right one, is

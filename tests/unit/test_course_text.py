@@ -152,3 +152,22 @@ def test_the_explorers_check_yourself_comes_before_the_app_with_its_answers_fold
     summary = shown.split("<summary")[1].split("</summary>")[0]
     assert "emergency" not in summary.lower() and "Show the answers" in summary
     assert shown.index("</summary>") < shown.index("Weakness:")  # the answers are inside, after the summary
+
+
+# What the server does not do: print the instructor key when it starts (its terminal may be projected; `make key`
+# prints it). Claims that it does, as they were worded.
+KEY_PRINTED = re.compile(
+    r"key (that )?the server print|key was printed|the server prints when it starts|\(which prints a key\)"
+    r"|prints the address, the instructor key|as printed when the server started", re.I)
+
+
+def test_no_page_says_the_server_prints_the_instructor_key():
+    """The home page, the instructor gate's messages, the notebooks and every doc page say where the key
+    comes from (``make key``), never that the server printed it when it started."""
+    files = [ROOT / "share/jupyter/voila/templates/triage/tree-lab.html", ROOT / "triage/ui/instructor/gate.py",
+             ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted(NOTEBOOKS.glob("*.ipynb"))]
+    said = [f"{f.relative_to(ROOT)}: {m.group(0)!r}" for f in files
+            for m in [KEY_PRINTED.search(flat(f.read_text(encoding="utf-8").replace('\\n",\n    "', " ")))] if m]
+    assert said == []
+    template = flat(files[0].read_text(encoding="utf-8"))
+    assert "<code>make key</code> prints it" in template

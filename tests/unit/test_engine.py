@@ -88,7 +88,7 @@ def test_ordinary_presentations_are_not_over_triaged():
         ({"age": 74, "duration_weeks": 0.4, "history": ["osteoporosis"]}, "fracture_risk"),
         ({"age": 35, "duration_weeks": 1, "history": ["long_term_steroids"]},
          ("fracture_risk", "infection_risk_new_back_pain")),
-        ({"age": 50, "history": ["cancer"]}, "cancer_history"),
+        # (a past cancer is the same day too, but with the person's own doctor: see the clinical teacher's tests)
         # children (NICE CKS, Limp in children): any pain under 3 is seen the same day ...
         ({"age": 2, "pain_sites": ["leg"]}, "young_child_pain"),
         ({"age": 0, "pain_sites": ["hip"]}, "young_child_pain"),
@@ -142,7 +142,7 @@ def test_fracture_risk_says_that_walking_does_not_rule_out_a_hip_fracture():
         ({"history": ["cancer"], "symptoms": ["leg_numbness_or_tingling"]},
          ("cancer_with_nerve_symptoms", "cancer_history")),
         ({"history": ["cancer"], "symptoms": ["leg_weakness_progressive"]},
-         ("leg_weakness_progressive", "cancer_history")),
+         ("leg_weakness_progressive", "cancer_with_nerve_symptoms", "cancer_history")),
         # (two weeks of back pain is also new back pain with the risk factor, a same-day flag of its own)
         ({"history": ["immunosuppression"], "symptoms": ["fever"]},
          ("infection_risk_with_fever", "fever", "infection_risk_new_back_pain")),
@@ -363,7 +363,7 @@ def test_what_would_change_for_a_new_routine_presentation():
     # Adding a finding alone does not bypass primary care, so it is not listed.
     assert not any(field == "findings" for field, _, _ in changes)
     assert ("trauma", "set", "minor") not in changes
-    assert changes[("history", "add", "cancer")] == (U, NextStep.URGENT_CARE)
+    assert changes[("history", "add", "cancer")] == (U, NextStep.PRIMARY_CARE)  # the own doctor, the same day
     # two weeks of back pain is new pain: with fragile bones, a vertebra may have broken without an injury
     assert changes[("history", "add", "osteoporosis")] == (U, NextStep.URGENT_CARE)
     assert changes[("history", "add", "long_term_steroids")] == (U, NextStep.URGENT_CARE)
@@ -546,3 +546,74 @@ def test_without_a_site_only_the_flags_that_read_no_site_fire():
     assert (teen.urgency, teen.red_flags) == (R, ())
     injecting = engine.assess_without_site(p(age=30, history=["iv_drug_use"]))  # new *back* pain reads the site
     assert injecting.red_flags == ()
+
+
+# -- the clinical teacher's reading of the explorer (ut-lesson2 FINDINGS, items 1-3 and 5) -----------------
+
+@pytest.mark.parametrize("age", [16, 45, 80, None])
+@pytest.mark.parametrize("sign", ["fever", "chills"])
+@pytest.mark.parametrize("site", ["hip", "lower_back", "knee"])
+def test_a_fever_with_a_leg_that_cannot_bear_weight_is_an_emergency_at_any_age(age, sign, site):
+    """Suspected septic arthritis or spinal infection needs hospital assessment the same day (aspiration,
+    blood cultures, imaging), which an urgent-care clinic cannot do (NICE CKS, Septic arthritis)."""
+    a = assess(p(age=age, pain_sites=[site], symptoms=[sign, "cannot_bear_weight"]))
+    assert (a.urgency, a.next_step) == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert a.red_flags[0] == "fever_cannot_bear_weight" and a.trace[0].effect == "decides"
+    assert "septic arthritis" in a.trace[0].reason and "urgent-care clinic" in a.trace[0].reason
+    # either sign alone stays the same day
+    assert assess(p(age=age, pain_sites=[site], symptoms=[sign])).urgency is U
+    # (at 65 or over a leg that cannot bear weight is a suspected broken hip without a fever too)
+    alone = assess(p(age=age, pain_sites=[site], symptoms=["cannot_bear_weight"])).urgency
+    assert alone is (E if age is not None and age >= 65 else U)
+
+
+def test_the_fever_reason_says_why_the_same_day_and_what_makes_it_an_emergency():
+    fever = next(f for f in load_knowledge().red_flags if f.id == "fever")
+    assert "same day" in fever.explanation and "emergency" in fever.explanation
+    # each escalation the reason names is one the engine makes
+    assert "cannot stand" in fever.explanation
+    assert assess(p(age=45, symptoms=["fever", "cannot_bear_weight"])).urgency is E
+    assert "immune system" in fever.explanation and "inject" in fever.explanation
+    assert assess(p(age=45, symptoms=["fever"], history=["immunosuppression"], duration_weeks=12)).urgency is E
+    assert assess(p(age=45, symptoms=["fever"], history=["iv_drug_use"], duration_weeks=12)).urgency is E
+    assert "child" in fever.explanation
+    assert assess(p(age=10, symptoms=["fever"])).urgency is E
+
+
+def test_a_past_cancer_alone_is_seen_the_same_day_by_the_persons_own_doctor():
+    """NICE NG234: new spinal pain after a cancer, with no nerve symptom, is discussed with the MSCC team
+    within 24 hours (MRI within a week): the same day, through primary care, not a walk-in clinic."""
+    a = assess(p(age=60, duration_weeks=3, history=["cancer"]))
+    assert (a.urgency, a.next_step, a.red_flags) == (U, NextStep.PRIMARY_CARE, ("cancer_history",))
+    assert NextStep.URGENT_CARE not in a.also_consider
+    reason = a.trace[0].reason
+    assert "same day" in reason and "own doctor" in reason and "urgent care" not in reason.lower()
+    # another same-day flag keeps its own place, and the doctor stays in the plan
+    both = assess(p(age=60, duration_weeks=3, history=["cancer"], symptoms=["fever"]))
+    assert (both.urgency, both.next_step) == (U, NextStep.URGENT_CARE)
+    assert NextStep.PRIMARY_CARE in both.also_consider
+
+
+@pytest.mark.parametrize("symptom", [
+    "radiating_leg_pain", "leg_numbness_or_tingling", "leg_weakness_progressive", "bilateral_sciatica",
+    "saddle_numbness", "saddle_numbness_progressive", "difficulty_passing_urine",
+    "new_bowel_or_bladder_incontinence", "cannot_bear_weight"])
+def test_a_past_cancer_with_any_nerve_symptom_is_possible_cord_compression(symptom):
+    """NICE NG234 (after CG75): radicular pain, any limb weakness, difficulty walking, sensory loss, bladder or
+    bowel dysfunction with a cancer: an oncological emergency, MRI within 24 hours."""
+    a = assess(p(age=60, history=["cancer"], symptoms=[symptom]))
+    assert (a.urgency, a.next_step) == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert "cancer_with_nerve_symptoms" in a.red_flags
+    assert {h.rule_id: h.effect for h in a.trace}["RF-cancer_with_nerve_symptoms"] in ("decides", "agrees")
+
+
+def test_a_note_pointing_to_a_planned_specialist_is_not_given_with_a_red_flag():
+    routine = assess(p(age=40, symptoms=["radiating_leg_pain"]))
+    assert any("physiatrist" in n for n in routine.notes)
+    for kw in ({"history": ["cancer"]}, {"symptoms": ["fever"]}, {"symptoms": ["leg_weakness_progressive"]}):
+        a = assess(p(age=60, **{**kw, "symptoms": ["radiating_leg_pain", *kw.get("symptoms", [])]}))
+        assert a.urgency is not R, kw
+        assert not any("physiatrist" in n for n in a.notes), (kw, a.notes)
+        assert not any(h.rule_id == "NOTE-NERVE-SYMPTOMS" for h in a.trace), kw
+    # a note about scope is given at every urgency
+    assert any("16 and over" in n for n in assess(p(age=2, symptoms=["fever"])).notes)

@@ -7,8 +7,12 @@ For every presentation checked:
 
 - the urgency is exactly the highest urgency among the flags present (no emergency-level flag gets less
   than emergency, no urgent-level flag gets routine, and nothing else escalates: no over-triage);
-- emergency goes to the emergency department, urgent to urgent care, routine never to either, and
-  routine before a fair trial of conservative care goes to primary care;
+- emergency goes to the emergency department; urgent to urgent care (or the emergency department), or to
+  the person's own doctor the same day only when a past cancer decides (NICE NG234); routine never to
+  the emergency department or urgent care, and routine before a fair trial of conservative care goes to
+  primary care;
+- a fever or chills with a leg that cannot bear weight, and a past cancer with any nerve symptom, are
+  never below emergency (both are emergency-level flags in ``FLAGS``);
 - adding one symptom, history item or finding never lowers the urgency (parts A and B);
 - a leg that cannot bear weight at 65 or over, or with osteoporosis or long-term steroids, goes to the
   emergency department whether or not an injury is known (a suspected hip fracture: NICE CG124 sends it
@@ -59,6 +63,10 @@ S, H, T = Symptom, History, Trauma
 HIP_SITES = frozenset({PainSite.HIP, PainSite.GROIN, PainSite.THIGH, PainSite.KNEE})  # where a child's hip hurts
 FRAGILE = frozenset({History.OSTEOPOROSIS, History.LONG_TERM_STEROIDS})
 INFECTION_RISK = frozenset({History.IMMUNOSUPPRESSION, History.LONG_TERM_STEROIDS, History.IV_DRUG_USE})
+CORD_COMPRESSION_SIGNS = frozenset({S.RADIATING_LEG_PAIN, S.LEG_NUMBNESS_OR_TINGLING, S.LEG_WEAKNESS_PROGRESSIVE,
+                                    S.BILATERAL_SCIATICA, S.SADDLE_NUMBNESS, S.SADDLE_NUMBNESS_PROGRESSIVE,
+                                    S.DIFFICULTY_PASSING_URINE, S.NEW_BOWEL_OR_BLADDER_INCONTINENCE,
+                                    S.CANNOT_BEAR_WEIGHT})
 NEW_PAIN_WEEKS = 2  # "new" back pain with fragile bones: it began within the last two weeks (red_flags.yaml)
 NEW_EPISODE_WEEKS = 6  # "new" back pain with an infection risk: an acute episode, under six weeks (red_flags.yaml)
 
@@ -77,8 +85,9 @@ FLAGS: dict[str, Callable[..., bool]] = {
     "saddle_numbness": lambda s, h, t, a, p, d: S.SADDLE_NUMBNESS in s,
     "bilateral_sciatica": lambda s, h, t, a, p, d: S.BILATERAL_SCIATICA in s,
     # risk factors that change what a symptom or an injury means
-    "cancer_with_nerve_symptoms": lambda s, h, t, a, p, d: H.CANCER in h and bool(
-        s & {S.RADIATING_LEG_PAIN, S.LEG_NUMBNESS_OR_TINGLING}),
+    # with a past cancer, any nerve symptom may be metastatic cord compression (NICE NG234, after CG75: radicular
+    # pain, any limb weakness, difficulty walking, sensory loss, bladder or bowel dysfunction)
+    "cancer_with_nerve_symptoms": lambda s, h, t, a, p, d: H.CANCER in h and bool(s & CORD_COMPRESSION_SIGNS),
     "infection_risk_with_fever": lambda s, h, t, a, p, d: bool(s & {S.FEVER, S.CHILLS}) and bool(h & INFECTION_RISK),
     # a spinal infection often starts without a fever (Yusuf 2019; NICE CKS): new back pain with the risk factor
     "infection_risk_new_back_pain": lambda s, h, t, a, p, d: bool(h & INFECTION_RISK) and PainSite.LOWER_BACK in p
@@ -88,6 +97,8 @@ FLAGS: dict[str, Callable[..., bool]] = {
     # a leg that cannot bear weight: after any injury a fracture (NICE CG124), without one the same day
     "injury_cannot_bear_weight": lambda s, h, t, a, p, d: S.CANNOT_BEAR_WEIGHT in s and t is not T.NONE,
     "cannot_bear_weight": lambda s, h, t, a, p, d: S.CANNOT_BEAR_WEIGHT in s,
+    # ... and with a fever or chills, at any age, a possible infected joint or bone (NICE CKS, Septic arthritis)
+    "fever_cannot_bear_weight": lambda s, h, t, a, p, d: S.CANNOT_BEAR_WEIGHT in s and bool(s & {S.FEVER, S.CHILLS}),
     # fragile bones: a minor injury at 65 or over or with osteoporosis or steroids (NICE CG124, NICE CKS); with
     # osteoporosis or steroids, new back pain without any injury too (a cough or a lift can break a vertebra)
     "fracture_risk": lambda s, h, t, a, p, d: (t is T.MINOR and ((a is not None and a >= 65) or bool(h & FRAGILE))) or (
@@ -102,7 +113,9 @@ FLAGS: dict[str, Callable[..., bool]] = {
     "possible_slipped_hip": lambda s, h, t, a, p, d: a is not None and 9 <= a <= 15 and bool(p & HIP_SITES),
 }
 RANK = {"routine": 0, "urgent": 1, "emergency": 2}
-STEP_FOR_RANK = {2: {NextStep.EMERGENCY_DEPARTMENT}, 1: {NextStep.URGENT_CARE, NextStep.EMERGENCY_DEPARTMENT}}
+# urgent: a same-day place; the person's own doctor only for a past cancer (who contacts the cancer team, NG234)
+STEP_FOR_RANK = {2: {NextStep.EMERGENCY_DEPARTMENT},
+                 1: {NextStep.URGENT_CARE, NextStep.EMERGENCY_DEPARTMENT, NextStep.PRIMARY_CARE}}
 EMERGENCY_STEPS = {NextStep.EMERGENCY_DEPARTMENT, NextStep.URGENT_CARE}
 EMERGENCY_SYMPTOMS = (S.NEW_BOWEL_OR_BLADDER_INCONTINENCE, S.SADDLE_NUMBNESS_PROGRESSIVE, S.LEG_WEAKNESS_PROGRESSIVE,
                       S.DIFFICULTY_PASSING_URINE, S.SADDLE_NUMBNESS, S.BILATERAL_SCIATICA)
@@ -153,6 +166,8 @@ class Checker:
         assert r == want, ("urgency", r, "expected", want, where)
         if r:
             assert d.next_step in STEP_FOR_RANK[r], ("next step", d.next_step, where)
+            if d.next_step is NextStep.PRIMARY_CARE:  # same day with the own doctor: only when a past cancer decides
+                assert d.winner.red_flag == "cancer_history", where
         else:
             assert d.next_step not in EMERGENCY_STEPS, where
             if not care:
@@ -166,7 +181,8 @@ def test_the_flag_table_names_every_flag_in_the_data():
     assert {f for f, r in URGENCY.items() if r == 2} >= {
         "new_bowel_or_bladder_incontinence", "saddle_numbness_progressive", "leg_weakness_progressive",
         "high_impact_trauma", "difficulty_passing_urine", "saddle_numbness", "bilateral_sciatica",
-        "injury_cannot_bear_weight", "fragile_bones_cannot_bear_weight"}
+        "injury_cannot_bear_weight", "fragile_bones_cannot_bear_weight", "fever_cannot_bear_weight",
+        "cancer_with_nerve_symptoms"}
     assert set(OTHER_SYMPTOMS) | set(ALONE_SYMPTOMS) == set(COMBINING_SYMPTOMS) | set(EMERGENCY_SYMPTOMS) | {
         S.PAIN_WORSE_WITH_MOVEMENT, S.PAIN_EASED_BY_REST} == set(Symptom)
 

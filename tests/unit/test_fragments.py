@@ -54,9 +54,15 @@ def text(html: str) -> str:
     return " ".join(" ".join(parsed(html).text).split())
 
 
-# flag -> the more urgent flag whose condition contains it (the same reason, in a narrower situation)
-CONTAINED_IN = {"cannot_bear_weight": ("injury_cannot_bear_weight", "fragile_bones_cannot_bear_weight"),
-                "cancer_history": ("cancer_with_nerve_symptoms",)}
+# flag -> the more urgent flags whose condition contains it (the same reason, in a narrower situation)
+CONTAINED_IN = {"cannot_bear_weight": {"injury_cannot_bear_weight", "fever_cannot_bear_weight",
+                                       "fragile_bones_cannot_bear_weight"},
+                "cancer_history": {"cancer_with_nerve_symptoms"}}
+
+
+def _contained(flag: str, fired) -> bool:
+    """Whether a more urgent flag that fired contains ``flag`` (so the reader sees only that one)."""
+    return bool(CONTAINED_IN.get(flag, set()) & set(fired))
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +111,13 @@ def test_a_case_title_with_a_script_shows_as_text_in_the_app_and_on_the_handout(
 def test_every_fragment_escapes_what_it_is_given():
     hostile = fragments.Verdict("emergency", "EMERGENCY", HOSTILE, (HOSTILE,), (HOSTILE, "B"))
     rule = fragments.FiredRule(HOSTILE, HOSTILE, HOSTILE, fragments.GuideRef(HOSTILE, HOSTILE))
+    note = fragments.NoteLine(HOSTILE, HOSTILE, fragments.GuideRef(HOSTILE, HOSTILE))
     term = fragments.TermView(HOSTILE, (HOSTILE,), HOSTILE, HOSTILE, (HOSTILE,))
     m = fragments.macros()
     drawn = [
         str(m.urgency_banner(hostile)),
-        str(m.rules_fired(fragments.FiredRules((rule,), (HOSTILE,)))),
-        str(m.what_would_change((fragments.ChangeLine(HOSTILE, HOSTILE, HOSTILE),))),
+        str(m.rules_fired(fragments.FiredRules((rule,), (note,)))),
+        str(m.what_would_change((fragments.ChangeLine(HOSTILE, HOSTILE, HOSTILE, HOSTILE),))),
         str(m.glossary((term,), (fragments.GuideRef(HOSTILE, HOSTILE),))),
         str(m.notice(fragments.NoticeView(HOSTILE, HOSTILE))),
         fragments.waiting_html(HOSTILE),
@@ -155,7 +162,7 @@ def test_the_urgency_banner_says_the_urgency_in_words_and_names_the_next_step(as
         named = re.findall(r"<p>Red flags?: (.*?)</p>", html)
         listed = named[0].split("; ") if named else []
         for f in a.red_flags:  # each reason once: a flag inside a more urgent one that fired is not repeated
-            assert (str(escape(flags[f])) in listed) != any(c in a.red_flags for c in CONTAINED_IN.get(f, ())), (key, f)
+            assert (str(escape(flags[f])) in listed) != _contained(f, a.red_flags), (key, f)
     assert seen == set(Urgency)
 
 
@@ -168,10 +175,74 @@ def test_the_fragments_name_rules_and_providers_never_by_id(assessments):
         shown = " ".join(text(h) for h in (fragments.verdict_html(a), rules, fragments.changes_list_html(a)))
         assert not pattern.findall(shown), (key, pattern.findall(shown))
         for hit in a.trace:
-            contained = any(c in a.red_flags for c in CONTAINED_IN.get(hit.rule_id.removeprefix("RF-"), ()))
+            contained = _contained(hit.rule_id.removeprefix("RF-"), a.red_flags)
             assert (f"<strong>{escape(voc.rule(hit.rule_id))}</strong>" in rules) != contained, (key, hit.rule_id)
         if a.what_would_change:
             assert parsed(fragments.changes_list_html(a)).tags.count("li") == len(a.what_would_change)
         else:
             assert "No single change would." in text(fragments.changes_list_html(a))
 
+
+
+# -- the clinical teacher's reading (ut-lesson2 FINDINGS, items 4, 5 and 7) ---------------------------------
+
+def _one_flag_each() -> list[tuple[str, object]]:
+    """One presentation per red flag of the knowledge base, and a few flags together."""
+    from triage.domain.model import Presentation
+
+    def a(**kw):
+        kw.setdefault("pain_sites", ["lower_back"])
+        kw.setdefault("duration_weeks", 2)
+        return assess(Presentation(**kw))
+
+    out = [(s, a(age=40, symptoms=[s])) for s in ("new_bowel_or_bladder_incontinence", "saddle_numbness",
+                                                  "leg_weakness_progressive", "fever", "cannot_bear_weight")]
+    out += [("trauma", a(age=40, trauma="high_impact")), ("cancer", a(age=60, history=["cancer"])),
+            ("cancer+tingling", a(age=60, history=["cancer"], symptoms=["leg_numbness_or_tingling"])),
+            ("child+fever", a(age=2, pain_sites=["leg"], symptoms=["fever", "cannot_bear_weight"])),
+            ("persisting+weight loss", a(age=50, duration_weeks=10, conservative_care_weeks=8,
+                                         findings=["nerve_compression"], symptoms=["unexplained_weight_loss"]))]
+    assert all(x.red_flags for _, x in out)
+    return out
+
+
+def test_a_rule_outranked_by_a_red_flag_never_says_there_is_none(assessments):
+    """"First stop is primary care: outranked ... No red flags, and ..." stood under every red-flag result."""
+    for key, a in [*assessments, *_one_flag_each()]:
+        if not a.red_flags:
+            continue
+        shown = text(fragments.rules_html(a)).lower()
+        assert "no red flag" not in shown, (key, shown)
+        for line in fragments.fired_rules(a).fired:
+            assert "no red flag" not in line.why.lower() and "no red flag" not in line.name.lower(), key
+
+
+def test_each_note_is_shown_once_with_its_name(assessments):
+    voc = vocabulary()
+    seen = 0
+    for key, a in [*assessments, *_one_flag_each()]:
+        rules = fragments.rules_html(a)
+        shown = text(rules)
+        for hit in a.trace:
+            if hit.effect == "note":
+                seen += 1
+                assert shown.count(" ".join(hit.reason.split())) == 1, (key, hit.rule_id)
+                assert shown.count(voc.rule(hit.rule_id)) == 1, (key, hit.rule_id)
+                assert voc.effect("note") not in shown, key  # a note is under "Notes", not among the rules
+    assert seen > 20
+
+
+def test_what_would_change_reads_as_sentences_with_the_urgency_apart_from_the_place():
+    from triage.domain.model import Presentation
+
+    a = assess(Presentation(pain_sites=["lower_back"], duration_weeks=2, age=45))
+    items = re.findall(r"<li>(.*?)</li>", fragments.changes_list_html(a))
+    assert len(items) == len(a.what_would_change) > 5
+    for item in items:
+        line = unescape(item)
+        assert line[0].isupper() and line.endswith("."), line
+        assert "Emergency, Emergency department" not in line and "&rarr;" not in item, line
+    lines = [unescape(i) for i in items]
+    assert "With a fever, it would be urgent, the same day; next step: Urgent care (same day)." in lines
+    assert ("If bowel or bladder control were newly lost, it would be an emergency; next step: "
+            "Emergency department.") in lines

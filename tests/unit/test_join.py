@@ -106,6 +106,30 @@ def test_the_presenter_opens_on_the_join_screen_and_makes_way_for_the_lesson(mon
     assert lab.join.value == "" and lab.join_button.layout.display == "none"
 
 
+def test_the_start_screen_shrinks_to_one_line_once_the_options_are_shown(monkeypatch):
+    """Before the lesson starts the room reads the first question with the start screen still up: once O
+    shows the options it is one line (address and code, no QR code), so the story, the question and its
+    options fit the projector; hiding the options brings the full start screen back; J's own choice wins."""
+    monkeypatch.setenv("TRIAGE_CLASS_URL", "http://192.168.1.23:8870/")
+    monkeypatch.setenv("TRIAGE_CLASS_CODE", "bio-101")
+    app = Presenter(cases=[staged_case()], context=context(ANA, MemoryStore(), mode="voila", params={"key": "x"},
+                                                           key="x"), keyboard=False)
+    assert "<svg" in app.join.value and "triage-join-compact" not in app.join.value
+    app.on_key("o")
+    assert "triage-join-compact" in app.join.value and "<svg" not in app.join.value
+    assert "http://192.168.1.23:8870/" in app.join.value and "bio-101" in app.join.value
+    app.on_key("o")
+    assert "<svg" in app.join.value and "triage-join-compact" not in app.join.value
+    app.on_key("o")
+    app.on_key("j")  # hidden by hand
+    assert app.join.value == ""
+    app.on_key("j")  # asked for by hand, for latecomers: the full start screen, with the options up
+    assert "<svg" in app.join.value and "triage-join-compact" not in app.join.value
+    monkeypatch.delenv("TRIAGE_CLASS_URL")
+    line = join_html(None, None, compact=True)
+    assert "make app HOST=0.0.0.0" in line and "triage-join-compact" in line
+
+
 def test_the_start_screen_escapes_the_address():
     assert "<b>" not in join_html("http://x/<b>")
 

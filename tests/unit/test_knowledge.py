@@ -43,6 +43,7 @@ def test_red_flags_and_their_urgency():
         "child_hip_fever": Urgency.EMERGENCY,
         "injury_cannot_bear_weight": Urgency.EMERGENCY,
         "fragile_bones_cannot_bear_weight": Urgency.EMERGENCY,
+        "fever_cannot_bear_weight": Urgency.EMERGENCY,
         "fracture_risk": Urgency.URGENT,
         "infection_risk_new_back_pain": Urgency.URGENT,
         "cannot_bear_weight": Urgency.URGENT,
@@ -124,20 +125,20 @@ def kb_copy(tmp_path):
         ("rules.yaml", "id: REF-MUSCLE", "id: REF-NERVE", "rules[4].id"),
         ("rules.yaml", "value: 6", "value: -6", "thresholds.conservative_care_trial_weeks.value"),
         ("providers.yaml", "guide_section: rehabilitation", "guide_section: rehab", "[3].guide_section"),
-        ("red_flags.yaml", "urgency: urgent", "urgency: soonish", "[12].urgency"),
+        ("red_flags.yaml", "urgency: urgent", "urgency: soonish", "[13].urgency"),
         ("red_flags.yaml", "when: {any_symptom: [chills]}", "when: {any_symptom: [shivers]}",
-         "[13].when.any_symptom"),
+         "[14].when.any_symptom"),
         ("red_flags.yaml", "when: {any_history: [cancer]}", "when: {any_history: [cancers]}",
-         "[16].when.any_history"),
+         "[17].when.any_history"),
         ("red_flags.yaml", "      - {trauma: minor, min_age: 65}", "      - {trauma: minor, min_age: old}",
-         "[15].when.any_of[0].min_age"),
+         "[16].when.any_of[0].min_age"),
         ("red_flags.yaml", "max_duration_weeks: 2}", "max_duration_weeks: soon}",
-         "[15].when.any_of[2].max_duration_weeks"),
+         "[16].when.any_of[2].max_duration_weeks"),
         ("red_flags.yaml", "  urgency: emergency\n", "", "[0].urgency"),
-        ("red_flags.yaml", "when: {any_symptom: [fever]}", "when: {}", "[12].when"),
-        ("red_flags.yaml", "- id: chills\n", "- id: fever\n", "[13].id"),
+        ("red_flags.yaml", "when: {any_symptom: [fever]}", "when: {}", "[13].when"),
+        ("red_flags.yaml", "- id: chills\n", "- id: fever\n", "[14].id"),
         ("red_flags.yaml", "      - {trauma: minor, any_history: [osteoporosis, long_term_steroids]}",
-         "      - {trauma: minor, any_history: [osteoporosis, steroids]}", "[15].when.any_of[1].any_history"),
+         "      - {trauma: minor, any_history: [osteoporosis, steroids]}", "[16].when.any_of[1].any_history"),
         ("rules.yaml", "        count: 2", "        count: two", "rules[11].when.at_least.count"),
         ("rules.yaml", "    note: >-\n      Pain that shoots",
          "    then: {next_step: physiatrist}\n    note: >-\n      Pain that shoots", "rules[7]"),
@@ -177,3 +178,20 @@ def test_missing_provider_is_reported(kb_copy):
     path.write_text(text[: text.index("- id: chiropractor")] + text[text.index("- id: emergency_department"):])
     with pytest.raises(KnowledgeError, match="chiropractor"):
         load_knowledge(kb_copy)
+
+
+def test_two_saddle_numbness_boxes_say_how_they_differ():
+    """ut-lesson2 FINDINGS item 8: "Spreading numbness ..." and "New numbness ..." read as the same box."""
+    from triage.domain.vocabulary import vocabulary
+
+    voc = vocabulary()
+    spreading, new = voc.symptom("saddle_numbness_progressive"), voc.symptom("saddle_numbness")
+    assert "spreading" in spreading.lower() and "not spreading" in new.lower(), (spreading, new)
+    flags = {f.id: f.label for f in knowledge().red_flags}
+    assert "not spreading" in flags["saddle_numbness"].lower()
+
+
+def test_the_high_impact_injury_flag_does_not_claim_a_symptom_that_was_not_given():
+    """ut-lesson2 FINDINGS item 6: the flag fires on the injury alone, so its label names no severe pain."""
+    flag = next(f for f in knowledge().red_flags if f.id == "high_impact_trauma")
+    assert flag.when == {"trauma": "high_impact"} and "severe pain" not in flag.label.lower()

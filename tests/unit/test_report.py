@@ -35,4 +35,4 @@ def test_red_flag_and_rule_listings_show_every_flag_with_its_condition():
 
 def test_a_history_change_is_listed_in_the_report():
     text = format_assessment(assess({"pain_sites": ["lower_back"], "duration_weeks": 1, "age": 50}))
-    assert "with cancer in the history: urgent, urgent_care" in text
+    assert "with cancer in the history: urgent, primary_care" in text

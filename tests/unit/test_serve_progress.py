@@ -15,7 +15,7 @@ from triage.serve.progress import (
     record_body,
     typed_learner,
 )
-from triage.store.identity import resolve_learner
+from triage.store.identity import Learner, resolve_learner
 from triage.store.memory import MemoryStore
 
 QUERIES = [
@@ -56,10 +56,20 @@ def test_a_wrong_class_code_returns_nothing_about_the_learner():
     store = MemoryStore()
     learner = typed_learner(urlencode({"student": "Sam", "class": "BIO-101"}), "BIO-101")
     store.mark_done(learner, "03_red_flags.ipynb")
-    for code in ("", "BIO-102", "bio-101"):
+    for code in ("", "BIO-102", "BIO-1011"):
         answer = answer_progress(typed_learner(urlencode({"student": "Sam", "class": code}), "BIO-101"), store)
         assert answer.status == 403
         assert set(answer.body) == {"error"} and "class code" in answer.body["error"]
+
+
+def test_the_class_code_is_the_same_in_capitals_or_not():
+    """A code copied in capitals from the board (or typed in lower case) is the class's code: the same
+    learner, with the instructor's spelling of the code, in the endpoint and in the apps."""
+    for typed, expected in (("BIO-101", "bio-101"), ("Bio-101 ", "bio-101"), ("bio-101", "BIO-101")):
+        query = urlencode({"student": "Sam", "class": typed})
+        endpoint = typed_learner(query, expected)
+        assert isinstance(endpoint, Learner) and endpoint.class_code == expected, (typed, expected)
+        assert resolve_learner({"VOILA_KERNEL_ID": "k"}, query, expected).learner == endpoint
 
 
 def test_a_missing_or_unusable_name_is_a_plain_400():

@@ -43,8 +43,8 @@ def test_findings_after_conservative_care_route_to_a_specialist_and_list_changes
     app.findings[Finding.JOINT_RESTRICTION].value = True
     assert "next step: <strong>Chiropractor</strong>" in app.verdict.value
     assert "Also consider: Physical therapist (PT)" in app.verdict.value
-    assert "before any conservative care &rarr; Routine, Primary care" in app.changes.value
-    assert "after a high-impact injury such as a fall from height &rarr; Emergency" in app.changes.value
+    assert "Before any conservative care, it would be routine; next step: Primary care doctor." in app.changes.value
+    assert "After a high-impact injury such as a fall from height, it would be an emergency" in app.changes.value
     assert "A restricted joint" in app.reasons.value  # the rule by name
     assert "REF-JOINT" not in html_of(app.widget)
 
@@ -189,7 +189,7 @@ def test_without_a_pain_site_no_stale_reasons_remain_and_an_emergency_sign_still
     app.sites[PainSite.LOWER_BACK].value = False
     assert "No result yet" in app.verdict.value
     assert "First stop is primary care" not in app.reasons.value and "No red flags" not in app.reasons.value
-    assert "saddle" not in app.changes.value and "&rarr;" not in app.changes.value
+    assert "saddle" not in app.changes.value and "next step:" not in app.changes.value
     app.symptoms[Symptom.SADDLE_NUMBNESS].value = True
     saddle = vocabulary().rule("RF-saddle_numbness").removeprefix("Red flag: ")
     assert "Urgency: EMERGENCY" in app.verdict.value and "Emergency department" in app.verdict.value
@@ -214,7 +214,7 @@ def test_numbers_that_do_not_fit_leave_no_stale_reasons():
     assert "Fever with the pain" in app.reasons.value
     app.care.value = 9  # more than the 2 weeks of pain
     assert "No result yet" in app.verdict.value
-    assert "Fever with the pain" not in app.reasons.value and "&rarr;" not in app.changes.value
+    assert "Fever with the pain" not in app.reasons.value and "next step:" not in app.changes.value
 
 
 def test_a_reason_that_fires_twice_is_listed_once_the_more_urgent_one():
@@ -236,3 +236,40 @@ def test_a_reason_that_fires_twice_is_listed_once_the_more_urgent_one():
     app.sites[PainSite.LOWER_BACK].value = False
     assert "Urgency: EMERGENCY" in app.verdict.value
     assert app.reasons.value.count("Cannot stand or put weight on the leg") == 1
+
+
+def test_the_clinical_teachers_walk_through_the_red_flags():
+    """ut-lesson2 FINDINGS, clinical teacher items 1-5, played in one explorer as the tester did."""
+    app = Explorer(context=make_context())
+    app.age.value = 45
+    # 1. an adult with a fever who cannot stand on the leg: the emergency department, and why
+    app.symptoms[Symptom.FEVER].value = True
+    assert "Urgency: URGENT" in app.verdict.value and "same day" in app.reasons.value
+    app.symptoms[Symptom.CANNOT_BEAR_WEIGHT].value = True
+    assert "Urgency: EMERGENCY" in app.verdict.value
+    assert "next step: <strong>Emergency department</strong>" in app.verdict.value
+    assert "septic arthritis" in app.reasons.value and "urgent-care clinic" in app.reasons.value
+    assert "No red flags" not in app.reasons.value  # 4. nothing outranked says there is no red flag
+    app.symptoms[Symptom.FEVER].value = False
+    app.symptoms[Symptom.CANNOT_BEAR_WEIGHT].value = False
+    # 2. a past cancer alone: the person's own doctor the same day, and the reason says the same place
+    app.age.value = 60
+    app.duration.value = 3
+    app.history[History.CANCER].value = True
+    assert "Urgency: URGENT" in app.verdict.value
+    assert "next step: <strong>Primary care doctor</strong>" in app.verdict.value
+    assert "Urgent care" not in app.verdict.value and "own doctor" in app.reasons.value
+    # 3. with worsening leg weakness, or new pain down both legs: possible cord compression, never "same day"
+    for s in (Symptom.LEG_WEAKNESS_PROGRESSIVE, Symptom.BILATERAL_SCIATICA):
+        app.symptoms[s].value = True
+        assert "Urgency: EMERGENCY" in app.verdict.value
+        assert "metastatic spinal cord compression" in app.reasons.value, s
+        assert "assessed the same day" not in app.reasons.value and "same day" not in app.verdict.value, s
+        assert "physiatrist" not in app.reasons.value, s  # 5. no planned specialist in an emergency
+        app.symptoms[s].value = False
+    # 5. a child's scope note is given once
+    app.history[History.CANCER].value = False
+    app.age.value = 2
+    app.symptoms[Symptom.FEVER].value = True
+    note = "This course&#39;s rules are written for people aged 16 and over"
+    assert app.reasons.value.count(note) == 1, app.reasons.value

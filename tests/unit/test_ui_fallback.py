@@ -36,7 +36,8 @@ def test_the_explorers_copy_shows_the_ticks_and_the_verdict_they_give():
     assert "\n[x] Lower back\n[ ] Hip (outer and front), Groin, Buttock" in text
     assert "Pain for (weeks): 3\n" in text and "Injury: No injury" in text
     assert "Urgency: URGENT — next step: Urgent care" in text
-    assert "What would change it\n- if bowel or bladder control were newly lost → Emergency" in text
+    assert ("What would change it\n- If bowel or bladder control were newly lost, it would be an emergency; "
+            "next step: Emergency department.") in text
     assert "<script" not in bundle(app)[HTML]
 
 

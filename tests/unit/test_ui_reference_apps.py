@@ -111,4 +111,7 @@ def test_rule_table_and_comparison_show_every_flag_and_history_in_words():
     row = app.table.value.split("Red flags that send people here")[1]
     emergency = [f.label for f in knowledge().red_flags if f.next_step.value == "emergency_department"]
     assert len(emergency) >= 10 and all(label in unescape(row) for label in emergency)
-    assert "None (reached without a red flag)" in row
+    # a past cancer is the one red flag whose route is the person's own doctor (the same day, NICE NG234)
+    assert "A past cancer with new back or hip pain" in unescape(row)
+    app.pair.value = "Orthopedic surgeon or physiatrist"
+    assert "None (reached without a red flag)" in app.table.value

@@ -7,7 +7,8 @@ How a result is reached (the rules themselves are data in ``triage/domain/knowle
    routine pathway is ``routine``). The highest urgency always wins.
 3. Among the fired rules at that urgency, the one with the highest precedence decides the
    next step; the others add their providers to ``also_consider``. Fired rules of a lower
-   urgency are kept in the trace as ``overridden``; notes never change the result.
+   urgency are kept in the trace as ``overridden``; notes never change the result (a note with
+   ``shown_with`` is given only when the result's urgency is one of those).
 4. ``what_would_change`` re-runs steps 1-3 on every single-item edit of the presentation
    (add or remove one symptom, finding or history item, another trauma level, the opposite
    surgical preference, crossing the conservative-care threshold, an age in another of the age
@@ -255,7 +256,8 @@ class Engine:
 
     def _assess(self, facts: Facts) -> Assessment:
         ex = self._explain(facts)
-        notes = tuple(rule for rule, test in self._notes if test(facts))
+        urgency = ex.decision.urgency
+        notes = tuple(rule for rule, test in self._notes if urgency in rule.shown_with and test(facts))
         note_hits = tuple(RuleHit(r.id, r.reason, r.guide_section, "note", r.sources) for r in notes)
         return Assessment(
             urgency=ex.decision.urgency,

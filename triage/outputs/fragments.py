@@ -102,9 +102,20 @@ class FiredRule:
 
 
 @dataclass(frozen=True)
+class NoteLine:
+    """A teaching note: its name, its text and its guide section (a note never changes the result)."""
+
+    name: str
+    text: str
+    guide: GuideRef
+
+
+@dataclass(frozen=True)
 class FiredRules:
+    """The rules that took part in the result, then the notes, each once."""
+
     fired: tuple[FiredRule, ...]
-    notes: tuple[str, ...]
+    notes: tuple[NoteLine, ...]
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,13 @@ class ChangeLine:
     change: str
     urgency: str  # the urgency's name, e.g. "Emergency"
     next_step: str
+    outcome: str = ""  # the urgency in a sentence, e.g. "an emergency" (the vocabulary's phrase)
+
+    @property
+    def sentence(self) -> str:
+        """The change as a sentence: "With a fever, it would be urgent, the same day; next step: ..."."""
+        change = self.change[:1].upper() + self.change[1:]
+        return f"{change}, it would be {self.outcome or self.urgency}; next step: {self.next_step}."
 
 
 @dataclass(frozen=True)
@@ -181,12 +199,18 @@ def verdict(a: Assessment, kb: Knowledge | None = None) -> Verdict:
 
 
 def fired_rules(a: Assessment) -> FiredRules:
-    """The rules that fired, by name; a red flag's rule explains its flag (its reason would repeat the name)."""
+    """The rules that fired, by name; a red flag's rule explains its flag (its reason would repeat the name).
+
+    The notes are listed once, after the rules, by name (the engine's trace carries them too).
+    """
     voc = vocabulary()
     signals = {f"RF-{f.id}": f.explanation for f in knowledge().red_flags}
     a = each_reason_once(a)
-    return FiredRules(tuple(FiredRule(voc.rule(h.rule_id), voc.effect(h.effect), signals.get(h.rule_id, h.reason),
-                                      guide_ref(h.guide_section)) for h in a.trace), tuple(a.notes))
+    rules = tuple(FiredRule(voc.rule(h.rule_id), voc.effect(h.effect), signals.get(h.rule_id, h.reason),
+                            guide_ref(h.guide_section)) for h in a.trace if h.effect != "note")
+    notes = tuple(NoteLine(voc.rule(h.rule_id), h.reason, guide_ref(h.guide_section))
+                  for h in a.trace if h.effect == "note")
+    return FiredRules(rules, notes)
 
 
 def change_text(c: Change) -> str:
@@ -216,7 +240,8 @@ def change_text(c: Change) -> str:
 def change_lines(a: Assessment) -> tuple[ChangeLine, ...]:
     kb = knowledge()
     voc = vocabulary()
-    return tuple(ChangeLine(change_text(c), voc.urgency_name(c.urgency), kb.provider(c.next_step).name)
+    return tuple(ChangeLine(change_text(c), voc.urgency_name(c.urgency), kb.provider(c.next_step).name,
+                            voc.urgency[c.urgency.value].phrase)
                  for c in a.what_would_change)
 
 

@@ -20,7 +20,6 @@ Endpoint contract (``GET <base_url>triage/api/progress``, JSON, never cached):
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -28,7 +27,7 @@ from urllib.parse import parse_qs
 
 from ..errors import IdentityError
 from ..store import ClassStore, LearnerRecord
-from ..store.identity import Learner, check_display_name, name_key
+from ..store.identity import Learner, check_display_name, class_code_matches, name_key
 
 IdentityMode = Literal["typed", "hub"]
 CLASS_CODE_WRONG = "The class code is missing or wrong: type it again as your instructor gave it."
@@ -52,8 +51,7 @@ def typed_learner(query_string: str, class_code: str | None) -> Learner | Answer
     """The learner a typed name stands for, as the apps resolve it; an error :class:`Answer` otherwise."""
     query = parse_qs(query_string, keep_blank_values=True)
     if class_code:
-        given = (query.get("class") or [""])[0]
-        if not hmac.compare_digest(given.strip().encode(), class_code.encode()):
+        if not class_code_matches((query.get("class") or [""])[0], class_code):
             return Answer(403, {"error": CLASS_CODE_WRONG})
     raw = (query.get("student") or [None])[0]
     if raw is None:

@@ -96,6 +96,12 @@ def check_class_code(raw: object, field: str = "class") -> str:
     return code
 
 
+def class_code_matches(given: str | None, expected: str) -> bool:
+    """True when the code a student typed is the class's code: spaces round it and letter case do not count
+    (codes are ASCII letters, digits and hyphens, so a code copied in capitals from a board still works)."""
+    return hmac.compare_digest((given or "").strip().casefold().encode(), expected.strip().casefold().encode())
+
+
 def name_key(name: str) -> str:
     """The store key for a typed name: case and spacing do not make a new student."""
     return "name:" + _clean(name).casefold()
@@ -139,8 +145,7 @@ def resolve_learner(
         return Resolution(GUEST, NOT_SAVED + f"that name cannot be used ({exc.problems[0].message}).")
     code = None
     if class_code:
-        given = _first(query, "class") or ""
-        if not hmac.compare_digest(given.strip().encode(), class_code.encode()):
+        if not class_code_matches(_first(query, "class"), class_code):
             return Resolution(GUEST, NOT_SAVED + "the class code is missing or wrong. Go back to the home page and "
                                      "type it again as your instructor gave it.")
         code = class_code

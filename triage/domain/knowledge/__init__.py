@@ -85,10 +85,13 @@ class Rule:
     precedence: int = 0
     red_flag: str | None = None
     sources: tuple[str, ...] = ()
+    shown_with: tuple[Urgency, ...] = tuple(Urgency)  # a note: the results' urgencies it is given with
 
     @property
     def outcome(self) -> str:
         if self.kind == "note":
+            if set(self.shown_with) != set(Urgency):
+                return "teaching note only, with a result that is " + " or ".join(self.shown_with)
             return "teaching note only"
         text = f"{self.urgency}: {self.next_step}" if self.urgency else str(self.next_step)
         if self.also_consider:
@@ -331,6 +334,7 @@ def _build(data: dict[str, Any]) -> Knowledge:
                 also_consider=() if note else tuple(NextStep(v) for v in r["then"].get("also_consider", [])),
                 precedence=r.get("precedence", 0),
                 sources=_strings(r.get("sources")),
+                shown_with=tuple(Urgency(u) for u in r.get("shown_with", [u.value for u in Urgency])),
             )
         )
     sites = tuple(PainSiteInfo(PainSite(s["id"]), s["label"], _strings(s["structures"]), s["guide_section"],

@@ -4,9 +4,9 @@ In JupyterLab (one user) the user is the instructor. On JupyterHub the class ser
 gate opens, with no key, for members of the hub's ``instructors`` group
 (:meth:`~triage.ui.context.AppContext.hub_instructor`) and stays closed for everyone else. In
 standalone Voilà the page needs the instructor key the server was started with
-(``TRIAGE_INSTRUCTOR_KEY``; ``make app`` prints one), either as the ``key`` URL parameter or typed
-into the password field here. Until then the gate shows a plain message and nothing of the class;
-the app behind it reads the class only once unlocked.
+(``TRIAGE_INSTRUCTOR_KEY``; ``make app`` keeps one for the class, ``make key`` prints it), either as
+the ``key`` URL parameter or typed into the password field here. Until then the gate shows a plain
+message and nothing of the class; the app behind it reads the class only once unlocked.
 
 The key stays off the projector: the page removes ``?key=`` from the address bar as soon as it loads
 (``static/triage-page.js``) and keeps it in the tab's sessionStorage; after a reload a small
@@ -57,7 +57,7 @@ class InstructorGate:
         self.tries = 0
         self.message = classed(w.HTML, "triage-gate-message")
         self.key = classed(w.Password, "triage-gate-key", "triage-field", description="Instructor key",
-                           placeholder="as printed when the server started", layout=w.Layout(width="auto"))
+                           placeholder="the key make key prints", layout=w.Layout(width="auto"))
         with warnings.catch_warnings():  # Enter in the field (ipywidgets 8 still sends it, and calls it deprecated)
             warnings.simplefilter("ignore", DeprecationWarning)
             self.key.on_submit(self.on_try)
@@ -93,19 +93,21 @@ class InstructorGate:
             self.message.value = (
                 f"<h3>Instructor view</h3><p>The {esc(self._what)} shows the class's answers, so it opens only with "
                 "the instructor key, and this server was started without one. Start it with <code>make app</code> "
-                "(which prints a key) or set <code>TRIAGE_INSTRUCTOR_KEY</code> before starting it.</p>"
+                "(which keeps a key for the class; <code>make key</code> prints it) or set "
+                "<code>TRIAGE_INSTRUCTOR_KEY</code> before starting it.</p>"
             )
             return
         self.message.value = (
             f"<h3>Instructor view</h3><p>The {esc(self._what)} shows the class's answers, so it opens only with "
-            "the instructor key. The key was printed in the terminal where the server was started.</p>"
+            "the instructor key. The server does not print it (its terminal may be on the projector): print it "
+            "with <code>make key</code> in a window the room cannot see.</p>"
         )
         self.form.layout.display = None
         if "key" in context.params:  # a ?key= that is not the server's key (a typo, or last term's key)
             self.tries += 1
             self._forget()
             self.feedback.value = ("<p role='alert' class='triage-problem'>The key in the page's address is not "
-                                   "right: type the key the server printed when it started.</p>")
+                                   "right: type the key that <code>make key</code> prints.</p>")
         if self._kept is not None:
             kept, self._kept = self._kept, None
             self._try_kept(kept)
@@ -128,8 +130,11 @@ class InstructorGate:
             self._open()
         else:
             self._forget()
-            self.feedback.value = ("<p role='alert' class='triage-problem'>The key this tab kept is not right "
-                                   "any more (the server was started with another key): type the new one.</p>")
+            # the page script keeps a ?key= of the address for the tab too, so this may be either
+            self.feedback.value = ("<p role='alert' class='triage-problem'>The key this page was given (in its "
+                                   "address, or kept by this tab from an earlier visit) is not right; a class "
+                                   "started again may have a new key: type the key that <code>make key</code> "
+                                   "prints.</p>")
 
     def _forget(self) -> None:
         if self.carrier is not None:

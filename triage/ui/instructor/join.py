@@ -36,9 +36,19 @@ def class_code(environ: Mapping[str, str] | None = None) -> str | None:
     return code or None
 
 
-def join_html(url: str | None, code: str | None = None) -> str:
+def join_html(url: str | None, code: str | None = None, compact: bool = False) -> str:
     """The presenter's start screen: where students open the apps (with a QR code) and the class code they
-    type, or, when the server listens on this machine only, how to let students' devices in."""
+    type, or, when the server listens on this machine only, how to let students' devices in. ``compact``:
+    one line above the case (the address and the code, no QR code), once the question's options are shown,
+    so the story, the question and its options fit the screen with it."""
+    if compact:
+        if url is None:
+            line = ("<strong>Joining from phones:</strong> only this computer can open the apps; start the "
+                    "server with <code>make app HOST=0.0.0.0</code> to let them in.")
+        else:
+            line = (f"<strong>Join the class:</strong> <span class='triage-join-url'>{esc(url)}</span>"
+                    + (f" &middot; class code <strong class='triage-join-code'>{esc(code)}</strong>" if code else ""))
+        return f"<div class='triage-join-panel triage-join-compact'><p>{line}</p></div>"
     if url is None:
         return ("<div class='triage-join-panel'><h2>Joining from phones</h2>"
                 "<p>Only this computer can open the apps: the server listens on this machine only. To let "

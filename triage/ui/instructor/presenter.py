@@ -58,8 +58,9 @@ CLICKER = {"PageDown": "n", "ArrowRight": "n", " ": "n", "PageUp": "b", "ArrowLe
 
 
 def poll_chart_html(tally: PollTally, question: Question, with_text: bool = True) -> str:
-    """The presenter's live chart, beside the story: each option (in full, ``with_text``; else its letter only,
-    under the answers' own list) with a bar, its count and percentage as text. The bars are decoration
+    """The presenter's live chart: each option (in full, ``with_text``, in the options' place beside the story;
+    else its letter only, on one line with its bar, under the story while the answers with their feedback
+    are listed beside it) with a bar, its count and percentage as text. The bars are decoration
     (``aria-hidden``); the right option is marked in words, not by colour alone, once the poll is revealed."""
     state = "open" if tally.poll.is_open else "closed"
     rows = []
@@ -77,7 +78,8 @@ def poll_chart_html(tally: PollTally, question: Question, with_text: bool = True
             f"<span class='triage-bar' style='width:{pct}%'></span></span>"
             f"<span class='triage-bar-value'>{count} ({pct}%)</span></span></li>"
         )
-    return (f"<div class='triage-presenter-chart'><p class='triage-poll-caption'><strong>Class "
+    return (f"<div class='triage-presenter-chart{'' if with_text else ' triage-chart-letters'}'>"
+            "<p class='triage-poll-caption'><strong>Class "
             f"poll:</strong> <span class='triage-poll-count'>{tally.answered} answered, poll {state}</span></p>"
             f"<ol>{''.join(rows)}</ol></div>")
 
@@ -161,20 +163,31 @@ class Presenter:
         self.poll_status.add_class("triage-poll-state")
         self.reasoning = w.HTML()
         self.reasoning.add_class("triage-reasoning")
+        # the last stage's teaching points and objectives, folded under the answers (and the chart)
+        self.points = w.HTML()
+        self.points.add_class("triage-presenter-points")
         # during a poll the chart takes the options' place beside the story (each option in full with its
         # bar and count), so the story, the question and the chart fit one projected screen
-        poll = w.VBox([self.chart, self.poll_status])
-        poll.add_class("triage-presenter-poll")
-        right = w.VBox([self.question_html, self.answers, poll])
-        right.add_class("triage-presenter-side")
-        grid = w.Box([self.body, right])
+        # once the answers are shown the chart (a line per option) moves under the story, beside the answers
+        # with their feedback: the room sees what the class chose and why, on one screen
+        self.poll_box = w.VBox([self.chart, self.poll_status])
+        self.poll_box.add_class("triage-presenter-poll")
+        self.side = w.VBox([self.question_html, self.answers, self.poll_box, self.points])
+        self.side.add_class("triage-presenter-side")
+        self.story = w.VBox([self.body])
+        self.story.add_class("triage-presenter-story")
+        grid = w.Box([self.story, self.side])
         grid.add_class("triage-presenter-grid")
         self.listener = None
         if keyboard:
             from .shortcuts import KeyListener
 
+            targets = {"n": "triage-next-stage", "b": "triage-prev-stage", "q": "triage-next-question",
+                       "o": "triage-show-options", "a": "triage-show-answers", "r": "triage-show-reasoning",
+                       "p": "triage-poll-toggle", "t": "triage-poll-timer", "j": "triage-join-toggle"}
             self.listener = KeyListener([*KEYS, *CLICKER], self.on_key, scroll_into_view=True,
-                                        on_restore=self.restore)
+                                        on_restore=self.restore,
+                                        key_targets={**targets, **{k: targets[v] for k, v in CLICKER.items()}})
             w.link((self.shortcuts_on, "value"), (self.listener, "enabled"))
         extras = [self.listener] if self.listener is not None else []
         settings = w.VBox([self.picker, self.join_button, self.shortcuts_on, self.hide_chart, self.timer_length])
@@ -244,7 +257,10 @@ class Presenter:
         served = self.context.mode == "voila"
         shown = self.join_shown
         self.join_button.layout.display = None if served else "none"
-        html = join_html(class_url(), class_code()) if shown else ""
+        # once the options are shown the room reads the question: the start screen (unless J asked for it)
+        # shrinks to one line, so latecomers still see the address and the code, and the case fits the screen
+        compact = self.options_shown and self.join_choice is None
+        html = join_html(class_url(), class_code(), compact) if shown else ""
         if html != self.join.value:
             self.join.value = html
         self.join_button.description = "Hide how to join (J)" if shown else "Show how to join (J)"
@@ -539,6 +555,7 @@ class Presenter:
         if self.poll is None or self.poll.question_id != getattr(self.question, "id", None):
             self.poll_button.description = "Open poll (P)"
         self._draw_question(asked)
+        self._draw_join()
         self.reasoning.value = self._reasoning_html(current.presentation) if self.reasoning_shown else ""
         if self.poll is not None:
             self.refresh_poll()  # the chart lists the options in full unless the answers are shown above it
@@ -553,6 +570,10 @@ class Presenter:
 
     def _draw_question(self, asked: list[Question]) -> None:
         q = self.question
+        points = self._points_html() if self.answers_shown and q is not None else ""
+        if points != self.points.value:  # unchanged: a folded list the instructor opened stays open
+            self.points.value = points
+        self._place_chart(under_story=self.answers_shown and q is not None)
         if q is None:
             more = "" if self.stage + 1 >= self.stages else " Press N for the next stage."
             self.question_html.value = f"<p class='triage-hint'>No question at this stage yet.{more}</p>"
@@ -568,12 +589,7 @@ class Presenter:
                 for i, o in enumerate(q.options)
             )
             self.question_html.value = head
-            last = self.stage + 1 >= self.stages
-            points = ("<h3>Teaching points</h3><ul>" + "".join(f"<li>{esc(p)}</li>" for p in self.case.teaching_points)
-                      + "</ul><h3>What this case set out to teach</h3><ul>"
-                      + "".join(f"<li>{esc(o)}</li>" for o in self.case.learning_objectives)
-                      + "</ul>") if last and self.case else ""
-            self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>{points}"
+            self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>"
         elif self.poll is not None and not self._chart_hidden:
             self.question_html.value = head  # the chart lists the options in full, each with its bar
             self.answers.value = ""
@@ -587,6 +603,27 @@ class Presenter:
         else:
             self.question_html.value = head + "<p class='triage-hint'>Options hidden: press O to show them.</p>"
             self.answers.value = ""
+
+    def _place_chart(self, under_story: bool) -> None:
+        """The chart beside the story in the options' place, or (answers shown) under the story."""
+        story = (self.body, self.poll_box) if under_story else (self.body,)
+        side = ((self.question_html, self.answers, self.points) if under_story
+                else (self.question_html, self.answers, self.poll_box, self.points))
+        if self.story.children != story:
+            self.story.children = story
+        if self.side.children != side:
+            self.side.children = side
+
+    def _points_html(self) -> str:
+        """At the last stage, the case's teaching points and objectives, folded (the room sees the answers
+        first; the instructor opens them with a click)."""
+        if self.case is None or self.stage + 1 < self.stages:
+            return ""
+        c = self.case
+        return ("<details><summary>Teaching points and objectives</summary>"
+                "<h3>Teaching points</h3><ul>" + "".join(f"<li>{esc(p)}</li>" for p in c.teaching_points)
+                + "</ul><h3>What this case set out to teach</h3><ul>"
+                + "".join(f"<li>{esc(o)}</li>" for o in c.learning_objectives) + "</ul></details>")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return mimebundle(self.widget, **kwargs)

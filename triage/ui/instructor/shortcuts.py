@@ -20,6 +20,12 @@ On a served page the projected text also fits the screen: when the story, the qu
 chart are taller than the screen under the controls, the text shrinks (by a quarter at most,
 ``SMALLEST_FIT`` in the script) until they fit, and grows back when there is room (``--triage-fit``).
 
+While the page has no connection to the server (``triage-page.js``), a key or a click on a control is not
+sent: steps kept and sent later would all land at once when the connection is back (two N and an A would
+move two stages on and show the answers of a question the class has not seen). The control it stands for
+(``key_targets``: key -> CSS class) says "not sent: no connection" until the connection is back, when the
+instructor presses it again.
+
 ``lesson`` is the presenter's state (case, stage, whether the lesson has started); the browser tab keeps
 it (``sessionStorage``) and hands it back after a reload or a server restart (``on_restore``).
 """
@@ -42,12 +48,13 @@ function typing(target) {
 }
 const SMALLEST_FIT = 0.75;
 // Shrink the projected text (--triage-fit) until the story, the question and the chart fit under the
-// controls; never below SMALLEST_FIT of its size; grow back when there is room. Not while the start
-// screen (how to join) is up: it pushes the lesson down on purpose.
+// controls; never below SMALLEST_FIT of its size; grow back when there is room. Not while the full start
+// screen (how to join, with its QR code) is up: it pushes the lesson down on purpose. Its one-line form
+// (once the options are shown) is counted, as part of what must fit.
 function fitToScreen(presenter) {
   const content = presenter.querySelector(".triage-presenter-content");
   const grid = presenter.querySelector(".triage-presenter-grid");
-  const join = presenter.querySelector(".triage-join");
+  const join = presenter.querySelector(".triage-join .triage-join-panel:not(.triage-join-compact)");
   if (!content || !grid || (join && join.getBoundingClientRect().height > 1)) return;
   const fits = (fit) => {
     content.style.setProperty("--triage-fit", String(fit));
@@ -70,9 +77,34 @@ function fitToScreen(presenter) {
   else content.style.removeProperty("--triage-fit");
   return value !== before;
 }
+const offline = () => (document.documentElement.dataset.triageConnection || "ok") !== "ok";
+function markNotSent(button) {
+  if (button) button.dataset.triageNotSent = "";
+}
 function render({ model, el }) {
   el.classList.add("triage-shortcuts-listener");
   const root = () => el.closest(".triage-presenter");
+  const pendingFor = (key) => {
+    const css = (model.get("key_targets") || {})[key];
+    const scope = root();
+    return css && scope ? scope.querySelector("." + css + " button, button." + css) : null;
+  };
+  const onConnection = (event) => {
+    if (event.detail && event.detail.state === "ok") {
+      document.querySelectorAll("[data-triage-not-sent]").forEach((b) => { delete b.dataset.triageNotSent; });
+    }
+  };
+  window.addEventListener("triage-connection", onConnection);
+  // a click on a control while the connection is lost: not sent (stopped before the button sees it), marked
+  const onClick = (event) => {
+    const scope = root();
+    const button = event.target.closest && event.target.closest(".triage-toolbar button");
+    if (!offline() || !button || !scope || !scope.contains(button) || button.disabled) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    markNotSent(button);
+  };
+  document.addEventListener("click", onClick, true);
   const STORE = "triage-presenter-lesson:" + location.pathname;
   // On a served page (Voila) the presenter owns the whole page; inside JupyterLab only its own area.
   const served = () => !!document.getElementById("rendered_cells");
@@ -90,6 +122,10 @@ function render({ model, el }) {
     // would otherwise change the case, press a button or scroll the page)
     event.preventDefault();
     event.stopPropagation();
+    if (offline()) {  // not kept for later: the instructor presses it again once the connection is back
+      markNotSent(pendingFor(key));
+      return;
+    }
     model.send({ key: key });
     // a step brings the projected area back into view (R shows the reasoning further down: no jump)
     if (served() && model.get("scroll_into_view") && key !== "r" && scope) {
@@ -132,6 +168,8 @@ function render({ model, el }) {
       if (grid) watcher.observe(grid);
       const join = r.querySelector(".triage-join");
       if (join) watcher.observe(join);
+      const bar = r.querySelector(".triage-toolbar");  // a control that grows moves the lesson down
+      if (bar) watcher.observe(bar);
       // another screen (the projector's resolution): fitted again, and the presenter back at the top
       const resized = () => { refit(); requestAnimationFrame(() => r.scrollIntoView({ block: "start" })); };
       addEventListener("resize", resized);
@@ -150,6 +188,8 @@ function render({ model, el }) {
   if (kept && typeof kept === "object") model.send({ restore: kept });
   return () => {
     cleanups.forEach((f) => f());
+    window.removeEventListener("triage-connection", onConnection);
+    document.removeEventListener("click", onClick, true);
     model.off("change:lesson", keep);
     window.removeEventListener("keydown", onKey, true);
     document.removeEventListener("change", onChange, true);
@@ -167,6 +207,7 @@ class KeyListener(anywidget.AnyWidget):
     enabled = traitlets.Bool(True).tag(sync=True)
     scroll_into_view = traitlets.Bool(False).tag(sync=True)
     lesson = traitlets.Dict().tag(sync=True)
+    key_targets = traitlets.Dict().tag(sync=True)
 
     def __init__(self, keys: Sequence[str], handler: Callable[[str], None],
                  on_restore: Callable[[dict[str, Any]], None] | None = None, **kwargs: Any) -> None:

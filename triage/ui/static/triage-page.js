@@ -99,8 +99,12 @@
   function lost() {
     setState(state === "restarted" ? "restarted" : "lost");
     if (state === "lost") {
-      show("No connection to the class server. What you choose stays on this page and is sent when " +
-           "the connection is back; the page reconnects by itself.", "Try again now", "lost");
+      // the presenter's steps are not kept for later (shortcuts.py): its page says so instead
+      show(document.querySelector(".triage-presenter")
+        ? "No connection to the class server. The presenter's controls do nothing until it is back: " +
+          "press them again then; the page reconnects by itself."
+        : "No connection to the class server. What you choose stays on this page and is sent when " +
+          "the connection is back; the page reconnects by itself.", "Try again now", "lost");
     }
   }
   function reload(now) {
