@@ -9,6 +9,8 @@ reference card on exactly 1.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from support.handouts_support import INJECTED, html_case, page_sizes, pdf_pages, squash, staged_case
 
@@ -16,6 +18,7 @@ from triage.content.cases import load_cases
 from triage.domain.engine import assess
 from triage.domain.knowledge import knowledge
 from triage.domain.model import DISCLAIMER
+from triage.domain.vocabulary import vocabulary
 from triage.outputs.fragments import change_text, each_reason_once
 from triage.outputs.handouts import A4, LETTER, build_handouts
 from triage.outputs.handouts.pdf import PdfPrinter
@@ -87,6 +90,7 @@ def test_student_sheets_have_every_question_and_option_and_no_answers(printed, t
 def test_keys_have_answers_feedback_teaching_points_and_the_engine_per_stage(printed, texts):
     cases, dirs = printed
     kb = knowledge()
+    voc = vocabulary()
     for c in cases:
         text = whole(texts[dirs["a4"] / f"{c.id}-key.pdf"])
         assert squash(c.id) in text and squash(sheet(cases, c).removesuffix(".pdf")) in text
@@ -99,7 +103,15 @@ def test_keys_have_answers_feedback_teaching_points_and_the_engine_per_stage(pri
         final = assess(c.stages[-1].presentation)
         assert squash(kb.provider(final.next_step).name) in text
         for hit in each_reason_once(final).trace:  # a flag repeated by a narrower one that fired is shown once
-            assert squash(hit.rule_id) in text and squash(kb.section(hit.guide_section).title) in text, c.id
+            # by its name; the id only after it, small, for looking the rule up
+            name, rid = squash(voc.rule(hit.rule_id)), squash(hit.rule_id)
+            assert name in text and squash(kb.section(hit.guide_section).title) in text, c.id
+            printed_id = re.search(re.escape(rid) + r"(?!_)", text)  # not the start of a longer id
+            assert printed_id and name in text[:printed_id.start()], (c.id, hit.rule_id)
+        raw = "".join(texts[dirs["a4"] / f"{c.id}-key.pdf"])
+        assert "->" not in raw and "Rests on: Rule" not in raw, c.id  # what changed is a sentence, not a diff
+        assert not re.search(r"\b0\.\d+ weeks?\b", raw), c.id  # under a week in days
+        assert not re.search(r"\b(?:decides|overridden|note)\n", raw), c.id  # effects in words
         for change in final.what_would_change:
             # in the words the apps use (labels.yaml); the key also lists rule ids, so ids are checked in tests/unit
             assert squash(change_text(change)) in text, c.id
@@ -209,3 +221,15 @@ def test_paper_size_is_the_one_asked_for(printed, folder, size):
         assert sizes, pdf.name
         for w, h in sizes:
             assert abs(w - size[0]) < 1.5 and abs(h - size[1]) < 1.5, f"{pdf.name}: {w} x {h} pt"
+
+
+def test_the_keys_of_children_who_will_not_stand_print_what_their_stories_say(printed, texts):
+    """A clinical teacher's findings: Ava is 22 months (not "Age 1"), and neither key keys a child who will not
+    stand as routine once the fever is taken away."""
+    _, dirs = printed
+    ava = whole(texts[dirs["a4"] / "toddler-will-not-stand-key.pdf"])
+    assert squash("Known now: Age 22 months;") in ava and squash("Age 1;") not in ava
+    assert squash("Symptoms: cannot stand or put weight on the leg") in ava
+    leo = whole(texts[dirs["a4"] / "child-limp-knee-key.pdf"])
+    assert squash("URGENT, Urgent care (same day): without a fever") in leo
+    assert squash("ROUTINE, Primary care doctor: without") not in leo

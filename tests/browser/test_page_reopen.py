@@ -54,7 +54,8 @@ def test_a_page_that_failed_to_draw_reopens_itself_and_says_so_past_the_limit(br
 
 def test_the_case_player_reopens_on_the_case_being_read_not_yet_answered(browser, voila):
     """A student opened another case and has not answered it yet when the page reopens itself (the same
-    gone() path as after a server restart): the reopened page shows that case, not the first one again."""
+    gone() path as after a server restart): the reopened page shows that case, not the first one again, and
+    brings its question back into view (on a phone the page would otherwise start screens above it)."""
     page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     page.set_default_timeout(60_000)
     try:
@@ -68,9 +69,17 @@ def test_the_case_player_reopens_on_the_case_being_read_not_yet_answered(browser
         other.check()
         expect(story).to_have_text(title)
         assert title != first
+        prompt = page.locator(".triage-question-prompt").first
+        prompt.scroll_into_view_if_needed()
+        reading = prompt.inner_text()
+        title_of_page = page.locator("#rendered_cells h1").first
+        expect(title_of_page).not_to_be_in_viewport()  # the question is screens down the page
         with page.expect_navigation():
             page.evaluate(FAILED_DRAW)
         expect(page.locator(".triage-question").first).to_be_visible()
         expect(story).to_have_text(title)
+        expect(prompt).to_have_text(reading)
+        expect(prompt).to_be_in_viewport()
+        expect(title_of_page).not_to_be_in_viewport()
     finally:
         page.close()

@@ -12,6 +12,7 @@ from triage.domain.knowledge import knowledge
 from triage.domain.model import NextStep
 
 BAD = Path(__file__).resolve().parents[2] / "tests" / "data" / "bad_cases"
+CASES = Path(__file__).resolve().parents[2] / "case_studies"
 
 
 def _fixed(tmp_path, name: str, edit) -> Path:
@@ -85,3 +86,65 @@ def test_citing_a_document_of_the_deciding_rule_passes(tmp_path):
 
     problems = check_case(_fixed(tmp_path, "beyond-guide-without-source", other))[0]
     assert [p.field for p in problems] == ["questions[0]"]
+
+
+# -- what the story tells, the presentation must say (a rule reads only the presentation) -----------------
+
+def test_plain_wordings_of_a_fact_are_found_and_denials_are_not():
+    from triage.content.cases.review import facts_stated
+
+    def found(text):
+        return [fact for fact, _ in facts_stated(text)]
+
+    for text in ("This morning she would not stand when her father lifted her out of her cot.",
+                 "His temperature is 38.8 °C, he will not put his right foot on the floor.",
+                 "She has tried to get up but cannot put any weight on her right leg.",
+                 "This evening she would rather be carried than walk.",
+                 "He still will not put his right foot down.",
+                 "He refuses to bear weight on the left."):
+        assert "symptom:cannot_bear_weight" in found(text), text
+    for text in ("She can put her full weight on the leg.", "Her legs hold her up.", "He can still walk normally.",
+                 "He cannot lift the front of his left foot against resistance.", "He still cannot walk to the park."):
+        assert "symptom:cannot_bear_weight" not in found(text), text
+    assert found("Her temperature is 38.5 °C.") == ["symptom:fever"] and found("Her temperature is 37.2 °C.") == []
+    assert found("Last night he shivered under two duvets.") == ["symptom:chills"]
+    assert found("This morning she wet herself without any warning.") == ["symptom:new_bowel_or_bladder_incontinence"]
+    assert found("She passes urine normally and has not lost control of her bladder or bowels.") == []
+    assert found("She slipped on her way to the bathroom in the night.") == ["trauma"]
+    assert found("He fell over at football three weeks ago but was fine afterwards.") == []  # an old injury
+    assert found("Nobody saw him fall.") == []
+    assert found("The ball at the top of his thigh bone has slipped backwards on the neck of the bone.") == []
+
+
+def test_a_story_that_says_the_child_will_not_stand_needs_the_symptom(tmp_path):
+    """The class of defect a clinical teacher found in the keys: the story says it, the rules never see it."""
+    def drop_symptom(data):
+        data["stages"][0]["presentation"]["symptoms"].remove("cannot_bear_weight")
+        data["stages"][1]["changes"]["add"] = {"symptoms": ["cannot_bear_weight"]}
+        data["stages"][0]["expected"] = {"urgency": "routine", "next_step": "primary_care"}
+
+    source = CASES / "climbing-frame-thigh.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    drop_symptom(data)
+    path = tmp_path / source.name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    problems, _ = check_case(path)
+    assert [p.field for p in problems if "cannot_bear_weight" in p.message] == ["stages[0].text"]
+    assert "'will not stand'" in problems[0].message and problems[0].line is not None
+
+
+def test_a_toddler_whose_age_is_told_in_months_has_it_in_months(tmp_path):
+    source = CASES / "toddler-will-not-stand.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["age_months"] = 20
+    path = tmp_path / source.name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert [(p.field, "must be 22" in p.message) for p in check_case(path)[0]] == [("age_months", True)]
+
+
+def test_every_library_case_says_in_its_presentation_what_its_story_tells():
+    from triage.content.cases import case_files
+
+    problems = [f"{p.file}:{p.line}: {p.field}: {p.message}" for path in case_files()
+                for p in check_case(path)[0]]
+    assert problems == []

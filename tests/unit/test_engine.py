@@ -514,7 +514,7 @@ def test_the_81_year_old_who_walked_is_urgent_and_the_one_who_cannot_stand_is_an
     assert [(c.action, c.urgency, c.next_step) for c in change] == [("add", E, NextStep.EMERGENCY_DEPARTMENT)]
 
 
-@pytest.mark.parametrize("age", [2, 8, 40, 81])
+@pytest.mark.parametrize("age", [2, 8, 40, 64])
 def test_cannot_bear_weight_without_an_injury_is_seen_the_same_day(age):
     a = assess(p(age=age, pain_sites=["leg"], duration_weeks=0.1, symptoms=["cannot_bear_weight"]))
     assert (a.urgency, a.next_step) == (U, NextStep.URGENT_CARE)
@@ -523,6 +523,19 @@ def test_cannot_bear_weight_without_an_injury_is_seen_the_same_day(age):
     if age < 16:
         a = assess(p(age=age, pain_sites=["leg"], duration_weeks=0.1, symptoms=["cannot_bear_weight", "fever"]))
         assert (a.urgency, a.red_flags[0]) == (E, "child_hip_fever")
+
+
+@pytest.mark.parametrize(("age", "history"), [(65, []), (80, []), (97, []), (50, ["osteoporosis"]),
+                                              (40, ["long_term_steroids"]), (80, ["osteoporosis"])])
+def test_cannot_bear_weight_with_fragile_bones_is_an_emergency_without_a_known_injury(age, history):
+    # an older person often does not report or remember the fall; a suspected hip fracture goes to hospital
+    # at once (NICE CG124), and an urgent care clinic cannot treat one
+    a = assess(p(age=age, pain_sites=["hip"], duration_weeks=0.1, history=history, symptoms=["cannot_bear_weight"]))
+    assert (a.urgency, a.next_step) == (E, NextStep.EMERGENCY_DEPARTMENT)
+    assert "fragile_bones_cannot_bear_weight" in a.red_flags
+    walked = assess(p(age=age, pain_sites=["hip"], duration_weeks=0.1, history=history))
+    change = [c for c in walked.what_would_change if c.field == "symptoms" and c.value == Symptom.CANNOT_BEAR_WEIGHT]
+    assert [(c.urgency, c.next_step) for c in change] == [(E, NextStep.EMERGENCY_DEPARTMENT)]
 
 
 def test_without_a_site_only_the_flags_that_read_no_site_fire():
@@ -549,7 +562,9 @@ def test_a_fever_with_a_leg_that_cannot_bear_weight_is_an_emergency_at_any_age(a
     assert "septic arthritis" in a.trace[0].reason and "urgent-care clinic" in a.trace[0].reason
     # either sign alone stays the same day
     assert assess(p(age=age, pain_sites=[site], symptoms=[sign])).urgency is U
-    assert assess(p(age=age, pain_sites=[site], symptoms=["cannot_bear_weight"])).urgency is U
+    # (at 65 or over a leg that cannot bear weight is a suspected broken hip without a fever too)
+    alone = assess(p(age=age, pain_sites=[site], symptoms=["cannot_bear_weight"])).urgency
+    assert alone is (E if age is not None and age >= 65 else U)
 
 
 def test_the_fever_reason_says_why_the_same_day_and_what_makes_it_an_emergency():

@@ -13,7 +13,10 @@ For every presentation checked:
   primary care;
 - a fever or chills with a leg that cannot bear weight, and a past cancer with any nerve symptom, are
   never below emergency (both are emergency-level flags in ``FLAGS``);
-- adding one symptom, history item or finding never lowers the urgency (parts A and B).
+- adding one symptom, history item or finding never lowers the urgency (parts A and B);
+- a leg that cannot bear weight at 65 or over, or with osteoporosis or long-term steroids, goes to the
+  emergency department whether or not an injury is known (a suspected hip fracture: NICE CG124 sends it
+  for immediate hospital assessment, and an older person often does not report or remember the fall).
 
 The full product (2^14 symptom sets x 2^5 history sets x 2^6 finding sets x 3 trauma levels x 2
 surgical preferences x 2 states of the care trial x 122 ages x 127 pain-site sets x the durations) is
@@ -100,6 +103,10 @@ FLAGS: dict[str, Callable[..., bool]] = {
     # osteoporosis or steroids, new back pain without any injury too (a cough or a lift can break a vertebra)
     "fracture_risk": lambda s, h, t, a, p, d: (t is T.MINOR and ((a is not None and a >= 65) or bool(h & FRAGILE))) or (
         t is T.NONE and bool(h & FRAGILE) and PainSite.LOWER_BACK in p and d <= NEW_PAIN_WEEKS),
+    # ... and at 65 or over or with fragile bones, without a known injury too: a suspected hip fracture
+    # (a fall not reported or remembered, or an insufficiency fracture; NICE CG124, IFOMPT)
+    "fragile_bones_cannot_bear_weight": lambda s, h, t, a, p, d: S.CANNOT_BEAR_WEIGHT in s and t is T.NONE and (
+        (a is not None and a >= 65) or bool(h & FRAGILE)),
     "cancer_history": lambda s, h, t, a, p, d: H.CANCER in h,
     # children (NICE CKS, Limp in children): any pain under 3; a possible slipped hip from 9 to 15
     "young_child_pain": lambda s, h, t, a, p, d: a is not None and a < 3,
@@ -154,6 +161,8 @@ class Checker:
         r = RANK[d.urgency.value]
         want = expected_rank(s, h, t, a, p, weeks)
         where = (sorted(s), sorted(h), t, a, sorted(p), weeks, sorted(findings), prefers, care)
+        if S.CANNOT_BEAR_WEIGHT in s and ((a is not None and a >= 65) or h & FRAGILE):  # a suspected hip fracture
+            assert (r, d.next_step) == (2, NextStep.EMERGENCY_DEPARTMENT), ("cannot bear weight, fragile", where)
         assert r == want, ("urgency", r, "expected", want, where)
         if r:
             assert d.next_step in STEP_FOR_RANK[r], ("next step", d.next_step, where)
@@ -172,7 +181,8 @@ def test_the_flag_table_names_every_flag_in_the_data():
     assert {f for f, r in URGENCY.items() if r == 2} >= {
         "new_bowel_or_bladder_incontinence", "saddle_numbness_progressive", "leg_weakness_progressive",
         "high_impact_trauma", "difficulty_passing_urine", "saddle_numbness", "bilateral_sciatica",
-        "fever_cannot_bear_weight", "cancer_with_nerve_symptoms"}
+        "injury_cannot_bear_weight", "fragile_bones_cannot_bear_weight", "fever_cannot_bear_weight",
+        "cancer_with_nerve_symptoms"}
     assert set(OTHER_SYMPTOMS) | set(ALONE_SYMPTOMS) == set(COMBINING_SYMPTOMS) | set(EMERGENCY_SYMPTOMS) | {
         S.PAIN_WORSE_WITH_MOVEMENT, S.PAIN_EASED_BY_REST} == set(Symptom)
 

@@ -55,7 +55,8 @@ def text(html: str) -> str:
 
 
 # flag -> the more urgent flags whose condition contains it (the same reason, in a narrower situation)
-CONTAINED_IN = {"cannot_bear_weight": {"injury_cannot_bear_weight", "fever_cannot_bear_weight"},
+CONTAINED_IN = {"cannot_bear_weight": {"injury_cannot_bear_weight", "fever_cannot_bear_weight",
+                                       "fragile_bones_cannot_bear_weight"},
                 "cancer_history": {"cancer_with_nerve_symptoms"}}
 
 

@@ -6,6 +6,8 @@ The PDFs themselves are checked in tests/browser/test_handouts_pdf.py.
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -89,9 +91,56 @@ def test_engine_view_per_stage_is_the_engines_assessment_of_that_stage():
 
 def test_what_changed_between_stages_is_listed_in_words():
     case = staged_case()
-    assert presentation_diff(case.stages[1].presentation, case.stages[2].presentation) == ("symptoms: + fever",)
+    assert presentation_diff(case.stages[1].presentation, case.stages[2].presentation) == ("fever",)
     diff = presentation_diff(case.stages[0].presentation, case.stages[1].presentation)
-    assert "duration: 2 weeks -> 9 weeks" in diff and "conservative care: 0 weeks -> 8 weeks" in diff
+    assert diff == ("pain for 9 weeks (it was 2 weeks)", "conservative care tried for 8 weeks (none before)")
+
+
+def test_durations_under_a_week_are_days_and_ages_under_2_are_months():
+    from triage.domain.model import Presentation
+    from triage.outputs.handouts.content import describe_presentation
+
+    def known(**kw):
+        return describe_presentation(Presentation(pain_sites=["leg"], **kw))
+
+    assert "Pain for 2 days; no conservative care tried yet" in known(age=6, duration_weeks=0.3)
+    assert "Pain for 1 day; no conservative care tried yet" in known(age=6, duration_weeks=0.1)
+    assert "Pain since today; no conservative care tried yet" in known(age=6, duration_weeks=0)
+    assert "Pain for 10 days; conservative care tried for 1 week" in known(
+        age=40, duration_weeks=1.4, conservative_care_weeks=1)
+    assert "Pain for 12 weeks; conservative care tried for 8 weeks" in known(
+        age=40, duration_weeks=12, conservative_care_weeks=8)
+    assert known(age=1, duration_weeks=0.1)[0] == "Age 1 year (12 to 23 months)"
+    p = Presentation(pain_sites=["leg"], age=1, duration_weeks=0.1)
+    assert describe_presentation(p, age_months=22)[0] == "Age 22 months"
+    before, after = p, Presentation(pain_sites=["leg", "hip"], age=1, duration_weeks=0.4, symptoms=["fever"])
+    assert presentation_diff(before, after) == (
+        "fever", "pain in the hip (outer and front)", "pain for 3 days (it was 1 day)")
+
+
+def test_the_keys_read_as_a_clinical_teacher_writes(cases):
+    """Rule names and plain sentences; a rule id only small, after its name, for looking it up."""
+    voc = vocabulary()
+    rule_id = re.compile(r"\b(?:RF|PC|REF|NOTE)-[A-Za-z0-9_-]+")
+    small_id = re.compile(r'<span class="rule-id">([^<]*)</span>')
+    for case in cases:
+        view = case_view(case)
+        for stage in view.stages:
+            for r in stage.engine.rules:
+                assert r.name == voc.rule(r.rule_id) and r.effect in voc.effects.values(), (case.id, r)
+        page = render_key(view, A4)
+        for name, rid in re.findall(r'<span class="rule-name">([^<]*)</span>\s*<span class="rule-id">([^<]*)</span>',
+                                    page):
+            assert html.unescape(name) == voc.rule(rid), (case.id, rid)
+        read = text_of(small_id.sub("", page))
+        assert not rule_id.findall(read), (case.id, rule_id.findall(read))
+        assert not re.findall(r"\b[a-z]+_[a-z_]+\b", read), (case.id, re.findall(r"\b[a-z]+_[a-z_]+\b", read))
+        assert "->" not in read and not re.search(r"\b0\.\d+ weeks?\b", read), case.id
+        for word in ("decides", "overridden", "note"):  # the effect column says what the rule did, in words
+            assert f"<td>{word}</td>" not in page, case.id
+    ava = next(c for c in cases if c.id == "toddler-will-not-stand")
+    known = case_view(ava).stages[0].engine.known
+    assert known[0] == "Age 22 months" and "Age 1" not in known
 
 
 def test_a_question_naming_no_stage_is_refused_with_the_case_and_field():
@@ -160,7 +209,7 @@ def test_key_names_the_knowledge_base_entries_each_option_rests_on():
     rule = next(r for r in kb.rules if r.id == "PC-START")
     fever = next(f for f in kb.red_flags if f.id == "fever")
     first, last = after_feedback(case.questions[0]), after_feedback(case.questions[3])
-    assert kb.provider("primary_care").name in first and rule.id in first
+    assert kb.provider("primary_care").name in first and vocabulary().rule(rule.id) in first and rule.id not in first
     assert kb.section(rule.guide_section).title in first
     assert fever.label in last and fever.label not in first
     assert "PC-START" not in student and fever.label not in student
@@ -307,9 +356,9 @@ def test_history_is_listed_with_the_presentation_and_its_changes():
 
     before = Presentation(pain_sites=["lower_back"], duration_weeks=2, age=60)
     after = Presentation(pain_sites=["lower_back"], duration_weeks=2, age=60, history=["cancer", "osteoporosis"])
-    assert "History: cancer, osteoporosis" in describe_presentation(after)
+    assert "History: cancer at any time in the past, osteoporosis (thin, fragile bones)" in describe_presentation(after)
     assert not any(line.startswith("History") for line in describe_presentation(before))
-    assert presentation_diff(before, after) == ("history: + cancer", "history: + osteoporosis")
+    assert presentation_diff(before, after) == ("cancer at any time in the past", "osteoporosis (thin, fragile bones)")
 
 
 def test_the_key_reads_the_fall_case_in_a_teachers_words_and_gives_each_reason_once(cases):

@@ -91,6 +91,7 @@ class Case:
     tags: tuple[str, ...] = field(default=())
     stages: tuple[Stage, ...] = field(default=())
     sources: tuple[str, ...] = field(default=())  # citations for facts beyond the reference guide
+    age_months: int | None = None  # a child under 2: the age in months (the presentation has whole years)
 
     def stage_index(self, stage_id: str) -> int:
         """Position of a stage (0 is the opening story)."""

@@ -16,6 +16,14 @@
   that document's short name: the rule source up to its first comma or colon (``NICE NG234``, ``GIRFT``,
   ``Finucane LM et al. (IFOMPT) JOSPT 2020``), extended by the next part when that short name is only
   one or two words without a number (``NICE CKS, Limp in children``).
+- **What the story tells, the presentation says.** A rule reads only the presentation, so a fact the story
+  states and the presentation leaves out teaches the wrong answer (a child who "will not put his foot on
+  the floor" keyed as if he walked). Where a fact has a plain wording, ``STORY_FACTS`` finds it in the
+  title (read with the first stage) and each stage's text, and the presentation of that stage must carry
+  it: not standing or putting weight on the leg, a temperature of 38 °C or more, shivering or shaking
+  chills, wetting oneself or losing control of the bladder or bowels, a fall or a slip (not one weeks or
+  years ago), and the age the story opens with (in months under 2: the case's ``age_months``). A phrase in
+  a clause that says it did not happen ("has not lost control of her bladder") does not count.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from typing import Any
 
 from ...domain.engine import assess
 from ...domain.knowledge import Rule, knowledge
-from ...domain.model import NextStep, Presentation, Urgency
+from ...domain.model import NextStep, Presentation, Symptom, Trauma, Urgency
 from ..glossary import glossary
 
 GUIDE = "reference guide"
@@ -168,4 +176,74 @@ def uncited_rules(data: Mapping[str, Any], presentations: Sequence[Presentation]
             cited = "; ".join(dict.fromkeys(s.split(": ")[0] for s in rule.sources))
             out.append((f"questions[{i}]", f"its answer rests on {rule.id}, which goes beyond the reference guide; "
                                            f"cite one of its documents in the case's sources ({cited})"))
+    return out
+
+
+# -- what the story tells -------------------------------------------------------------------------------
+
+_NEG = r"(?:will|would|could|can|does|did|do)(?: not|n't)|cannot|unable to|refus\w* to"
+_WHOSE = r"(?:his|her|their|that|the|this|either|one)"
+STORY_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("symptom:cannot_bear_weight", re.compile(
+        rf"\b(?:{_NEG})\s+(?:stand(?! still)\b|get up\b|bear weight|take (?:any )?weight|put (?:any |full )?weight"
+        rf"|put {_WHOSE} (?:\w+ )?(?:foot|leg) (?:on the (?:floor|ground)|down))"
+        r"|\brather be carried than walk", re.IGNORECASE)),
+    ("symptom:fever", re.compile(r"\b(?:3[89]|4[0-2])(?:[.,]\d)?\s*°\s*C")),
+    ("symptom:chills", re.compile(r"\bshiver(?:s|ed|ing)?\b|\bshaking chills\b|\brigou?rs?\b", re.IGNORECASE)),
+    ("symptom:new_bowel_or_bladder_incontinence", re.compile(
+        r"\bwet (?:him|her|them)sel(?:f|ves)\b|\blost control of (?:his|her|their) (?:bladder|bowels?)",
+        re.IGNORECASE)),
+    ("trauma", re.compile(r"\b(?:fell|slipped (?:on|off|getting|in|while|down|over|and)|was thrown|were thrown)\b",
+                          re.IGNORECASE)),
+)
+_DENIED = re.compile(r"\b(?:not|no|never|nobody|without)\b|n't\b", re.IGNORECASE)
+_OLD = re.compile(r"\b(?:weeks|months|years) ago\b", re.IGNORECASE)
+_OPENING_AGE = re.compile(r"^\s*[A-Z][\w'-]+(?:,| is) (\d{1,3})\b( months old)?")
+
+
+def facts_stated(text: str) -> list[tuple[str, str]]:
+    """(fact, phrase) for each fact of ``STORY_FACTS`` that ``text`` states (see the module docstring)."""
+    out: list[tuple[str, str]] = []
+    for fact, pattern in STORY_FACTS:
+        for m in pattern.finditer(text):
+            clause = re.split(r"[,;:.!?]", text[: m.start()])[-1]
+            sentence = re.split(r"[.!?]", text[m.start():])[0]
+            if _DENIED.search(clause) or (fact == "trauma" and _OLD.search(sentence)):
+                continue
+            out.append((fact, m.group(0)))
+            break
+    return out
+
+
+def _holds(fact: str, p: Presentation) -> bool:
+    if fact == "trauma":
+        return p.trauma is not Trauma.NONE
+    kind, _, value = fact.partition(":")
+    return kind == "symptom" and Symptom(value) in p.symptoms
+
+
+def story_omissions(data: Mapping[str, Any], presentations: Sequence[Presentation]) -> list[tuple[str, str]]:
+    """(field, message) for every fact a stage's story states that its presentation leaves out."""
+    out: list[tuple[str, str]] = []
+    stages = data["stages"]
+    for i, (stage, p) in enumerate(zip(stages, presentations, strict=True)):
+        told = [("title", data["title"])] if i == 0 else []
+        told.append((f"stages[{i}].text", stage["text"]))
+        for field, text in told:
+            for fact, phrase in facts_stated(text):
+                if not _holds(fact, p):
+                    what = "an injury (trauma minor or high_impact)" if fact == "trauma" else fact
+                    out.append((field, f"says {phrase!r} but the presentation after stage {stage['id']!r} has no "
+                                       f"{what}; the rules read only the presentation, so add it there (or reword "
+                                       f"the story)"))
+    m = _OPENING_AGE.match(" ".join(stages[0]["text"].split()))
+    if m and presentations:
+        told_age, in_months = int(m.group(1)), bool(m.group(2))
+        age = told_age // 12 if in_months else told_age
+        if presentations[0].age != age:
+            out.append(("stages[0].presentation.age", f"is {presentations[0].age}, but the story opens with "
+                                                      f"{m.group(0).strip()!r}"))
+        if in_months and data.get("age_months") != told_age:
+            out.append(("age_months", f"must be {told_age}: the story gives the age in months, and the keys print it "
+                                      "so"))
     return out

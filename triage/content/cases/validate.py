@@ -18,7 +18,7 @@ from ...domain.sources import Document, load_document
 from ...errors import CaseError, PresentationError, Problem
 from .. import SCHEMAS
 from .model import Case, Option, Question, Ref, RevealStep, Stage
-from .review import sibling_giveaways, story_giveaways, uncited_rules
+from .review import sibling_giveaways, story_giveaways, story_omissions, uncited_rules
 
 SCHEMA_PATH = SCHEMAS / "case.schema.json"
 TARGETS_SCHEMA_PATH = SCHEMAS / "coverage.schema.json"
@@ -358,6 +358,17 @@ def _check_tags(c: _Checker, tags: list[str], stages: list[tuple[Presentation, l
         c.fail("tags", "looks-mild-is-emergency is for cases the engine rates emergency at some stage")
 
 
+def _check_age_months(c: _Checker, months: int | None, first: Presentation) -> None:
+    """A child under 2 has the age in months too, and the months agree with the presentation's years."""
+    if months is None:
+        if first.age is not None and first.age < 2:
+            c.fail("age_months", f"is required when the first stage's age is {first.age}: give the age in months "
+                   "(the keys print a child under 2 in months)")
+    elif first.age != months // 12:
+        c.fail("age_months", f"{months} months is {months // 12} in whole years, but the first stage's age is "
+               f"{first.age}")
+
+
 def _semantic_problems(doc: Document) -> tuple[list[Problem], Case | None]:
     """Checks the schema cannot express; returns the case when everything holds."""
     data = doc.data
@@ -377,6 +388,9 @@ def _semantic_problems(doc: Document) -> tuple[list[Problem], Case | None]:
                    f"(python -m triage assess on it shows why)")
         stages.append(Stage(s["id"], s["title"], s["text"], presentation, Urgency(exp["urgency"]),
                             NextStep(exp["next_step"]), tuple(facts)))
+    for where, message in story_omissions(data, [p for p, _ in built]):
+        c.fail(where, message)
+    _check_age_months(c, data.get("age_months"), built[0][0])
     questions = _check_questions(c, data, built)
     _check_tags(c, data.get("tags", []), built)
     if not c.problems:  # a reviewer's checks, on a case that is otherwise sound
@@ -403,6 +417,7 @@ def _semantic_problems(doc: Document) -> tuple[list[Problem], Case | None]:
         tags=tuple(data.get("tags", [])),
         stages=tuple(stages),
         sources=tuple(data.get("sources", [])),
+        age_months=data.get("age_months"),
     )
     return [], case
 

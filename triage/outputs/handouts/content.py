@@ -8,13 +8,14 @@ escape them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ...content.cases import Case, Question, Ref
 from ...domain.engine import assess
 from ...domain.knowledge import Knowledge, knowledge
-from ...domain.model import Assessment, NextStep, Presentation, Urgency
+from ...domain.model import Assessment, NextStep, Presentation, Trauma, Urgency
+from ...domain.vocabulary import in_sentence, vocabulary
 from ...errors import HandoutError, Problem
 from ..fragments import change_text, each_reason_once, urgency_word, verdict
 
@@ -37,8 +38,9 @@ class QuestionView:
 
 @dataclass(frozen=True)
 class RuleLine:
-    rule_id: str
-    effect: str
+    name: str  # the rule's name, as the apps show it (labels.yaml, or its red flag's label)
+    rule_id: str  # printed small after the name, for an instructor who looks the rule up
+    effect: str  # what it did, in words ("decides the result")
     reason: str
     section: str  # guide section title
 
@@ -140,52 +142,81 @@ def words(value: object) -> str:
     return str(value).replace("_", " ")
 
 
-def _fmt_weeks(value: float) -> str:
-    return f"{value:g} week" + ("" if value == 1 else "s")
+def _plural(n: float, unit: str) -> str:
+    return f"{n:g} {unit}" + ("" if n == 1 else "s")
 
 
-def describe_presentation(p: Presentation) -> tuple[str, ...]:
-    """The facts the engine is given, one short line each."""
+def how_long(weeks: float) -> str:
+    """A duration as a clinician says it: days under a week (or for part weeks under two), else weeks."""
+    if weeks == 0:
+        return "since today"
+    if weeks < 1 or (weeks < 2 and weeks != int(weeks)):
+        return _plural(max(1, round(weeks * 7)), "day")
+    return _plural(weeks, "week")
+
+
+def age_text(age: int, months: int | None = None) -> str:
+    """An age as a clinician writes it: a child under 2 in months."""
+    if months is not None and months // 12 == age:
+        return f"{months} months"
+    if age < 2:
+        return f"{age} year{'' if age == 1 else 's'} ({12 * age} to {12 * age + 11} months)"
+    return str(age)
+
+
+def _named(items: Iterable[str], name: Callable[[str], str]) -> list[str]:
+    return [in_sentence(name(i)) for i in sorted(items)]
+
+
+def describe_presentation(p: Presentation, age_months: int | None = None) -> tuple[str, ...]:
+    """The facts the engine is given, one short line each, in the apps' words (labels.yaml)."""
+    voc = vocabulary()
     lines = []
     if p.age is not None:
-        lines.append(f"Age {p.age}")
-    lines.append("Pain: " + ", ".join(words(s) for s in sorted(p.pain_sites)))
-    lines.append(f"For {_fmt_weeks(p.duration_weeks)}; conservative care tried for "
-                 f"{_fmt_weeks(p.conservative_care_weeks)}")
-    if p.trauma.value != "none":
-        lines.append(f"Injury: {words(p.trauma)}")
+        lines.append(f"Age {age_text(p.age, age_months)}")
+    lines.append("Pain in the " + ", ".join(_named(p.pain_sites, voc.site)))
+    since = how_long(p.duration_weeks)
+    care = (f"conservative care tried for {how_long(p.conservative_care_weeks)}" if p.conservative_care_weeks
+            else "no conservative care tried yet")
+    lines.append(f"Pain {since if since == 'since today' else 'for ' + since}; {care}")
+    if p.trauma is not Trauma.NONE:
+        lines.append(voc.trauma_name(p.trauma))
     if p.prefers_non_surgical:
         lines.append("Prefers to avoid surgery")
-    lines.append("Symptoms: " + (", ".join(words(s) for s in sorted(p.symptoms)) or "none recorded"))
-    lines.append("Findings: " + (", ".join(words(f) for f in sorted(p.findings)) or "none recorded"))
+    lines.append("Symptoms: " + (", ".join(_named(p.symptoms, voc.symptom)) or "none recorded"))
+    lines.append("Findings: " + (", ".join(_named(p.findings, voc.finding)) or "none recorded"))
     if p.history:
-        lines.append("History: " + ", ".join(words(h) for h in sorted(p.history)))
+        lines.append("History: " + ", ".join(_named(p.history, voc.history_item)))
     return tuple(lines)
 
 
 def presentation_diff(before: Presentation, after: Presentation) -> tuple[str, ...]:
-    """What a stage adds to (or removes from) the previous stage's presentation, in words."""
+    """What a stage adds to (or removes from) the previous stage's presentation, in plain words."""
+    voc = vocabulary()
     out: list[str] = []
-    for name in ("symptoms", "findings", "history", "pain_sites"):
+    for name, label in (("symptoms", voc.symptom), ("findings", voc.finding), ("history", voc.history_item)):
         old, new = getattr(before, name), getattr(after, name)
-        label = words(name)
-        out += [f"{label}: + {words(v)}" for v in sorted(new - old)]
-        out += [f"{label}: no longer {words(v)}" for v in sorted(old - new)]
+        out += _named(new - old, label)
+        out += [f"no longer {n}" for n in _named(old - new, label)]
+    out += [f"pain in the {n}" for n in _named(after.pain_sites - before.pain_sites, voc.site)]
+    out += [f"no pain in the {n} any more" for n in _named(before.pain_sites - after.pain_sites, voc.site)]
     if before.trauma != after.trauma:
-        out.append(f"injury: {words(before.trauma)} -> {words(after.trauma)}")
-    for name in ("duration_weeks", "conservative_care_weeks"):
-        old, new = getattr(before, name), getattr(after, name)
-        if old != new:
-            out.append(f"{words(name).replace(' weeks', '')}: {_fmt_weeks(old)} -> {_fmt_weeks(new)}")
+        out.append(in_sentence(voc.trauma_name(after.trauma)))
+    if before.duration_weeks != after.duration_weeks:
+        out.append(f"pain for {how_long(after.duration_weeks)} (it was {how_long(before.duration_weeks)})")
+    if before.conservative_care_weeks != after.conservative_care_weeks:
+        was = how_long(before.conservative_care_weeks) if before.conservative_care_weeks else "none before"
+        out.append(f"conservative care tried for {how_long(after.conservative_care_weeks)} "
+                   f"({'it was ' + was if before.conservative_care_weeks else was})")
     if before.prefers_non_surgical != after.prefers_non_surgical:
         out.append("prefers to avoid surgery" if after.prefers_non_surgical else "open to surgery")
     if before.age != after.age:
-        out.append(f"age: {before.age} -> {after.age}")
+        out.append(f"age {after.age} (it was {before.age})")
     return tuple(out)
 
 
 def ref_label(ref: Ref, kb: Knowledge) -> str:
-    """A knowledge-base reference as a reader would name it."""
+    """A knowledge-base reference as a reader would name it: by name, never by id."""
     if ref.kind == "provider" and ref.id in NextStep._value2member_map_:
         return kb.provider(ref.id).name
     if ref.kind == "red_flag":
@@ -195,7 +226,7 @@ def ref_label(ref: Ref, kb: Knowledge) -> str:
     if ref.kind == "rule":
         rule = next((r for r in kb.rules if r.id == ref.id), None)
         if rule is not None:
-            return f"Rule {rule.id} ({kb.section(rule.guide_section).title})"
+            return f"{vocabulary().rule(rule.id)} ({kb.section(rule.guide_section).title})"
     return f"{words(ref.kind)} {ref.id}"
 
 
@@ -207,8 +238,11 @@ def _change_groups(a: Assessment, kb: Knowledge) -> tuple[ChangeGroup, ...]:
     return tuple(ChangeGroup(urgency_word(u), kb.provider(s).name, tuple(edits)) for (u, s), edits in ordered)
 
 
-def engine_view(p: Presentation, previous: Presentation | None, kb: Knowledge) -> EngineView:
+def engine_view(p: Presentation, previous: Presentation | None, kb: Knowledge,
+                age_months: int | None = None) -> EngineView:
     """The engine's disposition, trace and counterfactuals for one stage's presentation."""
+    voc = vocabulary()
+    signals = {f"RF-{f.id}": f.explanation for f in kb.red_flags}  # as the apps explain a flag's rule
     a = assess(p)
     before = assess(previous) if previous is not None else None
     v = verdict(a, kb)  # what the apps' urgency banner shows: the urgency word, names of providers and flags
@@ -218,10 +252,11 @@ def engine_view(p: Presentation, previous: Presentation | None, kb: Knowledge) -
         next_step=v.next_step,
         red_flags=v.red_flags,
         also_consider=v.also_consider,
-        rules=tuple(RuleLine(h.rule_id, h.effect, h.reason, kb.section(h.guide_section).title)
+        rules=tuple(RuleLine(voc.rule(h.rule_id), h.rule_id, voc.effect(h.effect), signals.get(h.rule_id, h.reason),
+                             kb.section(h.guide_section).title)
                     for h in each_reason_once(a, kb).trace),
         changes=_change_groups(a, kb),
-        known=describe_presentation(p),
+        known=describe_presentation(p, age_months),
         new_facts=presentation_diff(previous, p) if previous is not None else (),
         changed=before is not None and (before.urgency, before.next_step) != (a.urgency, a.next_step),
     )
@@ -263,7 +298,7 @@ def case_view(case: Case, kb: Knowledge | None = None, number: int = 1) -> CaseV
         for q in questions:
             number += 1
             views.append(_question_view(q, number, kb))
-        engine = engine_view(stage.presentation, previous, kb)
+        engine = engine_view(stage.presentation, previous, kb, case.age_months)
         following = case.stages[i + 1].presentation if i + 1 < len(case.stages) else None
         if following is not None and following == stage.presentation:
             engine = replace(engine, full=False)  # the same facts are explained after a later stage

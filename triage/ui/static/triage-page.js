@@ -191,10 +191,48 @@
       }
     }, 500);
   }
+  // Where the student was reading: the first question or heading on screen, by its words. The reopened page
+  // brings it back into view once it is drawn (a phone would otherwise start at the top, screens away),
+  // unless the student scrolls, taps or types first.
+  var PLACE = "triage-place:" + window.location.pathname + window.location.search;
+  var MARKS = ".triage-question-prompt, .triage-app h2, .triage-app h3, #rendered_cells h1, #rendered_cells h2";
+  function keepPlace() {
+    var best = null;
+    document.querySelectorAll(MARKS).forEach(function (el) {
+      var top = el.getBoundingClientRect().top, text = el.textContent.trim();
+      if (!text || top < -4 || top > window.innerHeight) return;
+      if (!best || top < best.top) best = { text: text.slice(0, 200), top: top };
+    });
+    try {
+      if (best) sessionStorage.setItem(PLACE, JSON.stringify(best));
+    } catch (e) { /* no storage: the page opens at the top */ }
+  }
+  function giveBackPlace() {
+    var kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(PLACE) || "null"); sessionStorage.removeItem(PLACE); } catch (e) { return; }
+    if (!kept || typeof kept.text !== "string") return;
+    var moved = false, tries = 0, placed = 0;
+    var stop = function () { moved = true; };
+    ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (name) {
+      window.addEventListener(name, stop, { once: true, passive: true, capture: true });
+    });
+    var look = setInterval(function () {
+      if (moved || ++tries > 120 || placed > 4) { clearInterval(look); return; }
+      var el = Array.prototype.find.call(document.querySelectorAll(MARKS), function (m) {
+        return m.textContent.trim().slice(0, 200) === kept.text;
+      });
+      if (!el) return;
+      var top = el.getBoundingClientRect().top;
+      // in view where it was (a later widget may push it down again: looked at a few times more)
+      if (Math.abs(top - kept.top) > 40) el.scrollIntoView({ block: "start" });
+      placed++;
+    }, 500);
+  }
   function gone(why) {
     // the server answers but no longer has this page's kernel: it was restarted (or the kernel ended);
     // or the page's apps did not draw (``why`` says which): keep what is unsent and open the page again
     keepUnsent();
+    keepPlace();
     setState("restarted");
     show(why || "The class server was restarted: this page opens again where you were…", "", "Reload this page",
          "lost");
@@ -298,6 +336,7 @@
     if (!config()) return; // not an app page
     root.dataset.triageConnection = state;
     giveBackUnsent();
+    giveBackPlace();
     watchDrawing();
     document.addEventListener("visibilitychange", function () {
       if (!document.hidden) { clearTimeout(timer); check(); }
