@@ -321,8 +321,11 @@ def the_server_dies_mid_poll(room: Room) -> None:
         room.phone.locator(".triage-poll-beacon-button").tap()
     # on the 390x844 phone the notice is one short line that covers neither the poll's question nor its
     # controls; its whole text stays in the alert a screen reader announces, and the rest shows on demand
+    # the poll at the top of the screen, where "Answer now" puts it (the finding: the notice hid its question)
+    panel.evaluate("p => (p.querySelector('.triage-poll-body') || p).scrollIntoView({block: 'start'})")
     room.phone.wait_for_timeout(500)  # the page moved down under the notice
     assert notice.bounding_box()["height"] <= 72, notice.bounding_box()
+    assert 0 < panel.locator(".triage-poll-prompt").bounding_box()["y"] < 200  # on screen, near its top
     assert room.phone.evaluate(POLL_COVERED) == []
     assert notice.get_attribute("role") == "alert"
     assert "the page reconnects by itself" in notice.text_content()
