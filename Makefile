@@ -11,8 +11,8 @@ HUB_STAMP := $(VENV)/.hub-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 # Tests run in parallel, one module per worker. `make check` (CPU only): a worker per core. `make test`: one
-# more, since its browser and server tests also wait on servers, kernels and Chromium (2 cores: 3 workers
-# beat 2, see benchmarks/RESULTS.md). Override with `make test JOBS=1`.
+# more, since its browser and server tests also wait on servers, kernels and Chromium, and the extra worker
+# fills that time. Override with `make test JOBS=1`.
 CORES  := $(shell nproc 2>/dev/null || echo 1)
 JOBS   ?= $(shell echo $$(( $(CORES) + 1 )))
 CHECK_JOBS ?= auto
