@@ -70,8 +70,9 @@ def test_the_case_player_reopens_on_the_case_being_read_not_yet_answered(browser
         expect(story).to_have_text(title)
         assert title != first
         prompt = page.locator(".triage-question-prompt").first
-        prompt.scroll_into_view_if_needed()
+        prompt.evaluate("(el) => el.scrollIntoView({block: 'center'})")  # reading it mid-screen
         reading = prompt.inner_text()
+        kept_at = prompt.evaluate("(el) => el.getBoundingClientRect().top")
         title_of_page = page.locator("#rendered_cells h1").first
         expect(title_of_page).not_to_be_in_viewport()  # the question is screens down the page
         with page.expect_navigation():
@@ -81,5 +82,8 @@ def test_the_case_player_reopens_on_the_case_being_read_not_yet_answered(browser
         expect(prompt).to_have_text(reading)
         expect(prompt).to_be_in_viewport()
         expect(title_of_page).not_to_be_in_viewport()
+        # at the height it had on the screen, not pinned to the top (the story above it stays in sight)
+        page.wait_for_function("(y) => Math.abs(document.querySelector('.triage-question-prompt')"
+                               ".getBoundingClientRect().top - y) < 60", arg=kept_at)
     finally:
         page.close()

@@ -195,13 +195,21 @@
   // brings it back into view once it is drawn (a phone would otherwise start at the top, screens away),
   // unless the student scrolls, taps or types first.
   var PLACE = "triage-place:" + window.location.pathname + window.location.search;
-  var MARKS = ".triage-question-prompt, .triage-app h2, .triage-app h3, #rendered_cells h1, #rendered_cells h2";
+  var MARKS = ".triage-question-prompt, .triage-app h2, .triage-app h3, .triage-app h4, .triage-app p, " +
+              "#rendered_cells h1, #rendered_cells h2";
+  function markText(el) { return el.textContent.trim().slice(0, 200); }
   function keepPlace() {
-    var best = null;
-    document.querySelectorAll(MARKS).forEach(function (el) {
-      var top = el.getBoundingClientRect().top, text = el.textContent.trim();
-      if (!text || top < -4 || top > window.innerHeight) return;
-      if (!best || top < best.top) best = { text: text.slice(0, 200), top: top };
+    // the mark nearest the middle of the screen (where one reads; a sticky header sits at the top) whose
+    // words appear once on the page, so the new page finds it again
+    var marks = Array.prototype.slice.call(document.querySelectorAll(MARKS));
+    var counts = {};
+    marks.forEach(function (el) { var t = markText(el); counts[t] = (counts[t] || 0) + 1; });
+    var best = null, middle = window.innerHeight / 2;
+    marks.forEach(function (el) {
+      var box = el.getBoundingClientRect(), text = markText(el);
+      if (!text || counts[text] > 1 || box.height === 0 || box.top < 0 || box.bottom > window.innerHeight) return;
+      var off = Math.abs(box.top + box.height / 2 - middle);
+      if (!best || off < best.off) best = { text: text, top: box.top, off: off };
     });
     try {
       if (best) sessionStorage.setItem(PLACE, JSON.stringify(best));
@@ -218,15 +226,21 @@
     });
     var look = setInterval(function () {
       if (moved || ++tries > 120 || placed > 4) { clearInterval(look); return; }
-      var el = Array.prototype.find.call(document.querySelectorAll(MARKS), function (m) {
-        return m.textContent.trim().slice(0, 200) === kept.text;
+      var found = Array.prototype.filter.call(document.querySelectorAll(MARKS), function (m) {
+        return markText(m) === kept.text;
       });
-      if (!el) return;
-      var top = el.getBoundingClientRect().top;
-      // in view where it was (a later widget may push it down again: looked at a few times more)
-      if (Math.abs(top - kept.top) > 40) el.scrollIntoView({ block: "start" });
+      if (found.length !== 1) return;
+      var top = found[0].getBoundingClientRect().top;
+      // at the height it had on the screen (a later widget may push it down again: looked at a few times more)
+      if (Math.abs(top - kept.top) > 40) scrollerOf(found[0]).scrollBy(0, top - kept.top);
       placed++;
     }, 500);
+  }
+  function scrollerOf(el) {
+    for (var box = el.parentElement; box; box = box.parentElement) {
+      if (/(auto|scroll)/.test(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight) return box;
+    }
+    return document.scrollingElement || document.documentElement;
   }
   function gone(why) {
     // the server answers but no longer has this page's kernel: it was restarted (or the kernel ended);
