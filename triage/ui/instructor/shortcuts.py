@@ -84,7 +84,7 @@ function markNotSent(button) {
 function render({ model, el }) {
   el.classList.add("triage-shortcuts-listener");
   const root = () => el.closest(".triage-presenter");
-  const pendingFor = (key) => {
+  const controlFor = (key) => {  // the control a key stands for
     const css = (model.get("key_targets") || {})[key];
     const scope = root();
     return css && scope ? scope.querySelector("." + css + " button, button." + css) : null;
@@ -123,7 +123,7 @@ function render({ model, el }) {
     event.preventDefault();
     event.stopPropagation();
     if (offline()) {  // not kept for later: the instructor presses it again once the connection is back
-      markNotSent(pendingFor(key));
+      markNotSent(controlFor(key));
       return;
     }
     model.send({ key: key });
@@ -152,6 +152,9 @@ function render({ model, el }) {
     const r = root();
     if (!r) { if (++tries < 100) requestAnimationFrame(attach); return; }
     r.setAttribute("data-lm-suppress-shortcuts", "true");
+    // what the page's connection notice says of this app (its steps are not kept while offline)
+    r.setAttribute("data-triage-offline-note",
+                   "The presenter's controls do nothing until it is back: press them again then");
     // a click on the presenter's text gives it the focus, so the keys that follow are the presenter's
     if (!r.hasAttribute("tabindex")) r.setAttribute("tabindex", "-1");
     if (served()) document.body.classList.add("triage-projecting");

@@ -130,12 +130,11 @@
   function lost() {
     setState(state === "restarted" ? "restarted" : "lost");
     if (state === "lost") {
-      // the presenter's steps are not kept for later (shortcuts.py): its page says so instead
-      show("No connection to the class server.", document.querySelector(".triage-presenter")
-        ? "The presenter's controls do nothing until it is back: press them again then; the page " +
-          "reconnects by itself."
-        : "What you choose stays on this page and is sent when the connection is back; the page " +
-          "reconnects by itself.", "Try again now", "lost");
+      // an app that keeps nothing for later says what it does instead (data-triage-offline-note)
+      var own = document.querySelector("[data-triage-offline-note]");
+      show("No connection to the class server.", (own ? own.getAttribute("data-triage-offline-note") :
+           "What you choose stays on this page and is sent when the connection is back") +
+           "; the page reconnects by itself.", "Try again now", "lost");
     }
   }
   function reload(now) {
