@@ -1,10 +1,12 @@
 """The apps where students live: JupyterLab in every theme it ships, and Notebook 7.
 
 One real Jupyter server (``jupyter lab``, which serves Notebook 7 too) over a copy of the notebooks, with
-a configured name (``TRIAGE_STUDENT``). Driving JupyterLab in Chromium is slow, so each notebook is opened
-once (in the light theme, set in JupyterLab's own settings file as the Settings menu writes it), Run All,
-then switched to each other theme on the same page through JupyterLab's own theme command, as a student
-does from the Settings menu. In the first theme every check runs: the layout checks and axe
+a configured name (``TRIAGE_STUDENT``). Driving JupyterLab in Chromium is slow, so the apps' checks share one
+JupyterLab page, as a student keeps one open (loaded in the light theme, set in JupyterLab's own settings
+file as the Settings menu writes it): each notebook is opened in it from the file browser's command, Run
+All, checked in the light theme and then in each other theme through JupyterLab's own theme command, as a
+student does from the Settings menu, then closed with its kernel stopped and the class store forgotten, so
+each notebook meets a student's first visit. In the first theme every check runs: the layout checks and axe
 (tests/support/viewport_checks.py, on the apps only, colour contrast on every screen), who is answering, and
 what each app shows after a student acts: the drill's marked answers, the case player's locked answer (its
 chosen radio at least 3:1 against its background), the explorer's verdict in its meaning colour, on the
@@ -41,27 +43,63 @@ def lab(tmp_path_factory):
         yield server
 
 
+# Open a notebook in the running JupyterLab (what a double click in the file browser runs) and Run All.
+OPEN_AND_RUN = """async (path) => {
+  const app = window.jupyterapp;
+  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  app.shell.activateById(panel.id);
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  await app.commands.execute('notebook:run-all-cells');
+}"""
+# Close every open notebook without the "save your changes?" dialog (the copy on disk does not matter).
+CLOSE_NOTEBOOKS = """() => {
+  for (const widget of [...window.jupyterapp.shell.widgets('main')]) {
+    if (widget.context) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, lab):
+    """One JupyterLab page for the module's app checks (a laptop's window), loaded in the light theme."""
+    lab.set_theme(THEMES[0])
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(lab.home_url())
+    page.wait_for_function("() => !!window.jupyterapp")
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", THEMES[0])
+    # JupyterLab's body is 0 px tall (its shell is placed absolutely), and axe counts everything inside a
+    # 0-px box that hides overflow as off screen; a full-height body changes nothing a student sees.
+    page.add_style_tag(content="html, body { height: 100%; }")
+    yield page
+    context.close()
+
+
+def open_in_lab_page(page: Page, notebook: str) -> None:
+    """Open ``notebook`` in the module's JupyterLab page (in the light theme), Run All, wait for its apps."""
+    if page.locator("body").get_attribute("data-jp-theme-name") != THEMES[0]:
+        change_theme(page, THEMES[0])
+    page.evaluate(OPEN_AND_RUN, notebook)
+    expect(page.locator(APP).first).to_be_visible(timeout=TIMEOUT)
+    settle(page, notebook)
+
+
+def close_in_lab_page(page: Page, lab: JupyterServer) -> None:
+    """Close the page's notebooks, stop their kernels and forget their answers (the next is a first visit)."""
+    page.evaluate(CLOSE_NOTEBOOKS)
+    expect(page.locator(APP)).to_have_count(0)
+    lab.stop_kernels()
+    lab.forget_answers()
+
+
 def run_all_cells(page: Page) -> None:
     page.wait_for_function(APP_READY, timeout=TIMEOUT)
     page.evaluate(RUN_ALL)
     expect(page.locator(APP).first).to_be_visible(timeout=TIMEOUT)
-
-
-def open_in_lab(browser, lab: JupyterServer, theme: str, notebook: str) -> Page:
-    """``notebook`` in JupyterLab with ``theme`` (from the settings file), every cell run, its apps shown
-    (a laptop's window)."""
-    lab.set_theme(theme)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(lab.lab_url(notebook))
-    run_all_cells(page)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
-    settle(page, notebook)
-    # JupyterLab's body is 0 px tall (its shell is placed absolutely), and axe counts everything inside a
-    # 0-px box that hides overflow as off screen; a full-height body changes nothing a student sees.
-    page.add_style_tag(content="html, body { height: 100%; }")
-    return page
 
 
 def change_theme(page: Page, theme: str) -> None:
@@ -83,8 +121,9 @@ def close(page: Page, lab: JupyterServer) -> None:
 
 
 @pytest.mark.parametrize("notebook", APPS)
-def test_every_app_in_every_jupyterlab_theme(browser, lab, notebook):
-    page = open_in_lab(browser, lab, THEMES[0], notebook)
+def test_every_app_in_every_jupyterlab_theme(lab_page, lab, notebook):
+    page = lab_page
+    open_in_lab_page(page, notebook)
     try:
         problems = {}
         for i, theme in enumerate(THEMES):
@@ -94,7 +133,7 @@ def test_every_app_in_every_jupyterlab_theme(browser, lab, notebook):
             problems.update({f"{theme}: {name}": p for name, p in found.items()})
         assert problems == {}, report(problems)
     finally:
-        close(page, lab)
+        close_in_lab_page(page, lab)
 
 
 def test_notebook_7_from_its_file_list(browser, lab):

@@ -47,6 +47,10 @@ class JupyterServer:
     log: Path
     store: Path
 
+    def home_url(self) -> str:
+        """JupyterLab with no notebook open (and no tabs restored from the last page)."""
+        return f"{self.url}/lab?reset&token={self.token}"
+
     def lab_url(self, notebook: str) -> str:
         return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"  # reset: no tabs restored from the last page
 

@@ -10,9 +10,10 @@ test can assert ``== []`` and print what is wrong:
   inline-link exceptions), or primary actions (class ``triage-primary``) under 44 px;
 - :func:`small_text`: app text smaller than the lesson text, or diagram text under 12 px;
 - :func:`axe_problems`: axe-core violations of impact serious or critical;
-- :func:`contrast_problems`: axe-core's colour-contrast rule over the whole page, scrolled screen by screen
-  (axe skips text its scrolling box has scrolled out of view: Voilà's body and JupyterLab's notebook
-  panel scroll, so one run sees only the first screen);
+- :func:`contrast_problems`: axe-core's colour-contrast rule over the whole page (axe skips text its scrolling
+  box has scrolled out of view: Voilà's body and JupyterLab's notebook panel scroll, so one run sees only the
+  first screen): the window is made as tall as the content for the scan, then screen by screen for what
+  still scrolls;
 - :func:`raw_ids`: knowledge-base ids (built from the data by :func:`knowledge_ids`) in the visible text;
 - :func:`run_all`: all of the above but the contrast scan, by name (the scan runs axe once per screen, and
   colours do not change with the window's size: tests call it once per theme).
@@ -272,8 +273,7 @@ CONTRAST_JS = """async ([scope, context]) => {
   const boxes = [...document.querySelectorAll('*')]
     .filter((el) => (el.contains(app) || app.contains(el)) && scrolls(el));
   if (!boxes.length) boxes.push(document.scrollingElement);
-  const found = new Map();
-  let checked = 0;
+  const found = new Map(), judged = new Set();
   for (const box of boxes) {
     const start = box.scrollTop;
     for (let y = 0; ; y += Math.max(100, box.clientHeight - 40)) {
@@ -281,10 +281,11 @@ CONTRAST_JS = """async ([scope, context]) => {
       await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
       const result = await axe.run(context === 'document' ? document : {include: [[scope]]},
                                    {runOnly: {type: 'rule', values: ['color-contrast']}});
-      checked += result.passes.reduce((n, rule) => n + rule.nodes.length, 0);
+      result.passes.forEach((rule) => rule.nodes.forEach((node) => judged.add(node.target.join(' '))));
       for (const rule of result.violations) {
         for (const node of rule.nodes) {
           const key = node.target.join(' ');
+          judged.add(key);
           if (!found.has(key)) found.set(key, node.any.map((c) => c.message).join(' '));
         }
       }
@@ -292,15 +293,42 @@ CONTRAST_JS = """async ([scope, context]) => {
     }
     box.scrollTop = start;
   }
-  return {checked: checked + found.size, problems: [...found].map(([target, message]) => `${target}: ${message}`)};
+  return {checked: judged.size, problems: [...found].map(([target, message]) => `${target}: ${message}`)};
 }"""
+
+
+# How tall the window must be for the boxes that scroll the apps (or the page) to show all they hold.
+CONTENT_HEIGHT_JS = """(scope) => {
+  const app = document.querySelector(scope || '.triage-app') || document.body;
+  const scrolls = (el) => /(auto|scroll)/.test(getComputedStyle(el).overflowY) && el.scrollHeight > el.clientHeight + 1;
+  const hidden = [...document.querySelectorAll('*')]
+    .filter((el) => (el.contains(app) || app.contains(el)) && scrolls(el))
+    .map((el) => el.scrollHeight - el.clientHeight);
+  return innerHeight + hidden.reduce((a, b) => a + b, 0);
+}"""
+# Colours do not change with the window's height; a window this tall shows a long app in one or two screens
+# (each screen is one axe run over the whole page).
+TALLEST = 12_000
+NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def contrast_scan(page, scope: str | None = None) -> dict:
     """axe's colour-contrast rule on every screen of the page: ``{"checked": n, "problems": [...]}``, where
-    ``checked`` counts the text elements axe could judge (a check that judged nothing proves nothing)."""
+    ``checked`` counts the text elements axe could judge (a check that judged nothing proves nothing).
+
+    The window is made as tall as the content (up to :data:`TALLEST` px) for the scan and put back after."""
     _load_axe(page)
-    return page.evaluate(CONTRAST_JS, [scope, _axe_context(scope)])
+    size = page.viewport_size
+    tall = min(int(page.evaluate(CONTENT_HEIGHT_JS, scope)), TALLEST)
+    if size and tall > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": tall})
+        page.evaluate(NEXT_FRAME_JS)
+    try:
+        return page.evaluate(CONTRAST_JS, [scope, _axe_context(scope)])
+    finally:
+        if size and tall > size["height"]:
+            page.set_viewport_size(size)
+            page.evaluate(NEXT_FRAME_JS)
 
 
 def contrast_problems(page, scope: str | None = None) -> list[str]:

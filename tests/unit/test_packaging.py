@@ -87,3 +87,14 @@ def test_static_build_pins_the_same_widget_stack():
     toolchain = _pins(ROOT / "requirements" / "static-toolchain.txt")
     assert core["ipywidgets"] == f"ipywidgets=={browser['ipywidgets']}"
     assert core["jupyterlab-widgets"] == f"jupyterlab_widgets=={toolchain['jupyterlab-widgets']}"
+
+
+def test_a_server_start_does_not_build_the_rfc3987_parsers():
+    """jsonschema 4.24+ imports rfc3987-syntax, which compiles about 30 Lark parsers on import (0.7 s of CPU at
+    every Jupyter, Voila and hub single-user server start); the serve extra keeps jsonschema below it."""
+    import subprocess
+    import sys
+
+    code = "import sys, jupyter_server.serverapp, jsonschema; print('rfc3987_syntax' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", "a server start imports rfc3987_syntax (jsonschema 4.24 or later)"
