@@ -339,16 +339,25 @@ def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: 
         store.answer_poll(poll.id, Learner(name_key(who), who, "name"), [option.id])
     expect(page.locator(".triage-poll-live")).to_contain_text("2 answered")
     answers = page.locator("button.triage-show-answers")
+    toolbar = page.locator(".triage-toolbar")
+    online_height = toolbar.bounding_box()["height"]
     if offline:
         page.context.set_offline(True)
         expect(page.locator("html[data-triage-connection=lost]")).to_have_count(1, timeout=30_000)
     page.keyboard.press("a")
     if offline:
-        expect(answers).to_have_attribute("data-triage-not-sent", "")  # "(not sent: no connection)"
+        expect(answers).to_have_attribute("data-triage-not-sent", "")  # dashed, with a "not sent" tag
         expect(page.locator(".triage-connection")).to_contain_text("do nothing until it is back")
         stage = page.locator(".triage-stage-label").inner_text()
         page.locator("button.triage-prev-stage").click()  # nor is a click
         expect(page.locator("button.triage-prev-stage")).to_have_attribute("data-triage-not-sent", "")
+        next_stage = page.locator("button.triage-next-stage")
+        if next_stage.is_disabled():  # the last stage: N does nothing online either, so nothing to mark
+            page.keyboard.press("n")
+            page.wait_for_timeout(200)
+            expect(next_stage).not_to_have_attribute("data-triage-not-sent", "")
+        # the marks do not push the toolbar onto another row over the projected case
+        assert toolbar.bounding_box()["height"] == online_height, "the not-sent marks wrapped the toolbar"
         page.wait_for_timeout(300)
         page.screenshot(path=str(tmp_path / f"revealed-{name}-offline.png"))
         page.context.set_offline(False)

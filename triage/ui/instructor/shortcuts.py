@@ -23,8 +23,9 @@ chart are taller than the screen under the controls, the text shrinks (by a quar
 While the page has no connection to the server (``triage-page.js``), a key or a click on a control is not
 sent: steps kept and sent later would all land at once when the connection is back (two N and an A would
 move two stages on and show the answers of a question the class has not seen). The control it stands for
-(``key_targets``: key -> CSS class) says "not sent: no connection" until the connection is back, when the
-instructor presses it again.
+(``key_targets``: key -> CSS class) is outlined in dashes with a "not sent" tag over its top edge (it keeps
+its width, so the toolbar keeps its rows) until the connection is back, when the instructor presses it again;
+a disabled control, which does nothing online either, is not marked.
 
 ``lesson`` is the presenter's state (case, stage, whether the lesson has started); the browser tab keeps
 it (``sessionStorage``) and hands it back after a reload or a server restart (``on_restore``).
@@ -78,8 +79,8 @@ function fitToScreen(presenter) {
   return value !== before;
 }
 const offline = () => (document.documentElement.dataset.triageConnection || "ok") !== "ok";
-function markNotSent(button) {
-  if (button) button.dataset.triageNotSent = "";
+function markNotSent(button) {  // a disabled control does nothing online either: nothing to mark
+  if (button && !button.disabled) button.dataset.triageNotSent = "";
 }
 function render({ model, el }) {
   el.classList.add("triage-shortcuts-listener");
