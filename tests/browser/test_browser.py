@@ -31,13 +31,17 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def page(browser):
+    """A laptop's page; whatever the test did, its pages logged no error (a script that failed to load, a
+    front-end extension that does not fit the page, an exception nobody caught)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     p = context.new_page()
     p.set_default_timeout(RENDER_TIMEOUT)
     errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    context.on("weberror", lambda error: errors.append(f"uncaught: {error.error}"))
+    context.on("console", lambda m: errors.append(f"console: {m.text[:300]}") if m.type == "error" else None)
     yield p
     context.close()
+    assert errors == [], "\n".join(errors)
 
 
 def open_app(page: Page, server: str, name: str) -> None:

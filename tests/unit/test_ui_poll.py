@@ -93,6 +93,28 @@ def test_after_the_reveal_the_student_sees_the_right_answer():
     assert "Compare it with yours" in p.status.value
 
 
+def test_an_app_opened_after_a_poll_closed_shows_no_poll():
+    """A student who opens an app after the poll closed sees no poll, revealed or not (a closed question with
+    "You did not answer" would push the lesson down long after the class moved on); the next poll reaches
+    that app as usual."""
+    store = MemoryStore()
+    poll = open_poll(store)
+    ana = panel(ANA, store)
+    ana.refresh()
+    ana.choice.value = "ed"
+    ana.send.click()
+    store.close_poll(poll.id)
+    late = panel(BEN, store)
+    late.refresh()
+    assert late.body.layout.display == "none" and late.status.value == ""
+    store.reveal_poll(poll.id)
+    late.refresh()
+    assert late.body.layout.display == "none" and late.status.value == ""
+    open_poll(store, CASE.questions[1])  # the next poll reaches the late student as usual
+    late.refresh()
+    assert late.body.layout.display is None and "choose and send" in late.status.value
+
+
 def test_the_panel_shows_no_other_students_answers_or_counts():
     store = MemoryStore()
     poll = open_poll(store)
