@@ -115,6 +115,33 @@ def test_an_app_opened_after_a_poll_closed_shows_no_poll():
     assert late.body.layout.display is None and "choose and send" in late.status.value
 
 
+def test_a_poll_that_closes_unanswered_folds_to_one_line_until_it_is_revealed():
+    """An app left open (in JupyterLab a closed tab keeps its kernel, and Run All shows the same page again)
+    does not keep the whole question and its options at the top of the lesson after the poll closed without
+    an answer: one line says so; the reveal brings the question back with the right answer."""
+    store = MemoryStore()
+    poll = open_poll(store)
+    p = panel(store=store)
+    p.refresh()
+    assert p.body.layout.display is None
+    store.close_poll(poll.id)
+    p.refresh()
+    assert p.body.layout.display == "none"
+    assert "The poll closed before you answered." in p.status.value
+    store.reveal_poll(poll.id)
+    p.refresh()
+    assert p.body.layout.display is None
+    assert "The answer: &#10004; A. Primary care." in p.status.value
+    answered = panel(BEN, store)  # a student who answered keeps the question beside the answer
+    second = open_poll(store, CASE.questions[1])
+    answered.refresh()
+    answered.choice.value = answered.choice.options[0][1]
+    answered.send.click()
+    store.close_poll(second.id)
+    answered.refresh()
+    assert answered.body.layout.display is None and "Your answer:" in answered.status.value
+
+
 def test_the_panel_shows_no_other_students_answers_or_counts():
     store = MemoryStore()
     poll = open_poll(store)

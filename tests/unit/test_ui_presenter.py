@@ -489,7 +489,7 @@ def test_a_countdown_shows_on_the_presenter_and_the_students_and_closes_the_poll
     assert store.current_poll() is None and "Time is up: the poll is closed" in app.poll_status.value
     assert app.poll_button.description == "Open poll again (P)"
     ana.refresh()
-    assert "The poll has closed" in ana.status.value
+    assert "The poll closed before you answered." in ana.status.value and ana.body.layout.display == "none"
 
 
 def test_the_reasoning_on_the_projector_gives_each_reason_once():
