@@ -279,15 +279,7 @@ def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_
         page.set_viewport_size({"width": 1024, "height": 768})
         page.keyboard.press("o")
         expect(page.locator(".triage-join svg, .triage-join h2")).to_have_count(1)  # the start screen is back
-        prompt = page.locator(".triage-presenter-question")
-        for _ in range(len(case.questions)):
-            if question.prompt[:40] in prompt.inner_text():
-                break
-            page.keyboard.press("q")
-            page.wait_for_timeout(300)
-        expect(prompt).to_contain_text(question.prompt[:40])
-        page.keyboard.press("p")
-        expect(page.locator(".triage-poll-live")).to_contain_text("0 answered, poll open")
+        poll_on(page, question.prompt[:40], len(case.questions))
         expect(page.locator(".triage-join")).to_be_empty()
         for reload in (False, True):
             for width, height, smallest in ((1024, 768, 17.5), (1920, 1080, 27)):
@@ -313,16 +305,22 @@ def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_
         page.locator(".triage-case-picker select").select_option(label=aisha.title)
         expect(page.locator(".triage-presenter-body h2")).to_have_text(aisha.title)
         page.keyboard.press("n")
-        for _ in range(len(aisha.questions)):
-            if where.prompt[:30] in prompt.inner_text():
-                break
-            page.keyboard.press("q")
-            page.wait_for_timeout(300)
-        expect(prompt).to_contain_text(where.prompt[:30])
-        page.keyboard.press("p")
-        expect(page.locator(".triage-poll-live")).to_contain_text("0 answered, poll open")
+        poll_on(page, where.prompt[:30], len(aisha.questions))
         reveal(page, store, where, tmp_path, "aisha", REVEALED, offline=True)
         page.context.close()
+
+
+def poll_on(page: Page, prompt_start: str, questions: int) -> None:
+    """Step the presenter (Q) to the question whose prompt starts with ``prompt_start`` and open its poll (P)."""
+    prompt = page.locator(".triage-presenter-question")
+    for _ in range(questions):
+        if prompt_start in prompt.inner_text():
+            break
+        page.keyboard.press("q")
+        page.wait_for_timeout(300)
+    expect(prompt).to_contain_text(prompt_start)
+    page.keyboard.press("p")
+    expect(page.locator(".triage-poll-live")).to_contain_text("0 answered, poll open")
 
 
 def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: list[str],

@@ -267,11 +267,14 @@ def _axe(page, run_only: str, scope: str | None) -> list[str]:
 
 # Scroll each box that scrolls the apps (or the page) one screen at a time and run the colour-contrast rule on
 # each screen; a problem is reported once, with axe's message (the two colours and the ratio).
-CONTRAST_JS = """async ([scope, context]) => {
+# The boxes that scroll the apps (or the page): ``boxes``, for the scripts below.
+_SCROLL_BOXES = """
   const app = document.querySelector(scope || '.triage-app') || document.body;
   const scrolls = (el) => /(auto|scroll)/.test(getComputedStyle(el).overflowY) && el.scrollHeight > el.clientHeight + 1;
   const boxes = [...document.querySelectorAll('*')]
     .filter((el) => (el.contains(app) || app.contains(el)) && scrolls(el));
+"""
+CONTRAST_JS = """async ([scope, context]) => {""" + _SCROLL_BOXES + """
   if (!boxes.length) boxes.push(document.scrollingElement);
   const found = new Map(), judged = new Set();
   for (const box of boxes) {
@@ -298,13 +301,8 @@ CONTRAST_JS = """async ([scope, context]) => {
 
 
 # How tall the window must be for the boxes that scroll the apps (or the page) to show all they hold.
-CONTENT_HEIGHT_JS = """(scope) => {
-  const app = document.querySelector(scope || '.triage-app') || document.body;
-  const scrolls = (el) => /(auto|scroll)/.test(getComputedStyle(el).overflowY) && el.scrollHeight > el.clientHeight + 1;
-  const hidden = [...document.querySelectorAll('*')]
-    .filter((el) => (el.contains(app) || app.contains(el)) && scrolls(el))
-    .map((el) => el.scrollHeight - el.clientHeight);
-  return innerHeight + hidden.reduce((a, b) => a + b, 0);
+CONTENT_HEIGHT_JS = """(scope) => {""" + _SCROLL_BOXES + """
+  return innerHeight + boxes.reduce((sum, el) => sum + el.scrollHeight - el.clientHeight, 0);
 }"""
 # Colours do not change with the window's height; a window this tall shows a long app in one or two screens
 # (each screen is one axe run over the whole page).

@@ -67,14 +67,22 @@ def test_every_connection_waits_for_writers_and_syncs_fully(tmp_path):
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
-def _version_1_database(path):
-    """A class database as version 1 of the schema wrote it, with a little data in it."""
+def _schema_at(path, version: int, now: str = "100.0"):
+    """A connection to a new class database as schema ``version`` wrote it, inside a transaction the caller
+    adds its rows to and commits."""
     db = _raw(path)
     db.execute("BEGIN")
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    for statement in MIGRATIONS[0].statements:
-        db.execute(statement.format(now=repr(time.time()), id="INTEGER PRIMARY KEY", float="REAL"))
-    db.execute("INSERT INTO meta VALUES ('app', ?), ('schema_version', '1')", (APP_MARKER,))
+    for step in MIGRATIONS[:version]:
+        for statement in step.statements:
+            db.execute(statement.format(now=now, id="INTEGER PRIMARY KEY", float="REAL"))
+    db.execute("INSERT INTO meta VALUES ('app', ?), ('schema_version', ?)", (APP_MARKER, str(version)))
+    return db
+
+
+def _version_1_database(path):
+    """A class database as version 1 of the schema wrote it, with a little data in it."""
+    db = _schema_at(path, 1, now=repr(time.time()))
     db.execute("INSERT INTO learners VALUES ('name:ana', 'Ana', 'name', 1.0)")
     db.execute("""INSERT INTO answers VALUES (1, 'name:ana', 'case-a', 'where', '["gp"]', 1, 5.0)""")
     db.execute("INSERT INTO revealed VALUES ('name:ana', 'case-a', 2, 5.0)")
@@ -101,13 +109,7 @@ def test_migration_from_version_1_keeps_the_data_and_adds_the_new_tables(tmp_pat
 
 def test_migration_to_version_3_files_earlier_drill_answers_under_their_session(tmp_path):
     path = tmp_path / "class.db"
-    db = _raw(path)
-    db.execute("BEGIN")
-    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    for step in MIGRATIONS[:2]:
-        for statement in step.statements:
-            db.execute(statement.format(now="100.0", id="INTEGER PRIMARY KEY", float="REAL"))
-    db.execute("INSERT INTO meta VALUES ('app', ?), ('schema_version', '2')", (APP_MARKER,))
+    db = _schema_at(path, 2)
     db.execute("UPDATE sessions SET archived_at = 200.0")
     db.execute("INSERT INTO sessions (label, started_at) VALUES ('Session 2', 200.0)")
     db.execute("INSERT INTO learners VALUES ('name:ana', 'Ana', 'name', 1.0)")
@@ -127,13 +129,7 @@ def test_migration_to_version_4_keeps_earlier_answers_as_one_attempt_and_a_retry
     """A class database of schema 3 (answers kept only the latest): its answers are read as given once,
     nothing is lost, and a student who retries one after the upgrade has their old answer as the first."""
     path = tmp_path / "class.db"
-    db = _raw(path)
-    db.execute("BEGIN")
-    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    for step in MIGRATIONS[:3]:
-        for statement in step.statements:
-            db.execute(statement.format(now="100.0", id="INTEGER PRIMARY KEY", float="REAL"))
-    db.execute("INSERT INTO meta VALUES ('app', ?), ('schema_version', '3')", (APP_MARKER,))
+    db = _schema_at(path, 3)
     db.execute("INSERT INTO learners VALUES ('name:ana', 'Ana', 'name', 1.0), ('name:ben', 'Ben', 'name', 1.0)")
     db.execute("""INSERT INTO answers VALUES (1, 'name:ana', 'case-a', 'where', '["gp"]', 0, 150.0),"""
                """ (1, 'name:ben', 'case-a', 'where', '["ed"]', 1, 160.0)""")

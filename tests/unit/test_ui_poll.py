@@ -17,6 +17,15 @@ def panel(learner=ANA, store=None):
     return ClassPanel(context(learner, store), [CASE], live=False)
 
 
+def sent(store, learner=ANA, choice="gp"):
+    """A student's panel that has read the open poll and sent ``choice``."""
+    p = panel(learner, store)
+    p.refresh()
+    p.choice.value = choice
+    p.send.click()
+    return p
+
+
 def open_poll(store, question=FIRST):
     return store.open_poll(CASE.id, question.id, [o.id for o in question.options])
 
@@ -55,10 +64,7 @@ def test_answers_are_counted_and_a_repeated_answer_replaces_the_first():
 def test_a_closed_poll_takes_no_more_answers_and_says_so():
     store = MemoryStore()
     poll = open_poll(store)
-    p = panel(store=store)
-    p.refresh()
-    p.choice.value = "gp"
-    p.send.click()
+    p = sent(store, ANA, "gp")
     store.close_poll(poll.id)
     p.refresh()
     assert "The poll has closed. Your answer: A. Primary care." in p.status.value
@@ -81,10 +87,7 @@ def test_an_answer_sent_just_after_closing_is_refused_in_plain_words():
 def test_after_the_reveal_the_student_sees_the_right_answer():
     store = MemoryStore()
     poll = open_poll(store)
-    p = panel(store=store)
-    p.refresh()
-    p.choice.value = "ed"
-    p.send.click()
+    p = sent(store, ANA, "ed")
     store.close_poll(poll.id)
     p.refresh()
     store.reveal_poll(poll.id)
@@ -99,10 +102,7 @@ def test_an_app_opened_after_a_poll_closed_shows_no_poll():
     that app as usual."""
     store = MemoryStore()
     poll = open_poll(store)
-    ana = panel(ANA, store)
-    ana.refresh()
-    ana.choice.value = "ed"
-    ana.send.click()
+    sent(store, ANA, "ed")
     store.close_poll(poll.id)
     late = panel(BEN, store)
     late.refresh()
@@ -286,10 +286,7 @@ def test_the_frame_gets_a_panel_for_student_apps_only():
 def test_a_reloaded_page_shows_the_vote_already_sent():
     store = MemoryStore()
     poll = open_poll(store)
-    first = panel(ANA, store)
-    first.refresh()
-    first.choice.value = "ed"
-    first.send.click()
+    sent(store, ANA, "ed")
     reloaded = panel(ANA, store)  # a new kernel for the same student: the page was reloaded
     reloaded.refresh()
     assert reloaded.sent == ("ed",) and reloaded.choice.value == "ed"
@@ -304,10 +301,7 @@ def test_a_reloaded_page_shows_the_vote_already_sent():
 def test_a_new_choice_after_sending_is_never_shown_as_sent():
     store = MemoryStore()
     open_poll(store)
-    p = panel(store=store)
-    p.refresh()
-    p.choice.value = "gp"
-    p.send.click()
+    p = sent(store, ANA, "gp")
     assert "Sent: A. Primary care" in p.status.value
     p.choice.value = "ed"  # changed, not sent
     assert "Sent:" not in p.status.value

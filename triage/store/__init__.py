@@ -31,22 +31,26 @@ from ..errors import Problem, StoreError
 from .identity import Learner
 
 
-def _fill_first(answer: CaseAnswer | AnswerRow) -> None:
-    """A record read without its first attempt (stored before first attempts were kept) had one answer."""
-    if answer.first_chosen is None:
-        object.__setattr__(answer, "first_chosen", answer.chosen)
-    if answer.first_correct is None:
-        object.__setattr__(answer, "first_correct", answer.correct)
-    if answer.first_at is None:
-        object.__setattr__(answer, "first_at", answer.at)
-
-
 class _Attempts:
-    """What a case answer with its first attempt says (shared by :class:`CaseAnswer` and :class:`AnswerRow`)."""
+    """What a case answer with its first attempt says (shared by :class:`CaseAnswer` and :class:`AnswerRow`,
+    whose fields repeat these: each subclass puts its own fields first)."""
 
+    chosen: tuple[str, ...]
     correct: bool
+    at: float
+    first_chosen: tuple[str, ...] | None
     first_correct: bool | None
+    first_at: float | None
     attempts: int
+
+    def __post_init__(self) -> None:
+        """A record read without its first attempt (stored before first attempts were kept) had one answer."""
+        if self.first_chosen is None:
+            object.__setattr__(self, "first_chosen", self.chosen)
+        if self.first_correct is None:
+            object.__setattr__(self, "first_correct", self.correct)
+        if self.first_at is None:
+            object.__setattr__(self, "first_at", self.at)
 
     @property
     def right_first_time(self) -> bool:
@@ -74,9 +78,6 @@ class CaseAnswer(_Attempts):
     first_correct: bool | None = None
     first_at: float | None = None
     attempts: int = 1
-
-    def __post_init__(self) -> None:
-        _fill_first(self)
 
 
 def across_sessions(answers: Iterable[CaseAnswer]) -> dict[tuple[str, str], CaseAnswer]:
@@ -198,9 +199,6 @@ class AnswerRow(_Attempts):
     first_correct: bool | None = None
     first_at: float | None = None
     attempts: int = 1
-
-    def __post_init__(self) -> None:
-        _fill_first(self)
 
 
 @dataclass(frozen=True)

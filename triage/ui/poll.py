@@ -560,6 +560,9 @@ class ClassPanel:
         self.send.layout.display = None if open_ else "none"
         mine = self._names(self.sent)
         css = "triage-poll-note"
+        # closed (or its time up) without an answer: one line, not the question and its options at the top of
+        # the lesson for as long as the app stays open (a kept kernel shows this page again on Run All)
+        folded = not open_ and not self.sent and not poll.revealed
         if open_:
             chosen = tuple(sorted(self.chosen()))
             if not self.context.learner.can_save:
@@ -574,9 +577,7 @@ class ClassPanel:
                 text = f"Sent: {esc(mine)}. You can change your answer until the poll closes."
             else:
                 text = "Your instructor is waiting for answers: choose and send."
-        elif not self.sent and not poll.revealed:
-            # closed (or its time up) without an answer: one line, not the question and its options at the top
-            # of the lesson for as long as the app stays open (a kept kernel shows this page again on Run All)
+        elif folded:
             text = "Time is up: the poll closed before you answered." if timed_out else \
                 "The poll closed before you answered."
         elif timed_out:
@@ -590,7 +591,6 @@ class ClassPanel:
                     verdict = " You got it." if question.is_correct(self.sent) else " Compare it with yours."
                 text += f" The answer: &#10004; {esc(right)}.{verdict}"
         self.status.value = f"<p role='status' class='{css}'>{text}</p>"
-        folded = not open_ and not self.sent and not poll.revealed
         self.body.layout.display = "none" if folded else None
         time_left = (f"<p class='triage-countdown'><strong>Time left: {clock(left)}</strong></p>"
                      if open_ and left is not None else "")
