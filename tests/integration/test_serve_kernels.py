@@ -10,6 +10,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -19,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
-from support.voila_server import fetch, kernel_id_of, page_kernel_id, serve, widget_notebook
+from support.voila_server import Server, fetch, kernel_id_of, page_kernel_id, serve, widget_notebook
 from tornado.websocket import websocket_connect
 
 from triage.serve.handlers import server_full_page
@@ -67,6 +69,28 @@ def _described(process: psutil.Process) -> str:
         return f"pid {process.pid}, {time.time() - process.create_time():.1f} s old, {process.status()}"
     except psutil.Error:
         return f"pid {process.pid}, gone"
+
+
+def test_a_process_a_kernel_forks_is_not_counted_as_another_kernel(tmp_path):
+    """Between fork and exec a kernel's child (``uname -p`` at every kernel start) shows the kernel's
+    command line; counting it made a burst look like six kernels under a ceiling of five."""
+    kernel_like = ("# ipykernel_launcher stand-in\nimport os, time\n"
+                   "os.fork()\n"  # parent and child both sleep: the child never execs
+                   "time.sleep(60)")
+    outer = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; subprocess.run(sys.argv[1:])",
+                              sys.executable, "-c", kernel_like], start_new_session=True)
+    try:
+        server = Server(url="http://127.0.0.1:9", proc=outer, log=tmp_path / "none.log", instructor_key=None)
+
+        def look_alikes() -> list[psutil.Process]:
+            return [p for p in psutil.Process(outer.pid).children(recursive=True)
+                    if any("ipykernel" in part for part in p.cmdline())]
+
+        wait_until(lambda: len(look_alikes()) == 2, 30, "the stand-in kernel and its fork both run")
+        assert [p.pid for p in server.kernel_processes()] == [p.pid for p in look_alikes() if p.ppid() == outer.pid]
+    finally:
+        os.killpg(outer.pid, signal.SIGKILL)
+        outer.wait()
 
 
 class KernelSampler:

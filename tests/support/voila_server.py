@@ -38,7 +38,11 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def kernel_processes(self) -> list[psutil.Process]:
-        """Kernel processes this server started (children running ipykernel), seen by the OS."""
+        """Kernel processes this server started (children running ipykernel), seen by the OS.
+
+        A process a kernel forks shows the kernel's command line until it execs (each kernel runs
+        ``uname -p`` at start, for ``platform.processor()``): it is not another kernel, so it is left out.
+        """
         try:
             children = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
@@ -51,7 +55,15 @@ class Server:
                     kernels.append(child)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-        return kernels
+        pids = {kernel.pid for kernel in kernels}
+        return [kernel for kernel in kernels if _parent_pid(kernel) not in pids]
+
+
+def _parent_pid(process: psutil.Process) -> int | None:
+    try:
+        return process.ppid()
+    except psutil.Error:
+        return None
 
 
 TEST_POOL = 1
