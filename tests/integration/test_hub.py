@@ -748,13 +748,22 @@ def tokens_teacher(hub) -> str:
     return hub.token("teacher")
 
 
-def _server_token(name: str) -> str | None:
-    """The API token ``name``'s running server was started with (what its class view and kernels use)."""
-    for proc in psutil.process_iter(["environ"]):
+def _process_tokens(name: str) -> list[tuple[str, str]]:
+    """(kind, API token) for each of ``name``'s processes: ``server`` is the single-user server (what its
+    class view uses), ``kernel`` one of its kernels, which keeps the token it started with and may outlive
+    a stopped server for a moment on a loaded machine."""
+    found = []
+    for proc in psutil.process_iter(["environ", "cmdline"]):
         env = proc.info.get("environ") or {}
         if env.get("JUPYTERHUB_USER") == name and env.get("JUPYTERHUB_API_TOKEN"):
-            return env["JUPYTERHUB_API_TOKEN"]
-    return None
+            kernel = any("ipykernel" in part for part in proc.info.get("cmdline") or ())
+            found.append(("kernel" if kernel else "server", env["JUPYTERHUB_API_TOKEN"]))
+    return found
+
+
+def _server_token(name: str) -> str | None:
+    """The API token ``name``'s running server was started with."""
+    return next((token for kind, token in _process_tokens(name) if kind == "server"), None)
 
 
 def test_an_instructor_added_or_promoted_while_the_hub_runs_gets_the_role_without_a_restart(
@@ -769,7 +778,8 @@ def test_an_instructor_added_or_promoted_while_the_hub_runs_gets_the_role_withou
     assert _cli(hub, monkeypatch, "role", "ben", "instructor") == 0
     assert "server was stopped" in capsys.readouterr().out
     hub.sessions.pop("ben", None)
-    assert _wait_for(lambda: _server_token("ben") != before, timeout=60, pause=0.5), "ben's old server still runs"
+    assert _wait_for(lambda: before not in {t for _, t in _process_tokens("ben")}, timeout=60, pause=0.5), \
+        "ben's old server or its kernels still run"
     hub.session("ben")  # he reloads: a new server, started with his new role
     after = _server_token("ben")
     assert after and store_for(hub, after).me().instructor is True
