@@ -233,6 +233,10 @@ POLL_OPEN = [*ROOM, '.triage-poll-caption', '.triage-presenter-chart li', '.tria
 OPTIONS = [*ROOM, '.triage-join-panel', '.triage-presenter-options li']
 CHART_REVEALED = [*ROOM, '.triage-poll-caption', '.triage-presenter-chart li', '.triage-correct-mark']
 REVEALED = [*CHART_REVEALED, '.triage-answers li', '.triage-presenter-points summary']
+# (WIDE_REVEALED) answers too long to fit beside the story: the title, the question and the answers with their
+# feedback across the screen, each answer with its own bar and count; the stage's text and the chart fold away
+WIDE_REVEALED = ['.triage-presenter .triage-notice', '.triage-toolbar', '.triage-presenter-body h2',
+                 '.triage-presenter-question', '.triage-poll-caption', '.triage-answers li', '.triage-answer-tally']
 ON_SCREEN = """(sel) => {
   const off = [];
   for (const s of sel) {
@@ -250,6 +254,7 @@ ON_SCREEN = """(sel) => {
   return off;
 }"""
 TEXT_PX = "() => parseFloat(getComputedStyle(document.querySelector('.triage-presenter-body p')).fontSize)"
+ANSWER_PX = "() => parseFloat(getComputedStyle(document.querySelector('.triage-answers li')).fontSize)"
 
 
 def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_screen(browser, tmp_path):
@@ -296,7 +301,17 @@ def test_a_four_option_poll_fits_the_projector_and_a_reload_keeps_the_lesson_on_
         # two students answer; "Show answers": the chart with the right options marked moves under the story, so
         # the answers with their feedback beside it never push it off the screen
         store = SqliteStore(tmp_path / "class.db")
-        reveal(page, store, question, tmp_path, "four-options", CHART_REVEALED)
+        # four answers with their feedback do not fit beside the story on a 1024x768 projector: they take the
+        # screen's width (the wide form); at 1920x1080 they fit beside the story and the chart
+        reveal(page, store, question, tmp_path, "four-options",
+               {(1024, 768): WIDE_REVEALED, (1920, 1080): [*CHART_REVEALED, '.triage-answers li']})
+        wide = page.locator(".triage-presenter-grid.triage-reveal-wide")
+        page.set_viewport_size({"width": 1024, "height": 768})
+        expect(wide).to_have_count(1)
+        page.keyboard.press("a")  # the answers hidden: the story and the chart are back beside the question
+        expect(wide).to_have_count(0)
+        page.wait_for_timeout(800)
+        assert page.evaluate(ON_SCREEN, CHART_REVEALED) == []
         # the lesson the user tester played: Aisha's last stage, where the teaching points come too; the chart,
         # the answers with their feedback and the folded teaching points all fit
         aisha = next(c for c in load_cases() if c.id == "teacher-new-incontinence")
@@ -323,12 +338,12 @@ def poll_on(page: Page, prompt_start: str, questions: int) -> None:
     expect(page.locator(".triage-poll-live")).to_contain_text("0 answered, poll open")
 
 
-def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: list[str],
-           offline: bool = False) -> None:
+def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str,
+           room: list[str] | dict[tuple[int, int], list[str]], offline: bool = False) -> None:
     """Two students answer the open poll (one right, one wrong); A (``offline``: first pressed while the
     projector's network is down, when it is not sent and the control says so, then again once the connection
-    is back); what the room must see is on a 1024x768 and a 1920x1080 screen, the text no smaller than the
-    room can read."""
+    is back); what the room must see (``room``, or ``room[(width, height)]``) is on a 1024x768 and a
+    1920x1080 screen, the text no smaller than the room can read."""
     poll = store.current_poll()
     assert poll is not None and poll.question_id == question.id
     wrong = next(o for o in question.options if not o.correct)
@@ -373,5 +388,7 @@ def reveal(page: Page, store: SqliteStore, question, tmp_path, name: str, room: 
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(800)  # the text fitted to the new screen
         page.screenshot(path=str(tmp_path / f"revealed-{name}-{width}x{height}.png"))
-        assert page.evaluate(ON_SCREEN, room) == [], f"{name}: answers shown, {width}x{height}"
+        seen = room if isinstance(room, list) else room[(width, height)]
+        assert page.evaluate(ON_SCREEN, seen) == [], f"{name}: answers shown, {width}x{height}"
         assert page.evaluate(TEXT_PX) >= smallest, f"{name} {width}x{height}: stage text too small for the room"
+        assert page.evaluate(ANSWER_PX) >= smallest, f"{name} {width}x{height}: answers too small for the room"

@@ -348,8 +348,15 @@ def test_a_live_poll_counts_both_students_and_marks_the_answer_only_on_reveal():
     assert "correct" not in app.chart.value
     app.on_key("a")
     assert app.poll.revealed and app.chart.value.count("&#10004; correct") == 1
+    # each answer carries its own count too (the projector's wide form shows it in place of the chart)
+    answers = re.findall(r"<li>(.*?)</li>", app.answers.value)
+    assert [a.count("triage-answer-tally") for a in answers] == [1, 1]
+    assert all("1 (50%)" in a for a in answers)
     ana.refresh()
     assert "The answer: &#10004; A. Primary care. You got it." in ana.status.value
+    unpolled = presenter(MemoryStore())
+    unpolled.on_key("a")  # answers shown without a poll: nothing to count
+    assert unpolled.answers.value and "triage-answer-tally" not in unpolled.answers.value
 
 
 def test_showing_answers_during_an_open_poll_closes_it_first():

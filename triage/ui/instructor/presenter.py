@@ -57,6 +57,18 @@ COUNTDOWNS = ((("20 seconds", 20), ("30 seconds", 30), ("45 seconds", 45), ("1 m
 CLICKER = {"PageDown": "n", "ArrowRight": "n", " ": "n", "PageUp": "b", "ArrowLeft": "b"}
 
 
+def _share(tally: PollTally, option_id: str) -> tuple[int, int]:
+    count = tally.counts.get(option_id, 0)
+    return count, (round(100 * count / tally.answered) if tally.answered else 0)
+
+
+def bar_line_html(count: int, pct: int) -> str:
+    """One option's bar (decoration, ``aria-hidden``) with its count and percentage as text."""
+    return (f"<span class='triage-bar-line'><span class='triage-bar-track' aria-hidden='true'>"
+            f"<span class='triage-bar' style='width:{pct}%'></span></span>"
+            f"<span class='triage-bar-value'>{count} ({pct}%)</span></span>")
+
+
 def poll_chart_html(tally: PollTally, question: Question, with_text: bool = True) -> str:
     """The presenter's live chart: each option (in full, ``with_text``, in the options' place beside the story;
     else its letter only, on one line with its bar, under the story while the answers with their feedback
@@ -65,8 +77,7 @@ def poll_chart_html(tally: PollTally, question: Question, with_text: bool = True
     state = "open" if tally.poll.is_open else "closed"
     rows = []
     for i, option in enumerate(question.options):
-        count = tally.counts.get(option.id, 0)
-        pct = round(100 * count / tally.answered) if tally.answered else 0
+        count, pct = _share(tally, option.id)
         right = tally.poll.revealed and option.correct
         # the mark goes with the option, so every bar has the same length of track
         mark = " <span class='triage-correct-mark'>&#10004; correct</span>" if right else ""
@@ -74,14 +85,28 @@ def poll_chart_html(tally: PollTally, question: Question, with_text: bool = True
         rows.append(
             f"<li class='triage-bar-row{' triage-bar-correct' if right else ''}'>"
             f"<span class='triage-bar-label'><span class='triage-letter'>{letter(i)}.</span>{text}{mark}</span>"
-            f"<span class='triage-bar-line'><span class='triage-bar-track' aria-hidden='true'>"
-            f"<span class='triage-bar' style='width:{pct}%'></span></span>"
-            f"<span class='triage-bar-value'>{count} ({pct}%)</span></span></li>"
+            f"{bar_line_html(count, pct)}</li>"
         )
     return (f"<div class='triage-presenter-chart{'' if with_text else ' triage-chart-letters'}'>"
             "<p class='triage-poll-caption'><strong>Class "
             f"poll:</strong> <span class='triage-poll-count'>{tally.answered} answered, poll {state}</span></p>"
             f"<ol>{''.join(rows)}</ol></div>")
+
+
+def answers_html(question: Question, tally: PollTally | None = None) -> str:
+    """The answers with their feedback, the right ones marked in words. With the class poll's ``tally``,
+    each answer also carries its own bar and count: shown when the answers take the whole screen's width
+    in place of the chart (the presenter's wide form, ``triage-reveal-wide``), hidden otherwise."""
+    items = []
+    for i, o in enumerate(question.options):
+        share = ""
+        if tally is not None:
+            share = f"<span class='triage-answer-tally triage-bar-row{' triage-bar-correct' if o.correct else ''}'>"
+            share += f"{bar_line_html(*_share(tally, o.id))}</span>"
+        items.append(
+            f"<li>{'<strong>&#10004; correct:</strong> ' if o.correct else ''}<span class='triage-letter'>"
+            f"{letter(i)}.</span> <strong>{esc(o.text)}</strong><br><span>{esc(o.feedback)}</span>{share}</li>")
+    return f"<div class='triage-presenter-options'><ol>{''.join(items)}</ol></div>"
 
 
 class Presenter:
@@ -134,6 +159,7 @@ class Presenter:
                                      layout=w.Layout(width="auto"))
         self.hide_chart.add_class("triage-hide-chart")
         self._chart_hidden = False
+        self._tally: PollTally | None = None
         self.hide_chart.observe(lambda _: self._draw(), names="value")
         self.shortcuts_on = w.Checkbox(value=True, description="Single-key shortcuts", indent=False,
                                        layout=w.Layout(width="auto"))
@@ -492,6 +518,11 @@ class Presenter:
                 return
             tally = PollTally(self.poll, tally.counts, tally.answered, tally.present)
         self.poll = tally.poll
+        self._tally = tally
+        if self.answers_shown:  # each answer's own bar and count (the wide form shows them)
+            answers = answers_html(self.question, tally)
+            if answers != self.answers.value:
+                self.answers.value = answers
         hidden = self.hide_chart.value and tally.poll.is_open and not tally.poll.revealed
         if hidden != self._chart_hidden:  # the options move between the list and the chart
             self._chart_hidden = hidden
@@ -586,13 +617,8 @@ class Presenter:
         head = (f"<h3>Question {number} of {len(asked)} so far</h3>"
                 f"<p class='triage-big'><strong>{esc(q.prompt)}</strong></p>")
         if self.answers_shown:
-            items = "".join(
-                f"<li>{'<strong>&#10004; correct:</strong> ' if o.correct else ''}<span class='triage-letter'>"
-                f"{letter(i)}.</span> <strong>{esc(o.text)}</strong><br><span>{esc(o.feedback)}</span></li>"
-                for i, o in enumerate(q.options)
-            )
             self.question_html.value = head
-            self.answers.value = f"<div class='triage-presenter-options'><ol>{items}</ol></div>"
+            self.answers.value = answers_html(q, self._poll_tally_for(q))
         elif self.poll is not None and not self._chart_hidden:
             self.question_html.value = head  # the chart lists the options in full, each with its bar
             self.answers.value = ""
@@ -606,6 +632,13 @@ class Presenter:
         else:
             self.question_html.value = head + "<p class='triage-hint'>Options hidden: press O to show them.</p>"
             self.answers.value = ""
+
+    def _poll_tally_for(self, q: Question) -> PollTally | None:
+        """The last tally read of the poll on screen, when it asks ``q``."""
+        t = self._tally
+        if self.poll is None or t is None or t.poll.id != self.poll.id or t.poll.question_id != q.id:
+            return None
+        return t
 
     def _place_chart(self, under_story: bool) -> None:
         """The chart beside the story in the options' place, or (answers shown) under the story."""

@@ -19,6 +19,9 @@ into place (a case picked with the mouse leaves the page scrolled to the case li
 On a served page the projected text also fits the screen: when the story, the question and the poll's
 chart are taller than the screen under the controls, the text shrinks (by a quarter at most,
 ``SMALLEST_FIT`` in the script) until they fit, and grows back when there is room (``--triage-fit``).
+Answers with their feedback that do not fit beside the story even so take the whole width, in two
+columns, under the case's title and the chart; the stage's text folds away until the answers are hidden
+(``triage-reveal-wide``).
 
 While the page has no connection to the server (``triage-page.js``), a key or a click on a control is not
 sent: steps kept and sent later would all land at once when the connection is back (two N and an A would
@@ -48,35 +51,46 @@ function typing(target) {
   return tag === "input" && TYPING.has((target.type || "text").toLowerCase());
 }
 const SMALLEST_FIT = 0.75;
+const WIDE = "triage-reveal-wide";
 // Shrink the projected text (--triage-fit) until the story, the question and the chart fit under the
 // controls; never below SMALLEST_FIT of its size; grow back when there is room. Not while the full start
 // screen (how to join, with its QR code) is up: it pushes the lesson down on purpose. Its one-line form
-// (once the options are shown) is counted, as part of what must fit.
+// (once the options are shown) is counted, as part of what must fit. Answers shown that do not fit beside
+// the story even so: the grid takes the wide form (WIDE: the stage's text folds away, the answers flow in
+// two columns across the screen), fitted the same way.
 function fitToScreen(presenter) {
   const content = presenter.querySelector(".triage-presenter-content");
   const grid = presenter.querySelector(".triage-presenter-grid");
   const join = presenter.querySelector(".triage-join .triage-join-panel:not(.triage-join-compact)");
-  if (!content || !grid || (join && join.getBoundingClientRect().height > 1)) return;
+  if (!content || !grid) return;
+  if (join && join.getBoundingClientRect().height > 1) { grid.classList.remove(WIDE); return; }
   const fits = (fit) => {
     content.style.setProperty("--triage-fit", String(fit));
     const top = presenter.getBoundingClientRect().top;
     const box = grid.getBoundingClientRect();
     return box.bottom - top <= innerHeight - 8;  // the grid's bottom on the screen when the presenter is at the top
   };
-  const before = content.style.getPropertyValue("--triage-fit");
-  let best = 1;
-  if (!fits(1)) {
-    // the largest size that fits, to within half a percent (a few layouts, no visible steps: one frame)
+  // the largest size that fits, to within half a percent (a few layouts, no visible steps: one frame)
+  const largest = () => {
+    if (fits(1)) return 1;
     let lo = SMALLEST_FIT, hi = 1;
-    if (fits(lo)) {
-      for (let i = 0; i < 6; i++) { const mid = (lo + hi) / 2; if (fits(mid)) lo = mid; else hi = mid; }
-    }
-    best = Math.round(lo * 1000) / 1000;
+    if (!fits(lo)) return null;
+    for (let i = 0; i < 6; i++) { const mid = (lo + hi) / 2; if (fits(mid)) lo = mid; else hi = mid; }
+    return Math.round(lo * 1000) / 1000;
+  };
+  const before = content.style.getPropertyValue("--triage-fit");
+  const wasWide = grid.classList.contains(WIDE);
+  grid.classList.remove(WIDE);
+  let best = largest();
+  if (best === null && grid.querySelector(".triage-answers li")) {
+    grid.classList.add(WIDE);
+    best = largest();
   }
+  if (best === null) best = SMALLEST_FIT;
   const value = best >= 1 ? "" : String(best);
   if (value) content.style.setProperty("--triage-fit", value);
   else content.style.removeProperty("--triage-fit");
-  return value !== before;
+  return value !== before || wasWide !== grid.classList.contains(WIDE);
 }
 const offline = () => (document.documentElement.dataset.triageConnection || "ok") !== "ok";
 function markNotSent(button) {  // a disabled control does nothing online either: nothing to mark
