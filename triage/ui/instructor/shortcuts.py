@@ -20,8 +20,8 @@ On a served page the projected text also fits the screen: when the story, the qu
 chart are taller than the screen under the controls, the text shrinks (by a quarter at most,
 ``SMALLEST_FIT`` in the script) until they fit, and grows back when there is room (``--triage-fit``).
 Answers with their feedback that do not fit beside the story even so take the whole width, in two
-columns, under the case's title and the chart; the stage's text folds away until the answers are hidden
-(``triage-reveal-wide``).
+columns under the case's title and the question, each with its own bar and count in place of the chart;
+the stage's text folds away until the answers are hidden (``triage-reveal-wide``).
 
 While the page has no connection to the server (``triage-page.js``), a key or a click on a control is not
 sent: steps kept and sent later would all land at once when the connection is back (two N and an A would
