@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from support.class_fixtures import ANA, BEN, context, guest_context, staged_case
 
@@ -405,3 +406,30 @@ def test_a_second_device_of_the_same_student_follows_the_answer_sent_on_the_firs
     clock[0] += poll_module.OWN_ANSWER_EVERY + 1
     laptop.refresh()
     assert "Sent: A. Primary care" in laptop.status.value, laptop.status.value
+
+
+def test_a_revealed_choose_all_question_lists_each_right_option_on_its_own_line():
+    """Option texts have commas of their own: the right ones joined into one sentence could not be told apart."""
+    from triage.content.cases import load_cases
+
+    case = next(c for c in load_cases() if c.id == "toddler-will-not-stand")
+    question = next(q for q in case.questions if q.id == "why-her-age")
+    right = [o for o in question.options if o.correct]
+    wrong = [o for o in question.options if not o.correct]
+    assert len(right) > 1 and any("," in o.text for o in question.options)
+    store = MemoryStore()
+    poll = store.open_poll(case.id, question.id, [o.id for o in question.options])
+    p = ClassPanel(context(ANA, store), [case], live=False)
+    p.refresh()
+    for box, option in zip(p.boxes, question.options, strict=True):
+        box.value = option.id in {right[0].id, wrong[0].id}
+    p.send.click()
+    store.close_poll(poll.id)
+    store.reveal_poll(poll.id)
+    p.refresh()
+    items = re.findall(r"<li>(.*?)</li>", p.status.value)
+    assert len(items) == len(right)
+    assert items[0].startswith("&#10004; A. ") and items[0].endswith("<em>(you chose it)</em>")
+    assert all(item.endswith("<em>(you left it out)</em>") for item in items[1:])
+    assert "Compare it with yours." in p.status.value
+    assert "; " in p.status.value.split("The answer:")[0]  # the student's own two choices, told apart

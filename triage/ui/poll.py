@@ -585,12 +585,18 @@ class ClassPanel:
         else:
             text = "The poll has closed." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
             if poll.revealed:
-                right = self._names(tuple(o.id for o in question.options if o.correct))
                 verdict = ""
                 if self.sent:
                     verdict = " You got it." if question.is_correct(self.sent) else " Compare it with yours."
-                text += f" The answer: &#10004; {esc(right)}.{verdict}"
-        self.status.value = f"<p role='status' class='{css}'>{text}</p>"
+                right = [i for i, o in enumerate(question.options) if o.correct]
+                if len(right) == 1:
+                    text += f" The answer: &#10004; {esc(self._names((question.options[right[0]].id,)))}.{verdict}"
+                else:  # several right options (their texts have commas of their own): one line each
+                    self.status.value = (f"<div role='status' class='{css}'><p>{text} The answer:</p>"
+                                         f"{self._key_html()}<p>{verdict.strip()}</p></div>")
+                    text = ""
+        if text:
+            self.status.value = f"<p role='status' class='{css}'>{text}</p>"
         self.body.layout.display = "none" if folded else None
         time_left = (f"<p class='triage-countdown'><strong>Time left: {clock(left)}</strong></p>"
                      if open_ and left is not None else "")
@@ -598,10 +604,22 @@ class ClassPanel:
             self.clock.value = time_left
         self._notify()
 
+    def _key_html(self) -> str:
+        """The right options of a revealed "choose all" question, one per line, the student's own marked."""
+        if self.question is None:
+            return ""
+        items = []
+        for i, o in enumerate(self.question.options):
+            if o.correct:
+                yours = " <em>(you chose it)</em>" if o.id in self.sent else " <em>(you left it out)</em>" \
+                    if self.sent else ""
+                items.append(f"<li>&#10004; {letter(i)}. {esc(o.text)}{yours}</li>")
+        return f"<ul class='triage-poll-key'>{''.join(items)}</ul>"
+
     def _names(self, ids: Sequence[str]) -> str:
         if self.question is None:
             return ""
-        return ", ".join(f"{letter(i)}. {o.text}" for i, o in enumerate(self.question.options) if o.id in ids)
+        return "; ".join(f"{letter(i)}. {o.text}" for i, o in enumerate(self.question.options) if o.id in ids)
 
     # -- answering ---------------------------------------------------------------------------
     def chosen(self) -> list[str]:
