@@ -286,7 +286,8 @@ def test_the_start_screen_makes_way_for_the_lesson_and_stays_away_after_a_reload
     store = MemoryStore()
     first = served(store, monkeypatch)
     assert first.unlocked and first.join_shown and "Join the class" in first.join.value
-    assert first.listener.lesson == {"case": CASE.id, "stage": 0, "started": False, "join": None}
+    assert first.listener.lesson == {"case": CASE.id, "stage": 0, "started": False, "join": None,
+                                     "question": "first", "options": False, "answers": False, "poll": None}
     first.on_key("n")  # the lesson starts
     assert not first.join_shown and first.join.value == ""
     first.on_key("j")  # a latecomer: J brings it back, the next step hides it again
@@ -294,7 +295,8 @@ def test_the_start_screen_makes_way_for_the_lesson_and_stays_away_after_a_reload
     first.on_key("p")
     assert first.join.value == "" and first.poll is not None and first.poll.is_open
     kept = dict(first.listener.lesson)
-    assert kept == {"case": CASE.id, "stage": 1, "started": True, "join": None}
+    assert kept == {"case": CASE.id, "stage": 1, "started": True, "join": None,
+                    "question": "second", "options": True, "answers": False, "poll": first.poll.id}
     # a reload (or a restart) with the poll open: the poll's question and chart, no start screen
     again = served(store, monkeypatch)
     assert again.poll is not None and again.poll.id == first.poll.id
@@ -304,8 +306,36 @@ def test_the_start_screen_makes_way_for_the_lesson_and_stays_away_after_a_reload
     assert "Join the class" in third.join.value  # before the tab's state arrives: a fresh page
     third.listener._on_message(None, {"restore": kept})
     assert third.stage == 1 and third.join.value == "" and third.question.id == "second"
+    assert third.poll is not None and third.poll.id == first.poll.id and "poll closed" in third.chart.value
     third.on_key("b")  # back to the first stage: the lesson has still started
     assert third.join.value == ""
+
+
+def test_a_reload_after_the_reveal_brings_back_the_answers_and_the_class_counts(monkeypatch):
+    """The projector reloaded after "Show answers": the same question, its answers and the closed poll's
+    counts, with the right option marked; no new poll, and nothing revealed that was not."""
+    store = MemoryStore()
+    first = served(store, monkeypatch)
+    first.on_key("p")
+    for who, choice in ((ANA, "gp"), (BEN, "ed")):
+        panel = ClassPanel(context(who, store), [CASE], live=False)
+        panel.refresh()
+        panel.choice.value = choice
+        panel.send.click()
+    first.on_key("a")  # closes the poll and reveals it
+    kept = dict(first.listener.lesson)
+    again = served(store, monkeypatch)
+    again.listener._on_message(None, {"restore": kept})
+    assert again.answers_shown and again.poll is not None and again.poll.id == first.poll.id
+    assert "2 answered, poll closed" in again.chart.value and "&#10004; correct" in again.chart.value
+    assert again.answers.value.count("1 (50%)") == 2  # each answer's own count (the wide form's)
+    assert again.poll_button.description == "Open poll again (P)"
+    assert store.current_poll() is None and len({first.poll.id, again.poll.id}) == 1
+    # a poll from an earlier class session is not brought back
+    store.new_session("next week")
+    later = served(store, monkeypatch)
+    later.listener._on_message(None, {"restore": kept})
+    assert later.poll is None and later.answers_shown and later.chart.value == ""
 
 
 def test_a_start_screen_dismissed_with_j_stays_dismissed_after_a_reload(monkeypatch):

@@ -15,9 +15,11 @@ only then is the right option marked.
 Joining: served with ``make app``, the presenter opens on a start screen with the classroom address
 and its QR code (:mod:`triage.ui.instructor.join`) until the lesson starts (a later stage or a poll);
 J shows or hides it, and the next stage or a poll hides it again. What the screen shows follows the
-lesson, not the page: the browser tab keeps the case, the stage and whether the lesson has started
+lesson, not the page: the browser tab keeps the case, the stage, the question (options and answers
+shown or not, its poll) and whether the lesson has started
 (:class:`~triage.ui.instructor.shortcuts.KeyListener`), so a reloaded page, or one reopened after a
-server restart, comes back where it was, with the open poll from the class store.
+server restart, comes back where it was, with the open poll from the class store, or the question's
+closed poll and its counts.
 
 Only the instructor sees this app (see :mod:`triage.ui.instructor.gate`).
 """
@@ -297,14 +299,17 @@ class Presenter:
         if self.listener is None:
             return
         state = {"case": self.case.id if self.case else None, "stage": self.stage, "started": self.started,
-                 "join": self.join_choice}
+                 "join": self.join_choice, "question": self.question.id if self.question else None,
+                 "options": self.options_shown, "answers": self.answers_shown,
+                 "poll": self.poll.id if self.poll else None}
         if state != self.listener.lesson:
             self.listener.lesson = state
 
     def restore(self, state: dict[str, Any]) -> None:
         """Where the lesson was in this browser tab before a reload or a server restart: the case, the stage,
+        the question with its options and answers shown or not and its closed poll (the class's counts),
         whether it had started and the start screen's choice. An open poll (read from the class store)
-        takes precedence over the case and stage."""
+        takes precedence over all of these."""
         if self.poll is None:
             case_id = state.get("case")
             if isinstance(case_id, str) and any(c.id == case_id for c in self.cases):
@@ -315,10 +320,32 @@ class Presenter:
                     self.stage = stage
                     self.question = self._default_question()
                     self._draw()
+                self._restore_question(state)
         self.started = self.started or state.get("started") is True or self.stage > 0
         choice = state.get("join")
         self.join_choice = choice if isinstance(choice, bool) else None
         self._draw_join()
+
+    def _restore_question(self, state: dict[str, Any]) -> None:
+        """The question on screen before the reload, its options and answers as they were, and the poll it
+        had, closed since (its counts; revealed or not), when that poll is this class session's."""
+        q = next((q for q in self.asked() if q.id == state.get("question")), None)
+        if q is None:
+            return
+        self.question = q
+        self.answers_shown = state.get("answers") is True
+        self.options_shown = self.answers_shown or state.get("options") is True
+        poll_id = state.get("poll")
+        if isinstance(poll_id, int) and not isinstance(poll_id, bool):
+            try:
+                poll = self.context.store.poll_tally(poll_id).poll
+                session = self.context.store.current_session().id
+            except StoreError:
+                poll = None
+            if poll is not None and poll.session_id == session and not poll.is_open and \
+                    self.case is not None and (poll.case_id, poll.question_id) == (self.case.id, q.id):
+                self.poll = poll
+        self._draw()
 
     def _adopt_open_poll(self) -> None:
         """After a reload of the projector page, pick up the poll that is still open."""

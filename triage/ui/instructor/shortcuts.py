@@ -30,7 +30,8 @@ move two stages on and show the answers of a question the class has not seen). T
 its width, so the toolbar keeps its rows) until the connection is back, when the instructor presses it again;
 a disabled control, which does nothing online either, is not marked.
 
-``lesson`` is the presenter's state (case, stage, whether the lesson has started); the browser tab keeps
+``lesson`` is the presenter's state (case, stage, question, poll, what is shown, whether the lesson has
+started); the browser tab keeps
 it (``sessionStorage``) and hands it back after a reload or a server restart (``on_restore``).
 """
 
