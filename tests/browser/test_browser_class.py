@@ -83,8 +83,8 @@ def test_two_students_keep_their_own_answers_after_a_reload(browser, server):
     ben.context.close()
 
 
-def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, server):
-    ana, ben = new_page(browser), new_page(browser)
+def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, server, tmp_path):
+    ana, ben = new_page(browser), new_page(browser, 390, 844)  # Ben on a phone
     teacher = new_page(browser, 1024, 768)
     open_student(ana, server, "Ana Poll")
     open_student(ben, server, "Ben Poll")
@@ -115,6 +115,13 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
     expect(correct).to_have_count(1)
     expect(correct).to_contain_text("correct")
     expect(ana.locator(".triage-poll-panel")).to_contain_text("The answer:", timeout=10_000)
+    # on Ben's phone: why the right answer is right, in the projector's words, on the screen's width
+    why = ben.locator(".triage-poll-panel .triage-poll-why")
+    expect(why).to_contain_text("Why:", timeout=10_000)
+    box = why.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    ben.screenshot(path=str(tmp_path / "phone-after-reveal.png"), full_page=True)
+    assert axe_serious(ben, ".triage-poll-panel") == []
     for page in (ana, ben, teacher):
         page.context.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from html import unescape
 
 from support.class_fixtures import ANA, BEN, context, guest_context, staged_case
 
@@ -95,6 +96,11 @@ def test_after_the_reveal_the_student_sees_the_right_answer():
     p.refresh()
     assert "The answer: &#10004; A. Primary care." in p.status.value
     assert "Compare it with yours" in p.status.value
+    # why, in the words the projector shows: the right answer's feedback, then that of the student's choice
+    gp, ed = FIRST.options
+    why = p.status.value.split("<ul class='triage-poll-why'>")[1]
+    why = unescape(why)
+    assert why.index(f"<strong>Why:</strong> {gp.feedback}") < why.index(f"<strong>Your B:</strong> {ed.feedback}")
 
 
 def test_an_app_opened_after_a_poll_closed_shows_no_poll():
@@ -427,9 +433,13 @@ def test_a_revealed_choose_all_question_lists_each_right_option_on_its_own_line(
     store.close_poll(poll.id)
     store.reveal_poll(poll.id)
     p.refresh()
-    items = re.findall(r"<li>(.*?)</li>", p.status.value)
+    key, why = p.status.value.split("<ul class='triage-poll-key'>")[1].split("</ul>", 1)
+    items = re.findall(r"<li>(.*?)</li>", key)
     assert len(items) == len(right)
     assert items[0].startswith("&#10004; A. ") and items[0].endswith("<em>(you chose it)</em>")
     assert all(item.endswith("<em>(you left it out)</em>") for item in items[1:])
     assert "Compare it with yours." in p.status.value
     assert "; " in p.status.value.split("The answer:")[0]  # the student's own two choices, told apart
+    # the feedback that explains: each right option's, and that of the wrong one the student chose
+    assert all(o.feedback in unescape(why) for o in [*right, wrong[0]])
+    assert why.count("<li>") == len(right) + 1 and f"Your {chr(65 + question.options.index(wrong[0]))}:" in why

@@ -588,13 +588,13 @@ class ClassPanel:
                 verdict = ""
                 if self.sent:
                     verdict = " You got it." if question.is_correct(self.sent) else " Compare it with yours."
-                right = [i for i, o in enumerate(question.options) if o.correct]
+                right = [o for o in question.options if o.correct]
                 if len(right) == 1:
-                    text += f" The answer: &#10004; {esc(self._names((question.options[right[0]].id,)))}.{verdict}"
+                    head = f"<p>{text} The answer: &#10004; {esc(self._names((right[0].id,)))}.{verdict}</p>"
                 else:  # several right options (their texts have commas of their own): one line each
-                    self.status.value = (f"<div role='status' class='{css}'><p>{text} The answer:</p>"
-                                         f"{self._key_html()}<p>{verdict.strip()}</p></div>")
-                    text = ""
+                    head = f"<p>{text} The answer:</p>{self._key_html()}<p>{verdict.strip()}</p>"
+                text = ""
+                self.status.value = f"<div role='status' class='{css}'>{head}{self._why_html()}</div>"
         if text:
             self.status.value = f"<p role='status' class='{css}'>{text}</p>"
         self.body.layout.display = "none" if folded else None
@@ -603,6 +603,19 @@ class ClassPanel:
         if time_left != self.clock.value:
             self.clock.value = time_left
         self._notify()
+
+    def _why_html(self) -> str:
+        """After the reveal, the feedback that explains: the right answer's, and that of each option the
+        student chose that was not right (the same words the projector shows)."""
+        if self.question is None:
+            return ""
+        options = self.question.options
+        right = [o for o in options if o.correct]
+        wrong = [o for o in options if o.id in self.sent and not o.correct]
+        lines = [f"<li><strong>{'Why ' + letter(options.index(o)) if len(right) > 1 else 'Why'}:</strong> "
+                 f"{esc(o.feedback)}</li>" for o in right]
+        lines += [f"<li><strong>Your {letter(options.index(o))}:</strong> {esc(o.feedback)}</li>" for o in wrong]
+        return f"<ul class='triage-poll-why'>{''.join(lines)}</ul>"
 
     def _key_html(self) -> str:
         """The right options of a revealed "choose all" question, one per line, the student's own marked."""
