@@ -58,18 +58,18 @@ const WIDE = "triage-reveal-wide";
 // screen (how to join, with its QR code) is up: it pushes the lesson down on purpose. Its one-line form
 // (once the options are shown) is counted, as part of what must fit. Answers shown that do not fit beside
 // the story even so: the grid takes the wide form (WIDE: the stage's text folds away, the answers flow in
-// two columns across the screen), fitted the same way.
+// two columns across the screen), fitted the same way; if neither fits, the one that overflows less.
 function fitToScreen(presenter) {
   const content = presenter.querySelector(".triage-presenter-content");
   const grid = presenter.querySelector(".triage-presenter-grid");
   const join = presenter.querySelector(".triage-join .triage-join-panel:not(.triage-join-compact)");
   if (!content || !grid) return;
   if (join && join.getBoundingClientRect().height > 1) { grid.classList.remove(WIDE); return; }
+  // how far the grid's bottom is below the screen's when the presenter is at the top
+  const overflow = () => grid.getBoundingClientRect().bottom - presenter.getBoundingClientRect().top - (innerHeight - 8);
   const fits = (fit) => {
     content.style.setProperty("--triage-fit", String(fit));
-    const top = presenter.getBoundingClientRect().top;
-    const box = grid.getBoundingClientRect();
-    return box.bottom - top <= innerHeight - 8;  // the grid's bottom on the screen when the presenter is at the top
+    return overflow() <= 0;
   };
   // the largest size that fits, to within half a percent (a few layouts, no visible steps: one frame)
   const largest = () => {
@@ -84,8 +84,10 @@ function fitToScreen(presenter) {
   grid.classList.remove(WIDE);
   let best = largest();
   if (best === null && grid.querySelector(".triage-answers li")) {
+    const sideBySide = overflow();  // at SMALLEST_FIT, where largest() left it
     grid.classList.add(WIDE);
     best = largest();
+    if (best === null && overflow() >= sideBySide) grid.classList.remove(WIDE);  // neither fits: the shorter
   }
   if (best === null) best = SMALLEST_FIT;
   const value = best >= 1 ? "" : String(best);
