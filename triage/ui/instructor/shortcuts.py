@@ -66,7 +66,8 @@ function fitToScreen(presenter) {
   if (!content || !grid) return;
   if (join && join.getBoundingClientRect().height > 1) { grid.classList.remove(WIDE); return; }
   // how far the grid's bottom is below the screen's when the presenter is at the top
-  const overflow = () => grid.getBoundingClientRect().bottom - presenter.getBoundingClientRect().top - (innerHeight - 8);
+  const overflow = () =>
+    grid.getBoundingClientRect().bottom - presenter.getBoundingClientRect().top - (innerHeight - 8);
   const fits = (fit) => {
     content.style.setProperty("--triage-fit", String(fit));
     return overflow() <= 0;
