@@ -117,7 +117,7 @@ def test_a_live_poll_reaches_both_students_and_the_chart_counts_them(browser, se
     expect(ana.locator(".triage-poll-panel")).to_contain_text("The answer:", timeout=10_000)
     # on Ben's phone: why the right answer is right, in the projector's words, on the screen's width
     why = ben.locator(".triage-poll-panel .triage-poll-why")
-    expect(why).to_contain_text("Why:", timeout=10_000)
+    expect(why).to_contain_text("Why A:", timeout=10_000)
     box = why.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     ben.screenshot(path=str(tmp_path / "phone-after-reveal.png"), full_page=True)

@@ -94,13 +94,13 @@ def test_after_the_reveal_the_student_sees_the_right_answer():
     p.refresh()
     store.reveal_poll(poll.id)
     p.refresh()
-    assert "The answer: &#10004; A. Primary care." in p.status.value
-    assert "Compare it with yours" in p.status.value
+    assert "Your answer: B. Emergency department. The answer: &#10004; A. Primary care." in p.status.value
+    assert "Yours was not right." in p.status.value  # said in words, not left to the student to work out
     # why, in the words the projector shows: the right answer's feedback, then that of the student's choice
     gp, ed = FIRST.options
-    why = p.status.value.split("<ul class='triage-poll-why'>")[1]
-    why = unescape(why)
-    assert why.index(f"<strong>Why:</strong> {gp.feedback}") < why.index(f"<strong>Your B:</strong> {ed.feedback}")
+    why = unescape(p.status.value.split("<ul class='triage-poll-why'>")[1])
+    assert why.index(f"<strong>Why A:</strong> {gp.feedback}") < \
+        why.index(f"<strong>Your B, not right:</strong> {ed.feedback}")
 
 
 def test_an_app_opened_after_a_poll_closed_shows_no_poll():
@@ -433,13 +433,20 @@ def test_a_revealed_choose_all_question_lists_each_right_option_on_its_own_line(
     store.close_poll(poll.id)
     store.reveal_poll(poll.id)
     p.refresh()
-    key, why = p.status.value.split("<ul class='triage-poll-key'>")[1].split("</ul>", 1)
-    items = re.findall(r"<li>(.*?)</li>", key)
-    assert len(items) == len(right)
-    assert items[0].startswith("&#10004; A. ") and items[0].endswith("<em>(you chose it)</em>")
-    assert all(item.endswith("<em>(you left it out)</em>") for item in items[1:])
-    assert "Compare it with yours." in p.status.value
-    assert "; " in p.status.value.split("The answer:")[0]  # the student's own two choices, told apart
-    # the feedback that explains: each right option's, and that of the wrong one the student chose
-    assert all(o.feedback in unescape(why) for o in [*right, wrong[0]])
-    assert why.count("<li>") == len(right) + 1 and f"Your {chr(65 + question.options.index(wrong[0]))}:" in why
+    status = unescape(p.status.value)
+    items = re.findall(r"<li>(.*?)</li>", status)
+    # each right option on its own line, marked chosen or left out, with why; the wrong choice marked too
+    assert len(items) == len(right) + 1
+    letters = {o.id: chr(65 + question.options.index(o)) for o in question.options}
+    first, *others = [i for i in items if i.startswith("\u2714")]
+    assert first.startswith(f"\u2714 <strong>{letters[right[0].id]}. {right[0].text}</strong> <em>(you chose it)</em>")
+    assert len(others) == len(right) - 1 and all("<em>(you left it out)</em>" in i for i in others)
+    [mistake] = [i for i in items if i.startswith("\u2718")]
+    assert f"{letters[wrong[0].id]}. {wrong[0].text}</strong> <em>(you chose it: not right)</em>" in mistake
+    assert wrong[0].feedback in mistake
+    # the reason each right option is right, without the "Yes." that answers a student who chose it
+    for option, item in zip(right, [first, *others], strict=True):
+        reason = option.feedback.split(" ", 1)[1] if option.feedback.split()[0] in ("Yes.", "Right.") \
+            else option.feedback
+        assert item.endswith(f"<br>{reason[0].upper()}{reason[1:]}")
+    assert "Yours did not match" in status and "You got it" not in status

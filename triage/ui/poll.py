@@ -24,6 +24,7 @@ import asyncio
 import logging
 import math
 import os
+import re
 import string
 import threading
 import time
@@ -290,6 +291,16 @@ def tally_html(tally: PollTally, question: Question, revealed: bool | None = Non
     state = "open" if tally.poll.is_open else "closed"
     caption = f"Class poll: <span class='triage-poll-count'>{tally.answered} answered, poll {state}</span>"
     return bars_html(question, tally.counts, tally.answered, caption, show_correct)
+
+
+_AFFIRMATION = re.compile(r"^(?:Yes|Right|Correct)[.,;!]\s+")
+
+
+def _reason(feedback: str) -> str:
+    """A right option's feedback as the reason it is right (without its opening "Yes." or "Right.", which
+    answer a student who chose it, not one who reads why)."""
+    rest = _AFFIRMATION.sub("", feedback, count=1)
+    return rest[:1].upper() + rest[1:]
 
 
 class ClassPanel:
@@ -585,16 +596,8 @@ class ClassPanel:
         else:
             text = "The poll has closed." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
             if poll.revealed:
-                verdict = ""
-                if self.sent:
-                    verdict = " You got it." if question.is_correct(self.sent) else " Compare it with yours."
-                right = [o for o in question.options if o.correct]
-                if len(right) == 1:
-                    head = f"<p>{text} The answer: &#10004; {esc(self._names((right[0].id,)))}.{verdict}</p>"
-                else:  # several right options (their texts have commas of their own): one line each
-                    head = f"<p>{text} The answer:</p>{self._key_html()}<p>{verdict.strip()}</p>"
+                self.status.value = f"<div role='status' class='{css}'>{self._revealed_html(question)}</div>"
                 text = ""
-                self.status.value = f"<div role='status' class='{css}'>{head}{self._why_html()}</div>"
         if text:
             self.status.value = f"<p role='status' class='{css}'>{text}</p>"
         self.body.layout.display = "none" if folded else None
@@ -604,30 +607,37 @@ class ClassPanel:
             self.clock.value = time_left
         self._notify()
 
-    def _why_html(self) -> str:
-        """After the reveal, the feedback that explains: the right answer's, and that of each option the
-        student chose that was not right (the same words the projector shows)."""
-        if self.question is None:
-            return ""
-        options = self.question.options
+    def _revealed_html(self, question: Question) -> str:
+        """After the reveal: the answer, whether the student's matched it, and why, in the words the projector
+        shows (each right option's feedback, and that of each option the student chose that was not right).
+        A "choose all" question lists the right options one per line (their texts have commas of their
+        own), each marked chosen or left out, and the student's wrong choices marked not right."""
+        options = question.options
         right = [o for o in options if o.correct]
-        wrong = [o for o in options if o.id in self.sent and not o.correct]
-        lines = [f"<li><strong>{'Why ' + letter(options.index(o)) if len(right) > 1 else 'Why'}:</strong> "
-                 f"{esc(o.feedback)}</li>" for o in right]
-        lines += [f"<li><strong>Your {letter(options.index(o))}:</strong> {esc(o.feedback)}</li>" for o in wrong]
-        return f"<ul class='triage-poll-why'>{''.join(lines)}</ul>"
-
-    def _key_html(self) -> str:
-        """The right options of a revealed "choose all" question, one per line, the student's own marked."""
-        if self.question is None:
-            return ""
+        got_it = bool(self.sent) and question.is_correct(self.sent)
+        if len(right) == 1:
+            mine = f" Your answer: {esc(self._names(self.sent))}." if self.sent else " You did not answer."
+            verdict = (" You got it." if got_it else " Yours was not right.") if self.sent else ""
+            key = esc(self._names((right[0].id,)))
+            why = [f"<li><strong>Why {letter(options.index(right[0]))}:</strong> {esc(_reason(right[0].feedback))}"
+                   "</li>"]
+            why += [f"<li><strong>Your {letter(options.index(o))}, not right:</strong> {esc(o.feedback)}</li>"
+                    for o in options if o.id in self.sent and not o.correct]
+            return (f"<p>The poll has closed.{mine} The answer: &#10004; {key}.{verdict}</p>"
+                    f"<ul class='triage-poll-why'>{''.join(why)}</ul>")
         items = []
-        for i, o in enumerate(self.question.options):
+        for i, o in enumerate(options):
+            chosen = o.id in self.sent
             if o.correct:
-                yours = " <em>(you chose it)</em>" if o.id in self.sent else " <em>(you left it out)</em>" \
-                    if self.sent else ""
-                items.append(f"<li>&#10004; {letter(i)}. {esc(o.text)}{yours}</li>")
-        return f"<ul class='triage-poll-key'>{''.join(items)}</ul>"
+                mark = (" <em>(you chose it)</em>" if chosen else " <em>(you left it out)</em>") if self.sent else ""
+                items.append(f"<li>&#10004; <strong>{letter(i)}. {esc(o.text)}</strong>{mark}<br>"
+                             f"{esc(_reason(o.feedback))}</li>")
+            elif chosen:
+                items.append(f"<li>&#10008; <strong>{letter(i)}. {esc(o.text)}</strong> <em>(you chose it: not "
+                             f"right)</em><br>{esc(o.feedback)}</li>")
+        verdict = ("<p>You got it.</p>" if got_it else "<p>Yours did not match: see above.</p>") if self.sent else ""
+        closed = "The poll has closed." + ("" if self.sent else " You did not answer.")
+        return f"<p>{closed} The answer:</p><ul class='triage-poll-why'>{''.join(items)}</ul>{verdict}"
 
     def _names(self, ids: Sequence[str]) -> str:
         if self.question is None:
