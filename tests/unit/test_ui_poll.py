@@ -94,7 +94,7 @@ def test_after_the_reveal_the_student_sees_the_right_answer():
     p.refresh()
     store.reveal_poll(poll.id)
     p.refresh()
-    assert "Your answer: B. Emergency department. The answer: &#10004; A. Primary care." in p.status.value
+    assert "Your answer: B. Emergency department. The answer: &#10004;&nbsp;A. Primary care." in p.status.value
     assert "Yours was not right." in p.status.value  # said in words, not left to the student to work out
     # why, in the words the projector shows: the right answer's feedback, then that of the student's choice
     gp, ed = FIRST.options
@@ -138,7 +138,7 @@ def test_a_poll_that_closes_unanswered_folds_to_one_line_until_it_is_revealed():
     store.reveal_poll(poll.id)
     p.refresh()
     assert p.body.layout.display is None
-    assert "The answer: &#10004; A. Primary care." in p.status.value
+    assert "The answer: &#10004;&nbsp;A. Primary care." in p.status.value
     answered = panel(BEN, store)  # a student who answered keeps the question beside the answer
     second = open_poll(store, CASE.questions[1])
     answered.refresh()
@@ -439,7 +439,8 @@ def test_a_revealed_choose_all_question_lists_each_right_option_on_its_own_line(
     assert len(items) == len(right) + 1
     letters = {o.id: chr(65 + question.options.index(o)) for o in question.options}
     first, *others = [i for i in items if i.startswith("\u2714")]
-    assert first.startswith(f"\u2714 <strong>{letters[right[0].id]}. {right[0].text}</strong> <em>(you chose it)</em>")
+    heading = f"<strong>{letters[right[0].id]}. {right[0].text}</strong>"
+    assert first.startswith(f"\u2714\xa0{heading} <em>(you chose it)</em>")
     assert len(others) == len(right) - 1 and all("<em>(you left it out)</em>" in i for i in others)
     [mistake] = [i for i in items if i.startswith("\u2718")]
     assert f"{letters[wrong[0].id]}. {wrong[0].text}</strong> <em>(you chose it: not right)</em>" in mistake

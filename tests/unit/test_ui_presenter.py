@@ -383,7 +383,7 @@ def test_a_live_poll_counts_both_students_and_marks_the_answer_only_on_reveal():
     assert [a.count("triage-answer-tally") for a in answers] == [1, 1]
     assert all("1 (50%)" in a for a in answers)
     ana.refresh()
-    assert "The answer: &#10004; A. Primary care. You got it." in ana.status.value
+    assert "The answer: &#10004;&nbsp;A. Primary care. You got it." in ana.status.value
     unpolled = presenter(MemoryStore())
     unpolled.on_key("a")  # answers shown without a poll: nothing to count
     assert unpolled.answers.value and "triage-answer-tally" not in unpolled.answers.value

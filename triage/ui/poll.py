@@ -623,17 +623,17 @@ class ClassPanel:
                    "</li>"]
             why += [f"<li><strong>Your {letter(options.index(o))}, not right:</strong> {esc(o.feedback)}</li>"
                     for o in options if o.id in self.sent and not o.correct]
-            return (f"<p>The poll has closed.{mine} The answer: &#10004; {key}.{verdict}</p>"
+            return (f"<p>The poll has closed.{mine} The answer: &#10004;&nbsp;{key}.{verdict}</p>"
                     f"<ul class='triage-poll-why'>{''.join(why)}</ul>")
         items = []
         for i, o in enumerate(options):
             chosen = o.id in self.sent
             if o.correct:
                 mark = (" <em>(you chose it)</em>" if chosen else " <em>(you left it out)</em>") if self.sent else ""
-                items.append(f"<li>&#10004; <strong>{letter(i)}. {esc(o.text)}</strong>{mark}<br>"
+                items.append(f"<li>&#10004;&nbsp;<strong>{letter(i)}. {esc(o.text)}</strong>{mark}<br>"
                              f"{esc(_reason(o.feedback))}</li>")
             elif chosen:
-                items.append(f"<li>&#10008; <strong>{letter(i)}. {esc(o.text)}</strong> <em>(you chose it: not "
+                items.append(f"<li>&#10008;&nbsp;<strong>{letter(i)}. {esc(o.text)}</strong> <em>(you chose it: not "
                              f"right)</em><br>{esc(o.feedback)}</li>")
         verdict = ("<p>You got it.</p>" if got_it else "<p>Yours did not match: see above.</p>") if self.sent else ""
         closed = "The poll has closed." + ("" if self.sent else " You did not answer.")
