@@ -135,6 +135,22 @@ def test_the_answers_csv_holds_case_poll_and_drill_answers_with_the_options_chos
     assert (poll_item.poll, poll_item.answered, poll_item.correct, poll_item.top_wrong.letter) == (1, 2, 1, "A")
 
 
+def test_a_poll_nobody_answered_does_not_count_against_every_student():
+    """A poll opened again after the reveal and closed with no answers (or opened by mistake) was counted as
+    asked: every student showed one poll fewer answered than asked although nobody could answer it."""
+    case = staged_case("t-intro", title="Bea: intro case")
+    store = MemoryStore()
+    ana = learner("Ana")
+    first = store.open_poll("t-intro", "second", ["gp", "uc"])
+    store.answer_poll(first.id, ana, ["uc"])
+    store.close_poll(first.id)
+    store.close_poll(store.open_poll("t-intro", "second", ["gp", "uc"]).id)  # opened again, closed unanswered
+    report = build_report(store.class_record(), Catalog([case], scenarios()))
+    [ana_summary] = report.students
+    assert (ana_summary.polls.answered, ana_summary.polls.asked) == (1, 1)
+    assert len(report.polls) == 2  # the empty poll is still listed with the poll results
+
+
 def test_the_poll_results_name_who_chose_what_and_when():
     case = staged_case("t-intro", title="Bea: intro case")
     store = MemoryStore()

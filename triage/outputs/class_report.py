@@ -394,6 +394,8 @@ def build_report(record: ClassRecord, catalog: Catalog) -> ClassReport:
 
     case_ids = [cid for cid in catalog.cases if any(a.case_id == cid for a in record.answers)]
     case_ids += sorted({a.case_id for a in record.answers} - set(case_ids))
+    # the polls the class took part in: one nobody answered (opened again by mistake) is asked of no one
+    taken_polls = {v.poll_id for v in record.poll_answers}
     students = []
     for key in sorted(names, key=lambda k: (names[k].casefold(), k)):
         cases = {}
@@ -406,7 +408,7 @@ def build_report(record: ClassRecord, catalog: Catalog) -> ClassReport:
         drill_first = [d for (who, _), d in first.items() if who == key]
         students.append(StudentSummary(
             key, names[key], cases,
-            Cell(len(answered_polls), len(record.polls), sum(bool(line.correct) for line in answered_polls)),
+            Cell(len(answered_polls), len(taken_polls), sum(bool(line.correct) for line in answered_polls)),
             Cell(len(drill_first), catalog.drill_size or None, sum(d.correct for d in drill_first)),
             right[key] / total[key] if total[key] else None))
     return ClassReport(record.session_id, tuple(case_ids), {cid: catalog.title(cid) for cid in case_ids},
