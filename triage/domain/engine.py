@@ -195,6 +195,8 @@ class Engine:
         self._rules = tuple(outcome)
         self._notes = tuple(notes)
         self._key_fields = tuple(sorted(set().union(*(fields_read(rule.when) for rule, _ in outcome))))
+        # the what-ifs also read the weeks of care so far (a trial of care never outlasts the pain)
+        self._explain_fields = tuple(dict.fromkeys((*self._key_fields, "care_weeks", "duration_weeks")))
         self._age_bands = age_bands(self.kb.rules)
         self._duration_limits = duration_limits(self.kb.rules)
         self._memo: dict[tuple[Any, ...], Decision] = {}
@@ -270,8 +272,8 @@ class Engine:
         )
 
     def _explain(self, facts: Facts) -> _Explained:
-        """Everything in an assessment except the notes; memoised like :meth:`decide`."""
-        key = tuple(getattr(facts, name) for name in self._key_fields)
+        """Everything in an assessment except the notes; memoised on the facts the rules and the what-ifs read."""
+        key = tuple(getattr(facts, name) for name in self._explain_fields)
         return _remember(self._explained, key, lambda: self._build_explanation(facts))
 
     def _build_explanation(self, facts: Facts) -> _Explained:
