@@ -337,6 +337,7 @@ class Presenter:
         self.options_shown = self.answers_shown or state.get("options") is True
         poll_id = state.get("poll")
         if isinstance(poll_id, int) and not isinstance(poll_id, bool):
+            poll, session = None, None
             try:
                 poll = self.context.store.poll_tally(poll_id).poll
                 session = self.context.store.current_session().id
