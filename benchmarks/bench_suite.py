@@ -31,6 +31,10 @@ def timed(cmd: list[str]) -> dict:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     wall, cpu = time.perf_counter() - t0, busy_cpu_s() - cpu0
     summary = re.search(r"(\d+) passed.* in ([\d.]+)s", proc.stdout)
+    if proc.returncode != 0:  # a timing of a failing run is no result: say what failed
+        failed = [line for line in proc.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+        print(f"{' '.join(cmd)} failed (exit {proc.returncode}):", *(failed or proc.stdout.splitlines()[-20:]),
+              sep="\n", file=sys.stderr)
     return {"wall_s": wall, "cpu_s": cpu, "ok": proc.returncode == 0,
             "tests": int(summary.group(1)) if summary else None,
             "pytest_s": float(summary.group(2)) if summary else None}
