@@ -450,12 +450,16 @@ def test_drill_answers_save_without_errors_and_the_lab_finds_them(page, site, pr
     expect(progress).to_contain_text(f"Scenario {start + 3} of")
     page.wait_for_timeout(1500)  # the last save's requests
     assert problems == []
-    page.goto(f"{site}/lab/index.html?path=03_red_flags.ipynb", wait_until="load")
-    # the lab also brings back the notebooks the profile had open (the explorer, from the lab test above), and
-    # either may end up in front: bring the drill's tab forward, as a student would, before Run All
+    # the site's link to the lab, then the drill's notebook opened by name (File, Open from Path), whatever the
+    # lab brings back of the profile's earlier layout (the explorer, from the lab test above; the file browser
+    # folded away or not)
+    page.goto(f"{site}/lab/index.html", wait_until="load")
+    page.get_by_role("menuitem", name="File", exact=True).click(timeout=RENDER_TIMEOUT)
+    page.get_by_role("menuitem", name=re.compile("^Open from Path")).click()
+    page.locator(".jp-Dialog input").fill("03_red_flags.ipynb")
+    page.locator(".jp-Dialog input").press("Enter")
     tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab").filter(has_text="03_red_flags.ipynb")
-    tab.first.click()
-    expect(tab.first).to_have_class(re.compile("lm-mod-current"))
+    expect(tab.first).to_have_class(re.compile("lm-mod-current"), timeout=RENDER_TIMEOUT)
     expect(page.get_by_text("Python (Pyodide) | Idle").first).to_be_visible(timeout=RENDER_TIMEOUT)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
