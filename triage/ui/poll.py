@@ -593,13 +593,12 @@ class ClassPanel:
                 "The poll closed before you answered."
         elif timed_out:
             text = f"Time is up. Your answer: {esc(mine)}."
+        elif poll.revealed:
+            text = None  # the answer and why, below
         else:
             text = "The poll has closed." + (f" Your answer: {esc(mine)}." if self.sent else " You did not answer.")
-            if poll.revealed:
-                self.status.value = f"<div role='status' class='{css}'>{self._revealed_html(question)}</div>"
-                text = ""
-        if text:
-            self.status.value = f"<p role='status' class='{css}'>{text}</p>"
+        self.status.value = (f"<p role='status' class='{css}'>{text}</p>" if text is not None
+                             else f"<div role='status' class='{css}'>{self._revealed_html(question)}</div>")
         self.body.layout.display = "none" if folded else None
         time_left = (f"<p class='triage-countdown'><strong>Time left: {clock(left)}</strong></p>"
                      if open_ and left is not None else "")
